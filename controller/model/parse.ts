@@ -1,0 +1,169 @@
+import { isUtf8 } from 'node:buffer';
+import { isAlias, isMap, isPair, isScalar, isSeq, LineCounter, parseDocument, visit } from 'yaml';
+import type { Document, Node as YamlNode } from 'yaml';
+import { type DiagnosticSink, type SourcePosition, atFileStart } from './diagnostics.js';
+
+/** Limits that keep hostile files from exhausting the process. */
+export interface ParseLimits {
+  /** Largest file read, in bytes. */
+  readonly maxFileBytes: number;
+  /** Most alias expansions in one file (anchors are allowed, bombs are not). */
+  readonly maxAliasCount: number;
+}
+
+export const DEFAULT_PARSE_LIMITS: ParseLimits = Object.freeze({ maxFileBytes: 1024 * 1024, maxAliasCount: 100 });
+
+/** A YAML file parsed with its source positions kept, so any later finding can point into it. */
+export interface ParsedFile {
+  readonly path: string;
+  readonly doc: Document.Parsed;
+  readonly lines: LineCounter;
+  /** The document as plain data. */
+  readonly data: unknown;
+}
+
+/** A path into a document: map keys and sequence indexes. */
+export type NodePath = readonly (string | number)[];
+
+const YAML_CODES: Record<string, string> = {
+  DUPLICATE_KEY: 'duplicate-key',
+  MULTIPLE_DOCS: 'multiple-documents',
+};
+
+/**
+ * Parses the bytes of one YAML file. Reports bad encoding, syntax errors,
+ * duplicate keys, several documents, empty files and alias bombs to `sink`
+ * with their position, and returns undefined when the file cannot be used.
+ * Never throws for bad content.
+ */
+export function parseYamlFile(
+  path: string,
+  bytes: Buffer,
+  limits: ParseLimits,
+  sink: DiagnosticSink,
+): ParsedFile | undefined {
+  if (!isUtf8(bytes)) {
+    const at = byteOffsetPosition(path, bytes, firstInvalidUtf8(bytes));
+    sink.error(at, 'not-utf8', 'file is not valid UTF-8 text; save it as UTF-8 (without other encodings or binary data)');
+    return undefined;
+  }
+  const text = bytes.toString('utf8').replace(/^\uFEFF/, '');
+  const lines = new LineCounter();
+  let doc: Document.Parsed;
+  try {
+    doc = parseDocument(text, { lineCounter: lines, prettyErrors: false, uniqueKeys: true, merge: false });
+  } catch (err) {
+    sink.error(atFileStart(path), 'yaml-syntax', `YAML could not be parsed: ${messageOf(err)}`);
+    return undefined;
+  }
+  if (doc.errors.length > 0) {
+    for (const e of doc.errors) {
+      const pos = lines.linePos(e.pos[0]);
+      const rule = YAML_CODES[e.code] ?? 'yaml-syntax';
+      sink.error({ file: path, line: pos.line, column: pos.col }, rule, yamlMessage(e.code, e.message));
+    }
+    return undefined;
+  }
+  if (doc.contents === null) {
+    sink.error(atFileStart(path), 'empty-file', 'file holds no YAML document; remove it or give it content');
+    return undefined;
+  }
+  let data: unknown;
+  try {
+    data = doc.toJS({ maxAliasCount: limits.maxAliasCount });
+  } catch (err) {
+    const at = firstAliasPosition(path, doc, lines);
+    if (err instanceof RangeError) {
+      sink.error(at, 'yaml-too-deep', 'YAML nesting is too deep to read; flatten the document');
+    } else {
+      sink.error(
+        at,
+        'alias-limit',
+        `YAML aliases expand more than ${limits.maxAliasCount} times (an alias bomb?); write the values out instead`,
+      );
+    }
+    return undefined;
+  }
+  return { path, doc, lines, data };
+}
+
+/**
+ * The position of the node at `path` in `file`: of the key when `on` is 'key',
+ * else of the value. Falls back to the deepest node found, then to the file start.
+ */
+export function locate(file: ParsedFile, path: NodePath, on: 'key' | 'value' = 'value'): SourcePosition {
+  let node: unknown = file.doc.contents;
+  let offset = rangeStart(node) ?? 0;
+  for (let i = 0; i < path.length; i++) {
+    const segment = path[i];
+    const last = i === path.length - 1;
+    if (isMap(node)) {
+      const pair = node.items.find((p) => isPair(p) && isScalar(p.key) && String(p.key.value) === String(segment));
+      if (!pair) break;
+      const target = last && on === 'key' ? pair.key : (pair.value ?? pair.key);
+      offset = rangeStart(target) ?? offset;
+      node = target;
+    } else if (isSeq(node) && typeof segment === 'number') {
+      const item = node.items[segment];
+      if (item === undefined) break;
+      offset = rangeStart(item) ?? offset;
+      node = item;
+    } else {
+      break;
+    }
+  }
+  const pos = file.lines.linePos(offset);
+  return { file: file.path, line: pos.line, column: pos.col };
+}
+
+function rangeStart(node: unknown): number | undefined {
+  return (node as YamlNode | null)?.range?.[0];
+}
+
+function firstAliasPosition(path: string, doc: Document.Parsed, lines: LineCounter): SourcePosition {
+  let offset = 0;
+  visit(doc, {
+    Alias(_key, node) {
+      if (isAlias(node) && node.range) offset = node.range[0];
+      return visit.BREAK;
+    },
+  });
+  const pos = lines.linePos(offset);
+  return { file: path, line: pos.line, column: pos.col };
+}
+
+function yamlMessage(code: string, message: string): string {
+  const first = message.split('\n')[0]?.replace(/ at line \d+, column \d+:?$/, '') ?? message;
+  if (code === 'DUPLICATE_KEY') return `${first}: a key may appear only once in a mapping; remove or rename one`;
+  if (code === 'MULTIPLE_DOCS') return 'file holds several YAML documents (---); keep one document per file';
+  return `YAML syntax error: ${first}`;
+}
+
+function messageOf(err: unknown): string {
+  return err instanceof Error ? err.message.split('\n')[0]! : String(err);
+}
+
+/** Index of the first byte that breaks UTF-8, or 0 when the scan finds none. */
+function firstInvalidUtf8(b: Buffer): number {
+  let i = 0;
+  while (i < b.length) {
+    const c = b[i]!;
+    const extra = c < 0x80 ? 0 : c >= 0xc2 && c <= 0xdf ? 1 : c >= 0xe0 && c <= 0xef ? 2 : c >= 0xf0 && c <= 0xf4 ? 3 : -1;
+    if (extra < 0) return i;
+    for (let k = 1; k <= extra; k++) if (i + k >= b.length || (b[i + k]! & 0xc0) !== 0x80) return i;
+    i += extra + 1;
+  }
+  return 0;
+}
+
+function byteOffsetPosition(file: string, b: Buffer, offset: number): SourcePosition {
+  let line = 1;
+  let lineStart = 0;
+  for (let i = 0; i < offset; i++) {
+    if (b[i] === 0x0a) {
+      line++;
+      lineStart = i + 1;
+    }
+  }
+  return { file, line, column: offset - lineStart + 1 };
+}

@@ -1,0 +1,33 @@
+/** The model while it is being built, and helpers the rules share. */
+import { closest } from '../schema/messages.js';
+import { type SourcePosition, atFileStart } from './diagnostics.js';
+import { type ParsedFile, locate } from './parse.js';
+import type { Group, PromotionPolicy, Release, Ring } from './types.js';
+
+/** The model as far as it could be built: files that failed earlier checks are missing from it. */
+export interface PartialModel {
+  ringSet?: { name: string; rings: Ring[]; file: string };
+  releases: Map<string, Release>;
+  groups: Map<string, Group>;
+  policy?: PromotionPolicy;
+  files: Map<string, ParsedFile>;
+}
+
+/** Locates `path` inside the parsed file `file` of the model. */
+export function at(
+  model: PartialModel,
+  file: string,
+  path: readonly (string | number)[],
+  on: 'key' | 'value' = 'value',
+): SourcePosition {
+  const parsed = model.files.get(file);
+  return parsed ? locate(parsed, path, on) : atFileStart(file);
+}
+
+/** Ring names that make a "did you mean" or a list for messages. */
+export function suggestRing(name: string, rings: readonly Ring[]): string {
+  const names = rings.map((r) => r.name);
+  const guess = closest(name, names);
+  return guess ? `did you mean "${guess}"?` : `rings: ${names.join(', ')}`;
+}
+

@@ -1,0 +1,108 @@
+/**
+ * The rules that span files, which schemas cannot say. Each reports to the
+ * sink with the position of the offending node; none throws.
+ */
+import type { DiagnosticSink } from './diagnostics.js';
+import { checkGroups } from './group-rules.js';
+import { stem } from './layout.js';
+import { type PartialModel, at, suggestRing } from './partial-model.js';
+import type { PromotionPolicy, Release, Ring } from './types.js';
+import { compareVersions } from './versions.js';
+
+export type { PartialModel } from './partial-model.js';
+
+/** Runs every cross-file rule on what could be built. */
+export function checkModel(model: PartialModel, sink: DiagnosticSink): void {
+  checkReleases(model, sink);
+  if (model.ringSet) checkRings(model, model.ringSet, sink);
+  if (model.ringSet && model.policy) checkPolicy(model, model.ringSet.rings, model.policy, sink);
+  checkGroups(model, sink);
+}
+
+function checkReleases(model: PartialModel, sink: DiagnosticSink): void {
+  for (const r of model.releases.values()) {
+    if (stem(r.file) !== r.version) {
+      sink.error(at(model, r.file, ['version']), 'file-name-mismatch', `release ${r.version} must be in groups/releases/${r.version}.yaml; rename the file or fix the version`);
+    }
+    if (!r.version.startsWith(`${r.line}.`)) {
+      sink.error(at(model, r.file, ['line']), 'release-line-mismatch', `version ${r.version} is not on line ${r.line}; the line is the version's YEAR.MONTH`);
+    }
+    if (r.backportOf !== undefined && compareVersions(r.backportOf, r.version) <= 0) {
+      sink.error(at(model, r.file, ['backportOf']), 'backport-order', `backportOf ${r.backportOf} must name a newer release than ${r.version}`);
+    }
+  }
+}
+
+function checkRings(model: PartialModel, ringSet: NonNullable<PartialModel['ringSet']>, sink: DiagnosticSink): void {
+  const seen = new Set<string>();
+  let previous: { ring: Ring; release?: Release } | undefined;
+  for (const ring of ringSet.rings) {
+    if (seen.has(ring.name)) {
+      sink.error(at(model, ringSet.file, ['rings', ring.index, 'name']), 'duplicate-ring', `ring "${ring.name}" is listed twice; ring names must be unique`);
+    }
+    seen.add(ring.name);
+    const release = model.releases.get(ring.release);
+    if (!release) {
+      sink.error(
+        at(model, ringSet.file, ['rings', ring.index, 'release']),
+        'unknown-release',
+        `ring "${ring.name}" asks for release ${ring.release}, which has no file groups/releases/${ring.release}.yaml; add it or pick a described release`,
+      );
+    }
+    if (previous && compareVersions(ring.release, previous.ring.release) > 0) {
+      sink.error(
+        at(model, ringSet.file, ['rings', ring.index, 'release']),
+        'ring-order',
+        `ring "${ring.name}" runs ${ring.release}, newer than the earlier ring "${previous.ring.name}" (${previous.ring.release}); a release reaches a later ring only after the earlier ones`,
+      );
+    }
+    if (previous?.release && release && release.schemaVersion > previous.release.schemaVersion) {
+      sink.error(
+        at(model, ringSet.file, ['rings', ring.index, 'release']),
+        'schema-version-backwards',
+        `ring "${ring.name}" needs data layout ${release.schemaVersion} but the earlier ring "${previous.ring.name}" has ${previous.release.schemaVersion}; the data layout never goes backwards along the ring order`,
+      );
+    }
+    previous = { ring, release };
+  }
+}
+
+function checkPolicy(model: PartialModel, rings: readonly Ring[], policy: PromotionPolicy, sink: DiagnosticSink): void {
+  const names = rings.map((r) => r.name);
+  if (policy.order.join(',') !== names.join(',')) {
+    sink.error(
+      at(model, policy.file, ['order']),
+      'policy-order',
+      `order [${policy.order.join(', ')}] does not match the rings of groups/rings.yaml [${names.join(', ')}]; list the same rings in the same order`,
+    );
+  }
+  for (const name of names) {
+    if (!policy.rings[name]) {
+      sink.error(at(model, policy.file, ['rings'], 'key'), 'policy-missing-ring', `ring "${name}" has no rules under rings:; add its bake time and approvals`);
+    }
+  }
+  for (const name of Object.keys(policy.rings)) {
+    if (!names.includes(name)) {
+      sink.error(at(model, policy.file, ['rings', name], 'key'), 'unknown-ring', `rules for ring "${name}", which groups/rings.yaml does not define; ${suggestRing(name, rings)}`);
+    }
+  }
+  policy.freeze.forEach((f, i) => {
+    if (f.from > f.to) {
+      sink.error(at(model, policy.file, ['freeze', i, 'to']), 'freeze-range', `freeze "${f.name}" ends (${f.to}) before it starts (${f.from})`);
+    }
+    (f.rings ?? []).forEach((r, j) => {
+      if (!names.includes(r)) {
+        sink.error(at(model, policy.file, ['freeze', i, 'rings', j]), 'unknown-ring', `freeze "${f.name}" names ring "${r}", which is not defined; ${suggestRing(r, rings)}`);
+      }
+    });
+  });
+  for (const group of model.groups.values()) {
+    if (policy.rings[group.ring]?.window === 'maintenance' && !group.maintenanceWindow) {
+      sink.error(
+        at(model, group.file, ['ring']),
+        'missing-maintenance-window',
+        `ring "${group.ring}" changes groups only in their maintenance window, and group "${group.name}" has none; add maintenanceWindow`,
+      );
+    }
+  }
+}

@@ -1,0 +1,130 @@
+/**
+ * The desired state of a constellation as read from one commit: the rings,
+ * the releases, the groups with their tenants, and the promotion policy.
+ * Defaults are applied; everything is read-only.
+ */
+import type { ParsedFile } from './parse.js';
+
+/** One ring, in rollout order (`index` 0 is the earliest). */
+export interface Ring {
+  readonly name: string;
+  readonly index: number;
+  readonly release: string;
+  readonly description?: string;
+}
+
+/** One service of a release. */
+export interface Service {
+  readonly image: string;
+  readonly replicas: number;
+  readonly port: number;
+  readonly healthPath: string;
+}
+
+/** One release of the application. */
+export interface Release {
+  readonly version: string;
+  readonly line: string;
+  readonly schemaVersion: number;
+  readonly backportOf?: string;
+  readonly description?: string;
+  readonly services: Readonly<Record<string, Service>>;
+  readonly file: string;
+}
+
+/** When changes may reach a group. */
+export interface MaintenanceWindow {
+  readonly cron: string;
+  readonly duration: string;
+  readonly durationMs: number;
+  readonly timezone: string;
+}
+
+export interface DatabaseRef {
+  readonly instance: string;
+  readonly engine: 'postgres' | 'mysql';
+  readonly region?: string;
+}
+
+export interface SecretRef {
+  readonly name: string;
+  readonly keys: readonly string[];
+}
+
+/** The fixed resources of a group. */
+export interface Resources {
+  readonly cluster: string;
+  readonly namespace: string;
+  readonly database: DatabaseRef;
+  readonly secrets: readonly SecretRef[];
+}
+
+export interface Tenant {
+  readonly id: string;
+  readonly host: string;
+  readonly language: string;
+  readonly utcOffset: string;
+  /** For a test tenant: the production tenant it tests ahead of. */
+  readonly testOf?: string;
+  readonly description?: string;
+}
+
+/** A group of tenants sharing one stack and database. */
+export interface Group {
+  readonly name: string;
+  readonly ring: string;
+  readonly suspended: boolean;
+  readonly description?: string;
+  readonly maintenanceWindow?: MaintenanceWindow;
+  readonly resources: Resources;
+  readonly tenants: readonly Tenant[];
+  readonly file: string;
+}
+
+export type Gate = 'auto' | 'manual';
+export type WindowMode = 'any' | 'maintenance';
+
+/** The rules of one ring, defaults applied. */
+export interface RingPolicy {
+  readonly bake: string;
+  readonly bakeMs: number;
+  readonly approvals: number;
+  readonly reviewers: readonly string[];
+  readonly maxParallel: number;
+  readonly failureBudget: number;
+  readonly gate: Gate;
+  readonly window: WindowMode;
+  readonly directPush: boolean;
+  readonly revertOnRollback: boolean;
+  readonly keepMs: number;
+}
+
+/** A freeze: whole UTC days, both ends included. */
+export interface Freeze {
+  readonly name: string;
+  readonly from: string;
+  readonly to: string;
+  /** Rings it applies to; undefined means all. */
+  readonly rings?: readonly string[];
+}
+
+export interface PromotionPolicy {
+  readonly order: readonly string[];
+  readonly rings: Readonly<Record<string, RingPolicy>>;
+  readonly freeze: readonly Freeze[];
+  readonly health: { readonly gracePeriodMs: number; readonly observeMs: number };
+  readonly decommission: boolean;
+  readonly file: string;
+}
+
+/** Everything one commit says, with the parsed files kept for source positions. */
+export interface Constellation {
+  readonly name: string;
+  readonly rings: readonly Ring[];
+  readonly releases: ReadonlyMap<string, Release>;
+  readonly groups: ReadonlyMap<string, Group>;
+  readonly policy: PromotionPolicy;
+  readonly ringSetFile: string;
+  /** Parsed files by path, for locating anything later. */
+  readonly files: ReadonlyMap<string, ParsedFile>;
+}

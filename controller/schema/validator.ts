@@ -1,0 +1,65 @@
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { Ajv2020 } from 'ajv/dist/2020.js';
+import type { ErrorObject, ValidateFunction } from 'ajv/dist/2020.js';
+import type { DiagnosticSink } from '../model/diagnostics.js';
+import { type ParsedFile, locate } from '../model/parse.js';
+import { errorToFinding } from './messages.js';
+
+/** The kinds of file Ringmaster reads, with the schema file of each. */
+export const KIND_SCHEMAS = {
+  RingSet: 'ring-set.schema.json',
+  Release: 'release.schema.json',
+  Group: 'group.schema.json',
+  PromotionPolicy: 'promotion-policy.schema.json',
+} as const;
+
+export type Kind = keyof typeof KIND_SCHEMAS;
+
+export const KINDS = Object.keys(KIND_SCHEMAS) as Kind[];
+
+/** Validates parsed files against the schema of their kind. */
+export interface SchemaValidator {
+  /** Reports every schema violation of `file` to `sink`; true when there is none. */
+  validate(kind: Kind, file: ParsedFile, sink: DiagnosticSink): boolean;
+}
+
+const DATE = /^(\d{4})-(\d{2})-(\d{2})$/;
+
+/** True for a real calendar date written YYYY-MM-DD. */
+export function isIsoDate(s: string): boolean {
+  const m = DATE.exec(s);
+  if (!m) return false;
+  const d = new Date(Date.UTC(Number(m[1]), Number(m[2]) - 1, Number(m[3])));
+  return d.toISOString().startsWith(s);
+}
+
+/**
+ * Compiles the schemas in `schemaDir` once (strict ajv, all errors) and returns
+ * a validator. Throws when a schema itself is broken: that is a bug of ours.
+ */
+export function createSchemaValidator(schemaDir: string): SchemaValidator {
+  const ajv = new Ajv2020({ allErrors: true, strict: true, verbose: true });
+  ajv.addFormat('date', isIsoDate);
+  ajv.addSchema(JSON.parse(readFileSync(join(schemaDir, 'defs.schema.json'), 'utf8')));
+  const compiled = new Map<Kind, ValidateFunction>();
+  for (const kind of KINDS) {
+    compiled.set(kind, ajv.compile(JSON.parse(readFileSync(join(schemaDir, KIND_SCHEMAS[kind]), 'utf8'))));
+  }
+  return {
+    validate(kind, file, sink) {
+      const fn = compiled.get(kind)!;
+      if (fn(file.data)) return true;
+      for (const err of relevant(fn.errors ?? [])) {
+        const finding = errorToFinding(err);
+        sink.error(locate(file, finding.path, finding.on), finding.rule, finding.message);
+      }
+      return false;
+    },
+  };
+}
+
+/** Drops the inner errors ajv repeats for a failed `propertyNames`. */
+function relevant(errors: ErrorObject[]): ErrorObject[] {
+  return errors.filter((e) => e.propertyName === undefined || e.keyword === 'propertyNames');
+}
