@@ -1,0 +1,24 @@
+import type { SimpleGit } from 'simple-git';
+import type { SchemaValidator } from '../schema/validator.js';
+import type { EnvConfig } from '../config.js';
+
+/** Where a command writes: stdout for results, stderr for trouble. */
+export interface CliIo {
+  out(text: string): void;
+  err(text: string): void;
+}
+
+/** What every command receives from the composition root. */
+export interface CliContext {
+  readonly io: CliIo;
+  readonly env: EnvConfig;
+  /** Opens a git repository in a folder. Throws ConfigurationError when it is not one. */
+  openGit(dir: string): Promise<SimpleGit>;
+  /** The compiled schemas (compiled once, on first use). */
+  schemas(): SchemaValidator;
+  /** The current time. */
+  now(): Date;
+}
+
+/** Exit codes: 0 clean, 1 findings (invalid content, forbidden change), 2 usage or operational error. */
+export const EXIT = { ok: 0, findings: 1, failure: 2 } as const;

@@ -1,0 +1,20 @@
+import { type Command, InvalidArgumentError } from 'commander';
+import { parsePositiveInt } from '../config.js';
+import type { CliContext } from './context.js';
+
+/** Adds --repo and --max-file-bytes, defaulting to the environment's settings. */
+export function addSourceOptions(cmd: Command, ctx: CliContext): Command {
+  return cmd
+    .option('--repo <dir>', 'the Ringmaster repository folder', ctx.env.repo)
+    .option('--max-file-bytes <n>', 'largest file read, in bytes', intArg('--max-file-bytes'), ctx.env.maxFileBytes);
+}
+
+function intArg(name: string) {
+  return (value: string): number => {
+    try {
+      return parsePositiveInt(value, name);
+    } catch (err) {
+      throw new InvalidArgumentError((err as Error).message);
+    }
+  };
+}

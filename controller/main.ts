@@ -1,0 +1,46 @@
+/**
+ * The composition root: the only place that builds real clients (git, and in
+ * later versions GitHub, Kubernetes and AWS) and reads the environment.
+ */
+import { join } from 'node:path';
+import { simpleGit } from 'simple-git';
+import { loadEnvConfig } from './config.js';
+import type { CliContext, CliIo } from './cli/context.js';
+import { runCli } from './cli/program.js';
+import { ConfigurationError } from './errors.js';
+import { packageRoot } from './paths.js';
+import { type SchemaValidator, createSchemaValidator } from './schema/validator.js';
+
+/** Builds the real context: process environment, git through simple-git, the package's schemas. */
+export function createContext(io: CliIo, env: Readonly<Record<string, string | undefined>>): CliContext {
+  let validator: SchemaValidator | undefined;
+  return {
+    io,
+    env: loadEnvConfig(env),
+    async openGit(dir) {
+      const git = simpleGit({ baseDir: dir });
+      if (!(await git.checkIsRepo().catch(() => false))) {
+        throw new ConfigurationError('NotAGitRepository', `"${dir}" is not a git repository; pass --repo with a clone, or drop --rev to read the folder`);
+      }
+      return git;
+    },
+    schemas() {
+      validator ??= createSchemaValidator(join(packageRoot(), 'schemas'));
+      return validator;
+    },
+    now: () => new Date(),
+  };
+}
+
+/** Runs the command line for this process and sets its exit code. */
+export async function main(argv: readonly string[]): Promise<void> {
+  const io: CliIo = { out: (s) => process.stdout.write(`${s}\n`), err: (s) => process.stderr.write(`${s}\n`) };
+  let code: number;
+  try {
+    code = await runCli(argv, createContext(io, process.env));
+  } catch (err) {
+    io.err(`ringmaster: ${err instanceof Error ? err.message : String(err)}`);
+    code = 2;
+  }
+  process.exitCode = code;
+}

@@ -1,0 +1,162 @@
+/**
+ * What a change of the desired state does, from one commit to another: the
+ * ring promotions it makes and the groups and tenants it touches. Pure.
+ */
+import { isDeepStrictEqual } from 'node:util';
+import type { Constellation, Group } from '../model/types.js';
+import { compareVersions } from '../model/versions.js';
+
+/** How a ring's release changes. */
+export type RingChangeKind = 'promotion' | 'backport' | 'rollback';
+
+/** One ring whose release changes. */
+export interface RingChange {
+  readonly ring: string;
+  readonly index: number;
+  readonly from: string;
+  readonly to: string;
+  readonly kind: RingChangeKind;
+  readonly fromSchema: number;
+  readonly toSchema: number;
+  /** Groups of the ring at head that will change, by name. */
+  readonly groups: readonly string[];
+  /** Groups of the ring at head left alone because they are suspended. */
+  readonly suspendedGroups: readonly string[];
+  readonly tenants: number;
+  readonly testTenants: number;
+}
+
+export type GroupChangeKind = 'added' | 'removed' | 'moved' | 'resources' | 'tenants' | 'window' | 'suspended' | 'resumed';
+
+/** One group whose own file changes. */
+export interface GroupChange {
+  readonly group: string;
+  readonly ring: string;
+  readonly kinds: readonly GroupChangeKind[];
+  readonly details: readonly string[];
+}
+
+/** A release file that appears, disappears or changes. */
+export interface ReleaseChange {
+  readonly version: string;
+  readonly change: 'added' | 'removed' | 'changed';
+  /** Rings running this release at base (for a changed file). */
+  readonly runningIn: readonly string[];
+}
+
+/** The whole effect of a change. */
+export interface ChangePlan {
+  readonly constellation: string;
+  readonly rings: readonly RingChange[];
+  readonly ringsAdded: readonly string[];
+  readonly ringsRemoved: readonly string[];
+  readonly groups: readonly GroupChange[];
+  readonly releases: readonly ReleaseChange[];
+  readonly policyChanged: boolean;
+}
+
+/** Compares the constellation at `base` with the one at `head`. */
+export function planChange(base: Constellation, head: Constellation): ChangePlan {
+  const baseRings = new Map(base.rings.map((r) => [r.name, r]));
+  const rings: RingChange[] = [];
+  for (const ring of head.rings) {
+    const before = baseRings.get(ring.name);
+    if (!before || before.release === ring.release) continue;
+    const members = [...head.groups.values()].filter((g) => g.ring === ring.name);
+    const active = members.filter((g) => !g.suspended);
+    const fromRelease = base.releases.get(before.release)!;
+    const toRelease = head.releases.get(ring.release)!;
+    rings.push({
+      ring: ring.name,
+      index: ring.index,
+      from: before.release,
+      to: ring.release,
+      kind: compareVersions(ring.release, before.release) < 0 ? 'rollback' : toRelease.line === fromRelease.line && toRelease.backportOf ? 'backport' : 'promotion',
+      fromSchema: fromRelease.schemaVersion,
+      toSchema: toRelease.schemaVersion,
+      groups: active.map((g) => g.name).sort(),
+      suspendedGroups: members.filter((g) => g.suspended).map((g) => g.name).sort(),
+      tenants: active.reduce((n, g) => n + g.tenants.length, 0),
+      testTenants: active.reduce((n, g) => n + g.tenants.filter((t) => t.testOf !== undefined).length, 0),
+    });
+  }
+  const headRingNames = new Set(head.rings.map((r) => r.name));
+  return {
+    constellation: head.name,
+    rings,
+    ringsAdded: head.rings.filter((r) => !baseRings.has(r.name)).map((r) => r.name),
+    ringsRemoved: base.rings.filter((r) => !headRingNames.has(r.name)).map((r) => r.name),
+    groups: planGroups(base, head),
+    releases: planReleases(base, head),
+    policyChanged: !isDeepStrictEqual(stripFile(base.policy), stripFile(head.policy)),
+  };
+}
+
+function stripFile<T extends { file: string }>(x: T): Omit<T, 'file'> {
+  const { file: _file, ...rest } = x;
+  return rest;
+}
+
+function planGroups(base: Constellation, head: Constellation): GroupChange[] {
+  const changes: GroupChange[] = [];
+  for (const g of head.groups.values()) {
+    const before = base.groups.get(g.name);
+    if (!before) {
+      changes.push({ group: g.name, ring: g.ring, kinds: ['added'], details: [`new group in ring ${g.ring} with ${g.tenants.length} tenants`] });
+      continue;
+    }
+    const change = compareGroup(before, g);
+    if (change.kinds.length) changes.push(change);
+  }
+  for (const g of base.groups.values()) {
+    if (!head.groups.has(g.name)) changes.push({ group: g.name, ring: g.ring, kinds: ['removed'], details: [`group removed from ring ${g.ring}`] });
+  }
+  return changes.sort((a, b) => a.group.localeCompare(b.group));
+}
+
+function compareGroup(before: Group, after: Group): GroupChange {
+  const kinds: GroupChangeKind[] = [];
+  const details: string[] = [];
+  if (before.ring !== after.ring) {
+    kinds.push('moved');
+    details.push(`moves from ring ${before.ring} to ${after.ring}`);
+  }
+  if (!isDeepStrictEqual(before.resources, after.resources)) {
+    kinds.push('resources');
+    details.push('fixed resources change');
+  }
+  const beforeIds = new Set(before.tenants.map((t) => t.id));
+  const afterIds = new Set(after.tenants.map((t) => t.id));
+  const added = [...afterIds].filter((id) => !beforeIds.has(id));
+  const removed = [...beforeIds].filter((id) => !afterIds.has(id));
+  const edited = after.tenants.filter((t) => beforeIds.has(t.id) && !isDeepStrictEqual(t, before.tenants.find((b) => b.id === t.id)));
+  if (added.length || removed.length || edited.length) {
+    kinds.push('tenants');
+    if (added.length) details.push(`tenants added: ${added.join(', ')}`);
+    if (removed.length) details.push(`tenants removed: ${removed.join(', ')}`);
+    if (edited.length) details.push(`tenants changed: ${edited.map((t) => t.id).join(', ')}`);
+  }
+  if (!isDeepStrictEqual(before.maintenanceWindow, after.maintenanceWindow)) {
+    kinds.push('window');
+    details.push('maintenance window changes');
+  }
+  if (before.suspended !== after.suspended) {
+    kinds.push(after.suspended ? 'suspended' : 'resumed');
+    details.push(after.suspended ? 'suspended: the controller will leave it alone' : 'resumed: the controller manages it again');
+  }
+  return { group: after.name, ring: after.ring, kinds, details };
+}
+
+function planReleases(base: Constellation, head: Constellation): ReleaseChange[] {
+  const changes: ReleaseChange[] = [];
+  const runningIn = (version: string) => base.rings.filter((r) => r.release === version).map((r) => r.name);
+  for (const [version, r] of head.releases) {
+    const before = base.releases.get(version);
+    if (!before) changes.push({ version, change: 'added', runningIn: [] });
+    else if (!isDeepStrictEqual(stripFile(before), stripFile(r))) changes.push({ version, change: 'changed', runningIn: runningIn(version) });
+  }
+  for (const version of base.releases.keys()) {
+    if (!head.releases.has(version)) changes.push({ version, change: 'removed', runningIn: runningIn(version) });
+  }
+  return changes.sort((a, b) => compareVersions(a.version, b.version));
+}

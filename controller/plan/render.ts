@@ -1,0 +1,85 @@
+/**
+ * The one rendering of a change plan and its verdicts, as Markdown: printed by
+ * `ringmaster check`, and the body of promotion pull requests.
+ */
+import type { Verdict, VerdictStatus } from '../policy/verdicts.js';
+import type { ChangePlan, RingChange } from './change-plan.js';
+
+/** A plan with its verdicts and where it came from. */
+export interface PlanReport {
+  readonly plan: ChangePlan;
+  readonly verdicts: readonly Verdict[];
+  readonly allowed: boolean;
+  readonly base: string;
+  readonly head: string;
+  /** What happens on failure, per ring changed (from the policy). */
+  readonly onFailure: readonly string[];
+}
+
+const MARK: Record<VerdictStatus, string> = { pass: '✅', fail: '❌', unverified: '⚠️', info: 'ℹ️' };
+
+/** Most group names listed inline per ring before the list is cut. */
+const MAX_GROUPS_LISTED = 30;
+
+/** Renders the report as Markdown, readable in a terminal and on GitHub. */
+export function renderPlan(r: PlanReport): string {
+  const { plan } = r;
+  const out: string[] = [`## Ringmaster: ${plan.constellation}`, '', `Change from \`${r.base}\` to \`${r.head}\`.`, ''];
+  if (plan.rings.length) {
+    out.push('### Ring changes', '', '| Ring | Change | Release | Data layout | Groups | Tenants |', '|---|---|---|---|---|---|');
+    for (const c of plan.rings) {
+      out.push(`| ${c.ring} | ${c.kind} | ${c.from} → ${c.to} | ${c.fromSchema} → ${c.toSchema} | ${c.groups.length} | ${tenantCount(c)} |`);
+    }
+    out.push('');
+    for (const c of plan.rings) out.push(`- **${c.ring}**: ${groupList(c)}`);
+    out.push('');
+  }
+  if (plan.ringsAdded.length || plan.ringsRemoved.length) {
+    out.push('### Rings', '');
+    for (const ring of plan.ringsAdded) out.push(`- ring ${ring} added`);
+    for (const ring of plan.ringsRemoved) out.push(`- ring ${ring} removed`);
+    out.push('');
+  }
+  if (plan.groups.length) {
+    out.push('### Group changes', '');
+    for (const g of plan.groups) out.push(`- **${g.group}** (${g.ring}): ${g.details.join('; ')}`);
+    out.push('');
+  }
+  if (plan.releases.length) {
+    out.push('### Release files', '');
+    for (const rel of plan.releases) out.push(`- ${rel.version}: ${rel.change}`);
+    out.push('');
+  }
+  if (plan.policyChanged) out.push('### Promotion policy', '', '- the promotion policy changes', '');
+  if (!plan.rings.length && !plan.groups.length && !plan.releases.length && !plan.policyChanged && !plan.ringsAdded.length && !plan.ringsRemoved.length) {
+    out.push('No change to the desired state: nothing rolls out.', '');
+  }
+  if (r.verdicts.length) {
+    out.push('### Policy', '', '| | Rule | Scope | Verdict |', '|---|---|---|---|');
+    for (const v of r.verdicts) out.push(`| ${MARK[v.status]} | ${v.rule} | ${v.ring ?? v.group ?? '-'} | ${escapeCell(v.message)} |`);
+    out.push('');
+  }
+  if (r.onFailure.length) {
+    out.push('### If a group fails', '');
+    for (const line of r.onFailure) out.push(`- ${line}`);
+    out.push('');
+  }
+  const failing = r.verdicts.filter((v) => v.status === 'fail').length;
+  out.push(r.allowed ? '**Verdict: allowed.**' : `**Verdict: forbidden**: ${failing} rule${failing === 1 ? '' : 's'} fail${failing === 1 ? 's' : ''}.`);
+  return out.join('\n');
+}
+
+function tenantCount(c: RingChange): string {
+  return c.testTenants ? `${c.tenants} (${c.testTenants} test)` : String(c.tenants);
+}
+
+function groupList(c: RingChange): string {
+  const shown = c.groups.slice(0, MAX_GROUPS_LISTED).join(', ') || 'no active groups';
+  const more = c.groups.length > MAX_GROUPS_LISTED ? ` and ${c.groups.length - MAX_GROUPS_LISTED} more` : '';
+  const suspended = c.suspendedGroups.length ? `; suspended, left alone: ${c.suspendedGroups.join(', ')}` : '';
+  return `${shown}${more}${suspended}`;
+}
+
+function escapeCell(text: string): string {
+  return text.replace(/\|/g, '\\|');
+}
