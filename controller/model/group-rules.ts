@@ -25,8 +25,8 @@ export function checkGroups(model: PartialModel, sink: DiagnosticSink): void {
     if (rings) checkRingOf(model, group, rings, sink);
     checkWindow(model, group, sink);
     group.tenants.forEach((t, index) => {
-      claimUnique(model, sink, tenantIds, t.id, { group, index }, 'id', 'duplicate-tenant', `tenant id "${t.id}"`);
-      claimUnique(model, sink, hosts, t.host, { group, index }, 'host', 'duplicate-host', `host ${t.host}`);
+      claimUnique(model, sink, tenantIds, t.id, { group, index }, 'id', 'duplicate-tenant');
+      claimUnique(model, sink, hosts, t.host, { group, index }, 'host', 'duplicate-host');
     });
     const db = `${group.resources.database.engine}:${group.resources.database.region ?? ''}:${group.resources.database.instance}`;
     const dbOwner = databases.get(db);
@@ -48,7 +48,8 @@ export function checkGroups(model: PartialModel, sink: DiagnosticSink): void {
     } else namespaces.set(ns, group);
   }
   if (rings) checkTestTenants(model, rings, tenantIds, sink);
-  if (rings) warnEmptyRings(model, rings, sink);
+  // An error elsewhere can leave groups out of the model; warning about empty rings then is noise.
+  if (rings && !sink.hasErrors()) warnEmptyRings(model, rings, sink);
 }
 
 function checkRingOf(model: PartialModel, group: Group, rings: readonly Ring[], sink: DiagnosticSink): void {
@@ -110,18 +111,19 @@ function claimUnique(
   claim: Seen,
   field: 'id' | 'host',
   rule: string,
-  what: string,
 ): void {
   const first = seen.get(key);
   if (!first) {
     seen.set(key, claim);
     return;
   }
-  sink.error(
-    at(model, claim.group.file, ['tenants', claim.index, field]),
-    rule,
-    `${what} is already used in group "${first.group.name}" (${first.group.file}); a tenant belongs to exactly one group`,
-  );
+  const holder = first.group.tenants[first.index]!.id;
+  const where = first.group === claim.group ? 'earlier in this group' : `in group "${first.group.name}" (${first.group.file})`;
+  const message =
+    field === 'id'
+      ? `tenant id "${key}" is already used ${where}; a tenant belongs to exactly one group, once`
+      : `host ${key} is already served for tenant "${holder}" ${where}; each tenant needs its own host`;
+  sink.error(at(model, claim.group.file, ['tenants', claim.index, field]), rule, message);
 }
 
 function checkTestTenants(model: PartialModel, rings: readonly Ring[], tenants: Map<string, Seen>, sink: DiagnosticSink): void {

@@ -5,7 +5,6 @@
 import type { ChangePlan, RingChange } from '../plan/change-plan.js';
 import type { Constellation } from '../model/types.js';
 import { compareVersions } from '../model/versions.js';
-import { formatDuration } from './duration.js';
 import { activeFreeze, dayAfter } from './freeze.js';
 
 /** pass and fail are decided here; unverified needs evidence we lack; info states a requirement. */
@@ -72,14 +71,14 @@ function ringVerdicts(change: RingChange, base: Constellation, head: Constellati
   }
   const previous = change.index > 0 ? head.rings[change.index - 1]! : undefined;
   if (previous && change.kind !== 'rollback') {
-    const bake = head.policy.rings[previous.name]!.bakeMs;
+    const { bake, bakeMs } = head.policy.rings[previous.name]!;
     out.push({
       rule: 'bake',
-      status: bake > 0 ? 'unverified' : 'pass',
+      status: bakeMs > 0 ? 'unverified' : 'pass',
       ring,
       message:
-        bake > 0
-          ? `${change.to} must have been healthy in ${previous.name} for ${formatDuration(bake)}; not checked here: the evidence is the controller's rollout records, which do not exist yet`
+        bakeMs > 0
+          ? `${change.to} must have been healthy in ${previous.name} for ${bake}; not checked here: the evidence is the controller's rollout records, which do not exist yet`
           : `ring ${previous.name} has no bake time`,
     });
   }

@@ -11,15 +11,17 @@ const READ_BATCH = 500;
  */
 export async function resolveCommit(git: SimpleGit, rev: string): Promise<string> {
   if (rev.startsWith('-')) throw new ConfigurationError('BadRevision', `Revision "${rev}" must not start with "-".`);
+  const notFound = (cause?: unknown) =>
+    new NotFoundError('RevisionNotFound', `Revision "${rev}" is not a commit of this repository; check the name, or fetch it first.`, { cause });
+  let sha: string;
   try {
-    return (await git.revparse(['--verify', '--quiet', `${rev}^{commit}`])).trim();
+    sha = (await git.revparse(['--verify', '--quiet', `${rev}^{commit}`])).trim();
   } catch (err) {
-    throw new NotFoundError(
-      'RevisionNotFound',
-      `Revision "${rev}" is not a commit of this repository; check the name, or fetch it first.`,
-      { cause: err },
-    );
+    throw notFound(err);
   }
+  // With --quiet git prints nothing for an unknown name, and simple-git may not treat that as a failure.
+  if (!/^[0-9a-f]{40,64}$/.test(sha)) throw notFound();
+  return sha;
 }
 
 /**

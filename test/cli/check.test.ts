@@ -1,0 +1,140 @@
+import { rm } from 'node:fs/promises';
+import { join } from 'node:path';
+import { removeDir } from '../helpers/git.js';
+import { runRingmaster } from '../helpers/cli.js';
+import { type FixtureRepo, createFixtureRepo, releaseYaml } from '../helpers/constellation.js';
+
+const AUTUMN = new Date('2026-11-22T10:00:00Z');
+const YEAR_END = new Date('2026-12-24T10:00:00Z');
+
+describe('ringmaster check', () => {
+  let repo: FixtureRepo;
+  beforeEach(async () => {
+    repo = await createFixtureRepo();
+  });
+  afterEach(async () => {
+    await removeDir(repo.dir);
+  });
+
+  const check = (head: string, now = AUTUMN, extra: string[] = []) =>
+    runRingmaster(['check', '--repo', repo.dir, '--base', repo.baseSha, '--head', head, ...extra], { now });
+
+  it('explains a promotion by one ring and allows it', async () => {
+    await repo.edit('groups/rings.yaml', 'release: "2026.11.0"', 'release: "2026.11.1"');
+    const head = await repo.commit('promote 2026.11.1 to early');
+    const run = await check(head);
+    expect(run.code).toBe(0);
+    expect(run.out).toContain('| early | promotion | 2026.11.0 → 2026.11.1 | 410 → 411 | 1 | 2 |');
+    expect(run.out).toContain('- **early**: shared-1');
+    expect(run.out).toMatch(/✅ \| no-skip \| early \| 2026\.11\.1 already runs in canary/);
+    expect(run.out).toContain('✅ | bake | early | ring canary has no bake time');
+    expect(run.out).toContain('needs 1 approving review from @test/release');
+    expect(run.out).toContain('**Verdict: allowed.**');
+  });
+
+  it('forbids a release that skips a ring, saying which', async () => {
+    await repo.write('groups/releases/2026.11.2.yaml', releaseYaml('2026.11.2', 411));
+    await repo.edit('groups/rings.yaml', 'release: "2026.11.1"', 'release: "2026.11.2"');
+    await repo.edit('groups/rings.yaml', 'release: "2026.11.0"', 'release: "2026.11.2"');
+    const head = await repo.commit('new release straight to canary and early');
+    const run = await check(head);
+    expect(run.code).toBe(1);
+    expect(run.out).toMatch(/❌ \| no-skip \| early \| 2026\.11\.2 skips ring canary, which runs 2026\.11\.1; promote it to canary first/);
+    expect(run.out).toMatch(/✅ \| no-skip \| canary \| 2026\.11\.2 enters the first ring/);
+    expect(run.out).toContain('**Verdict: forbidden**: 1 rule fails.');
+  });
+
+  it('refuses a head that puts a later ring ahead of an earlier one, at file:line:column', async () => {
+    await repo.edit('groups/rings.yaml', 'release: "2026.10.4"', 'release: "2026.11.1"');
+    const head = await repo.commit('stable jumps ahead of early');
+    const run = await check(head);
+    expect(run.code).toBe(1);
+    expect(run.out).toContain(
+      'groups/rings.yaml:10:14: ring "stable" runs 2026.11.1, newer than the earlier ring "early" (2026.11.0); a release reaches a later ring only after the earlier ones [ring-order]',
+    );
+  });
+
+  it('forbids a promotion inside a freeze but allows a rollback there', async () => {
+    await repo.edit('groups/rings.yaml', 'release: "2026.11.0"', 'release: "2026.11.1"');
+    const promotion = await check(await repo.commit('promote in the freeze'), YEAR_END);
+    expect(promotion.code).toBe(1);
+    expect(promotion.out).toContain('inside freeze year-end (2026-12-20 to 2027-01-04); promote on or after 2027-01-05');
+
+    await repo.git.reset(['--hard', repo.baseSha]);
+    await repo.write('groups/releases/2026.10.3.yaml', releaseYaml('2026.10.3', 400));
+    await repo.edit('groups/rings.yaml', 'release: "2026.10.4"', 'release: "2026.10.3"');
+    const rollback = await check(await repo.commit('roll stable back'), YEAR_END);
+    expect(rollback.out).toMatch(/\| stable \| rollback \| 2026\.10\.4 → 2026\.10\.3 \|/);
+    expect(rollback.out).toContain('freeze year-end is on, but rollbacks are allowed');
+    expect(rollback.code).toBe(0);
+  });
+
+  it('allows a back-port straight to the late ring whose line the early rings left behind', async () => {
+    await repo.write('groups/releases/2026.10.5.yaml', releaseYaml('2026.10.5', 400, 'backportOf: "2026.11.1"'));
+    await repo.edit('groups/rings.yaml', 'release: "2026.10.4"', 'release: "2026.10.5"');
+    const run = await check(await repo.commit('back-port to stable'));
+    expect(run.out).toContain('| stable | backport | 2026.10.4 → 2026.10.5 | 400 → 400 | 1 | 1 |');
+    expect(run.out).toContain('back-port on line 2026.10, which the earlier rings have left behind (early runs 2026.11)');
+    expect(run.out).toContain('each group waits for a manual approval before cutover');
+    expect(run.code).toBe(0);
+  });
+
+  it('forbids a rollback that would take the data layout backwards', async () => {
+    await repo.edit('groups/rings.yaml', 'release: "2026.11.1"', 'release: "2026.11.0"');
+    const run = await check(await repo.commit('roll canary back'));
+    expect(run.code).toBe(1);
+    expect(run.out).toMatch(/❌ \| lineage \| canary \| 2026\.11\.0 needs data layout 410, older than the 411 ring canary already has/);
+  });
+
+  it('forbids editing a release that a ring runs', async () => {
+    await repo.edit('groups/releases/2026.11.0.yaml', 'api:2026.11.0', 'api:2026.11.0-hotfix');
+    const run = await check(await repo.commit('patch a running release in place'));
+    expect(run.code).toBe(1);
+    expect(run.out).toContain('release 2026.11.0 changes while ring early runs it');
+  });
+
+  it('forbids removing a group unless the policy allows decommissioning', async () => {
+    await rm(join(repo.dir, 'groups/shared-1.yaml'));
+    const run = await check(await repo.commit('drop shared-1'));
+    expect(run.code).toBe(1);
+    expect(run.out).toContain('removes group shared-1, and the policy does not allow decommissioning');
+  });
+
+  it('lists tenant changes and moves, judging the data layout of a moved group', async () => {
+    await repo.edit('groups/shared-1.yaml', 'ring: early', 'ring: stable\nmaintenanceWindow: { cron: "0 3 * * SAT", duration: 2h, timezone: UTC }');
+    await repo.edit('groups/internal.yaml', /\n$/, '\n  - { id: gamma, host: gamma.example.com, language: en-US, utcOffset: "+00:00" }\n');
+    const run = await check(await repo.commit('move shared-1 later, add a tenant'));
+    expect(run.out).toContain('- **internal** (canary): tenants added: gamma');
+    expect(run.out).toContain('- **shared-1** (stable): moves from ring early to stable; maintenance window changes');
+    expect(run.out).toMatch(/❌ \| lineage \| shared-1 \| moving from early to stable would take data layout 410 back to 400/);
+    expect(run.code).toBe(1);
+  });
+
+  it('prints the same plan as JSON, with bake time marked unverified', async () => {
+    await repo.edit('groups/rings.yaml', 'release: "2026.10.4"', 'release: "2026.11.0"');
+    const run = await check(await repo.commit('promote 2026.11.0 to stable'), AUTUMN, ['--json']);
+    const report = JSON.parse(run.out);
+    expect(report.allowed).toBe(true);
+    expect(report.plan.rings).toEqual([
+      expect.objectContaining({ ring: 'stable', from: '2026.10.4', to: '2026.11.0', kind: 'promotion', groups: ['globex'], tenants: 1 }),
+    ]);
+    expect(report.verdicts).toContainEqual({
+      rule: 'bake',
+      status: 'unverified',
+      ring: 'stable',
+      message: "2026.11.0 must have been healthy in early for 24h; not checked here: the evidence is the controller's rollout records, which do not exist yet",
+    });
+  });
+
+  it('says plainly when nothing changes', async () => {
+    const run = await check(repo.baseSha);
+    expect(run.code).toBe(0);
+    expect(run.out).toContain('No change to the desired state: nothing rolls out.');
+  });
+
+  it('exits 2 with a clear message for a revision that does not exist', async () => {
+    const run = await check('no-such-branch');
+    expect(run.code).toBe(2);
+    expect(run.err).toBe('ringmaster: Revision "no-such-branch" is not a commit of this repository; check the name, or fetch it first.');
+  });
+});

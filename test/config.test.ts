@@ -1,0 +1,29 @@
+import { loadEnvConfig, parseInstant } from '../controller/config.js';
+import { ConfigurationError } from '../controller/errors.js';
+
+describe('loadEnvConfig', () => {
+  it('applies defaults and freezes the result', () => {
+    const config = loadEnvConfig({});
+    expect(config).toEqual({ repo: '.', maxFileBytes: 1024 * 1024 });
+    expect(Object.isFrozen(config)).toBe(true);
+  });
+
+  it('reads the repository and the size cap', () => {
+    expect(loadEnvConfig({ RINGMASTER_REPO: '/srv/state', RINGMASTER_MAX_FILE_BYTES: '2048' })).toEqual({ repo: '/srv/state', maxFileBytes: 2048 });
+  });
+
+  it.each(['-5', '0', '1.5', 'lots', ''])('refuses RINGMASTER_MAX_FILE_BYTES=%j with a typed error', (value) => {
+    const read = () => loadEnvConfig({ RINGMASTER_MAX_FILE_BYTES: value || ' ' });
+    expect(read).toThrow(ConfigurationError);
+    expect(read).toThrow(/^RINGMASTER_MAX_FILE_BYTES must be a whole number above 0/);
+  });
+});
+
+describe('parseInstant', () => {
+  it('reads dates and times', () => {
+    expect(parseInstant('2026-12-24T10:00:00Z', '--now').toISOString()).toBe('2026-12-24T10:00:00.000Z');
+  });
+  it('names the flag when it cannot', () => {
+    expect(() => parseInstant('christmas', '--now')).toThrow('--now must be a date or time like 2026-12-24 or 2026-12-24T10:00:00Z, got "christmas"');
+  });
+});

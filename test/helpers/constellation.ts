@@ -1,0 +1,54 @@
+import { readFile, writeFile } from 'node:fs/promises';
+import { join } from 'node:path';
+import type { SimpleGit } from 'simple-git';
+import { commitAll, copyTree, initRepo, makeTempDir } from './git.js';
+
+/** A temporary git repository holding the base fixture constellation, committed once. */
+export interface FixtureRepo {
+  readonly dir: string;
+  readonly git: SimpleGit;
+  readonly baseSha: string;
+  /** Replaces `from` with `to` in a file (exactly once, or it throws). */
+  edit(path: string, from: string | RegExp, to: string): Promise<void>;
+  write(path: string, text: string): Promise<void>;
+  commit(message: string): Promise<string>;
+}
+
+export async function createFixtureRepo(): Promise<FixtureRepo> {
+  const dir = await makeTempDir();
+  await copyTree(join('test', 'fixtures', 'base'), dir);
+  const git = await initRepo(dir);
+  const baseSha = await commitAll(git, 'base constellation');
+  return {
+    dir,
+    git,
+    baseSha,
+    async edit(path, from, to) {
+      const text = await readFile(join(dir, path), 'utf8');
+      const next = text.replace(from, to);
+      if (next === text) throw new Error(`edit of ${path} changed nothing`);
+      await writeFile(join(dir, path), next);
+    },
+    async write(path, text) {
+      await writeFile(join(dir, path), text);
+    },
+    commit: (message) => commitAll(git, message),
+  };
+}
+
+/** The text of a release file as the fixtures write them. */
+export function releaseYaml(version: string, schemaVersion: number, extra = ''): string {
+  const line = version.split('.').slice(0, 2).join('.');
+  return [
+    'apiVersion: ringmaster/v1',
+    'kind: Release',
+    `version: "${version}"`,
+    `line: "${line}"`,
+    `schemaVersion: ${schemaVersion}`,
+    ...(extra ? [extra] : []),
+    'services:',
+    `  api: { image: "registry.example.com/app/api:${version}" }`,
+    `  worker: { image: "registry.example.com/app/worker:${version}" }`,
+    '',
+  ].join('\n');
+}
