@@ -32,7 +32,10 @@ export function parsePositiveInt(text: string, name: string): number {
 export function parseInstant(text: string, name: string): Date {
   const d = new Date(text);
   if (Number.isNaN(d.getTime())) {
-    throw new ConfigurationError('BadTime', `${name} must be a date or time like 2026-12-24 or 2026-12-24T10:00:00Z, got "${text}"`);
+    throw new ConfigurationError(
+      'BadTime',
+      `${name} must be a date or time like 2026-12-24 or 2026-12-24T10:00:00Z, got "${text}"`,
+    );
   }
   return d;
 }

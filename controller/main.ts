@@ -20,7 +20,10 @@ export function createContext(io: CliIo, env: Readonly<Record<string, string | u
     async openGit(dir) {
       const git = simpleGit({ baseDir: dir });
       if (!(await git.checkIsRepo().catch(() => false))) {
-        throw new ConfigurationError('NotAGitRepository', `"${dir}" is not a git repository; pass --repo with a clone, or drop --rev to read the folder`);
+        throw new ConfigurationError(
+          'NotAGitRepository',
+          `"${dir}" is not a git repository; pass --repo with a clone, or drop --rev to read the folder`,
+        );
       }
       return git;
     },
@@ -34,7 +37,10 @@ export function createContext(io: CliIo, env: Readonly<Record<string, string | u
 
 /** Runs the command line for this process and sets its exit code. */
 export async function main(argv: readonly string[]): Promise<void> {
-  const io: CliIo = { out: (s) => process.stdout.write(`${s}\n`), err: (s) => process.stderr.write(`${s}\n`) };
+  const io: CliIo = {
+    out: (s) => process.stdout.write(`${s}\n`),
+    err: (s) => process.stderr.write(`${s}\n`),
+  };
   let code: number;
   try {
     code = await runCli(argv, createContext(io, process.env));

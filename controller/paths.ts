@@ -12,7 +12,10 @@ export function packageRoot(): string {
   for (;;) {
     if (existsSync(join(dir, 'schemas', 'group.schema.json'))) return dir;
     const parent = dirname(dir);
-    if (parent === dir) throw new Error('Ringmaster package is incomplete: schemas/ not found above ' + fileURLToPath(import.meta.url));
+    if (parent === dir)
+      throw new Error(
+        'Ringmaster package is incomplete: schemas/ not found above ' + fileURLToPath(import.meta.url),
+      );
     dir = parent;
   }
 }

@@ -33,7 +33,11 @@ export function registerCodeowners(program: Command, ctx: CliContext, setExit: (
       if (opts.check) {
         const current = await readFile(path, 'utf8').catch(() => '');
         const same = current === text;
-        ctx.io.out(same ? `✓ ${CODEOWNERS_PATH} matches the policy` : `✗ ${CODEOWNERS_PATH} is out of date; run \`ringmaster codeowners --write\``);
+        ctx.io.out(
+          same
+            ? `✓ ${CODEOWNERS_PATH} matches the policy`
+            : `✗ ${CODEOWNERS_PATH} is out of date; run \`ringmaster codeowners --write\``,
+        );
         setExit(same ? EXIT.ok : EXIT.findings);
       } else if (opts.write) {
         await mkdir(dirname(path), { recursive: true });

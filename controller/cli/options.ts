@@ -6,7 +6,12 @@ import type { CliContext } from './context.js';
 export function addSourceOptions(cmd: Command, ctx: CliContext): Command {
   return cmd
     .option('--repo <dir>', 'the Ringmaster repository folder', ctx.env.repo)
-    .option('--max-file-bytes <n>', 'largest file read, in bytes', intArg('--max-file-bytes'), ctx.env.maxFileBytes);
+    .option(
+      '--max-file-bytes <n>',
+      'largest file read, in bytes',
+      intArg('--max-file-bytes'),
+      ctx.env.maxFileBytes,
+    );
 }
 
 function intArg(name: string) {

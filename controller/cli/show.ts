@@ -15,7 +15,9 @@ interface ShowOptions extends SourceOptions {
 /** `ringmaster show`: validates a commit and prints its constellation (rings, releases, groups, tenants). */
 export function registerShow(program: Command, ctx: CliContext, setExit: (code: number) => void): void {
   addSourceOptions(program.command('show'), ctx)
-    .description('Validate a commit and print its constellation: rings, their releases, groups and tenant counts')
+    .description(
+      'Validate a commit and print its constellation: rings, their releases, groups and tenant counts',
+    )
     .option('--rev <rev>', 'the commit to read', 'HEAD')
     .option('--json', 'print the summary as JSON')
     .action(async (opts: ShowOptions) => {

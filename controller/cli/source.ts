@@ -20,14 +20,22 @@ export interface SourceOptions {
  */
 export async function openSource(ctx: CliContext, repo: string, rev?: string): Promise<FileSource> {
   const st = await stat(repo).catch(() => undefined);
-  if (!st?.isDirectory()) throw new ConfigurationError('RepoNotFound', `repository folder "${repo}" does not exist; pass --repo DIR`);
+  if (!st?.isDirectory())
+    throw new ConfigurationError(
+      'RepoNotFound',
+      `repository folder "${repo}" does not exist; pass --repo DIR`,
+    );
   if (rev === undefined) return new DirectorySource(repo);
   const git = await ctx.openGit(repo);
   return new GitCommitSource(git, await resolveCommit(git, rev));
 }
 
 /** Loads the constellation of `repo` at `rev` (or its folder) with the command's limits. */
-export async function loadFrom(ctx: CliContext, opts: SourceOptions, rev?: string): Promise<{ source: FileSource; result: LoadResult }> {
+export async function loadFrom(
+  ctx: CliContext,
+  opts: SourceOptions,
+  rev?: string,
+): Promise<{ source: FileSource; result: LoadResult }> {
   const source = await openSource(ctx, opts.repo, rev);
   const limits = { ...DEFAULT_PARSE_LIMITS, maxFileBytes: opts.maxFileBytes };
   return { source, result: await loadConstellation(source, { validator: ctx.schemas(), limits }) };

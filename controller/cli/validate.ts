@@ -20,7 +20,13 @@ export function registerValidate(program: Command, ctx: CliContext, setExit: (co
       const errors = result.diagnostics.filter((d) => d.severity === 'error');
       const warnings = result.diagnostics.filter((d) => d.severity === 'warning');
       if (opts.json) {
-        ctx.io.out(JSON.stringify({ ok: errors.length === 0, source: source.label, files: result.fileCount, errors, warnings }, null, 2));
+        ctx.io.out(
+          JSON.stringify(
+            { ok: errors.length === 0, source: source.label, files: result.fileCount, errors, warnings },
+            null,
+            2,
+          ),
+        );
       } else {
         for (const d of result.diagnostics) ctx.io.out(formatDiagnostic(d));
         ctx.io.out(validationSummary(source.label, result.fileCount, errors, warnings));
@@ -30,7 +36,12 @@ export function registerValidate(program: Command, ctx: CliContext, setExit: (co
 }
 
 /** The closing line of a validation: counts and where they came from. */
-export function validationSummary(label: string, files: number, errors: readonly Diagnostic[], warnings: readonly Diagnostic[]): string {
+export function validationSummary(
+  label: string,
+  files: number,
+  errors: readonly Diagnostic[],
+  warnings: readonly Diagnostic[],
+): string {
   const w = warnings.length ? `, ${plural(warnings.length, 'warning')}` : '';
   return errors.length
     ? `✗ ${plural(errors.length, 'error')}${w} in ${plural(files, 'file')} (${label})`

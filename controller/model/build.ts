@@ -17,7 +17,12 @@ export function buildRingSet(data: unknown): { name: string; rings: Ring[] } {
   const d = data as RingSetData;
   return {
     name: d.constellation,
-    rings: d.rings.map((r, index) => ({ name: r.name, index, release: r.release, description: r.description })),
+    rings: d.rings.map((r, index) => ({
+      name: r.name,
+      index,
+      release: r.release,
+      description: r.description,
+    })),
   };
 }
 
@@ -36,7 +41,12 @@ export function buildRelease(data: unknown, file: string): Release {
   const services = Object.fromEntries(
     Object.entries(d.services).map(([name, s]) => [
       name,
-      { image: s.image, replicas: s.replicas ?? 2, port: s.port ?? 8080, healthPath: s.healthPath ?? '/healthz' },
+      {
+        image: s.image,
+        replicas: s.replicas ?? 2,
+        port: s.port ?? 8080,
+        healthPath: s.healthPath ?? '/healthz',
+      },
     ]),
   );
   return {
@@ -73,7 +83,14 @@ export function buildGroup(data: unknown, file: string): Group {
 
 interface PolicyData {
   order: string[];
-  rings: Record<string, Partial<Omit<RingPolicy, 'bakeMs' | 'keepMs' | 'keep'>> & { bake: string; approvals: number; keep?: string }>;
+  rings: Record<
+    string,
+    Partial<Omit<RingPolicy, 'bakeMs' | 'keepMs' | 'keep'>> & {
+      bake: string;
+      approvals: number;
+      keep?: string;
+    }
+  >;
   freeze?: { name: string; from: string; to: string; rings?: string[] }[];
   health?: { gracePeriod?: string; observe?: string };
   decommission?: boolean;

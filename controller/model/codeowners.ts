@@ -25,7 +25,9 @@ export function renderCodeowners(c: Constellation): string {
   add('groups/releases/', all);
   add(DEFAULT_POLICY_PATH.replace(/[^/]+$/, ''), all);
   for (const ring of c.rings) {
-    const groups = [...c.groups.values()].filter((g) => g.ring === ring.name).sort((a, b) => a.name.localeCompare(b.name));
+    const groups = [...c.groups.values()]
+      .filter((g) => g.ring === ring.name)
+      .sort((a, b) => a.name.localeCompare(b.name));
     if (groups.length && reviewersOf(ring.name).length) lines.push('', `# ring ${ring.name}`);
     for (const g of groups) add(g.file, reviewersOf(ring.name));
   }

@@ -3,7 +3,7 @@ import { validate as isValidCron } from 'node-cron';
 import type { DiagnosticSink } from './diagnostics.js';
 import { stem } from './layout.js';
 import { MAX_LABEL_LENGTH, longestWorkloadName } from './naming.js';
-import { type PartialModel, at, suggestRing } from './partial-model.js';
+import { type PartialModel, at, hasFailedGroups, suggestRing } from './partial-model.js';
 import type { Group, Ring } from './types.js';
 
 interface Seen {
@@ -20,7 +20,11 @@ export function checkGroups(model: PartialModel, sink: DiagnosticSink): void {
   const namespaces = new Map<string, Group>();
   for (const group of model.groups.values()) {
     if (stem(group.file) !== group.name) {
-      sink.error(at(model, group.file, ['name']), 'file-name-mismatch', `group "${group.name}" must be in groups/${group.name}.yaml; rename the file or fix the name`);
+      sink.error(
+        at(model, group.file, ['name']),
+        'file-name-mismatch',
+        `group "${group.name}" must be in groups/${group.name}.yaml; rename the file or fix the name`,
+      );
     }
     if (rings) checkRingOf(model, group, rings, sink);
     checkWindow(model, group, sink);
@@ -55,7 +59,11 @@ export function checkGroups(model: PartialModel, sink: DiagnosticSink): void {
 function checkRingOf(model: PartialModel, group: Group, rings: readonly Ring[], sink: DiagnosticSink): void {
   const ring = rings.find((r) => r.name === group.ring);
   if (!ring) {
-    sink.error(at(model, group.file, ['ring']), 'unknown-ring', `group "${group.name}" is in ring "${group.ring}", which groups/rings.yaml does not define; ${suggestRing(group.ring, rings)}`);
+    sink.error(
+      at(model, group.file, ['ring']),
+      'unknown-ring',
+      `group "${group.name}" is in ring "${group.ring}", which groups/rings.yaml does not define; ${suggestRing(group.ring, rings)}`,
+    );
     return;
   }
   const release = model.releases.get(ring.release);
@@ -86,11 +94,21 @@ function checkWindow(model: PartialModel, group: Group, sink: DiagnosticSink): v
   }
   const canonical = canonicalTimeZone(mw.timezone);
   if (canonical !== mw.timezone) {
-    const hint = canonical ? `write it as ${canonical}` : 'use an IANA zone such as Europe/Berlin or America/New_York';
-    sink.error(at(model, group.file, ['maintenanceWindow', 'timezone']), 'invalid-timezone', `unknown time zone "${mw.timezone}"; ${hint}`);
+    const hint = canonical
+      ? `write it as ${canonical}`
+      : 'use an IANA zone such as Europe/Berlin or America/New_York';
+    sink.error(
+      at(model, group.file, ['maintenanceWindow', 'timezone']),
+      'invalid-timezone',
+      `unknown time zone "${mw.timezone}"; ${hint}`,
+    );
   }
   if (mw.durationMs <= 0) {
-    sink.error(at(model, group.file, ['maintenanceWindow', 'duration']), 'window-duration', 'a maintenance window must stay open for some time; give a duration above 0');
+    sink.error(
+      at(model, group.file, ['maintenanceWindow', 'duration']),
+      'window-duration',
+      'a maintenance window must stay open for some time; give a duration above 0',
+    );
   }
 }
 
@@ -118,7 +136,10 @@ function claimUnique(
     return;
   }
   const holder = first.group.tenants[first.index]!.id;
-  const where = first.group === claim.group ? 'earlier in this group' : `in group "${first.group.name}" (${first.group.file})`;
+  const where =
+    first.group === claim.group
+      ? 'earlier in this group'
+      : `in group "${first.group.name}" (${first.group.file})`;
   const message =
     field === 'id'
       ? `tenant id "${key}" is already used ${where}; a tenant belongs to exactly one group, once`
@@ -126,7 +147,12 @@ function claimUnique(
   sink.error(at(model, claim.group.file, ['tenants', claim.index, field]), rule, message);
 }
 
-function checkTestTenants(model: PartialModel, rings: readonly Ring[], tenants: Map<string, Seen>, sink: DiagnosticSink): void {
+function checkTestTenants(
+  model: PartialModel,
+  rings: readonly Ring[],
+  tenants: Map<string, Seen>,
+  sink: DiagnosticSink,
+): void {
   const ringIndex = new Map(rings.map((r) => [r.name, r.index]));
   for (const { group, index } of tenants.values()) {
     const tenant = group.tenants[index]!;
@@ -136,9 +162,18 @@ function checkTestTenants(model: PartialModel, rings: readonly Ring[], tenants: 
     if (tenant.testOf === tenant.id) {
       sink.error(where, 'test-tenant-self', `tenant "${tenant.id}" cannot be a test tenant of itself`);
     } else if (!prod) {
-      sink.error(where, 'unknown-tenant', `tenant "${tenant.id}" tests "${tenant.testOf}", which is no tenant of any group`);
+      if (hasFailedGroups(model)) continue; // the production tenant may sit in a group file that failed to load
+      sink.error(
+        where,
+        'unknown-tenant',
+        `tenant "${tenant.id}" tests "${tenant.testOf}", which is no tenant of any group`,
+      );
     } else if (prod.group.tenants[prod.index]!.testOf !== undefined) {
-      sink.error(where, 'test-tenant-chain', `tenant "${tenant.id}" tests "${tenant.testOf}", which is itself a test tenant; name the production tenant`);
+      sink.error(
+        where,
+        'test-tenant-chain',
+        `tenant "${tenant.id}" tests "${tenant.testOf}", which is itself a test tenant; name the production tenant`,
+      );
     } else {
       const mine = ringIndex.get(group.ring);
       const theirs = ringIndex.get(prod.group.ring);
@@ -157,7 +192,11 @@ function warnEmptyRings(model: PartialModel, rings: readonly Ring[], sink: Diagn
   const used = new Set([...model.groups.values()].map((g) => g.ring));
   for (const ring of rings) {
     if (!used.has(ring.name)) {
-      sink.warn(at(model, model.ringSet!.file, ['rings', ring.index, 'name']), 'ring-empty', `ring "${ring.name}" has no groups; its releases reach nobody`);
+      sink.warn(
+        at(model, model.ringSet!.file, ['rings', ring.index, 'name']),
+        'ring-empty',
+        `ring "${ring.name}" has no groups; its releases reach nobody`,
+      );
     }
   }
 }

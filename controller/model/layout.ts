@@ -21,11 +21,13 @@ export function classifyPath(path: string): Placement {
   if (base.endsWith('.md') || base === '.gitkeep') return { type: 'ignored' };
   if (base.endsWith('.yml')) return { type: 'unexpected', hint: `rename it to ${path.slice(0, -4)}.yaml` };
   const parts = path.split('/');
-  if (!base.endsWith('.yaml') || base.startsWith('.')) return { type: 'unexpected', hint: `only .yaml files are read here; ${LAYOUT_HINT}` };
+  if (!base.endsWith('.yaml') || base.startsWith('.'))
+    return { type: 'unexpected', hint: `only .yaml files are read here; ${LAYOUT_HINT}` };
   if (parts[0] === 'groups' && parts.length === 2) {
     return path === RING_SET_PATH ? { type: 'kind', kind: 'RingSet' } : { type: 'kind', kind: 'Group' };
   }
-  if (parts[0] === 'groups' && parts[1] === 'releases' && parts.length === 3) return { type: 'kind', kind: 'Release' };
+  if (parts[0] === 'groups' && parts[1] === 'releases' && parts.length === 3)
+    return { type: 'kind', kind: 'Release' };
   if (parts[0] === 'policies' && parts.length === 2) return { type: 'kind', kind: 'PromotionPolicy' };
   return { type: 'unexpected', hint: `this folder is not read; ${LAYOUT_HINT}` };
 }

@@ -40,22 +40,31 @@ export async function loadConstellation(source: FileSource, options: LoadOptions
   const linkTargets = await source.read(links.map((l) => l.path));
   const wanted = selectFiles(entries, linkTargets, options.limits, sink);
   const bytes = await source.read([...new Set(wanted.values())]);
-  const model: PartialModel = { releases: new Map(), groups: new Map(), files: new Map() };
+  const model: PartialModel = { releases: new Map(), groups: new Map(), files: new Map(), failed: new Set() };
   for (const [path, readPath] of wanted) {
     const placement = classifyPath(path);
     if (placement.type !== 'kind') continue;
     const parsed = parseYamlFile(path, bytes.get(readPath)!, options.limits, sink);
-    if (!parsed) continue;
-    model.files.set(path, parsed);
-    if (!checkHeader(parsed, placement.kind, sink)) continue;
-    if (!options.validator.validate(placement.kind, parsed, sink)) continue;
-    addToModel(model, placement.kind, parsed, sink);
+    if (parsed) model.files.set(path, parsed);
+    if (parsed && checkHeader(parsed, placement.kind, sink) && options.validator.validate(placement.kind, parsed, sink)) {
+      addToModel(model, placement.kind, parsed, sink);
+    } else {
+      model.failed.add(path);
+    }
   }
   if (!entries.some((e) => e.path === RING_SET_PATH)) {
-    sink.error(atFileStart(RING_SET_PATH), 'missing-file', `${RING_SET_PATH} is missing; it names the constellation and its rings`);
+    sink.error(
+      atFileStart(RING_SET_PATH),
+      'missing-file',
+      `${RING_SET_PATH} is missing; it names the constellation and its rings`,
+    );
   }
   if (!model.policy && ![...wanted.keys()].some((p) => p.startsWith('policies/'))) {
-    sink.error(atFileStart(DEFAULT_POLICY_PATH), 'missing-file', 'no promotion policy found; add policies/promotion.yaml (kind PromotionPolicy)');
+    sink.error(
+      atFileStart(DEFAULT_POLICY_PATH),
+      'missing-file',
+      'no promotion policy found; add policies/promotion.yaml (kind PromotionPolicy)',
+    );
   }
   checkModel(model, sink);
   const diagnostics = sink.sorted();
@@ -120,7 +129,11 @@ function resolveLink(
     const text = linkTargets.get(current.path)?.toString('utf8') ?? '';
     const target = posix.normalize(posix.join(posix.dirname(current.path), text));
     if (posix.isAbsolute(text) || target === '..' || target.startsWith('../')) {
-      sink.error(atFileStart(link.path), 'symlink-outside', `symlink ${link.path} points outside the repository (${text}); replace it with the file itself`);
+      sink.error(
+        atFileStart(link.path),
+        'symlink-outside',
+        `symlink ${link.path} points outside the repository (${text}); replace it with the file itself`,
+      );
       return undefined;
     }
     const next = byPath.get(target);
@@ -135,7 +148,11 @@ function resolveLink(
     current = next;
   }
   if (current.type === 'file') return current;
-  sink.error(atFileStart(link.path), 'symlink-loop', `symlink ${link.path} does not end in a file after ${MAX_LINK_HOPS} links`);
+  sink.error(
+    atFileStart(link.path),
+    'symlink-loop',
+    `symlink ${link.path} does not end in a file after ${MAX_LINK_HOPS} links`,
+  );
   return undefined;
 }
 
@@ -145,11 +162,19 @@ function checkHeader(file: ParsedFile, expected: Kind, sink: DiagnosticSink): bo
   if (typeof data !== 'object' || data === null || Array.isArray(data)) return true; // the schema says "must be a mapping"
   const { apiVersion, kind } = data;
   if (apiVersion !== undefined && apiVersion !== API_VERSION) {
-    sink.error(locate(file, ['apiVersion']), 'unknown-api-version', `unknown apiVersion ${JSON.stringify(apiVersion)}; known: ${API_VERSION}`);
+    sink.error(
+      locate(file, ['apiVersion']),
+      'unknown-api-version',
+      `unknown apiVersion ${JSON.stringify(apiVersion)}; known: ${API_VERSION}`,
+    );
     return false;
   }
   if (kind !== undefined && !KINDS.includes(kind as Kind)) {
-    sink.error(locate(file, ['kind']), 'unknown-kind', `unknown kind ${JSON.stringify(kind)}; known: ${KINDS.join(', ')}`);
+    sink.error(
+      locate(file, ['kind']),
+      'unknown-kind',
+      `unknown kind ${JSON.stringify(kind)}; known: ${KINDS.join(', ')}`,
+    );
     return false;
   }
   if (kind !== undefined && kind !== expected) {
@@ -172,7 +197,11 @@ function addToModel(model: PartialModel, kind: Kind, file: ParsedFile, sink: Dia
       const release = buildRelease(file.data, file.path);
       const seen = model.releases.get(release.version);
       if (seen) {
-        sink.error(locate(file, ['version']), 'duplicate-release', `release ${release.version} is also described in ${seen.file}; keep one file per release`);
+        sink.error(
+          locate(file, ['version']),
+          'duplicate-release',
+          `release ${release.version} is also described in ${seen.file}; keep one file per release`,
+        );
       } else model.releases.set(release.version, release);
       return;
     }
@@ -180,15 +209,22 @@ function addToModel(model: PartialModel, kind: Kind, file: ParsedFile, sink: Dia
       const group = buildGroup(file.data, file.path);
       const seen = model.groups.get(group.name);
       if (seen) {
-        sink.error(locate(file, ['name']), 'duplicate-name', `group "${group.name}" is also defined in ${seen.file}; group names must be unique`);
+        sink.error(
+          locate(file, ['name']),
+          'duplicate-name',
+          `group "${group.name}" is also defined in ${seen.file}; group names must be unique`,
+        );
       } else model.groups.set(group.name, group);
       return;
     }
     case 'PromotionPolicy':
       if (model.policy) {
-        sink.error(atFileStart(file.path), 'multiple-policies', `a promotion policy is already defined in ${model.policy.file}; keep exactly one`);
+        sink.error(
+          atFileStart(file.path),
+          'multiple-policies',
+          `a promotion policy is already defined in ${model.policy.file}; keep exactly one`,
+        );
       } else model.policy = buildPolicy(file.data, file.path);
       return;
   }
 }
-

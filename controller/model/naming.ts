@@ -10,7 +10,12 @@ export const MAX_LABEL_LENGTH = 63;
 export type StackColor = 'blue' | 'green';
 
 /** The name of one service's workload of one colour in one group: `<constellation>-<group>-<service>-<color>`. */
-export function workloadName(constellation: string, group: string, service: string, color: StackColor): string {
+export function workloadName(
+  constellation: string,
+  group: string,
+  service: string,
+  color: StackColor,
+): string {
   return `${constellation}-${group}-${service}-${color}`;
 }
 

@@ -11,7 +11,10 @@ export interface ParseLimits {
   readonly maxAliasCount: number;
 }
 
-export const DEFAULT_PARSE_LIMITS: ParseLimits = Object.freeze({ maxFileBytes: 1024 * 1024, maxAliasCount: 100 });
+export const DEFAULT_PARSE_LIMITS: ParseLimits = Object.freeze({
+  maxFileBytes: 1024 * 1024,
+  maxAliasCount: 100,
+});
 
 /** A YAML file parsed with its source positions kept, so any later finding can point into it. */
 export interface ParsedFile {
@@ -44,7 +47,11 @@ export function parseYamlFile(
 ): ParsedFile | undefined {
   if (!isUtf8(bytes)) {
     const at = byteOffsetPosition(path, bytes, firstInvalidUtf8(bytes));
-    sink.error(at, 'not-utf8', 'file is not valid UTF-8 text; save it as UTF-8 (without other encodings or binary data)');
+    sink.error(
+      at,
+      'not-utf8',
+      'file is not valid UTF-8 text; save it as UTF-8 (without other encodings or binary data)',
+    );
     return undefined;
   }
   const text = bytes.toString('utf8').replace(/^\uFEFF/, '');
@@ -98,7 +105,9 @@ export function locate(file: ParsedFile, path: NodePath, on: 'key' | 'value' = '
     const segment = path[i];
     const last = i === path.length - 1;
     if (isMap(node)) {
-      const pair = node.items.find((p) => isPair(p) && isScalar(p.key) && String(p.key.value) === String(segment));
+      const pair = node.items.find(
+        (p) => isPair(p) && isScalar(p.key) && String(p.key.value) === String(segment),
+      );
       if (!pair) break;
       const target = last && on === 'key' ? pair.key : (pair.value ?? pair.key);
       offset = rangeStart(target) ?? offset;
@@ -134,7 +143,8 @@ function firstAliasPosition(path: string, doc: Document.Parsed, lines: LineCount
 
 function yamlMessage(code: string, message: string): string {
   const first = message.split('\n')[0]?.replace(/ at line \d+, column \d+:?$/, '') ?? message;
-  if (code === 'DUPLICATE_KEY') return `${first}: a key may appear only once in a mapping; remove or rename one`;
+  if (code === 'DUPLICATE_KEY')
+    return `${first}: a key may appear only once in a mapping; remove or rename one`;
   if (code === 'MULTIPLE_DOCS') return 'file holds several YAML documents (---); keep one document per file';
   return `YAML syntax error: ${first}`;
 }
@@ -148,7 +158,16 @@ function firstInvalidUtf8(b: Buffer): number {
   let i = 0;
   while (i < b.length) {
     const c = b[i]!;
-    const extra = c < 0x80 ? 0 : c >= 0xc2 && c <= 0xdf ? 1 : c >= 0xe0 && c <= 0xef ? 2 : c >= 0xf0 && c <= 0xf4 ? 3 : -1;
+    const extra =
+      c < 0x80
+        ? 0
+        : c >= 0xc2 && c <= 0xdf
+          ? 1
+          : c >= 0xe0 && c <= 0xef
+            ? 2
+            : c >= 0xf0 && c <= 0xf4
+              ? 3
+              : -1;
     if (extra < 0) return i;
     for (let k = 1; k <= extra; k++) if (i + k >= b.length || (b[i + k]! & 0xc0) !== 0x80) return i;
     i += extra + 1;

@@ -11,6 +11,13 @@ export interface PartialModel {
   groups: Map<string, Group>;
   policy?: PromotionPolicy;
   files: Map<string, ParsedFile>;
+  /** Files that failed to parse or match their schema: their own errors are reported, so rules skip what depends on them. */
+  failed: Set<string>;
+}
+
+/** True when some group file failed to load, so tenants may be missing from the model. */
+export function hasFailedGroups(model: PartialModel): boolean {
+  return [...model.failed].some((p) => /^groups\/[^/]+\.yaml$/.test(p) && p !== 'groups/rings.yaml');
 }
 
 /** Locates `path` inside the parsed file `file` of the model. */
@@ -30,4 +37,3 @@ export function suggestRing(name: string, rings: readonly Ring[]): string {
   const guess = closest(name, names);
   return guess ? `did you mean "${guess}"?` : `rings: ${names.join(', ')}`;
 }
-

@@ -22,27 +22,47 @@ export function checkModel(model: PartialModel, sink: DiagnosticSink): void {
 function checkReleases(model: PartialModel, sink: DiagnosticSink): void {
   for (const r of model.releases.values()) {
     if (stem(r.file) !== r.version) {
-      sink.error(at(model, r.file, ['version']), 'file-name-mismatch', `release ${r.version} must be in groups/releases/${r.version}.yaml; rename the file or fix the version`);
+      sink.error(
+        at(model, r.file, ['version']),
+        'file-name-mismatch',
+        `release ${r.version} must be in groups/releases/${r.version}.yaml; rename the file or fix the version`,
+      );
     }
     if (!r.version.startsWith(`${r.line}.`)) {
-      sink.error(at(model, r.file, ['line']), 'release-line-mismatch', `version ${r.version} is not on line ${r.line}; the line is the version's YEAR.MONTH`);
+      sink.error(
+        at(model, r.file, ['line']),
+        'release-line-mismatch',
+        `version ${r.version} is not on line ${r.line}; the line is the version's YEAR.MONTH`,
+      );
     }
     if (r.backportOf !== undefined && compareVersions(r.backportOf, r.version) <= 0) {
-      sink.error(at(model, r.file, ['backportOf']), 'backport-order', `backportOf ${r.backportOf} must name a newer release than ${r.version}`);
+      sink.error(
+        at(model, r.file, ['backportOf']),
+        'backport-order',
+        `backportOf ${r.backportOf} must name a newer release than ${r.version}`,
+      );
     }
   }
 }
 
-function checkRings(model: PartialModel, ringSet: NonNullable<PartialModel['ringSet']>, sink: DiagnosticSink): void {
+function checkRings(
+  model: PartialModel,
+  ringSet: NonNullable<PartialModel['ringSet']>,
+  sink: DiagnosticSink,
+): void {
   const seen = new Set<string>();
   let previous: { ring: Ring; release?: Release } | undefined;
   for (const ring of ringSet.rings) {
     if (seen.has(ring.name)) {
-      sink.error(at(model, ringSet.file, ['rings', ring.index, 'name']), 'duplicate-ring', `ring "${ring.name}" is listed twice; ring names must be unique`);
+      sink.error(
+        at(model, ringSet.file, ['rings', ring.index, 'name']),
+        'duplicate-ring',
+        `ring "${ring.name}" is listed twice; ring names must be unique`,
+      );
     }
     seen.add(ring.name);
     const release = model.releases.get(ring.release);
-    if (!release) {
+    if (!release && !model.failed.has(`groups/releases/${ring.release}.yaml`)) {
       sink.error(
         at(model, ringSet.file, ['rings', ring.index, 'release']),
         'unknown-release',
@@ -67,7 +87,12 @@ function checkRings(model: PartialModel, ringSet: NonNullable<PartialModel['ring
   }
 }
 
-function checkPolicy(model: PartialModel, rings: readonly Ring[], policy: PromotionPolicy, sink: DiagnosticSink): void {
+function checkPolicy(
+  model: PartialModel,
+  rings: readonly Ring[],
+  policy: PromotionPolicy,
+  sink: DiagnosticSink,
+): void {
   const names = rings.map((r) => r.name);
   if (policy.order.join(',') !== names.join(',')) {
     sink.error(
@@ -78,21 +103,37 @@ function checkPolicy(model: PartialModel, rings: readonly Ring[], policy: Promot
   }
   for (const name of names) {
     if (!policy.rings[name]) {
-      sink.error(at(model, policy.file, ['rings'], 'key'), 'policy-missing-ring', `ring "${name}" has no rules under rings:; add its bake time and approvals`);
+      sink.error(
+        at(model, policy.file, ['rings'], 'key'),
+        'policy-missing-ring',
+        `ring "${name}" has no rules under rings:; add its bake time and approvals`,
+      );
     }
   }
   for (const name of Object.keys(policy.rings)) {
     if (!names.includes(name)) {
-      sink.error(at(model, policy.file, ['rings', name], 'key'), 'unknown-ring', `rules for ring "${name}", which groups/rings.yaml does not define; ${suggestRing(name, rings)}`);
+      sink.error(
+        at(model, policy.file, ['rings', name], 'key'),
+        'unknown-ring',
+        `rules for ring "${name}", which groups/rings.yaml does not define; ${suggestRing(name, rings)}`,
+      );
     }
   }
   policy.freeze.forEach((f, i) => {
     if (f.from > f.to) {
-      sink.error(at(model, policy.file, ['freeze', i, 'to']), 'freeze-range', `freeze "${f.name}" ends (${f.to}) before it starts (${f.from})`);
+      sink.error(
+        at(model, policy.file, ['freeze', i, 'to']),
+        'freeze-range',
+        `freeze "${f.name}" ends (${f.to}) before it starts (${f.from})`,
+      );
     }
     (f.rings ?? []).forEach((r, j) => {
       if (!names.includes(r)) {
-        sink.error(at(model, policy.file, ['freeze', i, 'rings', j]), 'unknown-ring', `freeze "${f.name}" names ring "${r}", which is not defined; ${suggestRing(r, rings)}`);
+        sink.error(
+          at(model, policy.file, ['freeze', i, 'rings', j]),
+          'unknown-ring',
+          `freeze "${f.name}" names ring "${r}", which is not defined; ${suggestRing(r, rings)}`,
+        );
       }
     });
   });

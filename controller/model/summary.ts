@@ -66,5 +66,11 @@ export function summarize(c: Constellation): ConstellationSummary {
       testTenants: mine.reduce((n, g) => n + g.testTenants, 0),
     };
   });
-  return { name: c.name, rings, groups, releases: c.releases.size, tenants: groups.reduce((n, g) => n + g.tenants, 0) };
+  return {
+    name: c.name,
+    rings,
+    groups,
+    releases: c.releases.size,
+    tenants: groups.reduce((n, g) => n + g.tenants, 0),
+  };
 }

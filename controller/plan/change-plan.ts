@@ -26,7 +26,8 @@ export interface RingChange {
   readonly testTenants: number;
 }
 
-export type GroupChangeKind = 'added' | 'removed' | 'moved' | 'resources' | 'tenants' | 'window' | 'suspended' | 'resumed';
+export type GroupChangeKind =
+  'added' | 'removed' | 'moved' | 'resources' | 'tenants' | 'window' | 'suspended' | 'resumed';
 
 /** One group whose own file changes. */
 export interface GroupChange {
@@ -71,11 +72,19 @@ export function planChange(base: Constellation, head: Constellation): ChangePlan
       index: ring.index,
       from: before.release,
       to: ring.release,
-      kind: compareVersions(ring.release, before.release) < 0 ? 'rollback' : toRelease.line === fromRelease.line && toRelease.backportOf ? 'backport' : 'promotion',
+      kind:
+        compareVersions(ring.release, before.release) < 0
+          ? 'rollback'
+          : toRelease.line === fromRelease.line && toRelease.backportOf
+            ? 'backport'
+            : 'promotion',
       fromSchema: fromRelease.schemaVersion,
       toSchema: toRelease.schemaVersion,
       groups: active.map((g) => g.name).sort(),
-      suspendedGroups: members.filter((g) => g.suspended).map((g) => g.name).sort(),
+      suspendedGroups: members
+        .filter((g) => g.suspended)
+        .map((g) => g.name)
+        .sort(),
       tenants: active.reduce((n, g) => n + g.tenants.length, 0),
       testTenants: active.reduce((n, g) => n + g.tenants.filter((t) => t.testOf !== undefined).length, 0),
     });
@@ -102,14 +111,25 @@ function planGroups(base: Constellation, head: Constellation): GroupChange[] {
   for (const g of head.groups.values()) {
     const before = base.groups.get(g.name);
     if (!before) {
-      changes.push({ group: g.name, ring: g.ring, kinds: ['added'], details: [`new group in ring ${g.ring} with ${g.tenants.length} tenants`] });
+      changes.push({
+        group: g.name,
+        ring: g.ring,
+        kinds: ['added'],
+        details: [`new group in ring ${g.ring} with ${g.tenants.length} tenants`],
+      });
       continue;
     }
     const change = compareGroup(before, g);
     if (change.kinds.length) changes.push(change);
   }
   for (const g of base.groups.values()) {
-    if (!head.groups.has(g.name)) changes.push({ group: g.name, ring: g.ring, kinds: ['removed'], details: [`group removed from ring ${g.ring}`] });
+    if (!head.groups.has(g.name))
+      changes.push({
+        group: g.name,
+        ring: g.ring,
+        kinds: ['removed'],
+        details: [`group removed from ring ${g.ring}`],
+      });
   }
   return changes.sort((a, b) => a.group.localeCompare(b.group));
 }
@@ -129,7 +149,14 @@ function compareGroup(before: Group, after: Group): GroupChange {
   const afterIds = new Set(after.tenants.map((t) => t.id));
   const added = [...afterIds].filter((id) => !beforeIds.has(id));
   const removed = [...beforeIds].filter((id) => !afterIds.has(id));
-  const edited = after.tenants.filter((t) => beforeIds.has(t.id) && !isDeepStrictEqual(t, before.tenants.find((b) => b.id === t.id)));
+  const edited = after.tenants.filter(
+    (t) =>
+      beforeIds.has(t.id) &&
+      !isDeepStrictEqual(
+        t,
+        before.tenants.find((b) => b.id === t.id),
+      ),
+  );
   if (added.length || removed.length || edited.length) {
     kinds.push('tenants');
     if (added.length) details.push(`tenants added: ${added.join(', ')}`);
@@ -142,7 +169,11 @@ function compareGroup(before: Group, after: Group): GroupChange {
   }
   if (before.suspended !== after.suspended) {
     kinds.push(after.suspended ? 'suspended' : 'resumed');
-    details.push(after.suspended ? 'suspended: the controller will leave it alone' : 'resumed: the controller manages it again');
+    details.push(
+      after.suspended
+        ? 'suspended: the controller will leave it alone'
+        : 'resumed: the controller manages it again',
+    );
   }
   return { group: after.name, ring: after.ring, kinds, details };
 }
@@ -153,10 +184,12 @@ function planReleases(base: Constellation, head: Constellation): ReleaseChange[]
   for (const [version, r] of head.releases) {
     const before = base.releases.get(version);
     if (!before) changes.push({ version, change: 'added', runningIn: [] });
-    else if (!isDeepStrictEqual(stripFile(before), stripFile(r))) changes.push({ version, change: 'changed', runningIn: runningIn(version) });
+    else if (!isDeepStrictEqual(stripFile(before), stripFile(r)))
+      changes.push({ version, change: 'changed', runningIn: runningIn(version) });
   }
   for (const version of base.releases.keys()) {
-    if (!head.releases.has(version)) changes.push({ version, change: 'removed', runningIn: runningIn(version) });
+    if (!head.releases.has(version))
+      changes.push({ version, change: 'removed', runningIn: runningIn(version) });
   }
   return changes.sort((a, b) => compareVersions(a.version, b.version));
 }

@@ -24,11 +24,23 @@ const MAX_GROUPS_LISTED = 30;
 /** Renders the report as Markdown, readable in a terminal and on GitHub. */
 export function renderPlan(r: PlanReport): string {
   const { plan } = r;
-  const out: string[] = [`## Ringmaster: ${plan.constellation}`, '', `Change from \`${r.base}\` to \`${r.head}\`.`, ''];
+  const out: string[] = [
+    `## Ringmaster: ${plan.constellation}`,
+    '',
+    `Change from \`${r.base}\` to \`${r.head}\`.`,
+    '',
+  ];
   if (plan.rings.length) {
-    out.push('### Ring changes', '', '| Ring | Change | Release | Data layout | Groups | Tenants |', '|---|---|---|---|---|---|');
+    out.push(
+      '### Ring changes',
+      '',
+      '| Ring | Change | Release | Data layout | Groups | Tenants |',
+      '|---|---|---|---|---|---|',
+    );
     for (const c of plan.rings) {
-      out.push(`| ${c.ring} | ${c.kind} | ${c.from} → ${c.to} | ${c.fromSchema} → ${c.toSchema} | ${c.groups.length} | ${tenantCount(c)} |`);
+      out.push(
+        `| ${c.ring} | ${c.kind} | ${c.from} → ${c.to} | ${c.fromSchema} → ${c.toSchema} | ${c.groups.length} | ${tenantCount(c)} |`,
+      );
     }
     out.push('');
     for (const c of plan.rings) out.push(`- **${c.ring}**: ${groupList(c)}`);
@@ -51,12 +63,20 @@ export function renderPlan(r: PlanReport): string {
     out.push('');
   }
   if (plan.policyChanged) out.push('### Promotion policy', '', '- the promotion policy changes', '');
-  if (!plan.rings.length && !plan.groups.length && !plan.releases.length && !plan.policyChanged && !plan.ringsAdded.length && !plan.ringsRemoved.length) {
+  if (
+    !plan.rings.length &&
+    !plan.groups.length &&
+    !plan.releases.length &&
+    !plan.policyChanged &&
+    !plan.ringsAdded.length &&
+    !plan.ringsRemoved.length
+  ) {
     out.push('No change to the desired state: nothing rolls out.', '');
   }
   if (r.verdicts.length) {
     out.push('### Policy', '', '| | Rule | Scope | Verdict |', '|---|---|---|---|');
-    for (const v of r.verdicts) out.push(`| ${MARK[v.status]} | ${v.rule} | ${v.ring ?? v.group ?? '-'} | ${escapeCell(v.message)} |`);
+    for (const v of r.verdicts)
+      out.push(`| ${MARK[v.status]} | ${v.rule} | ${v.ring ?? v.group ?? '-'} | ${escapeCell(v.message)} |`);
     out.push('');
   }
   if (r.onFailure.length) {
@@ -65,7 +85,11 @@ export function renderPlan(r: PlanReport): string {
     out.push('');
   }
   const failing = r.verdicts.filter((v) => v.status === 'fail').length;
-  out.push(r.allowed ? '**Verdict: allowed.**' : `**Verdict: forbidden**: ${failing} rule${failing === 1 ? '' : 's'} fail${failing === 1 ? 's' : ''}.`);
+  out.push(
+    r.allowed
+      ? '**Verdict: allowed.**'
+      : `**Verdict: forbidden**: ${failing} rule${failing === 1 ? '' : 's'} fail${failing === 1 ? 's' : ''}.`,
+  );
   return out.join('\n');
 }
 
@@ -76,7 +100,9 @@ function tenantCount(c: RingChange): string {
 function groupList(c: RingChange): string {
   const shown = c.groups.slice(0, MAX_GROUPS_LISTED).join(', ') || 'no active groups';
   const more = c.groups.length > MAX_GROUPS_LISTED ? ` and ${c.groups.length - MAX_GROUPS_LISTED} more` : '';
-  const suspended = c.suspendedGroups.length ? `; suspended, left alone: ${c.suspendedGroups.join(', ')}` : '';
+  const suspended = c.suspendedGroups.length
+    ? `; suspended, left alone: ${c.suspendedGroups.join(', ')}`
+    : '';
   return `${shown}${more}${suspended}`;
 }
 

@@ -4,7 +4,12 @@ import { planChange } from './change-plan.js';
 import type { PlanReport } from './render.js';
 
 /** Plans the change from `base` to `head`, judges it against head's policy at `now`, and says what happens on failure. */
-export function buildPlanReport(base: Constellation, head: Constellation, labels: { base: string; head: string }, now: Date): PlanReport {
+export function buildPlanReport(
+  base: Constellation,
+  head: Constellation,
+  labels: { base: string; head: string },
+  now: Date,
+): PlanReport {
   const plan = planChange(base, head);
   const verdicts = evaluateChange(plan, base, head, now);
   const onFailure = plan.rings.map((c) => {

@@ -19,7 +19,12 @@ export interface Verdict {
 }
 
 /** Every verdict on `plan`, rings in order, then groups, releases and the policy itself. */
-export function evaluateChange(plan: ChangePlan, base: Constellation, head: Constellation, now: Date): Verdict[] {
+export function evaluateChange(
+  plan: ChangePlan,
+  base: Constellation,
+  head: Constellation,
+  now: Date,
+): Verdict[] {
   const verdicts: Verdict[] = [];
   for (const change of plan.rings) verdicts.push(...ringVerdicts(change, base, head, now));
   verdicts.push(...groupVerdicts(plan, base, head));
@@ -33,8 +38,15 @@ export function evaluateChange(plan: ChangePlan, base: Constellation, head: Cons
     }
   }
   if (plan.policyChanged) {
-    const strictest = Math.max(...Object.values(head.policy.rings).map((r) => r.approvals), ...Object.values(base.policy.rings).map((r) => r.approvals));
-    verdicts.push({ rule: 'approvals', status: 'info', message: `changes the promotion policy itself: needs ${strictest} approving reviews (the strictest ring's)` });
+    const strictest = Math.max(
+      ...Object.values(head.policy.rings).map((r) => r.approvals),
+      ...Object.values(base.policy.rings).map((r) => r.approvals),
+    );
+    verdicts.push({
+      rule: 'approvals',
+      status: 'info',
+      message: `changes the promotion policy itself: needs ${strictest} approving reviews (the strictest ring's)`,
+    });
   }
   return verdicts;
 }
@@ -50,7 +62,12 @@ function ringVerdicts(change: RingChange, base: Constellation, head: Constellati
   const out: Verdict[] = [skipVerdict(change, base, head)];
   out.push(
     change.toSchema >= change.fromSchema
-      ? { rule: 'lineage', status: 'pass', ring, message: `data layout ${change.fromSchema} → ${change.toSchema} does not go backwards` }
+      ? {
+          rule: 'lineage',
+          status: 'pass',
+          ring,
+          message: `data layout ${change.fromSchema} → ${change.toSchema} does not go backwards`,
+        }
       : {
           rule: 'lineage',
           status: 'fail',
@@ -60,7 +77,13 @@ function ringVerdicts(change: RingChange, base: Constellation, head: Constellati
   );
   const freeze = activeFreeze(head.policy, ring, now);
   if (!freeze) out.push({ rule: 'freeze', status: 'pass', ring, message: 'no freeze now' });
-  else if (change.kind === 'rollback') out.push({ rule: 'freeze', status: 'pass', ring, message: `freeze ${freeze.name} is on, but rollbacks are allowed` });
+  else if (change.kind === 'rollback')
+    out.push({
+      rule: 'freeze',
+      status: 'pass',
+      ring,
+      message: `freeze ${freeze.name} is on, but rollbacks are allowed`,
+    });
   else {
     out.push({
       rule: 'freeze',
@@ -83,9 +106,26 @@ function ringVerdicts(change: RingChange, base: Constellation, head: Constellati
     });
   }
   const who = rules.reviewers.length ? ` from ${rules.reviewers.join(', ')}` : '';
-  out.push({ rule: 'approvals', status: 'info', ring, message: `needs ${rules.approvals} approving review${rules.approvals === 1 ? '' : 's'}${who}` });
-  if (rules.gate === 'manual') out.push({ rule: 'gate', status: 'info', ring, message: 'each group waits for a manual approval before cutover' });
-  if (rules.window === 'maintenance') out.push({ rule: 'window', status: 'info', ring, message: "each group changes only inside its maintenance window" });
+  out.push({
+    rule: 'approvals',
+    status: 'info',
+    ring,
+    message: `needs ${rules.approvals} approving review${rules.approvals === 1 ? '' : 's'}${who}`,
+  });
+  if (rules.gate === 'manual')
+    out.push({
+      rule: 'gate',
+      status: 'info',
+      ring,
+      message: 'each group waits for a manual approval before cutover',
+    });
+  if (rules.window === 'maintenance')
+    out.push({
+      rule: 'window',
+      status: 'info',
+      ring,
+      message: 'each group changes only inside its maintenance window',
+    });
   return out;
 }
 
@@ -96,8 +136,10 @@ function ringVerdicts(change: RingChange, base: Constellation, head: Constellati
  */
 function skipVerdict(change: RingChange, base: Constellation, head: Constellation): Verdict {
   const ring = change.ring;
-  if (change.kind === 'rollback') return { rule: 'no-skip', status: 'pass', ring, message: `rollback from ${change.from} to ${change.to}` };
-  if (change.index === 0) return { rule: 'no-skip', status: 'pass', ring, message: `${change.to} enters the first ring` };
+  if (change.kind === 'rollback')
+    return { rule: 'no-skip', status: 'pass', ring, message: `rollback from ${change.from} to ${change.to}` };
+  if (change.index === 0)
+    return { rule: 'no-skip', status: 'pass', ring, message: `${change.to} enters the first ring` };
   const line = head.releases.get(change.to)!.line;
   const earlier = base.rings.filter((r) => head.rings.findIndex((h) => h.name === r.name) < change.index);
   const sameLine = earlier.filter((r) => base.releases.get(r.release)?.line === line);
@@ -115,7 +157,12 @@ function skipVerdict(change: RingChange, base: Constellation, head: Constellatio
   const previous = earlier[earlier.length - 1];
   const previousLine = previous && base.releases.get(previous.release)?.line;
   if (previousLine && compareVersions(line, previousLine) < 0) {
-    return { rule: 'no-skip', status: 'pass', ring, message: `back-port on line ${line}, which the earlier rings have left behind (${previous.name} runs ${previousLine})` };
+    return {
+      rule: 'no-skip',
+      status: 'pass',
+      ring,
+      message: `back-port on line ${line}, which the earlier rings have left behind (${previous.name} runs ${previousLine})`,
+    };
   }
   return {
     rule: 'no-skip',
@@ -143,7 +190,12 @@ function groupVerdicts(plan: ChangePlan, base: Constellation, head: Constellatio
     const toSchema = head.releases.get(to.release)!.schemaVersion;
     out.push(
       toSchema >= fromSchema
-        ? { rule: 'lineage', status: 'pass', group: g.group, message: `moves from ${from.name} (${from.release}) to ${to.name} (${to.release}); data layout ${fromSchema} → ${toSchema}` }
+        ? {
+            rule: 'lineage',
+            status: 'pass',
+            group: g.group,
+            message: `moves from ${from.name} (${from.release}) to ${to.name} (${to.release}); data layout ${fromSchema} → ${toSchema}`,
+          }
         : {
             rule: 'lineage',
             status: 'fail',

@@ -38,17 +38,35 @@ export function errorToFinding(e: ErrorObject): SchemaFinding {
       const known = Object.keys(schema.properties ?? {});
       const guess = closest(name, known);
       const hint = guess ? `did you mean "${guess}"?` : `known properties: ${known.join(', ')}`;
-      return { rule: 'schema-unknown-property', message: `${where(field)}unknown property "${name}"; ${hint}`, path: [...path, name], on: 'key' };
+      return {
+        rule: 'schema-unknown-property',
+        message: `${where(field)}unknown property "${name}"; ${hint}`,
+        path: [...path, name],
+        on: 'key',
+      };
     }
     case 'propertyNames': {
       const name = String(params.propertyName);
-      return { rule: 'schema-pattern', message: `${where(field)}"${name}" is not a valid name: ${namingRule}`, path: [...path, name], on: 'key' };
+      return {
+        rule: 'schema-pattern',
+        message: `${where(field)}"${name}" is not a valid name: ${namingRule}`,
+        path: [...path, name],
+        on: 'key',
+      };
     }
     case 'type': {
       const expected = String(params.type);
       const found = typeOf(e.data);
-      const quote = expected === 'string' && (found === 'number' || found === 'boolean') ? ` (quote it: "${String(e.data)}")` : '';
-      return { rule: 'schema-type', message: `${where(field)}must be ${article(expected)}, found ${article(found)}${quote}`, path, on: 'value' };
+      const quote =
+        expected === 'string' && (found === 'number' || found === 'boolean')
+          ? ` (quote it: "${String(e.data)}")`
+          : '';
+      return {
+        rule: 'schema-type',
+        message: `${where(field)}must be ${article(expected)}, found ${article(found)}${quote}`,
+        path,
+        on: 'value',
+      };
     }
     case 'enum':
       return {
@@ -58,7 +76,12 @@ export function errorToFinding(e: ErrorObject): SchemaFinding {
         on: 'value',
       };
     case 'const':
-      return { rule: 'schema-enum', message: `${where(field)}must be ${JSON.stringify(params.allowedValue)}`, path, on: 'value' };
+      return {
+        rule: 'schema-enum',
+        message: `${where(field)}must be ${JSON.stringify(params.allowedValue)}`,
+        path,
+        on: 'value',
+      };
     case 'pattern':
     case 'format':
       return {
@@ -68,7 +91,12 @@ export function errorToFinding(e: ErrorObject): SchemaFinding {
         on: 'value',
       };
     case 'uniqueItems':
-      return { rule: 'schema-unique', message: `${where(field)}holds the same item twice (items ${params.j} and ${params.i}); remove one`, path, on: 'value' };
+      return {
+        rule: 'schema-unique',
+        message: `${where(field)}holds the same item twice (items ${params.j} and ${params.i}); remove one`,
+        path,
+        on: 'value',
+      };
     case 'minItems':
     case 'maxItems':
     case 'minLength':
@@ -76,7 +104,12 @@ export function errorToFinding(e: ErrorObject): SchemaFinding {
     case 'minimum':
     case 'maximum':
     case 'minProperties':
-      return { rule: 'schema-range', message: `${where(field)}${e.message ?? 'is out of range'}`, path, on: 'value' };
+      return {
+        rule: 'schema-range',
+        message: `${where(field)}${e.message ?? 'is out of range'}`,
+        path,
+        on: 'value',
+      };
     default:
       return { rule: 'schema', message: `${where(field)}${e.message ?? 'is not valid'}`, path, on: 'value' };
   }

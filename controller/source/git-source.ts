@@ -10,9 +10,14 @@ const READ_BATCH = 500;
  * Throws NotFoundError when the revision does not name a commit.
  */
 export async function resolveCommit(git: SimpleGit, rev: string): Promise<string> {
-  if (rev.startsWith('-')) throw new ConfigurationError('BadRevision', `Revision "${rev}" must not start with "-".`);
+  if (rev.startsWith('-'))
+    throw new ConfigurationError('BadRevision', `Revision "${rev}" must not start with "-".`);
   const notFound = (cause?: unknown) =>
-    new NotFoundError('RevisionNotFound', `Revision "${rev}" is not a commit of this repository; check the name, or fetch it first.`, { cause });
+    new NotFoundError(
+      'RevisionNotFound',
+      `Revision "${rev}" is not a commit of this repository; check the name, or fetch it first.`,
+      { cause },
+    );
   let sha: string;
   try {
     sha = (await git.revparse(['--verify', '--quiet', `${rev}^{commit}`])).trim();
@@ -39,7 +44,16 @@ export class GitCommitSource implements FileSource {
   }
 
   async list(folders: readonly string[]): Promise<SourceEntry[]> {
-    const out = await this.git.raw(['ls-tree', '-r', '-l', '-z', '--full-tree', this.commit, '--', ...folders]);
+    const out = await this.git.raw([
+      'ls-tree',
+      '-r',
+      '-l',
+      '-z',
+      '--full-tree',
+      this.commit,
+      '--',
+      ...folders,
+    ]);
     const entries: SourceEntry[] = [];
     for (const record of out.split('\0')) {
       if (!record) continue;

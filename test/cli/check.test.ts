@@ -39,7 +39,9 @@ describe('ringmaster check', () => {
     const head = await repo.commit('new release straight to canary and early');
     const run = await check(head);
     expect(run.code).toBe(1);
-    expect(run.out).toMatch(/❌ \| no-skip \| early \| 2026\.11\.2 skips ring canary, which runs 2026\.11\.1; promote it to canary first/);
+    expect(run.out).toMatch(
+      /❌ \| no-skip \| early \| 2026\.11\.2 skips ring canary, which runs 2026\.11\.1; promote it to canary first/,
+    );
     expect(run.out).toMatch(/✅ \| no-skip \| canary \| 2026\.11\.2 enters the first ring/);
     expect(run.out).toContain('**Verdict: forbidden**: 1 rule fails.');
   });
@@ -58,7 +60,9 @@ describe('ringmaster check', () => {
     await repo.edit('groups/rings.yaml', 'release: "2026.11.0"', 'release: "2026.11.1"');
     const promotion = await check(await repo.commit('promote in the freeze'), YEAR_END);
     expect(promotion.code).toBe(1);
-    expect(promotion.out).toContain('inside freeze year-end (2026-12-20 to 2027-01-04); promote on or after 2027-01-05');
+    expect(promotion.out).toContain(
+      'inside freeze year-end (2026-12-20 to 2027-01-04); promote on or after 2027-01-05',
+    );
 
     await repo.git.reset(['--hard', repo.baseSha]);
     await repo.write('groups/releases/2026.10.3.yaml', releaseYaml('2026.10.3', 400));
@@ -70,11 +74,16 @@ describe('ringmaster check', () => {
   });
 
   it('allows a back-port straight to the late ring whose line the early rings left behind', async () => {
-    await repo.write('groups/releases/2026.10.5.yaml', releaseYaml('2026.10.5', 400, 'backportOf: "2026.11.1"'));
+    await repo.write(
+      'groups/releases/2026.10.5.yaml',
+      releaseYaml('2026.10.5', 400, 'backportOf: "2026.11.1"'),
+    );
     await repo.edit('groups/rings.yaml', 'release: "2026.10.4"', 'release: "2026.10.5"');
     const run = await check(await repo.commit('back-port to stable'));
     expect(run.out).toContain('| stable | backport | 2026.10.4 → 2026.10.5 | 400 → 400 | 1 | 1 |');
-    expect(run.out).toContain('back-port on line 2026.10, which the earlier rings have left behind (early runs 2026.11)');
+    expect(run.out).toContain(
+      'back-port on line 2026.10, which the earlier rings have left behind (early runs 2026.11)',
+    );
     expect(run.out).toContain('each group waits for a manual approval before cutover');
     expect(run.code).toBe(0);
   });
@@ -83,7 +92,9 @@ describe('ringmaster check', () => {
     await repo.edit('groups/rings.yaml', 'release: "2026.11.1"', 'release: "2026.11.0"');
     const run = await check(await repo.commit('roll canary back'));
     expect(run.code).toBe(1);
-    expect(run.out).toMatch(/❌ \| lineage \| canary \| 2026\.11\.0 needs data layout 410, older than the 411 ring canary already has/);
+    expect(run.out).toMatch(
+      /❌ \| lineage \| canary \| 2026\.11\.0 needs data layout 410, older than the 411 ring canary already has/,
+    );
   });
 
   it('forbids editing a release that a ring runs', async () => {
@@ -101,12 +112,24 @@ describe('ringmaster check', () => {
   });
 
   it('lists tenant changes and moves, judging the data layout of a moved group', async () => {
-    await repo.edit('groups/shared-1.yaml', 'ring: early', 'ring: stable\nmaintenanceWindow: { cron: "0 3 * * SAT", duration: 2h, timezone: UTC }');
-    await repo.edit('groups/internal.yaml', /\n$/, '\n  - { id: gamma, host: gamma.example.com, language: en-US, utcOffset: "+00:00" }\n');
+    await repo.edit(
+      'groups/shared-1.yaml',
+      'ring: early',
+      'ring: stable\nmaintenanceWindow: { cron: "0 3 * * SAT", duration: 2h, timezone: UTC }',
+    );
+    await repo.edit(
+      'groups/internal.yaml',
+      /\n$/,
+      '\n  - { id: gamma, host: gamma.example.com, language: en-US, utcOffset: "+00:00" }\n',
+    );
     const run = await check(await repo.commit('move shared-1 later, add a tenant'));
     expect(run.out).toContain('- **internal** (canary): tenants added: gamma');
-    expect(run.out).toContain('- **shared-1** (stable): moves from ring early to stable; maintenance window changes');
-    expect(run.out).toMatch(/❌ \| lineage \| shared-1 \| moving from early to stable would take data layout 410 back to 400/);
+    expect(run.out).toContain(
+      '- **shared-1** (stable): moves from ring early to stable; maintenance window changes',
+    );
+    expect(run.out).toMatch(
+      /❌ \| lineage \| shared-1 \| moving from early to stable would take data layout 410 back to 400/,
+    );
     expect(run.code).toBe(1);
   });
 
@@ -116,13 +139,21 @@ describe('ringmaster check', () => {
     const report = JSON.parse(run.out);
     expect(report.allowed).toBe(true);
     expect(report.plan.rings).toEqual([
-      expect.objectContaining({ ring: 'stable', from: '2026.10.4', to: '2026.11.0', kind: 'promotion', groups: ['globex'], tenants: 1 }),
+      expect.objectContaining({
+        ring: 'stable',
+        from: '2026.10.4',
+        to: '2026.11.0',
+        kind: 'promotion',
+        groups: ['globex'],
+        tenants: 1,
+      }),
     ]);
     expect(report.verdicts).toContainEqual({
       rule: 'bake',
       status: 'unverified',
       ring: 'stable',
-      message: "2026.11.0 must have been healthy in early for 24h; not checked here: the evidence is the controller's rollout records, which do not exist yet",
+      message:
+        "2026.11.0 must have been healthy in early for 24h; not checked here: the evidence is the controller's rollout records, which do not exist yet",
     });
   });
 
@@ -135,6 +166,8 @@ describe('ringmaster check', () => {
   it('exits 2 with a clear message for a revision that does not exist', async () => {
     const run = await check('no-such-branch');
     expect(run.code).toBe(2);
-    expect(run.err).toBe('ringmaster: Revision "no-such-branch" is not a commit of this repository; check the name, or fetch it first.');
+    expect(run.err).toBe(
+      'ringmaster: Revision "no-such-branch" is not a commit of this repository; check the name, or fetch it first.',
+    );
   });
 });

@@ -7,7 +7,7 @@ import { type FixtureRepo, createFixtureRepo } from '../helpers/constellation.js
 describe('ringmaster validate', () => {
   it('finds the example constellation of this repository clean', async () => {
     const run = await runRingmaster(['validate', '--repo', '.']);
-    expect(run.out).toBe('✓ 21 files valid (directory .)');
+    expect(run.out).toMatch(/^✓ \d+ files valid \(directory \.\)$/);
     expect(run.code).toBe(0);
   });
 
@@ -27,7 +27,9 @@ describe('ringmaster validate', () => {
       expect(fromCommit.out).toBe(`✓ 8 files valid (commit ${repo.baseSha.slice(0, 12)})`);
       const fromFolder = await runRingmaster(['validate', '--repo', repo.dir]);
       expect(fromFolder.code).toBe(1);
-      expect(fromFolder.out.split('\n')[0]).toMatch(/^groups\/globex\.yaml:2:1: YAML syntax error: .* \[yaml-syntax\]$/);
+      expect(fromFolder.out.split('\n')[0]).toMatch(
+        /^groups\/globex\.yaml:2:1: YAML syntax error: .* \[yaml-syntax\]$/,
+      );
     });
 
     it('reports every error at once, in file order, with a count', async () => {
@@ -44,6 +46,19 @@ describe('ringmaster validate', () => {
       ]);
     });
 
+    it('does not report the consequences of a file that already failed', async () => {
+      await repo.edit('groups/globex.yaml', 'engine: postgres', 'engine: oracle');
+      await repo.edit('groups/releases/2026.11.0.yaml', 'schemaVersion: 410', 'schemaVersion: many');
+      const run = await runRingmaster(['validate', '--repo', repo.dir]);
+      // globex's tenant is the production tenant of a test tenant, and early runs 2026.11.0:
+      // neither may be reported as unknown, since their own files carry the error.
+      expect(run.out.split('\n')).toEqual([
+        'groups/globex.yaml:9:44: resources.database.engine: "oracle" is not one of: postgres, mysql [schema-enum]',
+        'groups/releases/2026.11.0.yaml:5:16: schemaVersion: must be an integer, found a string [schema-type]',
+        `✗ 2 errors in 8 files (directory ${repo.dir})`,
+      ]);
+    });
+
     it('prints warnings without failing', async () => {
       await repo.edit('groups/shared-1.yaml', 'ring: early', 'ring: canary');
       const run = await runRingmaster(['validate', '--repo', repo.dir, '--json']);
@@ -51,22 +66,34 @@ describe('ringmaster validate', () => {
       const result = JSON.parse(run.out);
       expect(result.ok).toBe(true);
       expect(result.warnings).toEqual([
-        expect.objectContaining({ file: 'groups/rings.yaml', line: 7, column: 11, rule: 'ring-empty', severity: 'warning' }),
+        expect.objectContaining({
+          file: 'groups/rings.yaml',
+          line: 7,
+          column: 11,
+          rule: 'ring-empty',
+          severity: 'warning',
+        }),
       ]);
     });
 
     it('suggests quoting a release line that YAML reads as a number', async () => {
       await repo.edit('groups/releases/2026.11.0.yaml', 'line: "2026.11"', 'line: 2026.11');
       const run = await runRingmaster(['validate', '--repo', repo.dir]);
-      expect(run.out).toContain('groups/releases/2026.11.0.yaml:4:7: line: must be a string, found a number (quote it: "2026.11") [schema-type]');
+      expect(run.out).toContain(
+        'groups/releases/2026.11.0.yaml:4:7: line: must be a string, found a number (quote it: "2026.11") [schema-type]',
+      );
     });
 
     it('takes the file size cap from the environment and lets the flag override it', async () => {
       const env = { RINGMASTER_MAX_FILE_BYTES: '100' };
       const capped = await runRingmaster(['validate', '--repo', repo.dir], { env });
       expect(capped.code).toBe(1);
-      expect(capped.out).toContain('over the limit of 100; split it, or raise --max-file-bytes [file-too-large]');
-      const raised = await runRingmaster(['validate', '--repo', repo.dir, '--max-file-bytes', '100000'], { env });
+      expect(capped.out).toContain(
+        'over the limit of 100; split it, or raise --max-file-bytes [file-too-large]',
+      );
+      const raised = await runRingmaster(['validate', '--repo', repo.dir, '--max-file-bytes', '100000'], {
+        env,
+      });
       expect(raised.code).toBe(0);
     });
   });
@@ -74,7 +101,10 @@ describe('ringmaster validate', () => {
   it.each([
     [['validate', '--max-file-bytes', 'lots'], '--max-file-bytes must be a whole number above 0, got "lots"'],
     [['validate', '--bogus'], "unknown option '--bogus'"],
-    [['validate', '--repo', '/nonexistent/ringmaster'], 'repository folder "/nonexistent/ringmaster" does not exist; pass --repo DIR'],
+    [
+      ['validate', '--repo', '/nonexistent/ringmaster'],
+      'repository folder "/nonexistent/ringmaster" does not exist; pass --repo DIR',
+    ],
     [['validate', '--repo', '/tmp', '--rev', 'HEAD'], '"/tmp" is not a git repository'],
   ])('exits 2 on bad usage %j', async (argv, message) => {
     const run = await runRingmaster(argv);
@@ -97,12 +127,16 @@ describe('ringmaster show', () => {
       'stable=2026.09.8',
     ]);
     expect(summary.groups.length).toBeGreaterThanOrEqual(10);
-    expect(summary.tenants).toBe(summary.groups.reduce((n: number, g: { tenants: number }) => n + g.tenants, 0));
+    expect(summary.tenants).toBe(
+      summary.groups.reduce((n: number, g: { tenants: number }) => n + g.tenants, 0),
+    );
   });
 
   it('renders a table a person reads at a glance', async () => {
     const run = await runRingmaster(['show', '--repo', '.', '--rev', 'HEAD']);
-    expect(run.out).toMatch(/^Constellation acme-prod at commit [0-9a-f]{12}: 4 rings, \d+ groups, \d+ tenants, \d+ releases$/m);
+    expect(run.out).toMatch(
+      /^Constellation acme-prod at commit [0-9a-f]{12}: 4 rings, \d+ groups, \d+ tenants, \d+ releases$/m,
+    );
     expect(run.out).toMatch(/^RING\s+RELEASE\s+LINE\s+SCHEMA\s+GROUPS\s+TENANTS$/m);
     expect(run.out).toMatch(/^canary\s+2026\.11\.2\s+2026\.11\s+412\s+1\s+6 \(4 test\)$/m);
   });
