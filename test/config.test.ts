@@ -9,14 +9,20 @@ describe('loadEnvConfig', () => {
   });
 
   it('reads the repository and the size cap', () => {
-    expect(loadEnvConfig({ RINGMASTER_REPO: '/srv/state', RINGMASTER_MAX_FILE_BYTES: '2048' })).toEqual({ repo: '/srv/state', maxFileBytes: 2048 });
+    expect(loadEnvConfig({ RINGMASTER_REPO: '/srv/state', RINGMASTER_MAX_FILE_BYTES: '2048' })).toEqual({
+      repo: '/srv/state',
+      maxFileBytes: 2048,
+    });
   });
 
-  it.each(['-5', '0', '1.5', 'lots', ''])('refuses RINGMASTER_MAX_FILE_BYTES=%j with a typed error', (value) => {
-    const read = () => loadEnvConfig({ RINGMASTER_MAX_FILE_BYTES: value || ' ' });
-    expect(read).toThrow(ConfigurationError);
-    expect(read).toThrow(/^RINGMASTER_MAX_FILE_BYTES must be a whole number above 0/);
-  });
+  it.each(['-5', '0', '1.5', 'lots', ''])(
+    'refuses RINGMASTER_MAX_FILE_BYTES=%j with a typed error',
+    (value) => {
+      const read = () => loadEnvConfig({ RINGMASTER_MAX_FILE_BYTES: value || ' ' });
+      expect(read).toThrow(ConfigurationError);
+      expect(read).toThrow(/^RINGMASTER_MAX_FILE_BYTES must be a whole number above 0/);
+    },
+  );
 });
 
 describe('parseInstant', () => {
@@ -24,6 +30,8 @@ describe('parseInstant', () => {
     expect(parseInstant('2026-12-24T10:00:00Z', '--now').toISOString()).toBe('2026-12-24T10:00:00.000Z');
   });
   it('names the flag when it cannot', () => {
-    expect(() => parseInstant('christmas', '--now')).toThrow('--now must be a date or time like 2026-12-24 or 2026-12-24T10:00:00Z, got "christmas"');
+    expect(() => parseInstant('christmas', '--now')).toThrow(
+      '--now must be a date or time like 2026-12-24 or 2026-12-24T10:00:00Z, got "christmas"',
+    );
   });
 });

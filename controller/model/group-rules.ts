@@ -142,7 +142,7 @@ function claimUnique(
       : `in group "${first.group.name}" (${first.group.file})`;
   const message =
     field === 'id'
-      ? `tenant id "${key}" is already used ${where}; a tenant belongs to exactly one group, once`
+      ? `tenant id "${key}" is already used ${where}; tenant ids are unique across the constellation`
       : `host ${key} is already served for tenant "${holder}" ${where}; each tenant needs its own host`;
   sink.error(at(model, claim.group.file, ['tenants', claim.index, field]), rule, message);
 }

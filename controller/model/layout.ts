@@ -32,17 +32,19 @@ export function classifyPath(path: string): Placement {
   return { type: 'unexpected', hint: `this folder is not read; ${LAYOUT_HINT}` };
 }
 
-/** Where a file of `kind` belongs, for messages. */
-export function placeOf(kind: Kind): string {
+/** Where a file of `kind` belongs, for messages; with the file's data, the exact path. */
+export function placeOf(kind: Kind, data?: Record<string, unknown>): string {
+  const named = (value: unknown, pattern: string) =>
+    typeof value === 'string' && /^[-a-z0-9.]+$/.test(value) ? value : pattern;
   switch (kind) {
     case 'RingSet':
       return RING_SET_PATH;
     case 'Release':
-      return 'groups/releases/<version>.yaml';
+      return `groups/releases/${named(data?.version, '<version>')}.yaml`;
     case 'Group':
-      return 'groups/<group>.yaml';
+      return `groups/${named(data?.name, '<group>')}.yaml`;
     case 'PromotionPolicy':
-      return 'policies/<name>.yaml';
+      return DEFAULT_POLICY_PATH;
   }
 }
 

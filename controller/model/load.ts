@@ -40,13 +40,23 @@ export async function loadConstellation(source: FileSource, options: LoadOptions
   const linkTargets = await source.read(links.map((l) => l.path));
   const wanted = selectFiles(entries, linkTargets, options.limits, sink);
   const bytes = await source.read([...new Set(wanted.values())]);
-  const model: PartialModel = { releases: new Map(), groups: new Map(), files: new Map(), failed: new Set() };
+  const model: PartialModel = {
+    releases: new Map(),
+    groups: new Map(),
+    files: new Map(),
+    failed: new Set(),
+    policies: [],
+  };
   for (const [path, readPath] of wanted) {
     const placement = classifyPath(path);
     if (placement.type !== 'kind') continue;
     const parsed = parseYamlFile(path, bytes.get(readPath)!, options.limits, sink);
     if (parsed) model.files.set(path, parsed);
-    if (parsed && checkHeader(parsed, placement.kind, sink) && options.validator.validate(placement.kind, parsed, sink)) {
+    if (
+      parsed &&
+      checkHeader(parsed, placement.kind, sink) &&
+      options.validator.validate(placement.kind, parsed, sink)
+    ) {
       addToModel(model, placement.kind, parsed, sink);
     } else {
       model.failed.add(path);
@@ -65,6 +75,15 @@ export async function loadConstellation(source: FileSource, options: LoadOptions
       'missing-file',
       'no promotion policy found; add policies/promotion.yaml (kind PromotionPolicy)',
     );
+  }
+  if (model.policies.length > 1) {
+    for (const path of model.policies) {
+      sink.error(
+        atFileStart(path),
+        'multiple-policies',
+        `found ${model.policies.length} promotion policies (${model.policies.join(', ')}); keep exactly one`,
+      );
+    }
   }
   checkModel(model, sink);
   const diagnostics = sink.sorted();
@@ -98,12 +117,14 @@ function selectFiles(
   for (const entry of entries) {
     const placement = classifyPath(entry.path);
     if (placement.type === 'ignored') continue;
+    // A symlink is judged by where it points before anything else, so a linked folder cannot smuggle files in.
+    const target = entry.type === 'symlink' ? resolveLink(entry, byPath, linkTargets, sink) : entry;
+    if (entry.type === 'symlink' && !target) continue;
     if (placement.type === 'unexpected' || entry.type === 'other') {
       const hint = placement.type === 'unexpected' ? placement.hint : 'only regular files are read';
       sink.error(atFileStart(entry.path), 'unexpected-file', `unexpected file ${entry.path}: ${hint}`);
       continue;
     }
-    const target = entry.type === 'symlink' ? resolveLink(entry, byPath, linkTargets, sink) : entry;
     if (!target) continue;
     if (target.size > limits.maxFileBytes) {
       sink.error(
@@ -181,7 +202,7 @@ function checkHeader(file: ParsedFile, expected: Kind, sink: DiagnosticSink): bo
     sink.error(
       locate(file, ['kind']),
       'wrong-place',
-      `a ${String(kind)} does not belong at ${file.path} (a ${expected} goes here); move it to ${placeOf(kind as Kind)}`,
+      `a ${String(kind)} does not belong at ${file.path} (a ${expected} goes here); move it to ${placeOf(kind as Kind, data)}`,
     );
     return false;
   }
@@ -218,13 +239,8 @@ function addToModel(model: PartialModel, kind: Kind, file: ParsedFile, sink: Dia
       return;
     }
     case 'PromotionPolicy':
-      if (model.policy) {
-        sink.error(
-          atFileStart(file.path),
-          'multiple-policies',
-          `a promotion policy is already defined in ${model.policy.file}; keep exactly one`,
-        );
-      } else model.policy = buildPolicy(file.data, file.path);
+      model.policies.push(file.path);
+      if (!model.policy) model.policy = buildPolicy(file.data, file.path);
       return;
   }
 }

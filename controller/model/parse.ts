@@ -11,9 +11,13 @@ export interface ParseLimits {
   readonly maxAliasCount: number;
 }
 
+/**
+ * 10,000 alias expansions leave room for honest reuse (one anchor shared by the
+ * tenants of a large group) and still stop a billion-laughs file at once.
+ */
 export const DEFAULT_PARSE_LIMITS: ParseLimits = Object.freeze({
   maxFileBytes: 1024 * 1024,
-  maxAliasCount: 100,
+  maxAliasCount: 10_000,
 });
 
 /** A YAML file parsed with its source positions kept, so any later finding can point into it. */
@@ -21,6 +25,8 @@ export interface ParsedFile {
   readonly path: string;
   readonly doc: Document.Parsed;
   readonly lines: LineCounter;
+  /** The text of the file, for quoting what was written. */
+  readonly text: string;
   /** The document as plain data. */
   readonly data: unknown;
 }
@@ -31,6 +37,7 @@ export type NodePath = readonly (string | number)[];
 const YAML_CODES: Record<string, string> = {
   DUPLICATE_KEY: 'duplicate-key',
   MULTIPLE_DOCS: 'multiple-documents',
+  RESOURCE_EXHAUSTION: 'yaml-too-deep',
 };
 
 /**
@@ -60,14 +67,25 @@ export function parseYamlFile(
   try {
     doc = parseDocument(text, { lineCounter: lines, prettyErrors: false, uniqueKeys: true, merge: false });
   } catch (err) {
-    sink.error(atFileStart(path), 'yaml-syntax', `YAML could not be parsed: ${messageOf(err)}`);
+    if (err instanceof RangeError)
+      sink.error(
+        atFileStart(path),
+        'yaml-too-deep',
+        'YAML nesting is too deep to read; flatten the document',
+      );
+    else sink.error(atFileStart(path), 'yaml-syntax', `YAML could not be parsed: ${messageOf(err)}`);
     return undefined;
   }
   if (doc.errors.length > 0) {
     for (const e of doc.errors) {
-      const pos = lines.linePos(e.pos[0]);
       const rule = YAML_CODES[e.code] ?? 'yaml-syntax';
-      sink.error({ file: path, line: pos.line, column: pos.col }, rule, yamlMessage(e.code, e.message));
+      // Running out of stack happens at no meaningful place: point at the file.
+      const pos = rule === 'yaml-too-deep' ? { line: 1, col: 1 } : lines.linePos(e.pos[0]);
+      sink.error(
+        { file: path, line: pos.line, column: pos.col },
+        rule,
+        yamlMessage(e.code, e.message, text.slice(e.pos[0])),
+      );
     }
     return undefined;
   }
@@ -91,7 +109,13 @@ export function parseYamlFile(
     }
     return undefined;
   }
-  return { path, doc, lines, data };
+  return { path, doc, lines, text, data };
+}
+
+/** The text written at `path` in `file` (a scalar as it appears in the file), if the node exists. */
+export function sourceText(file: ParsedFile, path: NodePath): string | undefined {
+  const node = file.doc.getIn(path, true) as YamlNode | undefined;
+  return node?.range ? file.text.slice(node.range[0], node.range[1]).trim() : undefined;
 }
 
 /**
@@ -141,11 +165,15 @@ function firstAliasPosition(path: string, doc: Document.Parsed, lines: LineCount
   return { file: path, line: pos.line, column: pos.col };
 }
 
-function yamlMessage(code: string, message: string): string {
+/** `rest` is the text from the error's position on. */
+function yamlMessage(code: string, message: string, rest: string): string {
   const first = message.split('\n')[0]?.replace(/ at line \d+, column \d+:?$/, '') ?? message;
-  if (code === 'DUPLICATE_KEY')
-    return `${first}: a key may appear only once in a mapping; remove or rename one`;
+  if (code === 'DUPLICATE_KEY') {
+    const key = /^("[^"\n]*"|'[^'\n]*'|[^:\n{},[\]]+?)\s*:/.exec(rest)?.[1];
+    return `${key ? `key ${key.startsWith('"') ? key : `"${key}"`}` : 'a key'} appears twice in this mapping; keep one`;
+  }
   if (code === 'MULTIPLE_DOCS') return 'file holds several YAML documents (---); keep one document per file';
+  if (code === 'RESOURCE_EXHAUSTION') return 'YAML nesting is too deep to read; flatten the document';
   return `YAML syntax error: ${first}`;
 }
 
@@ -175,6 +203,7 @@ function firstInvalidUtf8(b: Buffer): number {
   return 0;
 }
 
+/** Line and column (in characters, like every other finding) of a byte offset; the bytes before it are valid UTF-8. */
 function byteOffsetPosition(file: string, b: Buffer, offset: number): SourcePosition {
   let line = 1;
   let lineStart = 0;
@@ -184,5 +213,5 @@ function byteOffsetPosition(file: string, b: Buffer, offset: number): SourcePosi
       lineStart = i + 1;
     }
   }
-  return { file, line, column: offset - lineStart + 1 };
+  return { file, line, column: b.subarray(lineStart, offset).toString('utf8').length + 1 };
 }

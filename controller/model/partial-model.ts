@@ -13,6 +13,8 @@ export interface PartialModel {
   files: Map<string, ParsedFile>;
   /** Files that failed to parse or match their schema: their own errors are reported, so rules skip what depends on them. */
   failed: Set<string>;
+  /** Paths of every PromotionPolicy read (there must be exactly one). */
+  policies: string[];
 }
 
 /** True when some group file failed to load, so tenants may be missing from the model. */

@@ -7,7 +7,7 @@ import { checkGroups } from './group-rules.js';
 import { stem } from './layout.js';
 import { type PartialModel, at, suggestRing } from './partial-model.js';
 import type { PromotionPolicy, Release, Ring } from './types.js';
-import { compareVersions } from './versions.js';
+import { compareVersions, lineOf } from './versions.js';
 
 export type { PartialModel } from './partial-model.js';
 
@@ -35,11 +35,11 @@ function checkReleases(model: PartialModel, sink: DiagnosticSink): void {
         `version ${r.version} is not on line ${r.line}; the line is the version's YEAR.MONTH`,
       );
     }
-    if (r.backportOf !== undefined && compareVersions(r.backportOf, r.version) <= 0) {
+    if (r.backportOf !== undefined && compareVersions(lineOf(r.backportOf), r.line) <= 0) {
       sink.error(
         at(model, r.file, ['backportOf']),
         'backport-order',
-        `backportOf ${r.backportOf} must name a newer release than ${r.version}`,
+        `backportOf ${r.backportOf} must name a release on a newer line than ${r.line}: a back-port carries a fix back to an older line`,
       );
     }
   }
@@ -69,14 +69,22 @@ function checkRings(
         `ring "${ring.name}" asks for release ${ring.release}, which has no file groups/releases/${ring.release}.yaml; add it or pick a described release`,
       );
     }
-    if (previous && compareVersions(ring.release, previous.ring.release) > 0) {
+    const aheadOfPrevious =
+      previous !== undefined && compareVersions(ring.release, previous.ring.release) > 0;
+    if (previous && aheadOfPrevious) {
       sink.error(
         at(model, ringSet.file, ['rings', ring.index, 'release']),
         'ring-order',
         `ring "${ring.name}" runs ${ring.release}, newer than the earlier ring "${previous.ring.name}" (${previous.ring.release}); a release reaches a later ring only after the earlier ones`,
       );
     }
-    if (previous?.release && release && release.schemaVersion > previous.release.schemaVersion) {
+    // A ring ahead of the earlier one usually also has a newer layout: report the cause once.
+    if (
+      !aheadOfPrevious &&
+      previous?.release &&
+      release &&
+      release.schemaVersion > previous.release.schemaVersion
+    ) {
       sink.error(
         at(model, ringSet.file, ['rings', ring.index, 'release']),
         'schema-version-backwards',

@@ -15,8 +15,18 @@ interface SchemaLike {
   properties?: Record<string, SchemaLike>;
 }
 
-/** Turns an ajv error (created with `verbose: true`) into a located, readable finding. */
-export function errorToFinding(e: ErrorObject): SchemaFinding {
+/** Readable names of the string formats we use. */
+const FORMATS: Record<string, string> = { date: 'real calendar date (YYYY-MM-DD)' };
+
+/**
+ * Turns an ajv error (created with `verbose: true`) into a located, readable
+ * finding. `written` returns the text as written in the file at a path, so
+ * advice quotes what the person typed rather than what YAML made of it.
+ */
+export function errorToFinding(
+  e: ErrorObject,
+  written: (path: NodePath) => string | undefined = () => undefined,
+): SchemaFinding {
   const path = pointerToPath(e.instancePath);
   const field = fieldName(path);
   const schema = (e.parentSchema ?? {}) as SchemaLike;
@@ -57,9 +67,17 @@ export function errorToFinding(e: ErrorObject): SchemaFinding {
     case 'type': {
       const expected = String(params.type);
       const found = typeOf(e.data);
+      if (path.length === 0) {
+        return {
+          rule: 'schema-type',
+          message: `the file must be a mapping (key: value lines) describing one ${what}, found ${article(found)}`,
+          path,
+          on: 'value',
+        };
+      }
       const quote =
-        expected === 'string' && (found === 'number' || found === 'boolean')
-          ? ` (quote it: "${String(e.data)}")`
+        expected === 'string' && (found === 'number' || found === 'integer' || found === 'boolean')
+          ? ` (quote it: "${written(path) ?? String(e.data)}")`
           : '';
       return {
         rule: 'schema-type',
@@ -83,20 +101,28 @@ export function errorToFinding(e: ErrorObject): SchemaFinding {
         on: 'value',
       };
     case 'pattern':
-    case 'format':
       return {
-        rule: e.keyword === 'format' ? 'schema-format' : 'schema-pattern',
+        rule: 'schema-pattern',
         message: `${where(field)}${JSON.stringify(e.data)} is not a valid ${what}${schema.description ? `: ${schema.description}` : ''}`,
         path,
         on: 'value',
       };
-    case 'uniqueItems':
+    case 'format':
       return {
-        rule: 'schema-unique',
-        message: `${where(field)}holds the same item twice (items ${params.j} and ${params.i}); remove one`,
+        rule: 'schema-format',
+        message: `${where(field)}${JSON.stringify(e.data)} is not a ${FORMATS[String(params.format)] ?? `valid ${String(params.format)}`}`,
         path,
         on: 'value',
       };
+    case 'uniqueItems': {
+      const [earlier, later] = [Number(params.i), Number(params.j)].sort((a, b) => a - b) as [number, number];
+      return {
+        rule: 'schema-unique',
+        message: `${where(field)}lists ${JSON.stringify((e.data as unknown[])[later])} twice (items ${earlier} and ${later}); remove one`,
+        path: [...path, later],
+        on: 'value',
+      };
+    }
     case 'minItems':
     case 'maxItems':
     case 'minLength':
@@ -106,7 +132,7 @@ export function errorToFinding(e: ErrorObject): SchemaFinding {
     case 'minProperties':
       return {
         rule: 'schema-range',
-        message: `${where(field)}${e.message ?? 'is out of range'}`,
+        message: `${where(field)}${rangeMessage(e.keyword, Number(params.limit))}`,
         path,
         on: 'value',
       };
@@ -116,6 +142,25 @@ export function errorToFinding(e: ErrorObject): SchemaFinding {
 }
 
 const namingRule = "lower-case letters, digits and '-', starting with a letter";
+
+function rangeMessage(keyword: string, limit: number): string {
+  switch (keyword) {
+    case 'minItems':
+      return limit === 1 ? 'must list at least one item' : `must list at least ${limit} items`;
+    case 'maxItems':
+      return `must list at most ${limit} items; split it`;
+    case 'minLength':
+      return `must be at least ${limit} characters long`;
+    case 'maxLength':
+      return `must be at most ${limit} characters long; shorten it`;
+    case 'minimum':
+      return `must be at least ${limit}`;
+    case 'maximum':
+      return `must be at most ${limit}`;
+    default:
+      return limit === 1 ? 'must hold at least one entry' : `must hold at least ${limit} entries`;
+  }
+}
 
 function where(field: string): string {
   return field ? `${field}: ` : '';
@@ -164,14 +209,18 @@ export function closest(name: string, known: readonly string[]): string | undefi
   return bestDistance <= Math.max(1, Math.floor(name.length / 3)) ? best : undefined;
 }
 
+/** Edit distance counting a swap of two neighbouring letters as one edit (optimal string alignment). */
 function editDistance(a: string, b: string): number {
-  let prev = Array.from({ length: b.length + 1 }, (_, j) => j);
+  const d: number[][] = Array.from({ length: a.length + 1 }, (_, i) => [i]);
+  for (let j = 0; j <= b.length; j++) d[0]![j] = j;
   for (let i = 1; i <= a.length; i++) {
-    const row = [i];
     for (let j = 1; j <= b.length; j++) {
-      row[j] = Math.min(prev[j]! + 1, row[j - 1]! + 1, prev[j - 1]! + (a[i - 1] === b[j - 1] ? 0 : 1));
+      const cost = a[i - 1] === b[j - 1] ? 0 : 1;
+      let best = Math.min(d[i - 1]![j]! + 1, d[i]![j - 1]! + 1, d[i - 1]![j - 1]! + cost);
+      if (i > 1 && j > 1 && a[i - 1] === b[j - 2] && a[i - 2] === b[j - 1])
+        best = Math.min(best, d[i - 2]![j - 2]! + 1);
+      d[i]![j] = best;
     }
-    prev = row;
   }
-  return prev[b.length]!;
+  return d[a.length]![b.length]!;
 }

@@ -3,7 +3,7 @@ import { join } from 'node:path';
 import { Ajv2020 } from 'ajv/dist/2020.js';
 import type { ErrorObject, ValidateFunction } from 'ajv/dist/2020.js';
 import type { DiagnosticSink } from '../model/diagnostics.js';
-import { type ParsedFile, locate } from '../model/parse.js';
+import { type ParsedFile, locate, sourceText } from '../model/parse.js';
 import { errorToFinding } from './messages.js';
 
 /** The kinds of file Ringmaster reads, with the schema file of each. */
@@ -51,7 +51,7 @@ export function createSchemaValidator(schemaDir: string): SchemaValidator {
       const fn = compiled.get(kind)!;
       if (fn(file.data)) return true;
       for (const err of relevant(fn.errors ?? [])) {
-        const finding = errorToFinding(err);
+        const finding = errorToFinding(err, (path) => sourceText(file, path));
         sink.error(locate(file, finding.path, finding.on), finding.rule, finding.message);
       }
       return false;

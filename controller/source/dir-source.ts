@@ -15,7 +15,13 @@ export class DirectorySource implements FileSource {
 
   async list(folders: readonly string[]): Promise<SourceEntry[]> {
     const entries: SourceEntry[] = [];
-    for (const folder of folders) await this.walk(folder, entries);
+    for (const folder of folders) {
+      const st = await lstat(join(this.root, folder)).catch(() => undefined);
+      // A linked folder is reported, never followed, as git would show it.
+      if (st?.isSymbolicLink()) entries.push({ path: folder, type: 'symlink', size: st.size });
+      else if (st?.isDirectory()) await this.walk(folder, entries);
+      else if (st) entries.push({ path: folder, type: 'other', size: st.size });
+    }
     return entries;
   }
 

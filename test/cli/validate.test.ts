@@ -77,10 +77,10 @@ describe('ringmaster validate', () => {
     });
 
     it('suggests quoting a release line that YAML reads as a number', async () => {
-      await repo.edit('groups/releases/2026.11.0.yaml', 'line: "2026.11"', 'line: 2026.11');
+      await repo.edit('groups/releases/2026.10.4.yaml', 'line: "2026.10"', 'line: 2026.10');
       const run = await runRingmaster(['validate', '--repo', repo.dir]);
       expect(run.out).toContain(
-        'groups/releases/2026.11.0.yaml:4:7: line: must be a string, found a number (quote it: "2026.11") [schema-type]',
+        'groups/releases/2026.10.4.yaml:4:7: line: must be a string, found a number (quote it: "2026.10") [schema-type]',
       );
     });
 

@@ -21,7 +21,10 @@ export async function copyTree(from: string, dir: string): Promise<void> {
 export async function initRepo(dir: string): Promise<SimpleGit> {
   const git = simpleGit({ baseDir: dir });
   await git.init(['--initial-branch=main']);
-  await git.addConfig('user.email', 'test@ringmaster.invalid').addConfig('user.name', 'Ringmaster Test').addConfig('commit.gpgsign', 'false');
+  await git
+    .addConfig('user.email', 'test@ringmaster.invalid')
+    .addConfig('user.name', 'Ringmaster Test')
+    .addConfig('commit.gpgsign', 'false');
   return git;
 }
 

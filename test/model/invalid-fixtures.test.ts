@@ -72,7 +72,11 @@ describe.each(cases)('invalid repository %s', (name) => {
     const sha = await commitAll(git, c.description);
     const run = await runRingmaster(['validate', '--repo', dir, '--rev', sha, '--json', ...(c.args ?? [])]);
     expect(run.code).toBe(1);
-    const result = JSON.parse(run.out) as { errors: { rule: string; file: string; line: number; column: number }[] };
-    expect(result.errors).toContainEqual(expect.objectContaining({ rule: c.rule, file: c.file, line: c.line, column: c.column }));
+    const result = JSON.parse(run.out) as {
+      errors: { rule: string; file: string; line: number; column: number }[];
+    };
+    expect(result.errors).toContainEqual(
+      expect.objectContaining({ rule: c.rule, file: c.file, line: c.line, column: c.column }),
+    );
   });
 });

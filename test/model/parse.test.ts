@@ -1,0 +1,88 @@
+import { DiagnosticSink } from '../../controller/model/diagnostics.js';
+import { DEFAULT_PARSE_LIMITS, locate, parseYamlFile, sourceText } from '../../controller/model/parse.js';
+import { closest } from '../../controller/schema/messages.js';
+
+function parse(text: string | Buffer) {
+  const sink = new DiagnosticSink();
+  const file = parseYamlFile(
+    'groups/x.yaml',
+    Buffer.isBuffer(text) ? text : Buffer.from(text),
+    DEFAULT_PARSE_LIMITS,
+    sink,
+  );
+  return { file, diagnostics: sink.sorted() };
+}
+
+describe('parseYamlFile', () => {
+  it('keeps positions so any node can be located later', () => {
+    const { file } = parse(
+      'name: x\ntenants:\n  - { id: a, host: a.example.com }\n  - id: b\n    host: b.example.com\n',
+    );
+    expect(locate(file!, ['tenants', 1, 'host'])).toEqual({ file: 'groups/x.yaml', line: 5, column: 11 });
+    expect(locate(file!, ['tenants', 0, 'host'], 'key')).toEqual({
+      file: 'groups/x.yaml',
+      line: 3,
+      column: 14,
+    });
+    expect(locate(file!, ['tenants', 7])).toEqual({ file: 'groups/x.yaml', line: 3, column: 3 });
+  });
+
+  it('quotes scalars as written, not as YAML read them', () => {
+    const { file } = parse('line: 2026.10\n');
+    expect(file!.data).toEqual({ line: 2026.1 });
+    expect(sourceText(file!, ['line'])).toBe('2026.10');
+  });
+
+  it('lets honest anchors be reused thousands of times', () => {
+    const tenants = Array.from({ length: 2000 }, (_, i) => `  - { id: t${i}, language: *lang }`).join('\n');
+    const { file, diagnostics } = parse(`defaults: { language: &lang de-DE }\ntenants:\n${tenants}\n`);
+    expect(diagnostics).toEqual([]);
+    expect((file!.data as { tenants: { language: string }[] }).tenants[1999]!.language).toBe('de-DE');
+  });
+
+  it('stops a billion-laughs file', () => {
+    const levels = ['a: &a [x, x, x, x, x, x, x, x, x, x]'];
+    for (let i = 1; i < 9; i++) {
+      const prev = String.fromCharCode(96 + i);
+      const name = String.fromCharCode(97 + i);
+      levels.push(`${name}: &${name} [${Array(10).fill(`*${prev}`).join(', ')}]`);
+    }
+    const { file, diagnostics } = parse(`${levels.join('\n')}\n`);
+    expect(file).toBeUndefined();
+    expect(diagnostics).toEqual([expect.objectContaining({ rule: 'alias-limit', line: 2, column: 8 })]);
+  });
+
+  it('counts the column of a bad byte in characters, like every other finding', () => {
+    const bytes = Buffer.concat([
+      Buffer.from('name: x\ndescription: Müller Caf'),
+      Buffer.from([0xe9]),
+      Buffer.from('\n'),
+    ]);
+    const { diagnostics } = parse(bytes);
+    expect(diagnostics).toEqual([expect.objectContaining({ rule: 'not-utf8', line: 2, column: 24 })]);
+  });
+
+  it('names the duplicated key', () => {
+    const { diagnostics } = parse('name: a\nring: early\nring: broad\n');
+    expect(diagnostics).toEqual([
+      expect.objectContaining({
+        rule: 'duplicate-key',
+        line: 3,
+        column: 1,
+        message: 'key "ring" appears twice in this mapping; keep one',
+      }),
+    ]);
+  });
+});
+
+describe('closest', () => {
+  it.each([
+    ['eraly', ['canary', 'early', 'broad'], 'early'],
+    ['stabel', ['canary', 'stable'], 'stable'],
+    ['rign', ['ring', 'name', 'tenants'], 'ring'],
+    ['brod', ['canary', 'early', 'broad'], 'broad'],
+    ['production', ['canary', 'early', 'broad'], undefined],
+  ])('suggests for %s among %j: %s', (name, known, guess) => {
+    expect(closest(name, known)).toBe(guess);
+  });
+});
