@@ -77,7 +77,10 @@ export function parseYamlFile(
     return undefined;
   }
   if (doc.errors.length > 0) {
-    for (const e of doc.errors) {
+    // After the first syntax error the parser's view of the rest is guesswork: report that one only.
+    // Duplicate keys are independent of each other and all reported.
+    const firstSyntax = doc.errors.find((e) => e.code !== 'DUPLICATE_KEY');
+    for (const e of doc.errors.filter((x) => x.code === 'DUPLICATE_KEY' || x === firstSyntax)) {
       const rule = YAML_CODES[e.code] ?? 'yaml-syntax';
       // Running out of stack happens at no meaningful place: point at the file.
       const pos = rule === 'yaml-too-deep' ? { line: 1, col: 1 } : lines.linePos(e.pos[0]);

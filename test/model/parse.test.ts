@@ -75,6 +75,19 @@ describe('parseYamlFile', () => {
   });
 });
 
+describe('syntax errors', () => {
+  it('reports the first syntax error of a file, not the guesses after it', () => {
+    const { diagnostics } = parse('name: x\nring: early\n\tresources: {}\ntenants: [a, b\n');
+    expect(diagnostics).toHaveLength(1);
+    expect(diagnostics[0]).toEqual(expect.objectContaining({ rule: 'yaml-syntax', line: 3, column: 1 }));
+  });
+
+  it('reports every duplicated key', () => {
+    const { diagnostics } = parse('name: a\nname: b\nring: x\nring: y\n');
+    expect(diagnostics.map((d) => `${d.line}:${d.rule}`)).toEqual(['2:duplicate-key', '4:duplicate-key']);
+  });
+});
+
 describe('closest', () => {
   it.each([
     ['eraly', ['canary', 'early', 'broad'], 'early'],
