@@ -3,7 +3,6 @@
  * later versions GitHub, Kubernetes and AWS) and reads the environment.
  */
 import { join } from 'node:path';
-import { simpleGit } from 'simple-git';
 import { loadEnvConfig } from './config.js';
 import type { CliContext, CliIo } from './cli/context.js';
 import { runCli } from './cli/program.js';
@@ -18,6 +17,8 @@ export function createContext(io: CliIo, env: Readonly<Record<string, string | u
     io,
     env: loadEnvConfig(env),
     async openGit(dir) {
+      // Loaded on demand: reading a folder needs no git, and start-up time counts for CI on every pull request.
+      const { simpleGit } = await import('simple-git');
       const git = simpleGit({ baseDir: dir });
       if (!(await git.checkIsRepo().catch(() => false))) {
         throw new ConfigurationError(

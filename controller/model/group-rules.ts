@@ -14,6 +14,8 @@ interface Seen {
 /** Runs the group rules; ring-dependent ones only when groups/rings.yaml could be read. */
 export function checkGroups(model: PartialModel, sink: DiagnosticSink): void {
   const rings = model.ringSet?.rings;
+  // Thousands of groups share a handful of zones and cron lines: check each distinct one once.
+  const windowChecks: WindowChecks = { zones: new Map(), crons: new Map() };
   const tenantIds = new Map<string, Seen>();
   const hosts = new Map<string, Seen>();
   const databases = new Map<string, Group>();
@@ -27,7 +29,7 @@ export function checkGroups(model: PartialModel, sink: DiagnosticSink): void {
       );
     }
     if (rings) checkRingOf(model, group, rings, sink);
-    checkWindow(model, group, sink);
+    checkWindow(model, group, sink, windowChecks);
     group.tenants.forEach((t, index) => {
       claimUnique(model, sink, tenantIds, t.id, { group, index }, 'id', 'duplicate-tenant');
       claimUnique(model, sink, hosts, t.host, { group, index }, 'host', 'duplicate-host');
@@ -81,18 +83,28 @@ function checkRingOf(model: PartialModel, group: Group, rings: readonly Ring[], 
   }
 }
 
-function checkWindow(model: PartialModel, group: Group, sink: DiagnosticSink): void {
+interface WindowChecks {
+  readonly zones: Map<string, string | undefined>;
+  readonly crons: Map<string, boolean>;
+}
+
+function checkWindow(model: PartialModel, group: Group, sink: DiagnosticSink, memo: WindowChecks): void {
   const mw = group.maintenanceWindow;
   if (!mw) return;
-  const fields = mw.cron.trim().split(/\s+/);
-  if (fields.length !== 5 || !isValidCron(mw.cron)) {
+  let cronOk = memo.crons.get(mw.cron);
+  if (cronOk === undefined) {
+    cronOk = mw.cron.trim().split(/\s+/).length === 5 && isValidCron(mw.cron);
+    memo.crons.set(mw.cron, cronOk);
+  }
+  if (!cronOk) {
     sink.error(
       at(model, group.file, ['maintenanceWindow', 'cron']),
       'invalid-cron',
       `"${mw.cron}" is not a five-field cron expression (minute hour day-of-month month day-of-week), for example "0 2 * * SUN"`,
     );
   }
-  const canonical = canonicalTimeZone(mw.timezone);
+  if (!memo.zones.has(mw.timezone)) memo.zones.set(mw.timezone, canonicalTimeZone(mw.timezone));
+  const canonical = memo.zones.get(mw.timezone);
   if (canonical !== mw.timezone) {
     const hint = canonical
       ? `write it as ${canonical}`

@@ -39,7 +39,7 @@ export async function loadConstellation(source: FileSource, options: LoadOptions
   const links = entries.filter((e) => e.type === 'symlink');
   const linkTargets = await source.read(links.map((l) => l.path));
   const wanted = selectFiles(entries, linkTargets, options.limits, sink);
-  const bytes = await source.read([...new Set(wanted.values())]);
+  const bytes = await source.read([...new Set([...wanted.values()].map((w) => w.readPath))]);
   const model: PartialModel = {
     releases: new Map(),
     groups: new Map(),
@@ -47,17 +47,11 @@ export async function loadConstellation(source: FileSource, options: LoadOptions
     failed: new Set(),
     policies: [],
   };
-  for (const [path, readPath] of wanted) {
-    const placement = classifyPath(path);
-    if (placement.type !== 'kind') continue;
+  for (const [path, { readPath, kind }] of wanted) {
     const parsed = parseYamlFile(path, bytes.get(readPath)!, options.limits, sink);
     if (parsed) model.files.set(path, parsed);
-    if (
-      parsed &&
-      checkHeader(parsed, placement.kind, sink) &&
-      options.validator.validate(placement.kind, parsed, sink)
-    ) {
-      addToModel(model, placement.kind, parsed, sink);
+    if (parsed && checkHeader(parsed, kind, sink) && options.validator.validate(kind, parsed, sink)) {
+      addToModel(model, kind, parsed, sink);
     } else {
       model.failed.add(path);
     }
@@ -111,9 +105,9 @@ function selectFiles(
   linkTargets: ReadonlyMap<string, Buffer>,
   limits: ParseLimits,
   sink: DiagnosticSink,
-): Map<string, string> {
+): Map<string, { readPath: string; kind: Kind }> {
   const byPath = new Map(entries.map((e) => [e.path, e]));
-  const wanted = new Map<string, string>();
+  const wanted = new Map<string, { readPath: string; kind: Kind }>();
   for (const entry of entries) {
     const placement = classifyPath(entry.path);
     if (placement.type === 'ignored') continue;
@@ -134,7 +128,7 @@ function selectFiles(
       );
       continue;
     }
-    wanted.set(entry.path, target.path);
+    wanted.set(entry.path, { readPath: target.path, kind: placement.kind });
   }
   return wanted;
 }

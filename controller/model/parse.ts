@@ -20,16 +20,32 @@ export const DEFAULT_PARSE_LIMITS: ParseLimits = Object.freeze({
   maxAliasCount: 10_000,
 });
 
-/** A YAML file parsed with its source positions kept, so any later finding can point into it. */
-export interface ParsedFile {
-  readonly path: string;
-  readonly doc: Document.Parsed;
-  readonly lines: LineCounter;
-  /** The text of the file, for quoting what was written. */
-  readonly text: string;
-  /** The document as plain data. */
-  readonly data: unknown;
+/**
+ * A YAML file that parsed cleanly: its text and its data. The syntax tree with
+ * source positions is not kept (for 10,000 files it would triple the memory);
+ * it is parsed again from the text the first time a finding needs a position.
+ */
+export class ParsedFile {
+  #syntax?: { readonly doc: Document.Parsed; readonly lines: LineCounter };
+
+  constructor(
+    readonly path: string,
+    readonly text: string,
+    /** The document as plain data. */
+    readonly data: unknown,
+  ) {}
+
+  /** The syntax tree and line index of the file, parsed on first use. */
+  syntax(): { readonly doc: Document.Parsed; readonly lines: LineCounter } {
+    if (!this.#syntax) {
+      const lines = new LineCounter();
+      this.#syntax = { doc: parseDocument(this.text, { ...YAML_OPTIONS, lineCounter: lines }), lines };
+    }
+    return this.#syntax;
+  }
 }
+
+const YAML_OPTIONS = { prettyErrors: false, uniqueKeys: true, merge: false } as const;
 
 /** A path into a document: map keys and sequence indexes. */
 export type NodePath = readonly (string | number)[];
@@ -65,7 +81,7 @@ export function parseYamlFile(
   const lines = new LineCounter();
   let doc: Document.Parsed;
   try {
-    doc = parseDocument(text, { lineCounter: lines, prettyErrors: false, uniqueKeys: true, merge: false });
+    doc = parseDocument(text, { ...YAML_OPTIONS, lineCounter: lines });
   } catch (err) {
     if (err instanceof RangeError)
       sink.error(
@@ -112,12 +128,12 @@ export function parseYamlFile(
     }
     return undefined;
   }
-  return { path, doc, lines, text, data };
+  return new ParsedFile(path, text, data);
 }
 
 /** The text written at `path` in `file` (a scalar as it appears in the file), if the node exists. */
 export function sourceText(file: ParsedFile, path: NodePath): string | undefined {
-  const node = file.doc.getIn(path, true) as YamlNode | undefined;
+  const node = file.syntax().doc.getIn(path, true) as YamlNode | undefined;
   return node?.range ? file.text.slice(node.range[0], node.range[1]).trim() : undefined;
 }
 
@@ -126,7 +142,8 @@ export function sourceText(file: ParsedFile, path: NodePath): string | undefined
  * else of the value. Falls back to the deepest node found, then to the file start.
  */
 export function locate(file: ParsedFile, path: NodePath, on: 'key' | 'value' = 'value'): SourcePosition {
-  let node: unknown = file.doc.contents;
+  const { doc, lines } = file.syntax();
+  let node: unknown = doc.contents;
   let offset = rangeStart(node) ?? 0;
   for (let i = 0; i < path.length; i++) {
     const segment = path[i];
@@ -148,7 +165,7 @@ export function locate(file: ParsedFile, path: NodePath, on: 'key' | 'value' = '
       break;
     }
   }
-  const pos = file.lines.linePos(offset);
+  const pos = lines.linePos(offset);
   return { file: file.path, line: pos.line, column: pos.col };
 }
 
