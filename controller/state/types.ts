@@ -1,0 +1,56 @@
+/**
+ * What the controller has applied, per group: the state the commit it last
+ * applied asked for, and what holds the group back. Written by the engine,
+ * read by the planner; nothing here lives only in memory.
+ */
+import type { Resources, Tenant } from '../model/types.js';
+
+/** Everything about a group that a transition changes: what one commit asks of it. */
+export interface GroupSnapshot {
+  readonly ring: string;
+  readonly release: string;
+  readonly schemaVersion: number;
+  /** The images of the release's services, by service name. */
+  readonly services: Readonly<Record<string, string>>;
+  readonly resources: Resources;
+  readonly tenants: readonly Tenant[];
+}
+
+/** A commit the group failed to apply: not tried again until a newer commit changes the group. */
+export interface HeldCommit {
+  readonly commit: string;
+  /** Hash of the snapshot that failed, so a commit asking for the same thing stays held. */
+  readonly snapshotHash: string;
+  readonly reason: string;
+  readonly since: string;
+}
+
+/** A cutover that could not be undone cleanly: a human runs `ringmaster recover`. */
+export interface Emergency {
+  readonly transition: string;
+  readonly reason: string;
+  readonly since: string;
+}
+
+/** The applied state of one group. */
+export interface AppliedGroup {
+  readonly name: string;
+  /** The commit whose desired state the group runs. */
+  readonly commit: string;
+  readonly snapshot: GroupSnapshot;
+  readonly appliedAt: string;
+  readonly held?: HeldCommit;
+  readonly emergency?: Emergency;
+}
+
+/** The applied state of a constellation. */
+export interface AppliedState {
+  readonly version: 1;
+  readonly constellation: string;
+  readonly groups: Readonly<Record<string, AppliedGroup>>;
+}
+
+/** The state of a constellation nothing has been applied to yet. */
+export function emptyAppliedState(constellation: string): AppliedState {
+  return { version: 1, constellation, groups: {} };
+}

@@ -1,0 +1,178 @@
+import { loadConstellation } from '../../controller/model/load.js';
+import { DEFAULT_PARSE_LIMITS } from '../../controller/model/parse.js';
+import type { Constellation } from '../../controller/model/types.js';
+import { snapshotHash, snapshotOf } from '../../controller/plan/snapshot.js';
+import { planTransitions } from '../../controller/plan/transitions.js';
+import { createSchemaValidator } from '../../controller/schema/validator.js';
+import { DirectorySource } from '../../controller/source/dir-source.js';
+import { type AppliedGroup, type AppliedState, emptyAppliedState } from '../../controller/state/types.js';
+import { type FixtureRepo, createFixtureRepo, releaseYaml } from '../helpers/constellation.js';
+import { removeDir } from '../helpers/git.js';
+
+const OLD = 'a'.repeat(40);
+const NEW = 'b'.repeat(40);
+
+async function load(dir: string): Promise<Constellation> {
+  const result = await loadConstellation(new DirectorySource(dir), {
+    validator: createSchemaValidator('schemas'),
+    limits: DEFAULT_PARSE_LIMITS,
+  });
+  if (!result.constellation)
+    throw new Error(`fixture does not validate: ${JSON.stringify(result.diagnostics)}`);
+  return result.constellation;
+}
+
+/** The applied state after `c` was applied completely at commit OLD. */
+function appliedFrom(c: Constellation, tweak: (g: AppliedGroup) => AppliedGroup = (g) => g): AppliedState {
+  const groups = Object.fromEntries(
+    [...c.groups.values()].map((g) => [
+      g.name,
+      tweak({ name: g.name, commit: OLD, snapshot: snapshotOf(c, g), appliedAt: '2026-11-01T00:00:00Z' }),
+    ]),
+  );
+  return { version: 1, constellation: c.name, groups };
+}
+
+describe('planTransitions', () => {
+  let repo: FixtureRepo;
+  let before: Constellation;
+  beforeEach(async () => {
+    repo = await createFixtureRepo();
+    before = await load(repo.dir);
+  });
+  afterEach(async () => {
+    await removeDir(repo.dir);
+  });
+
+  it('creates every group of a constellation nothing was applied to, test-tenant groups first in their ring', async () => {
+    const plan = planTransitions(before, NEW, emptyAppliedState('test'));
+    expect(plan.transitions.map((t) => [t.id, t.changes.join('+')])).toEqual([
+      [`internal@${NEW.slice(0, 12)}`, 'create'],
+      [`shared-1@${NEW.slice(0, 12)}`, 'create'],
+      [`globex@${NEW.slice(0, 12)}`, 'create'],
+    ]);
+    expect(plan.transitions[0]!.details).toEqual(['new group in ring canary on 2026.11.1 with 2 tenants']);
+  });
+
+  it('plans nothing when the applied state is what the commit asks', () => {
+    const plan = planTransitions(before, NEW, appliedFrom(before));
+    expect(plan).toEqual({ commit: NEW, transitions: [], blocked: [], upToDate: 3 });
+  });
+
+  it('plans a release change for every group of a promoted ring, and only those', async () => {
+    await repo.edit('groups/rings.yaml', 'release: "2026.11.0"', 'release: "2026.11.1"');
+    const plan = planTransitions(await load(repo.dir), NEW, appliedFrom(before));
+    expect(plan.upToDate).toBe(2);
+    expect(plan.transitions).toEqual([
+      expect.objectContaining({
+        group: 'shared-1',
+        ring: 'early',
+        changes: ['release'],
+        direction: 'upgrade',
+        details: ['release 2026.11.0 → 2026.11.1 (upgrade, data layout 410 → 411)'],
+      }),
+    ]);
+  });
+
+  it('tells a rollback, a new service and tenant changes apart', async () => {
+    await repo.write(
+      'groups/releases/2026.10.3.yaml',
+      releaseYaml('2026.10.3', 400).replace(
+        'services:\n',
+        'services:\n  reports: { image: "registry.example.com/app/reports:2026.10.3" }\n',
+      ),
+    );
+    await repo.edit('groups/rings.yaml', 'release: "2026.10.4"', 'release: "2026.10.3"');
+    await repo.edit(
+      'groups/globex.yaml',
+      /\n$/,
+      '\n  - { id: globex-eu, host: globex-eu.example.com, language: de-DE, utcOffset: "+01:00" }\n',
+    );
+    const plan = planTransitions(await load(repo.dir), NEW, appliedFrom(before));
+    expect(plan.transitions).toEqual([
+      expect.objectContaining({
+        group: 'globex',
+        changes: ['release', 'services', 'tenants'],
+        direction: 'rollback',
+        details: [
+          'release 2026.10.4 → 2026.10.3 (rollback, data layout 400 → 400)',
+          'services added: reports',
+          'tenants added: globex-eu',
+        ],
+      }),
+    ]);
+  });
+
+  it('holds a failed commit for its group until a newer commit changes the group again', async () => {
+    await repo.edit('groups/rings.yaml', 'release: "2026.11.0"', 'release: "2026.11.1"');
+    const desired = await load(repo.dir);
+    const failed = snapshotHash(snapshotOf(desired, desired.groups.get('shared-1')!));
+    const held = appliedFrom(before, (g) =>
+      g.name === 'shared-1'
+        ? {
+            ...g,
+            held: {
+              commit: NEW,
+              snapshotHash: failed,
+              reason: 'verify failed',
+              since: '2026-11-22T01:00:00Z',
+            },
+          }
+        : g,
+    );
+    const again = planTransitions(desired, 'c'.repeat(40), held);
+    expect(again.transitions).toEqual([]);
+    expect(again.blocked).toEqual([
+      {
+        group: 'shared-1',
+        reason: 'held',
+        message: `commit ${NEW.slice(0, 12)} failed here (verify failed); held until a newer commit changes the group`,
+      },
+    ]);
+
+    await repo.edit('groups/shared-1.yaml', 'language: fr-FR', 'language: fr-BE');
+    const changed = planTransitions(await load(repo.dir), 'd'.repeat(40), held);
+    expect(changed.transitions.map((t) => [t.group, t.changes.join('+')])).toEqual([
+      ['shared-1', 'release+tenants'],
+    ]);
+  });
+
+  it('leaves suspended and emergency groups alone, saying why', async () => {
+    await repo.edit('groups/rings.yaml', 'release: "2026.11.0"', 'release: "2026.11.1"');
+    await repo.edit('groups/globex.yaml', 'ring: stable', 'ring: stable\nsuspended: true');
+    await repo.edit('groups/rings.yaml', 'release: "2026.10.4"', 'release: "2026.11.0"');
+    const applied = appliedFrom(before, (g) =>
+      g.name === 'shared-1'
+        ? {
+            ...g,
+            emergency: { transition: 'shared-1@x', reason: 'cutover failed', since: '2026-11-22T02:00:00Z' },
+          }
+        : g,
+    );
+    const plan = planTransitions(await load(repo.dir), NEW, applied);
+    expect(plan.transitions).toEqual([]);
+    expect(plan.blocked.map((b) => [b.group, b.reason])).toEqual([
+      ['globex', 'suspended'],
+      ['shared-1', 'emergency'],
+    ]);
+    expect(plan.blocked[1]!.message).toContain('run ringmaster recover shared-1');
+  });
+
+  it('removes a group only where the policy allows decommissioning', async () => {
+    const applied = appliedFrom(before);
+    const gone = {
+      ...applied,
+      groups: { ...applied.groups, legacy: { ...applied.groups['globex']!, name: 'legacy' } },
+    };
+    const forbidden = planTransitions(before, NEW, gone);
+    expect(forbidden.blocked).toEqual([
+      expect.objectContaining({ group: 'legacy', reason: 'decommission-forbidden' }),
+    ]);
+
+    await repo.edit('policies/promotion.yaml', /\n$/, '\ndecommission: true\n');
+    const allowed = planTransitions(await load(repo.dir), NEW, gone);
+    expect(allowed.transitions).toEqual([
+      expect.objectContaining({ group: 'legacy', changes: ['remove'], ring: 'stable' }),
+    ]);
+  });
+});
