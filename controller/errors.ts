@@ -29,3 +29,11 @@ export class TransientError extends RingmasterError {}
 export function isRingmasterError(err: unknown): err is RingmasterError {
   return err instanceof RingmasterError;
 }
+
+/** A failure that retrying will not cure: the step fails and the transition rolls back. */
+export class PermanentError extends RingmasterError {}
+
+/** True for errors worth retrying. */
+export function isTransient(err: unknown): err is TransientError {
+  return err instanceof TransientError;
+}

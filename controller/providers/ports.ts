@@ -1,0 +1,87 @@
+/**
+ * The ports through which the engine touches the outside world: the cluster
+ * (stacks and traffic), databases, secrets and health. Adapters return our own
+ * types and throw our typed errors: TransientError (worth retrying),
+ * PermanentError (the step fails), NotFoundError. Every mutating call is
+ * idempotent: calling it twice leaves the world as calling it once.
+ */
+import type { DatabaseRef, SecretRef } from '../model/types.js';
+import type { StackColor } from '../model/naming.js';
+
+/** The steps of a transition, in order. */
+export const STEPS = ['validate', 'prepare', 'verify', 'gate', 'cutover', 'observe', 'finalize'] as const;
+export type StepName = (typeof STEPS)[number];
+
+/** Who is asking, so adapters can label what they create and log whom it concerns. */
+export interface CallContext {
+  readonly constellation: string;
+  readonly group: string;
+  readonly transition: string;
+  readonly step: StepName;
+  /** 1 for the first try of the step, 2 for the first retry, ... */
+  readonly attempt: number;
+}
+
+/** One service of a stack. */
+export interface ServiceSpec {
+  readonly image: string;
+  readonly replicas: number;
+  readonly port: number;
+  readonly healthPath: string;
+}
+
+/** A group's stack of one colour at one release. */
+export interface StackSpec {
+  readonly cluster: string;
+  readonly namespace: string;
+  readonly color: StackColor;
+  readonly release: string;
+  readonly services: Readonly<Record<string, ServiceSpec>>;
+}
+
+/** What an ensure call did. */
+export type EnsureResult = 'created' | 'updated' | 'unchanged';
+
+/** Stacks and traffic of groups. */
+export interface ClusterPort {
+  /** The colour serving the group's traffic and its release, or undefined when the group serves nothing yet. */
+  getActive(ctx: CallContext, cluster: string, namespace: string): Promise<{ color: StackColor; release: string } | undefined>;
+  /** Creates or updates the stack of `spec.color` to match `spec`. */
+  ensureStack(ctx: CallContext, spec: StackSpec): Promise<EnsureResult>;
+  /** Deletes the group's stack of `color` (only what this constellation owns). */
+  deleteStack(ctx: CallContext, cluster: string, namespace: string, color: StackColor): Promise<'deleted' | 'absent'>;
+  /** Sends all of the group's traffic to `color`. */
+  switchTraffic(ctx: CallContext, cluster: string, namespace: string, color: StackColor): Promise<void>;
+}
+
+/** The group's database. */
+export interface DatabasePort {
+  /** Throws unless the instance exists and accepts connections. */
+  checkAvailable(ctx: CallContext, db: DatabaseRef): Promise<void>;
+}
+
+/** The secret store. */
+export interface SecretsPort {
+  /** Throws unless the secret exists and holds every key named (never returns or logs values). */
+  checkKeys(ctx: CallContext, secret: SecretRef): Promise<void>;
+}
+
+/** What a health check saw. */
+export interface HealthReport {
+  readonly healthy: boolean;
+  /** Short reason when unhealthy, for statuses and logs. */
+  readonly reason?: string;
+}
+
+/** Health of a group's stack. */
+export interface HealthPort {
+  check(ctx: CallContext, cluster: string, namespace: string, color: StackColor): Promise<HealthReport>;
+}
+
+/** Every port, as the engine receives them. */
+export interface Providers {
+  readonly cluster: ClusterPort;
+  readonly database: DatabasePort;
+  readonly secrets: SecretsPort;
+  readonly health: HealthPort;
+}
