@@ -1,0 +1,161 @@
+/**
+ * The steps of a transition and their compensations. Every step is idempotent
+ * (a crash mid-step re-runs it) and reads only the transition and what earlier
+ * steps recorded, so a resumed transition behaves as an uninterrupted one.
+ */
+import { PermanentError } from '../errors.js';
+import type { StackColor } from '../model/naming.js';
+import type { DatabaseRef, RingPolicy, SecretRef } from '../model/types.js';
+import type { CallContext, Providers, ServiceSpec, StepName } from '../providers/ports.js';
+import type { PlannedTransition } from '../plan/transitions.js';
+
+/** Everything a transition's steps need to know about its target. */
+export interface TransitionTarget {
+  readonly planned: PlannedTransition;
+  readonly cluster: string;
+  readonly namespace: string;
+  readonly database: DatabaseRef;
+  readonly secrets: readonly SecretRef[];
+  /** The services of the target release; empty when the group is removed. */
+  readonly services: Readonly<Record<string, ServiceSpec>>;
+  readonly ringPolicy: RingPolicy;
+  readonly gracePeriodMs: number;
+  readonly observeMs: number;
+}
+
+/** What the steps may use besides the providers. */
+export interface StepDeps {
+  readonly providers: Providers;
+  readonly now: () => Date;
+  readonly sleep: (ms: number) => Promise<void>;
+  /** Time between two health checks of a grace or observe period. */
+  readonly healthIntervalMs: number;
+  /** Whether a human approved this transition (for `gate: manual`). */
+  readonly isApproved: (transition: string) => Promise<boolean>;
+}
+
+/** A step either finishes (with side data to record) or must wait and come back. */
+export type StepResult = { readonly data?: Record<string, unknown> } | { readonly waiting: string };
+
+/** Side data recorded by earlier steps, by step name. */
+export type Recorded = Partial<Record<StepName, Readonly<Record<string, unknown>>>>;
+
+export interface StepDefinition {
+  readonly name: StepName;
+  /** False when the step has nothing to do for this transition (it is then not recorded). */
+  applies(t: TransitionTarget): boolean;
+  run(t: TransitionTarget, ctx: CallContext, deps: StepDeps, recorded: Recorded): Promise<StepResult>;
+  /** Undoes the step; absent when there is nothing to undo. */
+  compensate?(t: TransitionTarget, ctx: CallContext, deps: StepDeps, recorded: Recorded): Promise<void>;
+}
+
+const removing = (t: TransitionTarget) => t.planned.to === undefined;
+
+function colours(recorded: Recorded): { oldColor?: StackColor; newColor: StackColor } {
+  const data = recorded.prepare ?? {};
+  return { oldColor: data.oldColor as StackColor | undefined, newColor: data.newColor as StackColor };
+}
+
+async function watchHealth(
+  t: TransitionTarget,
+  ctx: CallContext,
+  deps: StepDeps,
+  color: StackColor,
+  periodMs: number,
+): Promise<StepResult> {
+  const checks = Math.max(1, Math.ceil(periodMs / deps.healthIntervalMs));
+  for (let i = 0; i < checks; i++) {
+    if (i > 0) await deps.sleep(deps.healthIntervalMs);
+    const report = await deps.providers.health.check(ctx, t.cluster, t.namespace, color);
+    if (!report.healthy) {
+      throw new PermanentError(
+        'Unhealthy',
+        `${color} stack of group ${t.planned.group} is unhealthy at check ${i + 1} of ${checks}: ${report.reason ?? 'no reason given'}`,
+      );
+    }
+  }
+  return { data: { color, checks } };
+}
+
+/** The steps in order: validate, prepare, verify, gate, cutover, observe, finalize. */
+export const STEP_DEFINITIONS: readonly StepDefinition[] = [
+  {
+    name: 'validate',
+    applies: (t) => !removing(t),
+    async run(t, ctx, deps) {
+      for (const secret of t.secrets) await deps.providers.secrets.checkKeys(ctx, secret);
+      await deps.providers.database.checkAvailable(ctx, t.database);
+      return { data: { secrets: t.secrets.length, database: t.database.instance } };
+    },
+  },
+  {
+    name: 'prepare',
+    applies: (t) => !removing(t),
+    async run(t, ctx, deps) {
+      const active = await deps.providers.cluster.getActive(ctx, t.cluster, t.namespace);
+      const newColor: StackColor = active?.color === 'blue' ? 'green' : 'blue';
+      const result = await deps.providers.cluster.ensureStack(ctx, {
+        cluster: t.cluster,
+        namespace: t.namespace,
+        color: newColor,
+        release: t.planned.to!.release,
+        services: t.services,
+      });
+      return { data: { oldColor: active?.color, oldRelease: active?.release, newColor, result } };
+    },
+    async compensate(t, ctx, deps, recorded) {
+      const { newColor } = colours(recorded);
+      if (newColor) await deps.providers.cluster.deleteStack(ctx, t.cluster, t.namespace, newColor);
+    },
+  },
+  {
+    name: 'verify',
+    applies: (t) => !removing(t),
+    run: (t, ctx, deps, recorded) => watchHealth(t, ctx, deps, colours(recorded).newColor, t.gracePeriodMs),
+  },
+  {
+    name: 'gate',
+    applies: (t) => !removing(t) && t.ringPolicy.gate === 'manual',
+    async run(t, _ctx, deps) {
+      if (await deps.isApproved(t.planned.id)) return { data: { approved: true } };
+      return { waiting: `waiting for approval before cutover: ringmaster approve ${t.planned.id}` };
+    },
+  },
+  {
+    name: 'cutover',
+    applies: (t) => !removing(t),
+    async run(t, ctx, deps, recorded) {
+      const { newColor } = colours(recorded);
+      await deps.providers.cluster.switchTraffic(ctx, t.cluster, t.namespace, newColor);
+      return { data: { color: newColor, at: deps.now().toISOString() } };
+    },
+    async compensate(t, ctx, deps, recorded) {
+      const { oldColor } = colours(recorded);
+      if (oldColor) await deps.providers.cluster.switchTraffic(ctx, t.cluster, t.namespace, oldColor);
+    },
+  },
+  {
+    name: 'observe',
+    applies: (t) => !removing(t),
+    run: (t, ctx, deps, recorded) => watchHealth(t, ctx, deps, colours(recorded).newColor, t.observeMs),
+  },
+  {
+    name: 'finalize',
+    applies: () => true,
+    async run(t, ctx, deps, recorded) {
+      if (removing(t)) {
+        for (const color of ['blue', 'green'] as const)
+          await deps.providers.cluster.deleteStack(ctx, t.cluster, t.namespace, color);
+        return { data: { retired: ['blue', 'green'] } };
+      }
+      const { oldColor } = colours(recorded);
+      if (!oldColor) return { data: { retired: [] } };
+      const cutAt = Date.parse(String(recorded.cutover?.at ?? deps.now().toISOString()));
+      const until = cutAt + t.ringPolicy.keepMs;
+      if (deps.now().getTime() < until)
+        return { waiting: `keeping the ${oldColor} stack until ${new Date(until).toISOString()}` };
+      await deps.providers.cluster.deleteStack(ctx, t.cluster, t.namespace, oldColor);
+      return { data: { retired: [oldColor] } };
+    },
+  },
+];

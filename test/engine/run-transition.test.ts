@@ -1,0 +1,319 @@
+import { Writable } from 'node:stream';
+import { pino } from 'pino';
+import { FileJournalStore } from '../../controller/engine/journal.js';
+import { type EngineDeps, runTransition } from '../../controller/engine/run-transition.js';
+import type { TransitionTarget } from '../../controller/engine/steps.js';
+import type { RingPolicy } from '../../controller/model/types.js';
+import type { PlannedTransition } from '../../controller/plan/transitions.js';
+import type { GroupSnapshot } from '../../controller/state/types.js';
+import { type Script, createFakeProviders } from '../fakes/providers.js';
+import { makeTempDir, removeDir } from '../helpers/git.js';
+
+const RING: RingPolicy = {
+  bake: '0h',
+  bakeMs: 0,
+  approvals: 1,
+  reviewers: [],
+  maxParallel: 1,
+  failureBudget: 0,
+  gate: 'auto',
+  window: 'any',
+  directPush: false,
+  revertOnRollback: false,
+  keepMs: 0,
+};
+
+function snapshot(release: string): GroupSnapshot {
+  return {
+    ring: 'early',
+    release,
+    schemaVersion: 410,
+    services: { api: `app/api:${release}` },
+    resources: {
+      cluster: 'eu-1',
+      namespace: 'globex',
+      database: { instance: 'globex-db', engine: 'postgres' },
+      secrets: [],
+    },
+    tenants: [],
+  };
+}
+
+function target(from: string | undefined, to: string, ring: Partial<RingPolicy> = {}): TransitionTarget {
+  const planned: PlannedTransition = {
+    id: `globex@${'c'.repeat(12)}`,
+    group: 'globex',
+    ring: 'early',
+    commit: 'c'.repeat(40),
+    changes: [from ? 'release' : 'create'],
+    from: from ? snapshot(from) : undefined,
+    to: snapshot(to),
+    details: [],
+    testTenants: 0,
+  };
+  return {
+    planned,
+    cluster: 'eu-1',
+    namespace: 'globex',
+    database: { instance: 'globex-db', engine: 'postgres' },
+    secrets: [{ name: 'prod/globex/db', keys: ['password'] }],
+    services: { api: { image: `app/api:${to}`, replicas: 2, port: 8080, healthPath: '/healthz' } },
+    ringPolicy: { ...RING, ...ring },
+    gracePeriodMs: 0,
+    observeMs: 0,
+  };
+}
+
+describe('runTransition', () => {
+  let dir: string;
+  let logs: Record<string, unknown>[];
+  let now: Date;
+  let approved: Set<string>;
+
+  beforeEach(async () => {
+    dir = await makeTempDir();
+    logs = [];
+    now = new Date('2026-11-22T10:00:00Z');
+    approved = new Set();
+  });
+  afterEach(async () => {
+    await removeDir(dir);
+  });
+
+  function deps(script: Script = {}) {
+    const fake = createFakeProviders();
+    fake.world.setScript(script);
+    const sink = new Writable({
+      write(chunk, _enc, done) {
+        logs.push(JSON.parse(String(chunk)));
+        done();
+      },
+    });
+    const engine: EngineDeps = {
+      providers: fake.providers,
+      journal: new FileJournalStore(dir),
+      constellation: 'acme-prod',
+      now: () => now,
+      sleep: async () => {},
+      healthIntervalMs: 1000,
+      isApproved: async (id) => approved.has(id),
+      retry: { retries: 3, minTimeoutMs: 0, maxTimeoutMs: 0 },
+      log: pino({ level: 'info' }, sink),
+    };
+    return { engine, fake };
+  }
+
+  /** Runs the first version of the group (blue) to completion. */
+  async function deployed(fakeDeps: ReturnType<typeof deps>) {
+    const first = target(undefined, '2026.11.0');
+    const outcome = await runTransition(
+      { ...first, planned: { ...first.planned, id: `globex@${'a'.repeat(12)}` } },
+      fakeDeps.engine,
+    );
+    expect(outcome.status).toBe('succeeded');
+  }
+
+  it('creates a group: every step recorded in order, traffic on the new stack', async () => {
+    const { engine, fake } = deps();
+    const outcome = await runTransition(target(undefined, '2026.11.0'), engine);
+    expect(outcome.status).toBe('succeeded');
+    expect(outcome.entry.steps.map((s) => `${s.name}:${s.status}`)).toEqual([
+      'validate:done',
+      'prepare:done',
+      'verify:done',
+      'cutover:done',
+      'observe:done',
+      'finalize:done',
+    ]);
+    expect(fake.world.calls).toEqual(['ensure blue 2026.11.0', 'switch blue']);
+    expect(await new FileJournalStore(dir).load(outcome.entry.id)).toEqual(outcome.entry);
+  });
+
+  it('upgrades blue to green and retires blue', async () => {
+    const d = deps();
+    await deployed(d);
+    const outcome = await runTransition(target('2026.11.0', '2026.11.2'), d.engine);
+    expect(outcome.status).toBe('succeeded');
+    expect(d.fake.world.calls.slice(2)).toEqual(['ensure green 2026.11.2', 'switch green', 'delete blue']);
+    expect([...d.fake.world.stacks.get('eu-1/globex')!.keys()]).toEqual(['green']);
+  });
+
+  it('retries transient failures and records the attempts', async () => {
+    const { engine } = deps({ prepare: ['transient', 'transient', 'ok'] });
+    const outcome = await runTransition(target(undefined, '2026.11.0'), engine);
+    expect(outcome.status).toBe('succeeded');
+    expect(outcome.entry.steps.find((s) => s.name === 'prepare')).toEqual(
+      expect.objectContaining({ status: 'done', attempts: 3 }),
+    );
+    expect(logs.filter((l) => l.msg === 'Step attempt failed; retrying')).toHaveLength(2);
+  });
+
+  it('rolls back on a permanent failure in verify: the new stack goes, traffic stays on blue', async () => {
+    const d = deps();
+    await deployed(d);
+    d.fake.world.unhealthy.add('verify');
+    const outcome = await runTransition(target('2026.11.0', '2026.11.2'), d.engine);
+    expect(outcome.status).toBe('rolled-back');
+    expect(outcome.reason).toBe(
+      'verify failed: green stack of group globex is unhealthy at check 1 of 1: fake: unhealthy during verify',
+    );
+    expect(outcome.entry.steps.map((s) => `${s.name}:${s.status}`)).toEqual([
+      'validate:done',
+      'prepare:compensated',
+      'verify:failed',
+    ]);
+    expect(d.fake.world.active.get('eu-1/globex')).toBe('blue');
+    expect([...d.fake.world.stacks.get('eu-1/globex')!.keys()]).toEqual(['blue']);
+  });
+
+  it('gives up on transient failures after the retries and rolls back', async () => {
+    const d = deps({ validate: ['transient'] });
+    const outcome = await runTransition(target(undefined, '2026.11.0'), d.engine);
+    expect(outcome.status).toBe('rolled-back');
+    expect(outcome.entry.steps).toEqual([
+      expect.objectContaining({ name: 'validate', status: 'failed', attempts: 4 }),
+    ]);
+  });
+
+  it('cuts back to blue when health fails after the switch', async () => {
+    const d = deps();
+    await deployed(d);
+    d.fake.world.unhealthy.add('observe');
+    const outcome = await runTransition(target('2026.11.0', '2026.11.2'), d.engine);
+    expect(outcome.status).toBe('rolled-back');
+    expect(d.fake.world.calls.slice(2)).toEqual([
+      'ensure green 2026.11.2',
+      'switch green',
+      'switch blue',
+      'delete green',
+    ]);
+  });
+
+  it('rolls back cleanly when a failed cutover can be undone', async () => {
+    const d = deps();
+    await deployed(d);
+    d.fake.world.setScript({ cutover: ['permanent'] });
+    const outcome = await runTransition(target('2026.11.0', '2026.11.2'), d.engine);
+    expect(outcome.status).toBe('rolled-back');
+    expect(d.fake.world.active.get('eu-1/globex')).toBe('blue');
+  });
+
+  it('leaves the group in emergency when the cutover cannot be undone', async () => {
+    const d = deps();
+    await deployed(d);
+    d.fake.world.setScript({ cutover: ['permanent'], 'compensate-cutover': ['permanent'] });
+    const outcome = await runTransition(target('2026.11.0', '2026.11.2'), d.engine);
+    expect(outcome.status).toBe('emergency');
+    expect(outcome.reason).toBe(
+      'cutover failed: fake permanent failure in cutover; undoing cutover failed too: fake permanent failure in compensate-cutover',
+    );
+    expect(logs.find((l) => l.level === 50)).toEqual(
+      expect.objectContaining({
+        constellation: 'acme-prod',
+        ring: 'early',
+        group: 'globex',
+        transition: `globex@${'c'.repeat(12)}`,
+        step: 'cutover',
+      }),
+    );
+    const callsBefore = [...d.fake.world.calls];
+    const again = await runTransition(target('2026.11.0', '2026.11.2'), d.engine);
+    expect(again.status).toBe('emergency');
+    expect(d.fake.world.calls).toEqual(callsBefore);
+  });
+
+  it('waits at a manual gate and goes on once approved', async () => {
+    const d = deps();
+    const t = target(undefined, '2026.11.0', { gate: 'manual' });
+    const waiting = await runTransition(t, d.engine);
+    expect(waiting.status).toBe('waiting');
+    expect(waiting.reason).toBe(`waiting for approval before cutover: ringmaster approve ${t.planned.id}`);
+    expect(d.fake.world.active.size).toBe(0);
+    approved.add(t.planned.id);
+    const done = await runTransition(t, d.engine);
+    expect(done.status).toBe('succeeded');
+    expect(d.fake.world.calls).toEqual(['ensure blue 2026.11.0', 'switch blue']);
+  });
+
+  it('keeps the old stack for the keep window before retiring it', async () => {
+    const d = deps();
+    await deployed(d);
+    const t = target('2026.11.0', '2026.11.2', { keepMs: 3_600_000 });
+    const kept = await runTransition(t, d.engine);
+    expect(kept).toEqual(
+      expect.objectContaining({
+        status: 'waiting',
+        reason: 'keeping the blue stack until 2026-11-22T11:00:00.000Z',
+      }),
+    );
+    now = new Date('2026-11-22T11:00:01Z');
+    expect((await runTransition(t, d.engine)).status).toBe('succeeded');
+    expect([...d.fake.world.stacks.get('eu-1/globex')!.keys()]).toEqual(['green']);
+  });
+
+  it('resumes from the journal after a crash, without doing a finished step again', async () => {
+    const d = deps();
+    await deployed(d);
+    const t = target('2026.11.0', '2026.11.2');
+    const journal = new FileJournalStore(dir);
+    // The process died while prepare ran: validate is done, prepare only started.
+    await journal.save({
+      id: t.planned.id,
+      group: 'globex',
+      ring: 'early',
+      commit: t.planned.commit,
+      to: t.planned.to,
+      status: 'running',
+      startedAt: now.toISOString(),
+      steps: [
+        {
+          name: 'validate',
+          status: 'done',
+          attempts: 1,
+          startedAt: now.toISOString(),
+          endedAt: now.toISOString(),
+        },
+        { name: 'prepare', status: 'started', attempts: 0, startedAt: now.toISOString() },
+      ],
+    });
+    const outcome = await runTransition(t, d.engine);
+    expect(outcome.status).toBe('succeeded');
+    expect(outcome.entry.steps.find((s) => s.name === 'validate')!.attempts).toBe(1);
+    expect(d.fake.world.calls.slice(2)).toEqual(['ensure green 2026.11.2', 'switch green', 'delete blue']);
+  });
+
+  it('never retries a step that failed before a crash: it rolls back', async () => {
+    const d = deps();
+    await deployed(d);
+    const t = target('2026.11.0', '2026.11.2');
+    await d.fake.providers.cluster.ensureStack(
+      { constellation: 'acme-prod', group: 'globex', transition: t.planned.id, step: 'prepare', attempt: 1 },
+      { cluster: 'eu-1', namespace: 'globex', color: 'green', release: '2026.11.2', services: t.services },
+    );
+    await new FileJournalStore(dir).save({
+      id: t.planned.id,
+      group: 'globex',
+      ring: 'early',
+      commit: t.planned.commit,
+      to: t.planned.to,
+      status: 'running',
+      startedAt: now.toISOString(),
+      steps: [
+        { name: 'validate', status: 'done', attempts: 1, startedAt: now.toISOString() },
+        {
+          name: 'prepare',
+          status: 'done',
+          attempts: 1,
+          startedAt: now.toISOString(),
+          data: { oldColor: 'blue', newColor: 'green' },
+        },
+        { name: 'verify', status: 'failed', attempts: 1, startedAt: now.toISOString(), error: 'unhealthy' },
+      ],
+    });
+    const outcome = await runTransition(t, d.engine);
+    expect(outcome).toEqual(
+      expect.objectContaining({ status: 'rolled-back', reason: 'verify failed: unhealthy' }),
+    );
+    expect([...d.fake.world.stacks.get('eu-1/globex')!.keys()]).toEqual(['blue']);
+  });
+});

@@ -1,0 +1,107 @@
+/**
+ * An in-memory fake of the provider ports for engine unit tests: a world of
+ * stacks and traffic per namespace, with failures scripted per step.
+ */
+import { PermanentError, TransientError } from '../../controller/errors.js';
+import type { StackColor } from '../../controller/model/naming.js';
+import type {
+  CallContext,
+  HealthReport,
+  Providers,
+  StackSpec,
+  StepName,
+} from '../../controller/providers/ports.js';
+
+export interface FakeWorld {
+  stacks: Map<string, Map<StackColor, StackSpec>>;
+  active: Map<string, StackColor>;
+  /** Every mutating call, in order, for asserting what happened to the world. */
+  calls: string[];
+  /** Steps during which health checks report unhealthy. */
+  unhealthy: Set<StepName>;
+  /** Replaces the scripted failures; their counters start again. */
+  setScript(script: Script): void;
+}
+
+/** Scripted failures: for a step, what each successive call does ('ok', 'transient', 'permanent'); the last entry repeats. */
+export type Script = Partial<
+  Record<StepName | 'compensate-cutover' | 'compensate-prepare', ('ok' | 'transient' | 'permanent')[]>
+>;
+
+/** A fresh fake world with no failures scripted. */
+export function createFakeProviders(): { providers: Providers; world: FakeWorld } {
+  let script: Script = {};
+  const counters = new Map<string, number>();
+  const world: FakeWorld = {
+    stacks: new Map(),
+    active: new Map(),
+    calls: [],
+    unhealthy: new Set(),
+    setScript(next) {
+      script = next;
+      counters.clear();
+    },
+  };
+  const forwardColor = new Map<string, StackColor>();
+  const key = (cluster: string, ns: string) => `${cluster}/${ns}`;
+  const gate = (ctx: CallContext, name: keyof Script = ctx.step) => {
+    const plan = script[name];
+    if (!plan?.length) return;
+    const n = counters.get(name) ?? 0;
+    counters.set(name, n + 1);
+    const what = plan[Math.min(n, plan.length - 1)];
+    if (what === 'transient') throw new TransientError('FakeTransient', `fake transient failure in ${name}`);
+    if (what === 'permanent') throw new PermanentError('FakePermanent', `fake permanent failure in ${name}`);
+  };
+  const providers: Providers = {
+    cluster: {
+      async getActive(_ctx, cluster, ns) {
+        const color = world.active.get(key(cluster, ns));
+        return color
+          ? { color, release: world.stacks.get(key(cluster, ns))!.get(color)!.release }
+          : undefined;
+      },
+      async ensureStack(ctx, spec) {
+        gate(ctx);
+        const stacks =
+          world.stacks.get(key(spec.cluster, spec.namespace)) ?? new Map<StackColor, StackSpec>();
+        world.stacks.set(key(spec.cluster, spec.namespace), stacks);
+        const had = stacks.get(spec.color);
+        stacks.set(spec.color, spec);
+        world.calls.push(`ensure ${spec.color} ${spec.release}`);
+        return !had ? 'created' : JSON.stringify(had) === JSON.stringify(spec) ? 'unchanged' : 'updated';
+      },
+      async deleteStack(ctx, cluster, ns, color) {
+        if (ctx.step === 'prepare') gate(ctx, 'compensate-prepare');
+        world.calls.push(`delete ${color}`);
+        return world.stacks.get(key(cluster, ns))?.delete(color) ? 'deleted' : 'absent';
+      },
+      async switchTraffic(ctx, cluster, ns, color) {
+        // The first colour a transition switches to is its cutover; switching to another colour undoes it.
+        if (!forwardColor.has(ctx.transition)) forwardColor.set(ctx.transition, color);
+        gate(ctx, forwardColor.get(ctx.transition) === color ? 'cutover' : 'compensate-cutover');
+        if (!world.stacks.get(key(cluster, ns))?.has(color))
+          throw new PermanentError('NoStack', `no ${color} stack`);
+        world.active.set(key(cluster, ns), color);
+        world.calls.push(`switch ${color}`);
+      },
+    },
+    database: {
+      async checkAvailable(ctx) {
+        gate(ctx);
+      },
+    },
+    secrets: {
+      async checkKeys() {},
+    },
+    health: {
+      async check(ctx): Promise<HealthReport> {
+        gate(ctx);
+        return world.unhealthy.has(ctx.step)
+          ? { healthy: false, reason: `fake: unhealthy during ${ctx.step}` }
+          : { healthy: true };
+      },
+    },
+  };
+  return { providers, world };
+}
