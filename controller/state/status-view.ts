@@ -1,0 +1,52 @@
+/**
+ * The controller's status as people and tools read it: `ringmaster status`,
+ * `/api/status` and the status page all show this one shape.
+ */
+
+/** One word for where a group stands. */
+export type GroupState = 'ready' | 'progressing' | 'waiting' | 'held' | 'emergency' | 'suspended';
+
+export interface GroupStatusView {
+  readonly name: string;
+  readonly ring: string;
+  /** The release the group runs; absent before its first transition. */
+  readonly appliedRelease?: string;
+  readonly desiredRelease: string;
+  readonly state: GroupState;
+  /** Why it waits, is held or in emergency. */
+  readonly reason?: string;
+  /** The transition in progress or last run. */
+  readonly transition?: string;
+}
+
+export type RingState = 'done' | 'rolling' | 'waiting' | 'halted';
+
+export interface RingStatusView {
+  readonly name: string;
+  readonly release: string;
+  readonly state: RingState;
+  readonly groups: number;
+  /** Groups running the ring's release. */
+  readonly onRelease: number;
+  readonly failed: number;
+  readonly reason?: string;
+}
+
+export interface TransitionView {
+  readonly id: string;
+  readonly group: string;
+  readonly status: string;
+  readonly reason?: string;
+  readonly startedAt: string;
+  readonly endedAt?: string;
+}
+
+export interface ControllerStatus {
+  readonly constellation: string;
+  /** The commit the desired state was read from. */
+  readonly commit?: string;
+  readonly reconciledAt?: string;
+  readonly rings: readonly RingStatusView[];
+  readonly groups: readonly GroupStatusView[];
+  readonly transitions: readonly TransitionView[];
+}
