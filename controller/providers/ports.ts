@@ -45,11 +45,20 @@ export type EnsureResult = 'created' | 'updated' | 'unchanged';
 /** Stacks and traffic of groups. */
 export interface ClusterPort {
   /** The colour serving the group's traffic and its release, or undefined when the group serves nothing yet. */
-  getActive(ctx: CallContext, cluster: string, namespace: string): Promise<{ color: StackColor; release: string } | undefined>;
+  getActive(
+    ctx: CallContext,
+    cluster: string,
+    namespace: string,
+  ): Promise<{ color: StackColor; release: string } | undefined>;
   /** Creates or updates the stack of `spec.color` to match `spec`. */
   ensureStack(ctx: CallContext, spec: StackSpec): Promise<EnsureResult>;
   /** Deletes the group's stack of `color` (only what this constellation owns). */
-  deleteStack(ctx: CallContext, cluster: string, namespace: string, color: StackColor): Promise<'deleted' | 'absent'>;
+  deleteStack(
+    ctx: CallContext,
+    cluster: string,
+    namespace: string,
+    color: StackColor,
+  ): Promise<'deleted' | 'absent'>;
   /** Sends all of the group's traffic to `color`. */
   switchTraffic(ctx: CallContext, cluster: string, namespace: string, color: StackColor): Promise<void>;
 }

@@ -1,0 +1,250 @@
+/**
+ * The embedded `sim` provider: every port implemented on a simulated world
+ * kept in a state file (see state.ts), with step latency and injected faults
+ * (see faults.ts), so the controller can run and rehearse failures without
+ * any real infrastructure.
+ */
+import { setTimeout as delay } from 'node:timers/promises';
+import { isDeepStrictEqual } from 'node:util';
+import { ConfigurationError, PermanentError, TransientError } from '../../errors.js';
+import type { DatabaseRef, SecretRef } from '../../model/types.js';
+import type { StackColor } from '../../model/naming.js';
+import type {
+  CallContext,
+  ClusterPort,
+  DatabasePort,
+  EnsureResult,
+  HealthPort,
+  HealthReport,
+  Providers,
+  SecretsPort,
+  StackSpec,
+} from '../ports.js';
+import { type Fault, type FaultPlan, NO_FAULTS, findFault } from './faults.js';
+import { type SimGroup, type SimWorld, WorldFile, groupKey, readWorldSync } from './state.js';
+
+/** How to build the sim providers. */
+export interface SimOptions {
+  /** The world file, for example `<stateDir>/sim.json`; created on the first change. */
+  readonly statePath: string;
+  /** Faults to inject; none by default. */
+  readonly faults?: FaultPlan;
+  /** Delay before every call, in milliseconds; 0 (the default) means none. */
+  readonly latencyMs?: number;
+  /** The clock, for the times recorded in the world; the system clock by default. */
+  readonly now?: () => Date;
+  /** Waits `ms` milliseconds; a real timer by default. */
+  readonly sleep?: (ms: number) => Promise<void>;
+}
+
+/**
+ * Builds the four ports on the world stored at `options.statePath`. The world
+ * is read once, here (so a damaged file fails at start, with a
+ * ConfigurationError, rather than in the middle of a step), kept in memory and
+ * written whole after every change, one write at a time, so concurrent calls
+ * for different groups never lose each other's changes and a killed process
+ * loses no change a call reported as done.
+ *
+ * Every call first waits the latency, then applies the fault for
+ * (ctx.group, ctx.step), if any. Throws ConfigurationError for a negative latency.
+ */
+export function createSimProviders(options: SimOptions): Providers {
+  const latencyMs = options.latencyMs ?? 0;
+  if (!Number.isFinite(latencyMs) || latencyMs < 0) {
+    throw new ConfigurationError(
+      'BadSimLatency',
+      `sim latency must be 0 or more milliseconds, got ${latencyMs}`,
+    );
+  }
+  const sim = new Simulator(new WorldFile(options.statePath, readWorldSync(options.statePath)), {
+    faults: options.faults ?? NO_FAULTS,
+    latencyMs,
+    now: options.now ?? (() => new Date()),
+    sleep: options.sleep ?? ((ms) => delay(ms)),
+  });
+  return {
+    cluster: simCluster(sim),
+    database: simDatabase(sim),
+    secrets: simSecrets(sim),
+    health: simHealth(sim),
+  };
+}
+
+interface SimSettings {
+  readonly faults: FaultPlan;
+  readonly latencyMs: number;
+  readonly now: () => Date;
+  readonly sleep: (ms: number) => Promise<void>;
+}
+
+/** The world and the rules every call goes through. */
+class Simulator {
+  constructor(
+    readonly file: WorldFile,
+    readonly settings: SimSettings,
+  ) {}
+
+  get world(): SimWorld {
+    return this.file.world;
+  }
+
+  /** Waits the latency, then throws the injected fault for this call, if any. */
+  async enter(ctx: CallContext): Promise<void> {
+    if (this.settings.latencyMs > 0) await this.settings.sleep(this.settings.latencyMs);
+    const fault = findFault(this.settings.faults, ctx.group, ctx.step);
+    if (!fault) return;
+    if (fault.times === undefined) throw injected(fault, ctx, 'every attempt fails');
+    const attempt = await this.countAttempt(ctx);
+    if (attempt <= fault.times)
+      throw injected(fault, ctx, `attempt ${attempt}; the first ${fault.times} fail`);
+  }
+
+  /**
+   * The number of this call's attempt of its step, counted by the simulator
+   * per (ctx.group, ctx.step) and transition: a call whose (ctx.transition,
+   * ctx.attempt) differs from the latest one counted starts the next attempt
+   * (the first of a new transition starts at 1); a call that matches it belongs
+   * to the same attempt, so a step that makes several calls fails or passes as
+   * a whole, and an attempt resumed after a crash keeps its number. With an
+   * engine that numbers attempts 1, 2, 3... this is exactly `ctx.attempt`. The
+   * counter is written before the call goes on, so a restarted controller
+   * continues counting, even if its engine numbers attempts from 1 again.
+   */
+  async countAttempt(ctx: CallContext): Promise<number> {
+    const steps = (this.world.attempts[ctx.group] ??= {});
+    const last = steps[ctx.step];
+    if (last && last.transition === ctx.transition && last.attempt === ctx.attempt) return last.count;
+    const count = last && last.transition === ctx.transition ? last.count + 1 : 1;
+    steps[ctx.step] = { transition: ctx.transition, attempt: ctx.attempt, count };
+    await this.save();
+    return count;
+  }
+
+  /** The group's record, if it has any stack. */
+  group(cluster: string, namespace: string): SimGroup | undefined {
+    return this.world.groups[groupKey(cluster, namespace)];
+  }
+
+  /** Writes the world; resolves when this change is on disk. */
+  save(): Promise<void> {
+    return this.file.persist();
+  }
+}
+
+/** The error of an injected fault: its class says whether retrying helps. */
+function injected(fault: Fault, ctx: CallContext, which: string): Error {
+  const text = `sim: injected ${fault.kind} fault for group ${ctx.group} at step ${ctx.step} (${which})${
+    fault.message ? `: ${fault.message}` : ''
+  }`;
+  return fault.kind === 'transient'
+    ? new TransientError('InjectedFault', text)
+    : new PermanentError('InjectedFault', text);
+}
+
+function simCluster(sim: Simulator): ClusterPort {
+  return {
+    async getActive(ctx, cluster, namespace) {
+      await sim.enter(ctx);
+      const group = sim.group(cluster, namespace);
+      const stack = group?.active && group.stacks[group.active];
+      return group?.active && stack ? { color: group.active, release: stack.release } : undefined;
+    },
+
+    async ensureStack(ctx, spec): Promise<EnsureResult> {
+      await sim.enter(ctx);
+      return ensureStack(sim, spec);
+    },
+
+    async deleteStack(ctx, cluster, namespace, color) {
+      await sim.enter(ctx);
+      const group = sim.group(cluster, namespace);
+      if (!group?.stacks[color]) return 'absent';
+      delete group.stacks[color];
+      // Without its stack the colour serves nothing.
+      if (group.active === color) delete group.active;
+      if (!group.stacks.blue && !group.stacks.green) delete sim.world.groups[groupKey(cluster, namespace)];
+      await sim.save();
+      return 'deleted';
+    },
+
+    async switchTraffic(ctx, cluster, namespace, color) {
+      await sim.enter(ctx);
+      const group = sim.group(cluster, namespace);
+      if (!group?.stacks[color]) {
+        throw new PermanentError(
+          'StackMissing',
+          `sim: cannot switch traffic of group ${ctx.group} (${groupKey(cluster, namespace)}) to ${color}: ` +
+            `there is no ${color} stack; create it first`,
+        );
+      }
+      if (group.active === color) return;
+      group.active = color;
+      await sim.save();
+    },
+  };
+}
+
+/** Creates or updates the stack of `spec.color`, or leaves it alone when it already matches. */
+async function ensureStack(sim: Simulator, spec: StackSpec): Promise<EnsureResult> {
+  const key = groupKey(spec.cluster, spec.namespace);
+  const group = (sim.world.groups[key] ??= { stacks: {} });
+  // A plain copy: the world must not change when the caller's objects do.
+  const services = JSON.parse(JSON.stringify(spec.services)) as StackSpec['services'];
+  const existing = group.stacks[spec.color];
+  if (existing && existing.release === spec.release && isDeepStrictEqual(existing.services, services)) {
+    return 'unchanged';
+  }
+  group.stacks[spec.color] = { release: spec.release, services, updatedAt: sim.settings.now().toISOString() };
+  await sim.save();
+  return existing ? 'updated' : 'created';
+}
+
+function simDatabase(sim: Simulator): DatabasePort {
+  return {
+    async checkAvailable(ctx, db: DatabaseRef) {
+      await sim.enter(ctx);
+      if (sim.world.missingDatabases.includes(db.instance)) {
+        throw new PermanentError(
+          'DatabaseMissing',
+          `sim: database ${db.instance} of group ${ctx.group} does not exist ` +
+            `(listed in missingDatabases of ${sim.file.path})`,
+        );
+      }
+    },
+  };
+}
+
+function simSecrets(sim: Simulator): SecretsPort {
+  return {
+    async checkKeys(ctx, secret: SecretRef) {
+      await sim.enter(ctx);
+      const missing = sim.world.missingSecrets.find((m) => m.name === secret.name);
+      if (!missing) return;
+      const where = `(listed in missingSecrets of ${sim.file.path})`;
+      if (!missing.keys?.length) {
+        throw new PermanentError(
+          'SecretMissing',
+          `sim: secret ${secret.name} of group ${ctx.group} does not exist ${where}`,
+        );
+      }
+      const lacking = secret.keys.filter((k) => missing.keys?.includes(k));
+      if (lacking.length > 0) {
+        throw new PermanentError(
+          'SecretKeysMissing',
+          `sim: secret ${secret.name} of group ${ctx.group} lacks key${lacking.length > 1 ? 's' : ''} ` +
+            `${lacking.join(', ')} ${where}`,
+        );
+      }
+    },
+  };
+}
+
+function simHealth(sim: Simulator): HealthPort {
+  return {
+    async check(ctx, cluster, namespace, color: StackColor): Promise<HealthReport> {
+      await sim.enter(ctx);
+      if (sim.group(cluster, namespace)?.stacks[color]) return { healthy: true };
+      return { healthy: false, reason: `no ${color} stack in ${groupKey(cluster, namespace)}` };
+    },
+  };
+}

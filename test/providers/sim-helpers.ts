@@ -1,0 +1,38 @@
+/** Shared pieces of the sim provider tests. */
+import type { StackColor } from '../../controller/model/naming.js';
+import type { CallContext, StackSpec, StepName } from '../../controller/providers/ports.js';
+import { type FaultPlan, parseFaults } from '../../controller/providers/sim/faults.js';
+
+/** The clock of every simulated world in the tests. */
+export const NOW = new Date('2026-11-02T10:00:00Z');
+
+/** A call of `group` during `step`; transition `<group>@t1` unless told. */
+export function ctx(group: string, step: StepName, attempt = 1, transition = `${group}@t1`): CallContext {
+  return { constellation: 'acme', group, transition, step, attempt };
+}
+
+/** A one-service stack of `group` in cluster eu-1, namespace = group. */
+export function spec(group: string, color: StackColor, release = '2026.11.1', replicas = 2): StackSpec {
+  return {
+    cluster: 'eu-1',
+    namespace: group,
+    color,
+    release,
+    services: { web: { image: `web:${release}`, replicas, port: 8080, healthPath: '/healthz' } },
+  };
+}
+
+/** A fault plan from the entries of a `faults:` list, in YAML. */
+export function faults(yaml: string): FaultPlan {
+  return parseFaults('faults.yaml', Buffer.from(`faults:\n${yaml}`));
+}
+
+/** The error a promise rejects with (fails the test when it resolves). */
+export async function failureOf(p: Promise<unknown>): Promise<Error> {
+  const outcome = await p.then(
+    (value: unknown) => ({ value }),
+    (err: unknown) => ({ err }),
+  );
+  if (!('err' in outcome)) throw new Error(`expected a failure, got ${JSON.stringify(outcome.value)}`);
+  return outcome.err as Error;
+}

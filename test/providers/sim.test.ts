@@ -1,0 +1,219 @@
+import { readFile } from 'node:fs/promises';
+import { join } from 'node:path';
+import { ConfigurationError, PermanentError, TransientError } from '../../controller/errors.js';
+import type { Providers } from '../../controller/providers/ports.js';
+import { type SimOptions, createSimProviders } from '../../controller/providers/sim/provider.js';
+import { makeTempDir, removeDir } from '../helpers/git.js';
+import { NOW, ctx, failureOf, faults, spec } from './sim-helpers.js';
+
+describe('sim providers', () => {
+  let dir: string;
+  let statePath: string;
+  const sim = (options: Partial<SimOptions> = {}): Providers =>
+    createSimProviders({ statePath, now: () => NOW, ...options });
+
+  beforeEach(async () => {
+    dir = await makeTempDir();
+    statePath = join(dir, 'sim.json');
+  });
+  afterEach(async () => {
+    await removeDir(dir);
+  });
+
+  describe('injected faults', () => {
+    it('fails attempts 1 and 2 of a transient times-2 fault and passes attempt 3', async () => {
+      const p = sim({ faults: faults('  - { group: initech, step: prepare, kind: transient, times: 2 }') });
+      const first = await failureOf(
+        p.cluster.ensureStack(ctx('initech', 'prepare', 1), spec('initech', 'green')),
+      );
+      expect(first).toBeInstanceOf(TransientError);
+      expect(first.message).toBe(
+        'sim: injected transient fault for group initech at step prepare (attempt 1; the first 2 fail)',
+      );
+      const second = await failureOf(
+        p.cluster.ensureStack(ctx('initech', 'prepare', 2), spec('initech', 'green')),
+      );
+      expect(second).toBeInstanceOf(TransientError);
+      expect(second.message).toContain('(attempt 2; the first 2 fail)');
+      expect(await p.cluster.ensureStack(ctx('initech', 'prepare', 3), spec('initech', 'green'))).toBe(
+        'created',
+      );
+    });
+
+    it('fails every call of a failing attempt, so a step fails as a whole', async () => {
+      const p = sim({ faults: faults('  - { group: globex, step: validate, kind: transient, times: 1 }') });
+      const db = { instance: 'globex-db', engine: 'postgres' } as const;
+      expect(await failureOf(p.database.checkAvailable(ctx('globex', 'validate', 1), db))).toBeInstanceOf(
+        TransientError,
+      );
+      expect(
+        await failureOf(p.secrets.checkKeys(ctx('globex', 'validate', 1), { name: 'app', keys: ['token'] })),
+      ).toBeInstanceOf(TransientError);
+      await expect(p.database.checkAvailable(ctx('globex', 'validate', 2), db)).resolves.toBeUndefined();
+      await expect(
+        p.secrets.checkKeys(ctx('globex', 'validate', 2), { name: 'app', keys: ['token'] }),
+      ).resolves.toBeUndefined();
+    });
+
+    it('fails every attempt of a permanent fault, with its message', async () => {
+      const p = sim({
+        faults: faults('  - { group: globex, step: verify, kind: permanent, message: probe says no }'),
+      });
+      await p.cluster.ensureStack(ctx('globex', 'prepare'), spec('globex', 'green'));
+      for (const attempt of [1, 2, 3, 7]) {
+        const err = await failureOf(
+          p.health.check(ctx('globex', 'verify', attempt), 'eu-1', 'globex', 'green'),
+        );
+        expect(err).toBeInstanceOf(PermanentError);
+        expect(err.message).toBe(
+          'sim: injected permanent fault for group globex at step verify (every attempt fails): probe says no',
+        );
+      }
+    });
+
+    it('fails only the first attempts of a permanent fault with times', async () => {
+      const p = sim({ faults: faults('  - { group: globex, step: cutover, kind: permanent, times: 1 }') });
+      await p.cluster.ensureStack(ctx('globex', 'prepare'), spec('globex', 'green'));
+      expect(
+        await failureOf(p.cluster.switchTraffic(ctx('globex', 'cutover', 1), 'eu-1', 'globex', 'green')),
+      ).toBeInstanceOf(PermanentError);
+      await p.cluster.switchTraffic(ctx('globex', 'cutover', 2), 'eu-1', 'globex', 'green');
+      expect(await p.cluster.getActive(ctx('globex', 'observe'), 'eu-1', 'globex')).toEqual({
+        color: 'green',
+        release: '2026.11.1',
+      });
+    });
+
+    it('hits only its own group and step', async () => {
+      const p = sim({ faults: faults('  - { group: globex, step: prepare, kind: permanent }') });
+      expect(await p.cluster.ensureStack(ctx('initech', 'prepare'), spec('initech', 'green'))).toBe(
+        'created',
+      );
+      expect(await p.cluster.getActive(ctx('globex', 'validate'), 'eu-1', 'globex')).toBeUndefined();
+      expect(
+        await failureOf(p.cluster.ensureStack(ctx('globex', 'prepare'), spec('globex', 'green'))),
+      ).toBeInstanceOf(PermanentError);
+    });
+
+    it('counts attempts afresh for each transition', async () => {
+      const p = sim({ faults: faults('  - { group: initech, step: prepare, kind: transient, times: 1 }') });
+      const call = (attempt: number, transition: string) =>
+        p.cluster.ensureStack(
+          ctx('initech', 'prepare', attempt, transition),
+          spec('initech', 'green', transition),
+        );
+      expect(await failureOf(call(1, 'r1'))).toBeInstanceOf(TransientError);
+      expect(await call(2, 'r1')).toBe('created');
+      expect(await failureOf(call(1, 'r2'))).toBeInstanceOf(TransientError);
+      expect(await call(2, 'r2')).toBe('updated');
+    });
+
+    it('continues counting after a restart, even when the engine numbers attempts from 1 again', async () => {
+      const plan = faults('  - { group: initech, step: prepare, kind: transient, times: 2 }');
+      const before = sim({ faults: plan });
+      for (const attempt of [1, 2]) {
+        await failureOf(
+          before.cluster.ensureStack(ctx('initech', 'prepare', attempt), spec('initech', 'green')),
+        );
+      }
+      const stored = JSON.parse(await readFile(statePath, 'utf8')) as { attempts: unknown };
+      expect(stored.attempts).toEqual({
+        initech: { prepare: { transition: 'initech@t1', attempt: 2, count: 2 } },
+      });
+      const after = sim({ faults: plan });
+      expect(await after.cluster.ensureStack(ctx('initech', 'prepare', 1), spec('initech', 'green'))).toBe(
+        'created',
+      );
+    });
+
+    it('waits the latency before every call, faults included', async () => {
+      const waits: number[] = [];
+      const p = sim({
+        latencyMs: 25,
+        sleep: async (ms) => {
+          waits.push(ms);
+        },
+        faults: faults('  - { group: globex, step: verify, kind: permanent }'),
+      });
+      await p.cluster.getActive(ctx('initech', 'validate'), 'eu-1', 'initech');
+      await failureOf(p.health.check(ctx('globex', 'verify'), 'eu-1', 'globex', 'green'));
+      expect(waits).toEqual([25, 25]);
+    });
+
+    it('does not wait without latency, and refuses a negative one', async () => {
+      const waits: number[] = [];
+      const p = sim({ sleep: async (ms) => void waits.push(ms) });
+      await p.cluster.getActive(ctx('initech', 'validate'), 'eu-1', 'initech');
+      expect(waits).toEqual([]);
+      expect(() => sim({ latencyMs: -1 })).toThrow(ConfigurationError);
+    });
+  });
+
+  describe('cluster', () => {
+    it('creates, leaves alone and updates a stack', async () => {
+      const p = sim();
+      const c = ctx('globex', 'prepare');
+      expect(await p.cluster.ensureStack(c, spec('globex', 'green'))).toBe('created');
+      expect(await p.cluster.ensureStack(c, spec('globex', 'green'))).toBe('unchanged');
+      expect(await p.cluster.ensureStack(c, spec('globex', 'green', '2026.11.1', 3))).toBe('updated');
+      expect(await p.cluster.ensureStack(c, spec('globex', 'green', '2026.11.2', 3))).toBe('updated');
+      expect(await p.cluster.ensureStack(c, spec('globex', 'green', '2026.11.2', 3))).toBe('unchanged');
+      expect(await p.cluster.ensureStack(c, spec('globex', 'blue', '2026.11.2', 3))).toBe('created');
+    });
+
+    it('refuses to switch traffic to a colour without a stack', async () => {
+      const p = sim();
+      await p.cluster.ensureStack(ctx('globex', 'prepare'), spec('globex', 'green'));
+      const err = await failureOf(
+        p.cluster.switchTraffic(ctx('globex', 'cutover'), 'eu-1', 'globex', 'blue'),
+      );
+      expect(err).toBeInstanceOf(PermanentError);
+      expect(err.message).toBe(
+        'sim: cannot switch traffic of group globex (eu-1/globex) to blue: there is no blue stack; create it first',
+      );
+      expect(await p.cluster.getActive(ctx('globex', 'cutover'), 'eu-1', 'globex')).toBeUndefined();
+    });
+
+    it('switches traffic and reports the active colour and its release', async () => {
+      const p = sim();
+      await p.cluster.ensureStack(ctx('globex', 'prepare'), spec('globex', 'blue', '2026.10.4'));
+      await p.cluster.ensureStack(ctx('globex', 'prepare'), spec('globex', 'green', '2026.11.1'));
+      await p.cluster.switchTraffic(ctx('globex', 'cutover'), 'eu-1', 'globex', 'blue');
+      expect(await p.cluster.getActive(ctx('globex', 'cutover'), 'eu-1', 'globex')).toEqual({
+        color: 'blue',
+        release: '2026.10.4',
+      });
+      await p.cluster.switchTraffic(ctx('globex', 'cutover'), 'eu-1', 'globex', 'green');
+      await p.cluster.switchTraffic(ctx('globex', 'cutover'), 'eu-1', 'globex', 'green');
+      expect(await p.cluster.getActive(ctx('globex', 'cutover'), 'eu-1', 'globex')).toEqual({
+        color: 'green',
+        release: '2026.11.1',
+      });
+    });
+
+    it('deletes a stack once and stops serving a deleted active colour', async () => {
+      const p = sim();
+      const c = ctx('globex', 'finalize');
+      await p.cluster.ensureStack(c, spec('globex', 'blue'));
+      await p.cluster.switchTraffic(c, 'eu-1', 'globex', 'blue');
+      expect(await p.cluster.deleteStack(c, 'eu-1', 'globex', 'green')).toBe('absent');
+      expect(await p.cluster.deleteStack(c, 'eu-1', 'globex', 'blue')).toBe('deleted');
+      expect(await p.cluster.deleteStack(c, 'eu-1', 'globex', 'blue')).toBe('absent');
+      expect(await p.cluster.getActive(c, 'eu-1', 'globex')).toBeUndefined();
+    });
+  });
+
+  describe('health', () => {
+    it('is healthy for an existing stack and unhealthy for a missing one', async () => {
+      const p = sim();
+      await p.cluster.ensureStack(ctx('globex', 'prepare'), spec('globex', 'green'));
+      expect(await p.health.check(ctx('globex', 'verify'), 'eu-1', 'globex', 'green')).toEqual({
+        healthy: true,
+      });
+      expect(await p.health.check(ctx('globex', 'verify'), 'eu-1', 'globex', 'blue')).toEqual({
+        healthy: false,
+        reason: 'no blue stack in eu-1/globex',
+      });
+    });
+  });
+});
