@@ -9,6 +9,7 @@ import { ConfigurationError } from '../errors.js';
 import type { StepName } from '../providers/ports.js';
 import { writeFileAtomic } from '../state/atomic-file.js';
 import type { GroupSnapshot } from '../state/types.js';
+import type { TransitionTarget } from './steps.js';
 
 export type StepStatus = 'started' | 'done' | 'failed' | 'compensating' | 'compensated';
 
@@ -41,6 +42,8 @@ export interface JournalEntry {
   readonly endedAt?: string;
   /** Why the transition waits, failed or needs a human. */
   readonly reason?: string;
+  /** Everything the steps need, so a resumed transition does not depend on the desired state of a newer commit. */
+  readonly target?: TransitionTarget;
 }
 
 /** True for the statuses a transition never leaves. */

@@ -64,6 +64,7 @@ function newEntry(t: TransitionTarget, now: Date): JournalEntry {
     status: 'running',
     steps: [],
     startedAt: now.toISOString(),
+    target: t,
   };
 }
 

@@ -1,0 +1,62 @@
+/**
+ * What a transition's end means for the applied state and the rollout
+ * records. Pure: the reconciler saves what these return.
+ */
+import type { Constellation } from '../model/types.js';
+import { snapshotHash } from '../plan/snapshot.js';
+import type { RolloutRecords } from '../state/records.js';
+import type { AppliedState } from '../state/types.js';
+import type { JournalEntry } from './journal.js';
+
+/**
+ * The applied state after `entry` ended: a success makes its target the
+ * group's applied state; a rollback keeps the previous state and holds the
+ * commit; an emergency marks the group for a human. Other statuses change nothing.
+ */
+export function applyOutcome(applied: AppliedState, entry: JournalEntry, now: Date): AppliedState {
+  const current = applied.groups[entry.group];
+  const at = now.toISOString();
+  switch (entry.status) {
+    case 'succeeded': {
+      if (!entry.to) {
+        const { [entry.group]: _removed, ...rest } = applied.groups;
+        return { ...applied, groups: rest };
+      }
+      return { ...applied, groups: { ...applied.groups, [entry.group]: { name: entry.group, commit: entry.commit, snapshot: entry.to, appliedAt: at } } };
+    }
+    case 'rolled-back': {
+      const held = { commit: entry.commit, snapshotHash: entry.to ? snapshotHash(entry.to) : 'removal', reason: entry.reason ?? 'rolled back', since: at };
+      // A group that never ran anything has no applied snapshot: it is held with what it failed to become.
+      const base = current ?? { name: entry.group, commit: '', snapshot: entry.to!, appliedAt: '' };
+      return { ...applied, groups: { ...applied.groups, [entry.group]: { ...base, held } } };
+    }
+    case 'emergency': {
+      const base = current ?? { name: entry.group, commit: '', snapshot: entry.to!, appliedAt: '' };
+      const emergency = { transition: entry.id, reason: entry.reason ?? 'emergency', since: at };
+      return { ...applied, groups: { ...applied.groups, [entry.group]: { ...base, emergency } } };
+    }
+    default:
+      return applied;
+  }
+}
+
+/**
+ * Records rollouts: a ring whose release no record mentions yet gets one when
+ * it starts, and the record turns healthy once every active group of the ring
+ * runs the release without a hold.
+ */
+export function updateRecords(records: RolloutRecords, desired: Constellation, applied: AppliedState, commit: string, now: Date): RolloutRecords {
+  let rings = [...records.rings];
+  for (const ring of desired.rings) {
+    const index = rings.findLastIndex((r) => r.ring === ring.name);
+    const current = index >= 0 ? rings[index] : undefined;
+    const members = [...desired.groups.values()].filter((g) => g.ring === ring.name && !g.suspended);
+    const healthy = members.length > 0 && members.every((g) => applied.groups[g.name]?.snapshot.release === ring.release && !applied.groups[g.name]?.emergency);
+    if (current?.release !== ring.release) {
+      rings = [...rings, { ring: ring.name, release: ring.release, commit, startedAt: now.toISOString(), healthyAt: healthy ? now.toISOString() : undefined }];
+    } else if (healthy && !current.healthyAt) {
+      rings[index] = { ...current, healthyAt: now.toISOString() };
+    }
+  }
+  return { ...records, rings };
+}

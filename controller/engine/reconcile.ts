@@ -1,0 +1,135 @@
+/**
+ * One reconcile: resume what the journal left open, plan the commit against
+ * the applied state, and run each ring's transitions in waves of maxParallel
+ * (groups holding test tenants first) while policy allows, halting a ring
+ * whose failure budget is spent. Level-triggered: everything it needs is read
+ * from git and the state store each time.
+ */
+import type { Constellation, RingPolicy } from '../model/types.js';
+import { type PlannedTransition, type TransitionPlan, planTransitions } from '../plan/transitions.js';
+import { mayChangeGroup, mayStartRing } from '../policy/runtime.js';
+import type { StateStore } from '../state/file-store.js';
+import type { ControllerStatus } from '../state/status-view.js';
+import { type AppliedState, emptyAppliedState } from '../state/types.js';
+import type { StatusReporter } from '../status/reporter.js';
+import { applyOutcome, updateRecords } from './apply-outcome.js';
+import { type JournalEntry, isFinal } from './journal.js';
+import { type EngineDeps, runTransition } from './run-transition.js';
+import { type Halted, type Waiting, buildStatus, commitStatuses } from './status-build.js';
+import type { TransitionTarget } from './steps.js';
+
+export interface ReconcileDeps {
+  readonly engine: EngineDeps;
+  readonly state: StateStore;
+  readonly reporter?: StatusReporter;
+  /** Link from a ring's commit status to the controller's status page. */
+  readonly targetUrl?: (commit: string, ring: string) => string;
+}
+
+export interface ReconcileReport {
+  readonly commit: string;
+  readonly plan: TransitionPlan;
+  readonly ran: readonly JournalEntry[];
+  readonly waiting: readonly Waiting[];
+  readonly halted: readonly Halted[];
+  readonly status: ControllerStatus;
+}
+
+/** Reconciles the groups towards `desired` (the state of `commit`). Throws only when state cannot be read or written. */
+export async function reconcileOnce(desired: Constellation, commit: string, deps: ReconcileDeps): Promise<ReconcileReport> {
+  const now = () => deps.engine.now();
+  let applied: AppliedState = (await deps.state.loadApplied()) ?? emptyAppliedState(desired.name);
+  const ran: JournalEntry[] = [];
+  const waiting: Waiting[] = [];
+  const halted: Halted[] = [];
+  const finish = async (entry: JournalEntry) => {
+    ran.push(entry);
+    applied = applyOutcome(applied, entry, now());
+    await deps.state.saveApplied(applied);
+    if (!isFinal(entry.status)) waiting.push({ group: entry.group, reason: entry.reason ?? entry.status });
+  };
+
+  // Work is serialised per group: what the journal left open is finished before anything new starts.
+  for (const open of await deps.engine.journal.listOpen()) {
+    if (open.target) await finish((await runTransition(open.target, deps.engine)).entry);
+    else waiting.push({ group: open.group, reason: `journal ${open.id} cannot be resumed; recover the group by hand` });
+  }
+  const busy = new Set(waiting.map((w) => w.group));
+  const plan = planTransitions(desired, commit, applied);
+  for (const ring of desired.rings) {
+    const todo = plan.transitions.filter((t) => t.ring === ring.name && !busy.has(t.group));
+    if (!todo.length) continue;
+    const rules = desired.policy.rings[ring.name]!;
+    const eligible = admit(desired, todo, await deps.state.loadRecords(), now(), waiting);
+    let failures = countFailures(applied, ring.name, commit);
+    for (let i = 0; i < eligible.length; i += rules.maxParallel) {
+      if (failures > rules.failureBudget) break;
+      const wave = eligible.slice(i, i + rules.maxParallel);
+      const outcomes = await Promise.all(wave.map((t) => runTransition(targetFor(desired, t), deps.engine)));
+      for (const o of outcomes) await finish(o.entry);
+      failures += outcomes.filter((o) => o.status === 'rolled-back' || o.status === 'emergency').length;
+    }
+    if (failures > rules.failureBudget) {
+      const reason = `${failures} group${failures === 1 ? '' : 's'} failed, budget ${rules.failureBudget}`;
+      halted.push({ ring: ring.name, reason });
+      for (const t of eligible.filter((t) => !ran.some((e) => e.id === t.id))) waiting.push({ group: t.group, reason: `halted: ${reason}` });
+    }
+  }
+  await deps.state.saveRecords(updateRecords(await deps.state.loadRecords(), desired, applied, commit, now()));
+  const status = buildStatus({ desired, commit, applied, waiting, halted, ran, now: now() });
+  await report(deps, commit, status, new Set([...plan.transitions.map((t) => t.ring), ...ran.map((e) => e.ring)]));
+  return { commit, plan, ran, waiting, halted, status };
+}
+
+/** The transitions policy lets start now; the others are added to `waiting` with their reason. */
+function admit(desired: Constellation, todo: readonly PlannedTransition[], records: Parameters<typeof mayStartRing>[2], now: Date, waiting: Waiting[]): PlannedTransition[] {
+  const ring = desired.rings.find((r) => r.name === todo[0]!.ring)!;
+  const ringVerdict = mayStartRing(desired, ring, records, now, false);
+  return todo.filter((t) => {
+    if (t.direction === 'upgrade' && !ringVerdict.go) {
+      waiting.push({ group: t.group, reason: ringVerdict.reason });
+      return false;
+    }
+    const group = desired.groups.get(t.group);
+    const window = group && !t.changes.includes('create') ? mayChangeGroup(desired, group, now) : { go: true as const };
+    if (!window.go) waiting.push({ group: t.group, reason: window.reason });
+    return window.go;
+  });
+}
+
+/** Groups of `ring` that failed this commit already (held for it, or in emergency from it). */
+function countFailures(applied: AppliedState, ring: string, commit: string): number {
+  return Object.values(applied.groups).filter(
+    (g) => g.snapshot.ring === ring && (g.held?.commit === commit || g.emergency?.transition.endsWith(`@${commit.slice(0, 12)}`)),
+  ).length;
+}
+
+/** Everything the steps need for `t`, from the desired state (or, for a removal, from what was applied). */
+export function targetFor(desired: Constellation, t: PlannedTransition): TransitionTarget {
+  const resources = desired.groups.get(t.group)?.resources ?? t.from!.resources;
+  const services = t.to ? desired.releases.get(t.to.release)!.services : {};
+  const ringPolicy: RingPolicy = desired.policy.rings[t.ring] ?? desired.policy.rings[desired.rings[0]!.name]!;
+  return {
+    planned: t,
+    cluster: resources.cluster,
+    namespace: resources.namespace,
+    database: resources.database,
+    secrets: resources.secrets,
+    services,
+    ringPolicy,
+    gracePeriodMs: desired.policy.health.gracePeriodMs,
+    observeMs: desired.policy.health.observeMs,
+  };
+}
+
+async function report(deps: ReconcileDeps, commit: string, status: ControllerStatus, rings: ReadonlySet<string>): Promise<void> {
+  if (!deps.reporter) return;
+  for (const s of commitStatuses(status, rings, deps.targetUrl && ((ring) => deps.targetUrl!(commit, ring)))) {
+    try {
+      await deps.reporter.report(commit, s);
+    } catch (err) {
+      // A status that cannot be written must not stop the rollout; the next reconcile tries again.
+      deps.engine.log.warn({ err, context: s.context }, 'Commit status not written');
+    }
+  }
+}

@@ -1,0 +1,94 @@
+/**
+ * Builds what people see from the desired state, the applied state and a
+ * reconcile's results: the status view and the commit statuses per ring.
+ */
+import type { Constellation, Ring } from '../model/types.js';
+import { snapshotHash, snapshotOf } from '../plan/snapshot.js';
+import type { CommitStatus } from '../status/reporter.js';
+import { fitDescription, groupContext, ringContext } from '../status/reporter.js';
+import type { ControllerStatus, GroupState, GroupStatusView, RingStatusView } from '../state/status-view.js';
+import type { AppliedState } from '../state/types.js';
+import type { JournalEntry } from './journal.js';
+
+/** A group that could not change this time, and why. */
+export interface Waiting {
+  readonly group: string;
+  readonly reason: string;
+}
+
+export interface Halted {
+  readonly ring: string;
+  readonly reason: string;
+}
+
+/** What a reconcile learnt, as the status builders need it. */
+export interface ReconcileFacts {
+  readonly desired: Constellation;
+  readonly commit: string;
+  readonly applied: AppliedState;
+  readonly waiting: readonly Waiting[];
+  readonly halted: readonly Halted[];
+  readonly ran: readonly JournalEntry[];
+  readonly now: Date;
+}
+
+/** The status of every group and ring. */
+export function buildStatus(f: ReconcileFacts): ControllerStatus {
+  const groups = [...f.desired.groups.values()].map((g): GroupStatusView => {
+    const applied = f.applied.groups[g.name];
+    const wanted = snapshotOf(f.desired, g);
+    const waiting = f.waiting.find((w) => w.group === g.name);
+    let state: GroupState;
+    let reason: string | undefined;
+    if (g.suspended) state = 'suspended';
+    else if (applied?.emergency) [state, reason] = ['emergency', applied.emergency.reason];
+    else if (applied && snapshotHash(applied.snapshot) === snapshotHash(wanted)) state = 'ready';
+    else if (applied?.held?.snapshotHash === snapshotHash(wanted)) [state, reason] = ['held', applied.held.reason];
+    else if (waiting) [state, reason] = ['waiting', waiting.reason];
+    else state = 'progressing';
+    const transition = [...f.ran].reverse().find((e) => e.group === g.name)?.id;
+    return { name: g.name, ring: g.ring, appliedRelease: applied?.commit ? applied.snapshot.release : undefined, desiredRelease: wanted.release, state, reason, transition };
+  });
+  const rings = f.desired.rings.map((r) => ringView(r, groups, f));
+  const transitions = f.ran.map((e) => ({ id: e.id, group: e.group, status: e.status, reason: e.reason, startedAt: e.startedAt, endedAt: e.endedAt }));
+  return { constellation: f.desired.name, commit: f.commit, reconciledAt: f.now.toISOString(), rings, groups, transitions };
+}
+
+function ringView(r: Ring, groups: readonly GroupStatusView[], f: ReconcileFacts): RingStatusView {
+  const mine = groups.filter((g) => g.ring === r.name && g.state !== 'suspended');
+  const onRelease = mine.filter((g) => g.state === 'ready').length;
+  const failed = mine.filter((g) => g.state === 'held' || g.state === 'emergency').length;
+  const halted = f.halted.find((h) => h.ring === r.name);
+  const waiting = mine.find((g) => g.state === 'waiting');
+  const state = halted ? 'halted' : onRelease === mine.length ? 'done' : waiting && !mine.some((g) => g.state === 'progressing') ? 'waiting' : 'rolling';
+  return { name: r.name, release: r.release, state, groups: mine.length, onRelease, failed, reason: halted?.reason ?? waiting?.reason };
+}
+
+/**
+ * One aggregate status per ring that has anything to say about this commit,
+ * plus one per group that failed or is in emergency: the number of statuses
+ * grows with rings and failures, never with groups.
+ */
+export function commitStatuses(status: ControllerStatus, rings: ReadonlySet<string>, targetUrl?: (ring: string) => string): CommitStatus[] {
+  const out: CommitStatus[] = [];
+  for (const ring of status.rings.filter((r) => rings.has(r.name))) {
+    const mine = status.groups.filter((g) => g.ring === ring.name && g.state !== 'suspended');
+    const count = (s: GroupState) => mine.filter((g) => g.state === s).length;
+    const parts = [`${ring.name}: ${ring.onRelease}/${ring.groups} groups on ${ring.release}`];
+    if (count('held')) parts.push(`${count('held')} rolled back`);
+    if (count('emergency')) parts.push(`${count('emergency')} in emergency`);
+    if (count('waiting')) parts.push(`${count('waiting')} waiting: ${ring.reason ?? 'policy'}`);
+    if (ring.state === 'halted') parts.push(`halted: ${ring.reason}`);
+    const state = count('emergency') ? 'error' : ring.state === 'halted' || (count('held') && ring.state === 'done') ? 'failure' : ring.state === 'done' ? 'success' : 'pending';
+    out.push({ state, context: ringContext(ring.name), description: fitDescription(parts.join(' · ')), targetUrl: targetUrl?.(ring.name) });
+    for (const g of mine.filter((x) => x.state === 'held' || x.state === 'emergency')) {
+      out.push({
+        state: g.state === 'emergency' ? 'error' : 'failure',
+        context: groupContext(ring.name, g.name),
+        description: fitDescription(`${g.name}: ${g.state === 'emergency' ? 'emergency, run ringmaster recover' : 'rolled back'}: ${g.reason ?? ''}`),
+        targetUrl: targetUrl?.(ring.name),
+      });
+    }
+  }
+  return out;
+}
