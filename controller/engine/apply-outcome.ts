@@ -22,10 +22,21 @@ export function applyOutcome(applied: AppliedState, entry: JournalEntry, now: Da
         const { [entry.group]: _removed, ...rest } = applied.groups;
         return { ...applied, groups: rest };
       }
-      return { ...applied, groups: { ...applied.groups, [entry.group]: { name: entry.group, commit: entry.commit, snapshot: entry.to, appliedAt: at } } };
+      return {
+        ...applied,
+        groups: {
+          ...applied.groups,
+          [entry.group]: { name: entry.group, commit: entry.commit, snapshot: entry.to, appliedAt: at },
+        },
+      };
     }
     case 'rolled-back': {
-      const held = { commit: entry.commit, snapshotHash: entry.to ? snapshotHash(entry.to) : 'removal', reason: entry.reason ?? 'rolled back', since: at };
+      const held = {
+        commit: entry.commit,
+        snapshotHash: entry.to ? snapshotHash(entry.to) : 'removal',
+        reason: entry.reason ?? 'rolled back',
+        since: at,
+      };
       // A group that never ran anything has no applied snapshot: it is held with what it failed to become.
       const base = current ?? { name: entry.group, commit: '', snapshot: entry.to!, appliedAt: '' };
       return { ...applied, groups: { ...applied.groups, [entry.group]: { ...base, held } } };
@@ -45,15 +56,35 @@ export function applyOutcome(applied: AppliedState, entry: JournalEntry, now: Da
  * it starts, and the record turns healthy once every active group of the ring
  * runs the release without a hold.
  */
-export function updateRecords(records: RolloutRecords, desired: Constellation, applied: AppliedState, commit: string, now: Date): RolloutRecords {
+export function updateRecords(
+  records: RolloutRecords,
+  desired: Constellation,
+  applied: AppliedState,
+  commit: string,
+  now: Date,
+): RolloutRecords {
   let rings = [...records.rings];
   for (const ring of desired.rings) {
     const index = rings.findLastIndex((r) => r.ring === ring.name);
     const current = index >= 0 ? rings[index] : undefined;
     const members = [...desired.groups.values()].filter((g) => g.ring === ring.name && !g.suspended);
-    const healthy = members.length > 0 && members.every((g) => applied.groups[g.name]?.snapshot.release === ring.release && !applied.groups[g.name]?.emergency);
+    const healthy =
+      members.length > 0 &&
+      members.every(
+        (g) =>
+          applied.groups[g.name]?.snapshot.release === ring.release && !applied.groups[g.name]?.emergency,
+      );
     if (current?.release !== ring.release) {
-      rings = [...rings, { ring: ring.name, release: ring.release, commit, startedAt: now.toISOString(), healthyAt: healthy ? now.toISOString() : undefined }];
+      rings = [
+        ...rings,
+        {
+          ring: ring.name,
+          release: ring.release,
+          commit,
+          startedAt: now.toISOString(),
+          healthyAt: healthy ? now.toISOString() : undefined,
+        },
+      ];
     } else if (healthy && !current.healthyAt) {
       rings[index] = { ...current, healthyAt: now.toISOString() };
     }

@@ -36,7 +36,11 @@ export interface ReconcileReport {
 }
 
 /** Reconciles the groups towards `desired` (the state of `commit`). Throws only when state cannot be read or written. */
-export async function reconcileOnce(desired: Constellation, commit: string, deps: ReconcileDeps): Promise<ReconcileReport> {
+export async function reconcileOnce(
+  desired: Constellation,
+  commit: string,
+  deps: ReconcileDeps,
+): Promise<ReconcileReport> {
   const now = () => deps.engine.now();
   let applied: AppliedState = (await deps.state.loadApplied()) ?? emptyAppliedState(desired.name);
   const ran: JournalEntry[] = [];
@@ -52,7 +56,11 @@ export async function reconcileOnce(desired: Constellation, commit: string, deps
   // Work is serialised per group: what the journal left open is finished before anything new starts.
   for (const open of await deps.engine.journal.listOpen()) {
     if (open.target) await finish((await runTransition(open.target, deps.engine)).entry);
-    else waiting.push({ group: open.group, reason: `journal ${open.id} cannot be resumed; recover the group by hand` });
+    else
+      waiting.push({
+        group: open.group,
+        reason: `journal ${open.id} cannot be resumed; recover the group by hand`,
+      });
   }
   const busy = new Set(waiting.map((w) => w.group));
   const plan = planTransitions(desired, commit, applied);
@@ -72,17 +80,31 @@ export async function reconcileOnce(desired: Constellation, commit: string, deps
     if (failures > rules.failureBudget) {
       const reason = `${failures} group${failures === 1 ? '' : 's'} failed, budget ${rules.failureBudget}`;
       halted.push({ ring: ring.name, reason });
-      for (const t of eligible.filter((t) => !ran.some((e) => e.id === t.id))) waiting.push({ group: t.group, reason: `halted: ${reason}` });
+      for (const t of eligible.filter((t) => !ran.some((e) => e.id === t.id)))
+        waiting.push({ group: t.group, reason: `halted: ${reason}` });
     }
   }
-  await deps.state.saveRecords(updateRecords(await deps.state.loadRecords(), desired, applied, commit, now()));
+  await deps.state.saveRecords(
+    updateRecords(await deps.state.loadRecords(), desired, applied, commit, now()),
+  );
   const status = buildStatus({ desired, commit, applied, waiting, halted, ran, now: now() });
-  await report(deps, commit, status, new Set([...plan.transitions.map((t) => t.ring), ...ran.map((e) => e.ring)]));
+  await report(
+    deps,
+    commit,
+    status,
+    new Set([...plan.transitions.map((t) => t.ring), ...ran.map((e) => e.ring)]),
+  );
   return { commit, plan, ran, waiting, halted, status };
 }
 
 /** The transitions policy lets start now; the others are added to `waiting` with their reason. */
-function admit(desired: Constellation, todo: readonly PlannedTransition[], records: Parameters<typeof mayStartRing>[2], now: Date, waiting: Waiting[]): PlannedTransition[] {
+function admit(
+  desired: Constellation,
+  todo: readonly PlannedTransition[],
+  records: Parameters<typeof mayStartRing>[2],
+  now: Date,
+  waiting: Waiting[],
+): PlannedTransition[] {
   const ring = desired.rings.find((r) => r.name === todo[0]!.ring)!;
   const ringVerdict = mayStartRing(desired, ring, records, now, false);
   return todo.filter((t) => {
@@ -91,7 +113,8 @@ function admit(desired: Constellation, todo: readonly PlannedTransition[], recor
       return false;
     }
     const group = desired.groups.get(t.group);
-    const window = group && !t.changes.includes('create') ? mayChangeGroup(desired, group, now) : { go: true as const };
+    const window =
+      group && !t.changes.includes('create') ? mayChangeGroup(desired, group, now) : { go: true as const };
     if (!window.go) waiting.push({ group: t.group, reason: window.reason });
     return window.go;
   });
@@ -100,7 +123,9 @@ function admit(desired: Constellation, todo: readonly PlannedTransition[], recor
 /** Groups of `ring` that failed this commit already (held for it, or in emergency from it). */
 function countFailures(applied: AppliedState, ring: string, commit: string): number {
   return Object.values(applied.groups).filter(
-    (g) => g.snapshot.ring === ring && (g.held?.commit === commit || g.emergency?.transition.endsWith(`@${commit.slice(0, 12)}`)),
+    (g) =>
+      g.snapshot.ring === ring &&
+      (g.held?.commit === commit || g.emergency?.transition.endsWith(`@${commit.slice(0, 12)}`)),
   ).length;
 }
 
@@ -108,7 +133,8 @@ function countFailures(applied: AppliedState, ring: string, commit: string): num
 export function targetFor(desired: Constellation, t: PlannedTransition): TransitionTarget {
   const resources = desired.groups.get(t.group)?.resources ?? t.from!.resources;
   const services = t.to ? desired.releases.get(t.to.release)!.services : {};
-  const ringPolicy: RingPolicy = desired.policy.rings[t.ring] ?? desired.policy.rings[desired.rings[0]!.name]!;
+  const ringPolicy: RingPolicy =
+    desired.policy.rings[t.ring] ?? desired.policy.rings[desired.rings[0]!.name]!;
   return {
     planned: t,
     cluster: resources.cluster,
@@ -122,9 +148,18 @@ export function targetFor(desired: Constellation, t: PlannedTransition): Transit
   };
 }
 
-async function report(deps: ReconcileDeps, commit: string, status: ControllerStatus, rings: ReadonlySet<string>): Promise<void> {
+async function report(
+  deps: ReconcileDeps,
+  commit: string,
+  status: ControllerStatus,
+  rings: ReadonlySet<string>,
+): Promise<void> {
   if (!deps.reporter) return;
-  for (const s of commitStatuses(status, rings, deps.targetUrl && ((ring) => deps.targetUrl!(commit, ring)))) {
+  for (const s of commitStatuses(
+    status,
+    rings,
+    deps.targetUrl && ((ring) => deps.targetUrl!(commit, ring)),
+  )) {
     try {
       await deps.reporter.report(commit, s);
     } catch (err) {

@@ -34,7 +34,11 @@ export interface ReconcileFacts {
 
 /** The status of every group and ring. */
 export function buildStatus(f: ReconcileFacts): ControllerStatus {
-  const groups = [...f.desired.groups.values()].map((g): GroupStatusView => {
+  const ringIndex = new Map(f.desired.rings.map((r) => [r.name, r.index]));
+  const ordered = [...f.desired.groups.values()].sort(
+    (a, b) => ringIndex.get(a.ring)! - ringIndex.get(b.ring)! || a.name.localeCompare(b.name),
+  );
+  const groups = ordered.map((g): GroupStatusView => {
     const applied = f.applied.groups[g.name];
     const wanted = snapshotOf(f.desired, g);
     const waiting = f.waiting.find((w) => w.group === g.name);
@@ -43,15 +47,38 @@ export function buildStatus(f: ReconcileFacts): ControllerStatus {
     if (g.suspended) state = 'suspended';
     else if (applied?.emergency) [state, reason] = ['emergency', applied.emergency.reason];
     else if (applied && snapshotHash(applied.snapshot) === snapshotHash(wanted)) state = 'ready';
-    else if (applied?.held?.snapshotHash === snapshotHash(wanted)) [state, reason] = ['held', applied.held.reason];
+    else if (applied?.held?.snapshotHash === snapshotHash(wanted))
+      [state, reason] = ['held', applied.held.reason];
     else if (waiting) [state, reason] = ['waiting', waiting.reason];
     else state = 'progressing';
     const transition = [...f.ran].reverse().find((e) => e.group === g.name)?.id;
-    return { name: g.name, ring: g.ring, appliedRelease: applied?.commit ? applied.snapshot.release : undefined, desiredRelease: wanted.release, state, reason, transition };
+    return {
+      name: g.name,
+      ring: g.ring,
+      appliedRelease: applied?.commit ? applied.snapshot.release : undefined,
+      desiredRelease: wanted.release,
+      state,
+      reason,
+      transition,
+    };
   });
   const rings = f.desired.rings.map((r) => ringView(r, groups, f));
-  const transitions = f.ran.map((e) => ({ id: e.id, group: e.group, status: e.status, reason: e.reason, startedAt: e.startedAt, endedAt: e.endedAt }));
-  return { constellation: f.desired.name, commit: f.commit, reconciledAt: f.now.toISOString(), rings, groups, transitions };
+  const transitions = f.ran.map((e) => ({
+    id: e.id,
+    group: e.group,
+    status: e.status,
+    reason: e.reason,
+    startedAt: e.startedAt,
+    endedAt: e.endedAt,
+  }));
+  return {
+    constellation: f.desired.name,
+    commit: f.commit,
+    reconciledAt: f.now.toISOString(),
+    rings,
+    groups,
+    transitions,
+  };
 }
 
 function ringView(r: Ring, groups: readonly GroupStatusView[], f: ReconcileFacts): RingStatusView {
@@ -60,8 +87,22 @@ function ringView(r: Ring, groups: readonly GroupStatusView[], f: ReconcileFacts
   const failed = mine.filter((g) => g.state === 'held' || g.state === 'emergency').length;
   const halted = f.halted.find((h) => h.ring === r.name);
   const waiting = mine.find((g) => g.state === 'waiting');
-  const state = halted ? 'halted' : onRelease === mine.length ? 'done' : waiting && !mine.some((g) => g.state === 'progressing') ? 'waiting' : 'rolling';
-  return { name: r.name, release: r.release, state, groups: mine.length, onRelease, failed, reason: halted?.reason ?? waiting?.reason };
+  const state = halted
+    ? 'halted'
+    : onRelease === mine.length
+      ? 'done'
+      : waiting && !mine.some((g) => g.state === 'progressing')
+        ? 'waiting'
+        : 'rolling';
+  return {
+    name: r.name,
+    release: r.release,
+    state,
+    groups: mine.length,
+    onRelease,
+    failed,
+    reason: halted?.reason ?? waiting?.reason,
+  };
 }
 
 /**
@@ -69,7 +110,11 @@ function ringView(r: Ring, groups: readonly GroupStatusView[], f: ReconcileFacts
  * plus one per group that failed or is in emergency: the number of statuses
  * grows with rings and failures, never with groups.
  */
-export function commitStatuses(status: ControllerStatus, rings: ReadonlySet<string>, targetUrl?: (ring: string) => string): CommitStatus[] {
+export function commitStatuses(
+  status: ControllerStatus,
+  rings: ReadonlySet<string>,
+  targetUrl?: (ring: string) => string,
+): CommitStatus[] {
   const out: CommitStatus[] = [];
   for (const ring of status.rings.filter((r) => rings.has(r.name))) {
     const mine = status.groups.filter((g) => g.ring === ring.name && g.state !== 'suspended');
@@ -79,13 +124,26 @@ export function commitStatuses(status: ControllerStatus, rings: ReadonlySet<stri
     if (count('emergency')) parts.push(`${count('emergency')} in emergency`);
     if (count('waiting')) parts.push(`${count('waiting')} waiting: ${ring.reason ?? 'policy'}`);
     if (ring.state === 'halted') parts.push(`halted: ${ring.reason}`);
-    const state = count('emergency') ? 'error' : ring.state === 'halted' || (count('held') && ring.state === 'done') ? 'failure' : ring.state === 'done' ? 'success' : 'pending';
-    out.push({ state, context: ringContext(ring.name), description: fitDescription(parts.join(' · ')), targetUrl: targetUrl?.(ring.name) });
+    const state = count('emergency')
+      ? 'error'
+      : ring.state === 'halted' || (count('held') && ring.state === 'done')
+        ? 'failure'
+        : ring.state === 'done'
+          ? 'success'
+          : 'pending';
+    out.push({
+      state,
+      context: ringContext(ring.name),
+      description: fitDescription(parts.join(' · ')),
+      targetUrl: targetUrl?.(ring.name),
+    });
     for (const g of mine.filter((x) => x.state === 'held' || x.state === 'emergency')) {
       out.push({
         state: g.state === 'emergency' ? 'error' : 'failure',
         context: groupContext(ring.name, g.name),
-        description: fitDescription(`${g.name}: ${g.state === 'emergency' ? 'emergency, run ringmaster recover' : 'rolled back'}: ${g.reason ?? ''}`),
+        description: fitDescription(
+          `${g.name}: ${g.state === 'emergency' ? 'emergency, run ringmaster recover' : 'rolled back'}: ${g.reason ?? ''}`,
+        ),
         targetUrl: targetUrl?.(ring.name),
       });
     }

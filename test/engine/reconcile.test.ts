@@ -1,0 +1,225 @@
+import { pino } from 'pino';
+import { FileJournalStore } from '../../controller/engine/journal.js';
+import { reconcileOnce } from '../../controller/engine/reconcile.js';
+import type { EngineDeps } from '../../controller/engine/run-transition.js';
+import { loadConstellation } from '../../controller/model/load.js';
+import { DEFAULT_PARSE_LIMITS } from '../../controller/model/parse.js';
+import type { Constellation } from '../../controller/model/types.js';
+import { createSchemaValidator } from '../../controller/schema/validator.js';
+import { DirectorySource } from '../../controller/source/dir-source.js';
+import { FileStateStore } from '../../controller/state/file-store.js';
+import type { CommitStatus, RecordedStatus, StatusReporter } from '../../controller/status/reporter.js';
+import { createFakeProviders } from '../fakes/providers.js';
+import { type FixtureRepo, createFixtureRepo } from '../helpers/constellation.js';
+import { removeDir } from '../helpers/git.js';
+
+const C1 = '1'.repeat(40);
+const C2 = '2'.repeat(40);
+
+/** Keeps every status written, like the real reporters' contract (no write when nothing changed). */
+class MemoryReporter implements StatusReporter {
+  readonly written: (CommitStatus & { commit: string })[] = [];
+  async report(commit: string, status: CommitStatus): Promise<boolean> {
+    const last = [...this.written].reverse().find((s) => s.commit === commit && s.context === status.context);
+    if (last && last.state === status.state && last.description === status.description) return false;
+    this.written.push({ commit, ...status });
+    return true;
+  }
+  async list(commit: string): Promise<RecordedStatus[]> {
+    return this.written.filter((s) => s.commit === commit).map((s) => ({ ...s, createdAt: '' }));
+  }
+  async latest(commit: string): Promise<Map<string, RecordedStatus>> {
+    return new Map((await this.list(commit)).map((s) => [s.context, s]));
+  }
+}
+
+describe('reconcileOnce', () => {
+  let repo: FixtureRepo;
+  let now: Date;
+  let fake: ReturnType<typeof createFakeProviders>;
+  let reporter: MemoryReporter;
+  let store: FileStateStore;
+  let inFlight: number;
+  let maxInFlight: number;
+
+  beforeEach(async () => {
+    repo = await createFixtureRepo();
+    now = new Date('2026-11-22T01:30:00Z'); // a Sunday, inside globex's 02:00-06:00 Berlin window
+    fake = createFakeProviders();
+    reporter = new MemoryReporter();
+    store = new FileStateStore(`${repo.dir}/.ringmaster`);
+    inFlight = 0;
+    maxInFlight = 0;
+    // Holds each ensureStack until three are in flight (or a moment passed), so a wave's concurrency shows.
+    const ensure = fake.providers.cluster.ensureStack.bind(fake.providers.cluster);
+    let waiters: (() => void)[] = [];
+    fake.providers.cluster.ensureStack = async (ctx, spec) => {
+      maxInFlight = Math.max(maxInFlight, ++inFlight);
+      if (inFlight >= 3) {
+        waiters.forEach((w) => w());
+        waiters = [];
+      } else {
+        await new Promise<void>((resolve) => {
+          waiters.push(resolve);
+          setTimeout(resolve, 100);
+        });
+      }
+      inFlight--;
+      return ensure(ctx, spec);
+    };
+  });
+  afterEach(async () => {
+    await removeDir(repo.dir);
+  });
+
+  async function desired(): Promise<Constellation> {
+    const result = await loadConstellation(new DirectorySource(repo.dir), {
+      validator: createSchemaValidator('schemas'),
+      limits: DEFAULT_PARSE_LIMITS,
+    });
+    if (!result.constellation) throw new Error(JSON.stringify(result.diagnostics));
+    return result.constellation;
+  }
+
+  function deps() {
+    const engine: EngineDeps = {
+      providers: fake.providers,
+      journal: new FileJournalStore(`${repo.dir}/.ringmaster/journal`),
+      constellation: 'test',
+      now: () => now,
+      sleep: async () => {},
+      healthIntervalMs: 60_000,
+      isApproved: async () => true,
+      retry: { retries: 2, minTimeoutMs: 0, maxTimeoutMs: 0 },
+      log: pino({ level: 'silent' }),
+    };
+    return { engine, state: store, reporter };
+  }
+
+  const states = async () =>
+    Object.fromEntries(
+      (await reconcileOnce(await desired(), C2, deps())).status.groups.map((g) => [g.name, g.state]),
+    );
+
+  it('brings up every group of a new constellation and reports success per ring', async () => {
+    const report = await reconcileOnce(await desired(), C1, deps());
+    expect(report.status.groups.map((g) => `${g.name}:${g.state}:${g.appliedRelease}`)).toEqual([
+      'internal:ready:2026.11.1',
+      'shared-1:ready:2026.11.0',
+      'globex:ready:2026.10.4',
+    ]);
+    expect(reporter.written.map((s) => `${s.context} ${s.state} ${s.description}`)).toEqual([
+      'ringmaster/canary success canary: 1/1 groups on 2026.11.1',
+      'ringmaster/early success early: 1/1 groups on 2026.11.0',
+      'ringmaster/stable success stable: 1/1 groups on 2026.10.4',
+    ]);
+    const applied = await store.loadApplied();
+    expect(applied!.groups['globex']!.commit).toBe(C1);
+  });
+
+  it('rolls a promotion through its ring and nothing else', async () => {
+    await reconcileOnce(await desired(), C1, deps());
+    await repo.edit('groups/rings.yaml', 'release: "2026.11.0"', 'release: "2026.11.1"');
+    const report = await reconcileOnce(await desired(), C2, deps());
+    expect(report.ran.map((e) => `${e.id}:${e.status}`)).toEqual([`shared-1@${C2.slice(0, 12)}:succeeded`]);
+    expect(reporter.written.filter((s) => s.commit === C2).map((s) => `${s.context} ${s.state}`)).toEqual([
+      'ringmaster/early success',
+    ]);
+  });
+
+  it('rolls a failed group back, holds the commit for it and reports the failure', async () => {
+    await reconcileOnce(await desired(), C1, deps());
+    await repo.edit('groups/rings.yaml', 'release: "2026.11.0"', 'release: "2026.11.1"');
+    fake.world.unhealthy.add('verify');
+    const report = await reconcileOnce(await desired(), C2, deps());
+    expect(report.ran.map((e) => e.status)).toEqual(['rolled-back']);
+    expect(report.status.groups.find((g) => g.name === 'shared-1')).toEqual(
+      expect.objectContaining({ state: 'held', appliedRelease: '2026.11.0' }),
+    );
+    expect(reporter.written.filter((s) => s.commit === C2).map((s) => `${s.context} ${s.state}`)).toEqual([
+      'ringmaster/early failure',
+      'ringmaster/early/shared-1 failure',
+    ]);
+    fake.world.unhealthy.clear();
+    const again = await reconcileOnce(await desired(), C2, deps());
+    expect(again.ran).toEqual([]);
+    expect(again.plan.blocked.map((b) => `${b.group}:${b.reason}`)).toEqual(['shared-1:held']);
+  });
+
+  it('makes an upgrade wait while the release bakes in the previous ring, with the reason', async () => {
+    await reconcileOnce(await desired(), C1, deps());
+    await repo.edit('groups/rings.yaml', 'release: "2026.10.4"', 'release: "2026.11.0"');
+    const report = await reconcileOnce(await desired(), C2, deps());
+    expect(report.ran).toEqual([]);
+    expect(report.waiting).toEqual([{ group: 'globex', reason: 'baking in early: 0h of 24h' }]);
+    expect(report.status.rings.find((r) => r.name === 'stable')).toEqual(
+      expect.objectContaining({ state: 'waiting', reason: 'baking in early: 0h of 24h' }),
+    );
+    now = new Date('2026-11-29T01:30:00Z'); // a week later, Sunday in the window again
+    expect(await states()).toEqual({ internal: 'ready', 'shared-1': 'ready', globex: 'ready' });
+  });
+
+  it('waits for the maintenance window of a group in a window ring', async () => {
+    await reconcileOnce(await desired(), C1, deps());
+    await repo.edit('groups/rings.yaml', 'release: "2026.10.4"', 'release: "2026.11.0"');
+    now = new Date('2026-11-24T12:00:00Z'); // Tuesday: baked two days, window closed
+    const report = await reconcileOnce(await desired(), C2, deps());
+    expect(report.waiting).toEqual([
+      { group: 'globex', reason: 'outside maintenance window; next opens 2026-11-29T01:00:00.000Z' },
+    ]);
+  });
+
+  it('holds promotions during a freeze, saying until when', async () => {
+    await reconcileOnce(await desired(), C1, deps());
+    await repo.edit('groups/rings.yaml', 'release: "2026.11.0"', 'release: "2026.11.1"');
+    now = new Date('2026-12-24T10:00:00Z');
+    const report = await reconcileOnce(await desired(), C2, deps());
+    expect(report.waiting).toEqual([{ group: 'shared-1', reason: 'freeze year-end until 2027-01-04' }]);
+  });
+
+  describe('in a large ring', () => {
+    beforeEach(async () => {
+      for (let i = 1; i <= 7; i++) {
+        await repo.write(
+          `groups/smb-${i}.yaml`,
+          [
+            'apiVersion: ringmaster/v1',
+            'kind: Group',
+            `name: smb-${i}`,
+            'ring: early',
+            'resources:',
+            '  cluster: eu-1',
+            `  namespace: smb-${i}`,
+            `  database: { instance: smb-${i}-db, engine: postgres }`,
+            '  secrets: []',
+            'tenants:',
+            `  - { id: t${i}, host: t${i}.example.com, language: en-GB, utcOffset: "+00:00" }`,
+            '',
+          ].join('\n'),
+        );
+      }
+      await repo.edit(
+        'policies/promotion.yaml',
+        'early: { bake: 24h, approvals: 1, reviewers: ["@test/release"], maxParallel: 5 }',
+        'early: { bake: 24h, approvals: 1, maxParallel: 3, failureBudget: 1 }',
+      );
+    });
+
+    it('never runs more groups at once than maxParallel', async () => {
+      await reconcileOnce(await desired(), C1, deps());
+      expect(maxInFlight).toBe(3);
+    });
+
+    it('halts the ring once its failure budget is spent', async () => {
+      await reconcileOnce(await desired(), C1, deps());
+      await repo.edit('groups/rings.yaml', 'release: "2026.11.0"', 'release: "2026.11.1"');
+      fake.world.unhealthy.add('verify');
+      const report = await reconcileOnce(await desired(), C2, deps());
+      // Waves of 3: the first wave fails all three (3 > budget 1), so the remaining five never start.
+      expect(report.ran).toHaveLength(3);
+      expect(report.halted).toEqual([{ ring: 'early', reason: '3 groups failed, budget 1' }]);
+      expect(report.waiting.filter((w) => w.reason.startsWith('halted')).map((w) => w.group)).toHaveLength(5);
+      expect(report.status.rings.find((r) => r.name === 'early')!.state).toBe('halted');
+    });
+  });
+});
