@@ -9,6 +9,7 @@ import type { Constellation, RingPolicy } from '../model/types.js';
 import { type PlannedTransition, type TransitionPlan, planTransitions } from '../plan/transitions.js';
 import { mayChangeGroup, mayStartRing } from '../policy/runtime.js';
 import type { StateStore } from '../state/file-store.js';
+import type { RolloutRecords } from '../state/records.js';
 import type { ControllerStatus } from '../state/status-view.js';
 import { type AppliedState, emptyAppliedState } from '../state/types.js';
 import type { StatusReporter } from '../status/reporter.js';
@@ -63,12 +64,13 @@ export async function reconcileOnce(
       });
   }
   const busy = new Set(waiting.map((w) => w.group));
-  const plan = planTransitions(desired, commit, applied);
+  const preview = previewRun(desired, commit, applied, await deps.state.loadRecords(), now(), busy);
+  const { plan } = preview;
+  waiting.push(...preview.waiting);
   for (const ring of desired.rings) {
-    const todo = plan.transitions.filter((t) => t.ring === ring.name && !busy.has(t.group));
-    if (!todo.length) continue;
+    const eligible = preview.admitted.filter((t) => t.ring === ring.name);
+    if (!eligible.length) continue;
     const rules = desired.policy.rings[ring.name]!;
-    const eligible = admit(desired, todo, await deps.state.loadRecords(), now(), waiting);
     let failures = countFailures(applied, ring.name, commit);
     for (let i = 0; i < eligible.length; i += rules.maxParallel) {
       if (failures > rules.failureBudget) break;
@@ -98,10 +100,40 @@ export async function reconcileOnce(
 }
 
 /** The transitions policy lets start now; the others are added to `waiting` with their reason. */
+/** What a run would do now: the plan, the transitions policy lets start (in order), and what waits and why. */
+export interface RunPreview {
+  readonly plan: TransitionPlan;
+  readonly admitted: readonly PlannedTransition[];
+  readonly waiting: readonly Waiting[];
+}
+
+/**
+ * Plans `commit` against `applied` and asks the policy which transitions may
+ * start now; groups in `busy` (an open transition) are left out. Pure:
+ * `ringmaster plan` prints it and `reconcileOnce` runs it.
+ */
+export function previewRun(
+  desired: Constellation,
+  commit: string,
+  applied: AppliedState,
+  records: RolloutRecords,
+  now: Date,
+  busy: ReadonlySet<string> = new Set(),
+): RunPreview {
+  const plan = planTransitions(desired, commit, applied);
+  const waiting: Waiting[] = [];
+  const admitted: PlannedTransition[] = [];
+  for (const ring of desired.rings) {
+    const todo = plan.transitions.filter((t) => t.ring === ring.name && !busy.has(t.group));
+    if (todo.length) admitted.push(...admit(desired, todo, records, now, waiting));
+  }
+  return { plan, admitted, waiting };
+}
+
 function admit(
   desired: Constellation,
   todo: readonly PlannedTransition[],
-  records: Parameters<typeof mayStartRing>[2],
+  records: RolloutRecords,
   now: Date,
   waiting: Waiting[],
 ): PlannedTransition[] {

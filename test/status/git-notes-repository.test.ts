@@ -1,0 +1,140 @@
+import { type SimpleGit, simpleGit } from 'simple-git';
+import { PermanentError } from '../../controller/errors.js';
+import { GitNotesReporter } from '../../controller/status/git-notes.js';
+import { commitAll, makeTempDir, removeDir } from '../helpers/git.js';
+import {
+  type StatusRepo,
+  canary,
+  createStatusRepo,
+  minute,
+  notesAuthor,
+  readRawNote,
+  steppingClock,
+  writeRawNote,
+} from './helpers.js';
+
+describe('GitNotesReporter with other writers of the repository', () => {
+  let repo: StatusRepo;
+  let git: SimpleGit;
+  let first: string;
+  let second: string;
+  let reporter: GitNotesReporter;
+
+  beforeEach(async () => {
+    repo = await createStatusRepo();
+    ({ git, first, second } = repo);
+    reporter = new GitNotesReporter(git, { now: steppingClock() });
+  });
+  afterEach(async () => {
+    await removeDir(repo.dir);
+  });
+
+  it('lands every one of 20 concurrent reports to the same commit', async () => {
+    const descriptions = Array.from({ length: 20 }, (_, i) => `Wave ${i + 1} of 20`);
+    const wrote = await Promise.all(descriptions.map((d) => reporter.report(second, canary('pending', d))));
+
+    expect(wrote).toEqual(descriptions.map(() => true));
+    const listed = (await reporter.list(second)).map((s) => s.description);
+    expect(listed.sort()).toEqual([...descriptions].sort());
+  });
+
+  it('serialises the writes of several reporters of one repository, to different commits', async () => {
+    // `git notes add` moves the notes ref without checking its old value, so unserialised writes lose notes.
+    const commits = [first, second, await commitAll(git, 'third'), await commitAll(git, 'fourth')];
+    const reporters = commits.map(
+      () => new GitNotesReporter(simpleGit({ baseDir: repo.dir }), { now: steppingClock() }),
+    );
+    const writes = Array.from({ length: 5 }, (_, i) =>
+      commits.map((sha, r) => reporters[r]!.report(sha, canary('pending', `Wave ${i}`))),
+    ).flat();
+    expect(await Promise.all(writes)).toEqual(writes.map(() => true));
+
+    const counts = await Promise.all(commits.map(async (sha) => (await reporter.list(sha)).length));
+    expect(counts).toEqual([5, 5, 5, 5]);
+  });
+
+  it('keeps a note text that is not ours, skipping it when reading and appending after it', async () => {
+    await writeRawNote(repo, second, 'Deployed by hand, ask Kim.\nSee INC-42.\n');
+    expect(await reporter.list(second)).toEqual([]);
+
+    expect(await reporter.report(second, canary('success', 'Done'))).toBe(true);
+    expect(await reporter.list(second)).toEqual([{ ...canary('success', 'Done'), createdAt: minute(0) }]);
+    expect(await readRawNote(repo, second)).toBe(
+      `Deployed by hand, ask Kim.\nSee INC-42.\n${minute(0)} success "ringmaster/canary" "Done"\n`,
+    );
+  });
+
+  it.each([
+    [
+      'an unknown state',
+      '2026-11-22T10:00:00.000Z bogus "ringmaster/canary" "Done"',
+      /state "bogus" is not one of/,
+    ],
+    [
+      'a missing description',
+      '2026-11-22T10:00:00.000Z success "ringmaster/canary"',
+      /description is missing/,
+    ],
+    [
+      'an unquoted field',
+      '2026-11-22T10:00:00.000Z success "ringmaster/canary" Done',
+      /expected quoted fields/,
+    ],
+    ['an unterminated string', '2026-11-22T10:00:00.000Z success "ringmaster/canary" "Do', /expected quoted/],
+    ['a fourth field', '2026-11-22T10:00:00.000Z success "a" "b" "http://x" "d"', /more than three quoted/],
+  ])(
+    'reports a status line with %s as a malformed note, naming commit and line',
+    async (_, line, problem) => {
+      await writeRawNote(
+        repo,
+        second,
+        `2026-11-22T09:00:00.000Z pending "ringmaster/canary" "Rolling"\n${line}\n`,
+      );
+
+      for (const attempt of [reporter.list(second), reporter.report(second, canary('success', 'Done'))]) {
+        await expect(attempt).rejects.toThrow(PermanentError);
+        await expect(attempt).rejects.toMatchObject({
+          reason: 'MalformedStatusNote',
+          message: expect.stringMatching(problem),
+        });
+        await expect(attempt).rejects.toThrow(`note of commit ${second} has a malformed status on line 2`);
+      }
+    },
+  );
+
+  it('keeps the configured identity for its notes commits', async () => {
+    await reporter.report(second, canary('success', 'Done'));
+    expect(await notesAuthor(git)).toBe('Ringmaster Test <test@ringmaster.invalid>');
+  });
+});
+
+describe('GitNotesReporter in a repository without a configured identity', () => {
+  let home: string;
+  let dir: string;
+
+  beforeEach(async () => {
+    home = await makeTempDir('ringmaster-home-');
+    dir = await makeTempDir();
+  });
+  afterEach(async () => {
+    await removeDir(dir);
+    await removeDir(home);
+  });
+
+  it('writes its notes as Ringmaster', async () => {
+    // An empty HOME hides the global config; useConfigOnly stops git guessing a name from the host.
+    const git = simpleGit({ baseDir: dir }).env({ PATH: process.env.PATH ?? '', HOME: home });
+    await git.init(['--initial-branch=main']);
+    await git.addConfig('user.useConfigOnly', 'true');
+    const anon = ['-c', 'user.name=Someone', '-c', 'user.email=someone@example.invalid'];
+    await git.raw([...anon, 'commit', '--allow-empty', '-m', 'first']);
+    const sha = (await git.revparse(['HEAD'])).trim();
+    await expect(git.raw(['var', 'GIT_COMMITTER_IDENT'])).rejects.toThrow(/no email was given/);
+
+    const reporter = new GitNotesReporter(git, { now: steppingClock() });
+    expect(await reporter.report(sha, canary('success', 'Done'))).toBe(true);
+
+    expect(await reporter.list(sha)).toEqual([{ ...canary('success', 'Done'), createdAt: minute(0) }]);
+    expect(await notesAuthor(git)).toBe('Ringmaster <ringmaster@localhost>');
+  });
+});
