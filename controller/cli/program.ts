@@ -5,6 +5,9 @@ import { registerCheck } from './check.js';
 import { registerCodeowners } from './codeowners.js';
 import { registerShow } from './show.js';
 import { registerValidate } from './validate.js';
+import { registerPlan } from './plan.js';
+import { registerRun } from './run.js';
+import { registerStatus } from './status.js';
 
 /**
  * Runs the `ringmaster` command line with `argv` (without node and script)
@@ -25,6 +28,9 @@ export async function runCli(argv: readonly string[], ctx: CliContext): Promise<
   registerShow(program, ctx, setExit);
   registerCheck(program, ctx, setExit);
   registerCodeowners(program, ctx, setExit);
+  registerRun(program, ctx, setExit);
+  registerPlan(program, ctx, setExit);
+  registerStatus(program, ctx, setExit);
   for (const cmd of program.commands) cmd.exitOverride().showHelpAfterError('(run with --help for usage)');
   try {
     await program.parseAsync([...argv], { from: 'user' });

@@ -25,6 +25,8 @@ export interface ReconcileDeps {
   readonly reporter?: StatusReporter;
   /** Link from a ring's commit status to the controller's status page. */
   readonly targetUrl?: (commit: string, ring: string) => string;
+  /** Told of every transition as it ends or starts waiting, for progress a person can follow. */
+  readonly onTransition?: (entry: JournalEntry) => void;
 }
 
 export interface ReconcileReport {
@@ -49,6 +51,7 @@ export async function reconcileOnce(
   const halted: Halted[] = [];
   const finish = async (entry: JournalEntry) => {
     ran.push(entry);
+    deps.onTransition?.(entry);
     applied = applyOutcome(applied, entry, now());
     await deps.state.saveApplied(applied);
     if (!isFinal(entry.status)) waiting.push({ group: entry.group, reason: entry.reason ?? entry.status });

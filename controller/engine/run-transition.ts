@@ -37,6 +37,8 @@ export interface EngineDeps extends StepDeps {
   readonly constellation: string;
   readonly retry: RetryPolicy;
   readonly log: Logger;
+  /** Told how long each step took, retries included. */
+  readonly observeStep?: (step: StepName, seconds: number) => void;
 }
 
 /** How a run of a transition ended (for now: waiting is not final). */
@@ -130,6 +132,7 @@ class Run {
           endedAt: this.now(),
           data: result.data,
         });
+        this.deps.observeStep?.(step.name, (Date.parse(this.now()) - Date.parse(started)) / 1000);
       } catch (err) {
         const reason = `${step.name} failed: ${messageOf(err)}`;
         await this.putStep({

@@ -8,7 +8,8 @@ import { type RolloutRecords, findRecord } from '../state/records.js';
 import { activeFreeze } from './freeze.js';
 
 /** Go, or wait with a reason a person understands (and until when, where known). */
-export type Verdict = { readonly go: true } | { readonly go: false; readonly reason: string; readonly until?: string };
+export type Verdict =
+  { readonly go: true } | { readonly go: false; readonly reason: string; readonly until?: string };
 
 const GO: Verdict = { go: true };
 
@@ -18,17 +19,25 @@ const GO: Verdict = { go: true };
  * the previous ring for that ring's bake time, by the controller's records
  * (unless the previous ring has left the release's line behind: a back-port).
  */
-export function mayStartRing(c: Constellation, ring: Ring, records: RolloutRecords, now: Date, rollback: boolean): Verdict {
+export function mayStartRing(
+  c: Constellation,
+  ring: Ring,
+  records: RolloutRecords,
+  now: Date,
+  rollback: boolean,
+): Verdict {
   if (rollback) return GO;
   const freeze = activeFreeze(c.policy, ring.name, now);
   if (freeze) return { go: false, reason: `freeze ${freeze.name} until ${freeze.to}`, until: freeze.to };
   if (ring.index === 0) return GO;
   const previous = c.rings[ring.index - 1]!;
   const line = c.releases.get(ring.release)!.line;
-  if (c.releases.get(previous.release)!.line !== line && !findRecord(records, previous.name, ring.release)) return GO;
+  if (c.releases.get(previous.release)!.line !== line && !findRecord(records, previous.name, ring.release))
+    return GO;
   const bakeMs = c.policy.rings[previous.name]!.bakeMs;
   const record = findRecord(records, previous.name, ring.release);
-  if (!record?.healthyAt) return { go: false, reason: `waiting for ${ring.release} to be healthy in ${previous.name}` };
+  if (!record?.healthyAt)
+    return { go: false, reason: `waiting for ${ring.release} to be healthy in ${previous.name}` };
   const baked = now.getTime() - Date.parse(record.healthyAt);
   if (baked >= bakeMs) return GO;
   const until = new Date(Date.parse(record.healthyAt) + bakeMs).toISOString();
@@ -42,7 +51,9 @@ export function mayChangeGroup(c: Constellation, group: Group, now: Date): Verdi
   if (!mw) return { go: false, reason: 'no maintenance window defined' };
   const opened = CronExpressionParser.parse(mw.cron, { currentDate: now, tz: mw.timezone }).prev().getTime();
   if (now.getTime() - opened < mw.durationMs) return GO;
-  const next = CronExpressionParser.parse(mw.cron, { currentDate: now, tz: mw.timezone }).next().toISOString();
+  const next = CronExpressionParser.parse(mw.cron, { currentDate: now, tz: mw.timezone })
+    .next()
+    .toISOString();
   return { go: false, reason: `outside maintenance window; next opens ${next}`, until: next ?? undefined };
 }
 

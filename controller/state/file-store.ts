@@ -31,7 +31,10 @@ export class FileStateStore implements StateStore {
     if (records === undefined) return EMPTY_RECORDS;
     const r = records as Partial<RolloutRecords>;
     if (r.version !== 1 || !Array.isArray(r.rings)) {
-      throw new ConfigurationError('StateUnreadable', `records file ${this.recordsPath} is not Ringmaster rollout records (version 1); restore it from a backup`);
+      throw new ConfigurationError(
+        'StateUnreadable',
+        `records file ${this.recordsPath} is not Ringmaster rollout records (version 1); restore it from a backup`,
+      );
     }
     return records as RolloutRecords;
   }
@@ -69,7 +72,11 @@ async function readJson(path: string): Promise<unknown> {
   try {
     return JSON.parse(text) as unknown;
   } catch (err) {
-    throw new ConfigurationError('StateUnreadable', `state file ${path} is not valid JSON; restore it from a backup or move it away to start afresh`, { cause: err });
+    throw new ConfigurationError(
+      'StateUnreadable',
+      `state file ${path} is not valid JSON; restore it from a backup or move it away to start afresh`,
+      { cause: err },
+    );
   }
 }
 

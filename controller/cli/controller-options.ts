@@ -1,0 +1,138 @@
+import { join } from 'node:path';
+import { type Command, InvalidArgumentError } from 'commander';
+import { pino, type Logger } from 'pino';
+import { parsePositiveInt } from '../config.js';
+import { ConfigurationError } from '../errors.js';
+import { FileJournalStore } from '../engine/journal.js';
+import type { EngineDeps } from '../engine/run-transition.js';
+import type { Constellation } from '../model/types.js';
+import { NO_FAULTS, loadFaults } from '../providers/sim/faults.js';
+import { createSimProviders } from '../providers/sim/provider.js';
+import { GitCommitSource, resolveCommit } from '../source/git-source.js';
+import { FileStateStore } from '../state/file-store.js';
+import { GitNotesReporter } from '../status/git-notes.js';
+import { loadConstellation } from '../model/load.js';
+import { DEFAULT_PARSE_LIMITS } from '../model/parse.js';
+import { formatDiagnostic } from '../model/diagnostics.js';
+import type { CliContext } from './context.js';
+
+/** Flags shared by the controller commands (run, plan, status, recover). */
+export interface ControllerOptions {
+  repo: string;
+  branch: string;
+  rev?: string;
+  state: string;
+  simFaults?: string;
+  simLatency: number;
+  simSpeed: number;
+  logFile?: string;
+  logLevel: string;
+}
+
+/** Adds the controller flags to `cmd`. */
+export function addControllerOptions(cmd: Command, ctx: CliContext): Command {
+  return cmd
+    .option('--repo <dir>', 'the Ringmaster repository to follow', ctx.env.repo)
+    .option('--branch <name>', 'the tracked branch', 'main')
+    .option('--rev <rev>', 'read this revision instead of the branch head')
+    .option('--state <dir>', 'the state folder: applied state, journals, simulated world, log', '.ringmaster')
+    .option('--sim-faults <file>', 'inject faults into the sim provider from this YAML file')
+    .option('--sim-latency <ms>', 'delay of every simulated call, in milliseconds', latencyArg, 0)
+    .option(
+      '--sim-speed <n>',
+      'with the sim provider, wait grace and observe periods n times faster (600: 10 minutes in 1 second)',
+      speedArg,
+      1,
+    )
+    .option('--log-file <file>', "JSON log (default <state>/ringmaster.log; '-' for standard error)")
+    .option('--log-level <level>', 'trace, debug, info, warn or error', 'info');
+}
+
+function speedArg(value: string): number {
+  try {
+    return parsePositiveInt(value, '--sim-speed');
+  } catch (err) {
+    throw new InvalidArgumentError((err as Error).message);
+  }
+}
+
+function latencyArg(value: string): number {
+  if (value === '0') return 0;
+  try {
+    return parsePositiveInt(value, '--sim-latency');
+  } catch (err) {
+    throw new InvalidArgumentError((err as Error).message);
+  }
+}
+
+/** The controller's parts, built from the flags: the only place they are constructed. */
+export interface ControllerParts {
+  readonly store: FileStateStore;
+  readonly engine: EngineDeps;
+  readonly reporter: GitNotesReporter;
+  readonly log: Logger;
+  /** Reads the desired state at the branch head (or --rev): its commit and constellation, or the findings that stop it. */
+  readDesired(): Promise<{
+    commit: string;
+    committedAt: Date;
+    constellation?: Constellation;
+    errors: string[];
+  }>;
+}
+
+const REDACT = [
+  'token',
+  '*.token',
+  'password',
+  '*.password',
+  'secret',
+  '*.secret',
+  'authorization',
+  '*.authorization',
+  '*.headers.authorization',
+];
+
+/** Builds the controller's parts for `opts`. Throws ConfigurationError on a bad repository, faults file or state. */
+export async function openController(ctx: CliContext, opts: ControllerOptions): Promise<ControllerParts> {
+  const git = await ctx.openGit(opts.repo);
+  const logFile = opts.logFile ?? join(opts.state, 'ringmaster.log');
+  const destination =
+    logFile === '-' ? pino.destination(2) : pino.destination({ dest: logFile, mkdir: true, sync: false });
+  const log = pino({ level: opts.logLevel, redact: REDACT, base: { pid: process.pid } }, destination);
+  const faults = opts.simFaults ? await loadFaults(opts.simFaults) : NO_FAULTS;
+  const store = new FileStateStore(opts.state);
+  const engine: EngineDeps = {
+    providers: createSimProviders({
+      statePath: join(opts.state, 'sim.json'),
+      faults,
+      latencyMs: opts.simLatency,
+    }),
+    journal: new FileJournalStore(join(opts.state, 'journal')),
+    constellation: '',
+    now: ctx.now,
+    // Only waiting is sped up; the policy's periods still decide how many health checks run.
+    sleep: (ms) => new Promise((r) => setTimeout(r, ms / opts.simSpeed)),
+    healthIntervalMs: 30_000,
+    isApproved: async () => false,
+    retry: { retries: 3, minTimeoutMs: 1_000, maxTimeoutMs: 30_000 },
+    log,
+  };
+  const reporter = new GitNotesReporter(git, { now: ctx.now });
+  const readDesired = async () => {
+    const commit = await resolveCommit(git, opts.rev ?? opts.branch).catch((err: unknown) => {
+      throw new ConfigurationError(
+        'BranchNotFound',
+        `${opts.rev ? `revision ${opts.rev}` : `branch ${opts.branch}`} not found in ${opts.repo}; pass --branch`,
+        { cause: err },
+      );
+    });
+    const result = await loadConstellation(new GitCommitSource(git, commit), {
+      validator: ctx.schemas(),
+      limits: DEFAULT_PARSE_LIMITS,
+    });
+    const errors = result.diagnostics.filter((d) => d.severity === 'error').map(formatDiagnostic);
+    const committedAt = new Date((await git.raw(['show', '-s', '--format=%cI', commit])).trim());
+    return { commit, committedAt, constellation: result.constellation, errors };
+  };
+  return { store, engine, reporter, log, readDesired };
+}

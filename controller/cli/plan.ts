@@ -1,0 +1,39 @@
+import type { Command } from 'commander';
+import { previewRun } from '../engine/reconcile.js';
+import { emptyAppliedState } from '../state/types.js';
+import { EXIT, type CliContext } from './context.js';
+import { type ControllerOptions, addControllerOptions, openController } from './controller-options.js';
+import { renderPreview } from './render-status.js';
+
+/** `ringmaster plan`: exactly what `run` would do now, from the same function. */
+export function registerPlan(program: Command, ctx: CliContext, setExit: (code: number) => void): void {
+  addControllerOptions(program.command('plan'), ctx)
+    .description('Print the transitions the controller would start now, and what waits and why')
+    .option('--json', 'print the plan as JSON')
+    .action(async (opts: ControllerOptions & { json?: boolean }) => {
+      const parts = await openController(ctx, { ...opts, logFile: opts.logFile ?? '-', logLevel: 'warn' });
+      const desired = await parts.readDesired();
+      if (!desired.constellation) {
+        ctx.io.out(
+          [
+            ...desired.errors,
+            `✗ commit ${desired.commit.slice(0, 12)} does not validate: nothing would be applied`,
+          ].join('\n'),
+        );
+        setExit(EXIT.findings);
+        return;
+      }
+      const applied = (await parts.store.loadApplied()) ?? emptyAppliedState(desired.constellation.name);
+      const busy = new Set((await parts.engine.journal.listOpen()).map((e) => e.group));
+      const preview = previewRun(
+        desired.constellation,
+        desired.commit,
+        applied,
+        await parts.store.loadRecords(),
+        ctx.now(),
+        busy,
+      );
+      ctx.io.out(opts.json ? JSON.stringify(preview, null, 2) : renderPreview(preview));
+      setExit(EXIT.ok);
+    });
+}

@@ -1,0 +1,44 @@
+import type { PlannedTransition } from '../plan/transitions.js';
+import type { RunPreview } from '../engine/reconcile.js';
+import type { ControllerStatus } from '../state/status-view.js';
+import { formatTable } from './table.js';
+
+/** The status as two tables a person reads at a glance. */
+export function renderStatus(s: ControllerStatus): string {
+  const rings = formatTable(
+    ['RING', 'RELEASE', 'STATE', 'ON RELEASE', 'FAILED', 'REASON'],
+    s.rings.map((r) => [
+      r.name,
+      r.release,
+      r.state,
+      `${r.onRelease}/${r.groups}`,
+      String(r.failed),
+      r.reason ?? '',
+    ]),
+  );
+  const groups = formatTable(
+    ['GROUP', 'RING', 'STATE', 'APPLIED', 'DESIRED', 'REASON'],
+    s.groups.map((g) => [g.name, g.ring, g.state, g.appliedRelease ?? '-', g.desiredRelease, g.reason ?? '']),
+  );
+  const head = `Constellation ${s.constellation} at commit ${s.commit?.slice(0, 12) ?? '?'}`;
+  return `${head}\n\n${rings}\n\n${groups}`;
+}
+
+/** What `run` would do now, from the same preview `run` uses. */
+export function renderPreview(p: RunPreview): string {
+  const line = (t: PlannedTransition) => `  ${t.id.padEnd(28)} ${t.ring.padEnd(8)} ${t.details.join('; ')}`;
+  const out = [
+    `Plan for commit ${p.plan.commit.slice(0, 12)}: ${p.admitted.length} would start, ${p.waiting.length} wait, ${p.plan.blocked.length} blocked, ${p.plan.upToDate} up to date`,
+  ];
+  if (p.admitted.length)
+    out.push(
+      '',
+      "Would start (in this order, in waves of each ring's maxParallel):",
+      ...p.admitted.map(line),
+    );
+  if (p.waiting.length)
+    out.push('', 'Would wait:', ...p.waiting.map((w) => `  ${w.group.padEnd(28)} ${w.reason}`));
+  if (p.plan.blocked.length)
+    out.push('', 'Blocked:', ...p.plan.blocked.map((b) => `  ${b.group.padEnd(28)} ${b.message}`));
+  return out.join('\n');
+}

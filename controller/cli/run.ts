@@ -1,0 +1,165 @@
+import type { Command } from 'commander';
+import { schedule, validate as isValidCron } from 'node-cron';
+import { type ReconcileReport, reconcileOnce } from '../engine/reconcile.js';
+import type { JournalEntry } from '../engine/journal.js';
+import { ConfigurationError } from '../errors.js';
+import { fitDescription } from '../status/reporter.js';
+import { EXIT, type CliContext } from './context.js';
+import {
+  type ControllerOptions,
+  type ControllerParts,
+  addControllerOptions,
+  openController,
+} from './controller-options.js';
+import { renderStatus } from './render-status.js';
+import { startServer } from '../server/http.js';
+import { type Metrics, createMetrics } from '../server/metrics.js';
+import type { ControllerStatus } from '../state/status-view.js';
+import { InvalidArgumentError } from 'commander';
+
+function portArg(value: string): number {
+  const n = Number(value);
+  if (!/^\d+$/.test(value) || n > 65535)
+    throw new InvalidArgumentError(`--port must be a port number from 0 to 65535, got "${value}"`);
+  return n;
+}
+
+interface RunOptions extends ControllerOptions {
+  once?: boolean;
+  poll: string;
+  host: string;
+  port: number;
+}
+
+/** What the loop shares with the HTTP server. */
+interface Observed {
+  readonly metrics: Metrics;
+  status?: ControllerStatus;
+}
+
+const MARK: Record<string, string> = { succeeded: '✓', 'rolled-back': '↺', emergency: '⚠', waiting: '…' };
+
+/** `ringmaster run`: reconcile the groups towards the branch head, once or on a schedule. */
+export function registerRun(program: Command, ctx: CliContext, setExit: (code: number) => void): void {
+  addControllerOptions(program.command('run'), ctx)
+    .description(
+      'Run the controller: follow the branch and move every group to the state its newest commit asks for',
+    )
+    .option(
+      '--once',
+      'reconcile once, wait until every transition has finished, failed or is waiting, then exit',
+    )
+    .option('--poll <cron>', 'when to look at the branch (cron with seconds)', '*/15 * * * * *')
+    .option('--host <host>', 'address of the HTTP server (status page, /metrics, /healthz)', '127.0.0.1')
+    .option('--port <port>', 'port of the HTTP server; 0 picks a free one', portArg, 7070)
+    .action(async (opts: RunOptions) => {
+      if (!isValidCron(opts.poll)) {
+        throw new ConfigurationError(
+          'BadPoll',
+          `--poll "${opts.poll}" is not a cron expression; for example "*/15 * * * * *" (every 15 seconds)`,
+        );
+      }
+      const parts = await openController(ctx, opts);
+      const { metrics, registry } = createMetrics({ now: ctx.now });
+      const observed: Observed = { metrics };
+      const tick = async () => {
+        await reconcileTick(ctx, parts, observed);
+      };
+      if (opts.once) {
+        await tick();
+        setExit(EXIT.ok);
+        return;
+      }
+      const server = await startServer({
+        host: opts.host,
+        port: opts.port,
+        log: parts.log,
+        registry,
+        getStatus: async () => observed.status,
+        isReady: () => observed.status !== undefined,
+      });
+      ctx.io.out(`Status page ${server.url}  (metrics at ${server.url}metrics)`);
+      try {
+        await runForever(ctx, opts.poll, tick);
+      } finally {
+        await server.close();
+      }
+      setExit(EXIT.ok);
+    });
+}
+
+async function runForever(ctx: CliContext, poll: string, tick: () => Promise<void>): Promise<void> {
+  const guarded = async () => {
+    try {
+      await tick();
+    } catch (err) {
+      // One failed tick (git unreachable, say) must not stop the controller: the next one tries again.
+      ctx.io.err(`ringmaster: reconcile failed: ${(err as Error).message}`);
+    }
+  };
+  await guarded();
+  const task = schedule(poll, guarded, { noOverlap: true });
+  ctx.io.out(`Following the branch (${poll}); Ctrl-C stops after the current step.`);
+  await new Promise<void>((resolve) => {
+    process.once('SIGINT', resolve);
+    process.once('SIGTERM', resolve);
+  });
+  await task.stop();
+  ctx.io.out('Stopped.');
+}
+
+/** One reconcile of the branch head, printing progress; a head that does not validate is reported, never applied. */
+export async function reconcileTick(
+  ctx: CliContext,
+  parts: ControllerParts,
+  observed: Observed,
+): Promise<ReconcileReport | undefined> {
+  const started = Date.now();
+  const desired = await parts.readDesired();
+  observed.metrics.setNewestCommitTime(desired.committedAt);
+  const short = desired.commit.slice(0, 12);
+  if (!desired.constellation) {
+    ctx.io.out(
+      [`✗ commit ${short} does not validate; nothing applied:`, ...desired.errors.map((e) => `  ${e}`)].join(
+        '\n',
+      ),
+    );
+    await parts.reporter.report(desired.commit, {
+      state: 'error',
+      context: 'ringmaster/validate',
+      description: fitDescription(
+        `not applied: ${desired.errors.length} validation errors; first: ${desired.errors[0] ?? ''}`,
+      ),
+    });
+    return undefined;
+  }
+  const report = await reconcileOnce(desired.constellation, desired.commit, {
+    engine: {
+      ...parts.engine,
+      constellation: desired.constellation.name,
+      observeStep: (step, seconds) => observed.metrics.observeStep(step, seconds),
+    },
+    state: parts.store,
+    reporter: parts.reporter,
+    onTransition: (e) => {
+      if (e.status !== 'running' && e.status !== 'rolling-back') observed.metrics.countTransition(e.status);
+      ctx.io.out(progressLine(ctx, e));
+    },
+  });
+  observed.status = report.status;
+  observed.metrics.setGroupStates(report.status);
+  observed.metrics.observeReconcile((Date.now() - started) / 1000);
+  ctx.io.out(summary(report));
+  return report;
+}
+
+function progressLine(ctx: CliContext, e: JournalEntry): string {
+  const time = ctx.now().toISOString().slice(11, 19);
+  return `${time} ${MARK[e.status] ?? '·'} ${e.id} ${e.status}${e.reason ? `: ${e.reason}` : ''}`;
+}
+
+function summary(r: ReconcileReport): string {
+  const count = (s: string) => r.ran.filter((e) => e.status === s).length;
+  const head = `commit ${r.commit.slice(0, 12)}: ${r.ran.length} transitions (${count('succeeded')} succeeded, ${count('rolled-back')} rolled back, ${count('emergency')} in emergency), ${r.waiting.length} waiting, ${r.halted.length} rings halted`;
+  return `${head}\n\n${renderStatus(r.status)}\n`;
+}
