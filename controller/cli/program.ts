@@ -6,6 +6,8 @@ import { registerCodeowners } from './codeowners.js';
 import { registerShow } from './show.js';
 import { registerValidate } from './validate.js';
 import { registerPlan } from './plan.js';
+import { registerApprove } from './approve.js';
+import { registerRecover } from './recover.js';
 import { registerRun } from './run.js';
 import { registerStatus } from './status.js';
 
@@ -31,6 +33,8 @@ export async function runCli(argv: readonly string[], ctx: CliContext): Promise<
   registerRun(program, ctx, setExit);
   registerPlan(program, ctx, setExit);
   registerStatus(program, ctx, setExit);
+  registerApprove(program, ctx, setExit);
+  registerRecover(program, ctx, setExit);
   for (const cmd of program.commands) cmd.exitOverride().showHelpAfterError('(run with --help for usage)');
   try {
     await program.parseAsync([...argv], { from: 'user' });

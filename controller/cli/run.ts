@@ -137,6 +137,8 @@ export async function reconcileTick(
     engine: {
       ...parts.engine,
       constellation: desired.constellation.name,
+      // Approvals arrive through git: only an approval in the commit being applied counts.
+      isApproved: async (id) => desired.constellation!.approvals.has(id),
       observeStep: (step, seconds) => observed.metrics.observeStep(step, seconds),
     },
     state: parts.store,

@@ -44,6 +44,8 @@ export interface JournalEntry {
   readonly reason?: string;
   /** Everything the steps need, so a resumed transition does not depend on the desired state of a newer commit. */
   readonly target?: TransitionTarget;
+  /** How a human resolved an emergency (`ringmaster recover`). */
+  readonly recovery?: { readonly to: 'previous' | 'target'; readonly at: string };
 }
 
 /** True for the statuses a transition never leaves. */

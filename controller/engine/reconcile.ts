@@ -93,12 +93,12 @@ export async function reconcileOnce(
     updateRecords(await deps.state.loadRecords(), desired, applied, commit, now()),
   );
   const status = buildStatus({ desired, commit, applied, waiting, halted, ran, now: now() });
-  await report(
-    deps,
-    commit,
-    status,
-    new Set([...plan.transitions.map((t) => t.ring), ...ran.map((e) => e.ring)]),
-  );
+  // Each ring's status goes on the commit whose transitions ran there: a resumed transition of an older commit reports there.
+  const ringsByCommit = new Map<string, Set<string>>([
+    [commit, new Set(plan.transitions.filter((t) => !busy.has(t.group)).map((t) => t.ring))],
+  ]);
+  for (const e of ran) ringsByCommit.set(e.commit, (ringsByCommit.get(e.commit) ?? new Set()).add(e.ring));
+  for (const [c, rings] of ringsByCommit) await report(deps, c, status, rings);
   return { commit, plan, ran, waiting, halted, status };
 }
 

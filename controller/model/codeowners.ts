@@ -23,6 +23,7 @@ export function renderCodeowners(c: Constellation): string {
   };
   add(RING_SET_PATH, all);
   add('groups/releases/', all);
+  add('groups/approvals/', all);
   add(DEFAULT_POLICY_PATH.replace(/[^/]+$/, ''), all);
   for (const ring of c.rings) {
     const groups = [...c.groups.values()]

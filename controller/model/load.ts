@@ -4,7 +4,7 @@ import type { Kind, SchemaValidator } from '../schema/validator.js';
 import { KINDS } from '../schema/validator.js';
 import { buildGroup, buildPolicy, buildRelease, buildRingSet } from './build.js';
 import { type Diagnostic, DiagnosticSink, atFileStart } from './diagnostics.js';
-import { DEFAULT_POLICY_PATH, RING_SET_PATH, STATE_FOLDERS, classifyPath, placeOf } from './layout.js';
+import { DEFAULT_POLICY_PATH, RING_SET_PATH, STATE_FOLDERS, classifyPath, placeOf, stem } from './layout.js';
 import { type ParseLimits, type ParsedFile, locate, parseYamlFile } from './parse.js';
 import { type PartialModel, checkModel } from './rules.js';
 import type { Constellation } from './types.js';
@@ -46,6 +46,7 @@ export async function loadConstellation(source: FileSource, options: LoadOptions
     files: new Map(),
     failed: new Set(),
     policies: [],
+    approvals: new Map(),
   };
   for (const [path, { readPath, kind }] of wanted) {
     const parsed = parseYamlFile(path, bytes.get(readPath)!, options.limits, sink);
@@ -90,6 +91,7 @@ export async function loadConstellation(source: FileSource, options: LoadOptions
     groups: model.groups,
     policy: model.policy,
     ringSetFile: model.ringSet.file,
+    approvals: new Set(model.approvals.keys()),
     files: model.files,
   };
   return { constellation, diagnostics, fileCount };
@@ -230,6 +232,17 @@ function addToModel(model: PartialModel, kind: Kind, file: ParsedFile, sink: Dia
           `group "${group.name}" is also defined in ${seen.file}; group names must be unique`,
         );
       } else model.groups.set(group.name, group);
+      return;
+    }
+    case 'Approval': {
+      const id = (file.data as { transition: string }).transition;
+      if (stem(file.path) !== id) {
+        sink.error(
+          locate(file, ['transition']),
+          'file-name-mismatch',
+          `the approval of ${id} must be in groups/approvals/${id}.yaml; rename the file or fix the transition`,
+        );
+      } else model.approvals.set(id, file.path);
       return;
     }
     case 'PromotionPolicy':

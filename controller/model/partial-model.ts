@@ -15,6 +15,8 @@ export interface PartialModel {
   failed: Set<string>;
   /** Paths of every PromotionPolicy read (there must be exactly one). */
   policies: string[];
+  /** Approved transition ids, with the file that approves each. */
+  approvals: Map<string, string>;
 }
 
 /** True when some group file failed to load, so tenants may be missing from the model. */

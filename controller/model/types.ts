@@ -125,6 +125,8 @@ export interface Constellation {
   readonly groups: ReadonlyMap<string, Group>;
   readonly policy: PromotionPolicy;
   readonly ringSetFile: string;
+  /** Transitions approved through groups/approvals/, by id. */
+  readonly approvals: ReadonlySet<string>;
   /** Parsed files by path, for locating anything later. */
   readonly files: ReadonlyMap<string, ParsedFile>;
 }

@@ -12,6 +12,7 @@ export const KIND_SCHEMAS = {
   Release: 'release.schema.json',
   Group: 'group.schema.json',
   PromotionPolicy: 'promotion-policy.schema.json',
+  Approval: 'approval.schema.json',
 } as const;
 
 export type Kind = keyof typeof KIND_SCHEMAS;

@@ -1,0 +1,145 @@
+import { writeFile } from 'node:fs/promises';
+import { join } from 'node:path';
+import { runRingmaster } from '../helpers/cli.js';
+import { type FixtureRepo, createFixtureRepo } from '../helpers/constellation.js';
+import { makeTempDir, removeDir } from '../helpers/git.js';
+
+const SUNDAY_WINDOW = new Date('2026-11-22T01:30:00Z');
+
+describe('the controller commands on a real repository', () => {
+  let repo: FixtureRepo;
+  let state: string;
+  beforeEach(async () => {
+    repo = await createFixtureRepo();
+    state = await makeTempDir('ringmaster-state-');
+  });
+  afterEach(async () => {
+    await removeDir(repo.dir);
+    await removeDir(state);
+  });
+
+  const ringmaster = (...args: string[]) =>
+    runRingmaster(
+      [
+        ...args,
+        '--repo',
+        repo.dir,
+        '--state',
+        state,
+        '--sim-speed',
+        '100000',
+        '--log-file',
+        join(state, 'log.json'),
+      ],
+      { now: SUNDAY_WINDOW },
+    );
+  const notes = async (commit: string) =>
+    (await repo.git.raw(['log', '-1', '--notes=ringmaster', '--format=%N', commit])).trim().split('\n');
+  const groups = async () => {
+    const run = await ringmaster('status', '--json');
+    return Object.fromEntries(
+      (JSON.parse(run.out).groups as { name: string; state: string; appliedRelease?: string }[]).map((g) => [
+        g.name,
+        `${g.state} ${g.appliedRelease ?? '-'}`,
+      ]),
+    );
+  };
+
+  it('rolls out, waits at the manual gate, and cuts over once the approval is merged', async () => {
+    const first = await ringmaster('run', '--once');
+    expect(first.code).toBe(0);
+    const waitingLine = first.out.split('\n').find((l) => l.includes('globex@'))!;
+    expect(waitingLine).toMatch(
+      /… globex@[0-9a-f]{12} waiting: waiting for approval before cutover: ringmaster approve globex@[0-9a-f]{12}$/,
+    );
+    expect(await notes(repo.baseSha)).toEqual([
+      expect.stringMatching(/ success "ringmaster\/canary" "canary: 1\/1 groups on 2026\.11\.1"$/),
+      expect.stringMatching(/ success "ringmaster\/early" "early: 1\/1 groups on 2026\.11\.0"$/),
+      expect.stringMatching(
+        / pending "ringmaster\/stable" "stable: 0\/1 groups on 2026\.10\.4 · 1 waiting: waiting for approval/,
+      ),
+    ]);
+
+    const transition = /ringmaster approve (globex@[0-9a-f]{12})/.exec(waitingLine)![1]!;
+    const approve = await runRingmaster([
+      'approve',
+      transition,
+      '--repo',
+      repo.dir,
+      '--reason',
+      'change board',
+    ]);
+    expect(approve.out).toMatch(new RegExp(`^approved ${transition} in commit [0-9a-f]{12}`));
+    const second = await ringmaster('run', '--once');
+    expect(second.out).toContain(`✓ ${transition} succeeded`);
+    expect(await groups()).toEqual({
+      internal: 'ready 2026.11.1',
+      'shared-1': 'ready 2026.11.0',
+      globex: 'ready 2026.10.4',
+    });
+  });
+
+  it('rolls a group back on a permanent fault, reports it and holds the commit', async () => {
+    await ringmaster('run', '--once');
+    await repo.edit('groups/rings.yaml', 'release: "2026.11.0"', 'release: "2026.11.1"');
+    const promotion = await repo.commit('promote 2026.11.1 to early');
+    await writeFile(
+      join(state, 'faults.yaml'),
+      'faults:\n  - { group: shared-1, step: verify, kind: permanent }\n',
+    );
+    const run = await ringmaster('run', '--once', '--sim-faults', join(state, 'faults.yaml'));
+    expect(run.out).toMatch(/↺ shared-1@[0-9a-f]{12} rolled-back: verify failed: .*injected/);
+    expect(await notes(promotion)).toEqual([
+      expect.stringMatching(
+        / failure "ringmaster\/early" "early: 0\/1 groups on 2026\.11\.1 · 1 rolled back · halted: 1 group failed, budget 0"$/,
+      ),
+      expect.stringMatching(/ failure "ringmaster\/early\/shared-1" "shared-1: rolled back: verify failed/),
+    ]);
+    const again = await ringmaster('run', '--once');
+    expect(again.out).not.toContain('shared-1@');
+    expect((await groups())['shared-1']).toBe('held 2026.11.0');
+    const plan = await ringmaster('plan');
+    expect(plan.out).toMatch(
+      /shared-1 +commit [0-9a-f]{12} failed here \(verify failed: .*\); held until a newer commit changes the group/,
+    );
+  });
+
+  it('leaves a group whose cutover cannot be undone in emergency until recover', async () => {
+    await ringmaster('run', '--once');
+    await repo.edit('groups/rings.yaml', 'release: "2026.11.0"', 'release: "2026.11.1"');
+    await repo.commit('promote 2026.11.1 to early');
+    await writeFile(
+      join(state, 'faults.yaml'),
+      'faults:\n  - { group: shared-1, step: cutover, kind: permanent }\n',
+    );
+    const run = await ringmaster('run', '--once', '--sim-faults', join(state, 'faults.yaml'));
+    expect(run.out).toMatch(
+      /⚠ shared-1@[0-9a-f]{12} emergency: cutover failed: .*; undoing cutover failed too/,
+    );
+    expect((await groups())['shared-1']).toBe('emergency 2026.11.0');
+    const untouched = await ringmaster('run', '--once');
+    expect(untouched.out).not.toContain('shared-1@');
+
+    const recover = await ringmaster('recover', 'shared-1', '--to', 'previous');
+    expect(recover.out).toMatch(
+      /^group shared-1 recovered to previous: the controller treats it as running 2026\.11\.0; commit [0-9a-f]{12} stays held/,
+    );
+    expect((await groups())['shared-1']).toBe('held 2026.11.0');
+    const refused = await ringmaster('recover', 'shared-1', '--to', 'target');
+    expect(refused.code).toBe(2);
+    expect(refused.err).toBe(
+      "ringmaster: group shared-1 is not in emergency; ringmaster status shows each group's state",
+    );
+  });
+
+  it('prints what run would start before anything ran', async () => {
+    const plan = await ringmaster('plan');
+    expect(plan.code).toBe(0);
+    expect(plan.out.split('\n')[0]).toMatch(
+      /^Plan for commit [0-9a-f]{12}: 3 would start, 0 wait, 0 blocked, 0 up to date$/,
+    );
+    expect(plan.out).toMatch(
+      /internal@[0-9a-f]{12} +canary +new group in ring canary on 2026\.11\.1 with 2 tenants/,
+    );
+  });
+});
