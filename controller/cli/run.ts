@@ -35,6 +35,8 @@ interface RunOptions extends ControllerOptions {
 interface Observed {
   readonly metrics: Metrics;
   status?: ControllerStatus;
+  /** The last summary printed: a tick that changed nothing prints nothing. */
+  printed?: string;
 }
 
 const MARK: Record<string, string> = { succeeded: '✓', 'rolled-back': '↺', emergency: '⚠', waiting: '…' };
@@ -78,7 +80,7 @@ export function registerRun(program: Command, ctx: CliContext, setExit: (code: n
         getStatus: async () => observed.status,
         isReady: () => observed.status !== undefined,
       });
-      ctx.io.out(`Status page ${server.url}  (metrics at ${server.url}metrics)`);
+      ctx.io.out(`Status page ${server.url}  (metrics at ${new URL('/metrics', server.url).href})`);
       try {
         await runForever(ctx, opts.poll, tick);
       } finally {
@@ -151,7 +153,9 @@ export async function reconcileTick(
   observed.status = report.status;
   observed.metrics.setGroupStates(report.status);
   observed.metrics.observeReconcile((Date.now() - started) / 1000);
-  ctx.io.out(summary(report));
+  const text = summary(report);
+  if (text !== observed.printed) ctx.io.out(text);
+  observed.printed = text;
   return report;
 }
 
