@@ -101,7 +101,7 @@ function ringVerdicts(change: RingChange, base: Constellation, head: Constellati
       ring,
       message:
         bakeMs > 0
-          ? `${change.to} must have been healthy in ${previous.name} for ${bake}; not checked here: the evidence is the controller's rollout records, which do not exist yet`
+          ? `${change.to} must have been healthy in ${previous.name} for ${bake}; not checked here: the evidence is the controller's rollout records, which a pull request check cannot read; the controller holds the rollout until then`
           : `ring ${previous.name} has no bake time`,
     });
   }

@@ -153,7 +153,7 @@ describe('ringmaster check', () => {
       status: 'unverified',
       ring: 'stable',
       message:
-        "2026.11.0 must have been healthy in early for 24h; not checked here: the evidence is the controller's rollout records, which do not exist yet",
+        "2026.11.0 must have been healthy in early for 24h; not checked here: the evidence is the controller's rollout records, which a pull request check cannot read; the controller holds the rollout until then",
     });
   });
 
