@@ -3,11 +3,12 @@
  * after it ends, so a restarted controller knows exactly where every
  * transition stood. One JSON file per transition, written atomically.
  */
-import { readdir, readFile } from 'node:fs/promises';
+import { readdir } from 'node:fs/promises';
 import { join } from 'node:path';
 import { ConfigurationError } from '../errors.js';
 import type { StepName } from '../providers/ports.js';
 import { writeFileAtomic } from '../state/atomic-file.js';
+import { readJsonFile } from '../state/json-file.js';
 import type { GroupSnapshot } from '../state/types.js';
 import type { TransitionTarget } from './steps.js';
 
@@ -72,23 +73,11 @@ export class FileJournalStore implements JournalStore {
   }
 
   async load(id: string): Promise<JournalEntry | undefined> {
-    const path = this.pathOf(id);
-    let text: string;
-    try {
-      text = await readFile(path, 'utf8');
-    } catch (err) {
-      if ((err as { code?: unknown }).code === 'ENOENT') return undefined;
-      throw err;
-    }
-    try {
-      return JSON.parse(text) as JournalEntry;
-    } catch (err) {
-      throw new ConfigurationError(
-        'JournalUnreadable',
-        `journal ${path} is not valid JSON; restore it, or move it away and recover the group by hand`,
-        { cause: err },
-      );
-    }
+    const entry = await readJsonFile(
+      this.pathOf(id),
+      'restore it, or move it away and recover the group by hand',
+    );
+    return entry as JournalEntry | undefined;
   }
 
   async save(entry: JournalEntry): Promise<void> {

@@ -1,7 +1,7 @@
-import { readFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { ConfigurationError } from '../errors.js';
 import { writeFileAtomic } from './atomic-file.js';
+import { readJsonFile } from './json-file.js';
 import { EMPTY_RECORDS, type RolloutRecords } from './records.js';
 import type { AppliedState } from './types.js';
 
@@ -27,7 +27,7 @@ export class FileStateStore implements StateStore {
   }
 
   async loadRecords(): Promise<RolloutRecords> {
-    const records = await readJson(this.recordsPath);
+    const records = await readJsonFile(this.recordsPath);
     if (records === undefined) return EMPTY_RECORDS;
     const r = records as Partial<RolloutRecords>;
     if (r.version !== 1 || !Array.isArray(r.rings)) {
@@ -44,7 +44,7 @@ export class FileStateStore implements StateStore {
   }
 
   async loadApplied(): Promise<AppliedState | undefined> {
-    const state = await readJson(this.appliedPath);
+    const state = await readJsonFile(this.appliedPath);
     if (state === undefined) return undefined;
     if (!isAppliedState(state)) {
       throw new ConfigurationError(
@@ -57,26 +57,6 @@ export class FileStateStore implements StateStore {
 
   async saveApplied(state: AppliedState): Promise<void> {
     await writeFileAtomic(this.appliedPath, `${JSON.stringify(state, null, 2)}\n`);
-  }
-}
-
-/** Parses a JSON state file; undefined when it does not exist. Never starts from nothing on a damaged file: that would re-apply every group. */
-async function readJson(path: string): Promise<unknown> {
-  let text: string;
-  try {
-    text = await readFile(path, 'utf8');
-  } catch (err) {
-    if ((err as { code?: unknown }).code === 'ENOENT') return undefined;
-    throw err;
-  }
-  try {
-    return JSON.parse(text) as unknown;
-  } catch (err) {
-    throw new ConfigurationError(
-      'StateUnreadable',
-      `state file ${path} is not valid JSON; restore it from a backup or move it away to start afresh`,
-      { cause: err },
-    );
   }
 }
 
