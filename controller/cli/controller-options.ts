@@ -1,8 +1,8 @@
-import { join } from 'node:path';
+import { join, resolve } from 'node:path';
+import { GitMirror } from '../source/mirror.js';
 import { type Command, InvalidArgumentError } from 'commander';
 import { pino, type Logger } from 'pino';
 import { parsePositiveInt } from '../config.js';
-import { ConfigurationError } from '../errors.js';
 import { FileJournalStore } from '../engine/journal.js';
 import type { EngineDeps } from '../engine/run-transition.js';
 import type { Constellation } from '../model/types.js';
@@ -72,12 +72,23 @@ export interface ControllerParts {
   readonly reporter: GitNotesReporter;
   readonly log: Logger;
   /** Reads the desired state at the branch head (or --rev): its commit and constellation, or the findings that stop it. */
-  readDesired(): Promise<{
-    commit: string;
-    committedAt: Date;
-    constellation?: Constellation;
-    errors: string[];
-  }>;
+  readDesired(): Promise<DesiredRead>;
+  /** The mirror following the branch; absent with --rev, which reads the local repository as it is. */
+  readonly mirror?: GitMirror;
+}
+
+/** One look at the branch. */
+export interface DesiredRead {
+  readonly commit: string;
+  readonly committedAt: Date;
+  readonly constellation?: Constellation;
+  readonly errors: readonly string[];
+  /** Commits merged since the last look and passed over for a newer one, oldest first. */
+  readonly superseded: readonly string[];
+  /** A new head that rewrote history (force push): not followed until an operator accepts it. */
+  readonly rewritten?: string;
+  /** Marks the commit as followed, once it has been reconciled. */
+  accept(): Promise<void>;
 }
 
 const REDACT = [
@@ -118,21 +129,56 @@ export async function openController(ctx: CliContext, opts: ControllerOptions): 
     log,
   };
   const reporter = new GitNotesReporter(git, { now: ctx.now });
-  const readDesired = async () => {
-    const commit = await resolveCommit(git, opts.rev ?? opts.branch).catch((err: unknown) => {
-      throw new ConfigurationError(
-        'BranchNotFound',
-        `${opts.rev ? `revision ${opts.rev}` : `branch ${opts.branch}`} not found in ${opts.repo}; pass --branch`,
-        { cause: err },
-      );
-    });
-    const result = await loadConstellation(new GitCommitSource(git, commit), {
+  const load = async (source: GitCommitSource) => {
+    const result = await loadConstellation(source, {
       validator: ctx.schemas(),
       limits: DEFAULT_PARSE_LIMITS,
     });
-    const errors = result.diagnostics.filter((d) => d.severity === 'error').map(formatDiagnostic);
-    const committedAt = new Date((await git.raw(['show', '-s', '--format=%cI', commit])).trim());
-    return { commit, committedAt, constellation: result.constellation, errors };
+    return {
+      constellation: result.constellation,
+      errors: result.diagnostics.filter((d) => d.severity === 'error').map(formatDiagnostic),
+    };
   };
-  return { store, engine, reporter, log, readDesired };
+  if (opts.rev) {
+    // Rehearsal mode: the local repository's revision as it is now (npm start follows HEAD this way).
+    const rev = opts.rev;
+    const readDesired = async (): Promise<DesiredRead> => {
+      const commit = await resolveCommit(git, rev);
+      const committedAt = new Date((await git.raw(['show', '-s', '--format=%cI', commit])).trim());
+      return {
+        commit,
+        committedAt,
+        ...(await load(new GitCommitSource(git, commit))),
+        superseded: [],
+        accept: async () => {},
+      };
+    };
+    return { store, engine, reporter, log, readDesired };
+  }
+  const { simpleGit } = await import('simple-git');
+  const mirror = new GitMirror({
+    remote: resolve(opts.repo),
+    branch: opts.branch,
+    dir: join(opts.state, 'mirror.git'),
+    git: (dir) => simpleGit({ baseDir: dir }),
+  });
+  const readDesired = async (): Promise<DesiredRead> => {
+    const fetched = await mirror.fetch();
+    const rewritten = fetched.previous && !fetched.fastForward ? fetched.head : undefined;
+    // Nothing from a rewritten history is applied: keep reconciling the commit followed so far.
+    const commit = rewritten ? fetched.previous! : fetched.head;
+    const superseded = rewritten ? [] : fetched.commits.slice(0, -1);
+    const accept = async () => {
+      if (!rewritten && fetched.moved) await mirror.accept(commit);
+    };
+    return {
+      commit,
+      committedAt: await mirror.commitTime(commit),
+      ...(await load(mirror.source(commit))),
+      superseded,
+      rewritten,
+      accept,
+    };
+  };
+  return { store, engine, reporter, log, readDesired, mirror };
 }

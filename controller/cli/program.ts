@@ -8,6 +8,7 @@ import { registerValidate } from './validate.js';
 import { registerPlan } from './plan.js';
 import { registerApprove } from './approve.js';
 import { registerRecover } from './recover.js';
+import { registerAcceptHistory } from './accept-history.js';
 import { registerRun } from './run.js';
 import { registerStatus } from './status.js';
 
@@ -35,6 +36,7 @@ export async function runCli(argv: readonly string[], ctx: CliContext): Promise<
   registerStatus(program, ctx, setExit);
   registerApprove(program, ctx, setExit);
   registerRecover(program, ctx, setExit);
+  registerAcceptHistory(program, ctx, setExit);
   for (const cmd of program.commands) cmd.exitOverride().showHelpAfterError('(run with --help for usage)');
   try {
     await program.parseAsync([...argv], { from: 'user' });

@@ -8,6 +8,7 @@ import { EXIT, type CliContext } from './context.js';
 import {
   type ControllerOptions,
   type ControllerParts,
+  type DesiredRead,
   addControllerOptions,
   openController,
 } from './controller-options.js';
@@ -120,6 +121,7 @@ export async function reconcileTick(
   const desired = await parts.readDesired();
   observed.metrics.setNewestCommitTime(desired.committedAt);
   const short = desired.commit.slice(0, 12);
+  await reportHistory(ctx, parts, desired);
   if (!desired.constellation) {
     ctx.io.out(
       [`✗ commit ${short} does not validate; nothing applied:`, ...desired.errors.map((e) => `  ${e}`)].join(
@@ -152,11 +154,43 @@ export async function reconcileTick(
   });
   observed.status = report.status;
   observed.metrics.setGroupStates(report.status);
+  await desired.accept();
   observed.metrics.observeReconcile((Date.now() - started) / 1000);
   const text = summary(report);
   if (text !== observed.printed) ctx.io.out(text);
   observed.printed = text;
   return report;
+}
+
+/** Final statuses for commits passed over between two looks, and an error on a head that rewrote history. */
+async function reportHistory(ctx: CliContext, parts: ControllerParts, desired: DesiredRead): Promise<void> {
+  const head = desired.commit.slice(0, 12);
+  for (const commit of desired.superseded) {
+    await parts.reporter.report(commit, {
+      state: 'success',
+      context: 'ringmaster',
+      description: fitDescription(
+        `superseded by ${head} before it was applied; its changes roll out with that commit`,
+      ),
+    });
+  }
+  if (desired.rewritten) {
+    const short = desired.rewritten.slice(0, 12);
+    ctx.io.out(
+      `✗ the branch was rewritten (force push) to ${short}; nothing from it is applied until: ringmaster accept-history ${short}`,
+    );
+    parts.log.warn(
+      { head: desired.rewritten, followed: desired.commit },
+      'Branch history rewritten; not followed',
+    );
+    await parts.reporter.report(desired.rewritten, {
+      state: 'error',
+      context: 'ringmaster',
+      description: fitDescription(
+        `history rewritten: not applied; an operator runs ringmaster accept-history ${short} to follow it`,
+      ),
+    });
+  }
 }
 
 function progressLine(ctx: CliContext, e: JournalEntry): string {

@@ -132,6 +132,52 @@ describe('the controller commands on a real repository', () => {
     );
   });
 
+  it('gives commits passed over between two looks a final status naming the commit that superseded them', async () => {
+    await ringmaster('run', '--once');
+    await repo.edit(
+      'groups/internal.yaml',
+      'language: en-US, utcOffset: "-05:00" }',
+      'language: en-GB, utcOffset: "-05:00" }',
+    );
+    const older = await repo.commit('acme speaks British English');
+    await repo.edit('groups/rings.yaml', 'release: "2026.11.0"', 'release: "2026.11.1"');
+    const newer = await repo.commit('promote 2026.11.1 to early');
+    const run = await ringmaster('run', '--once');
+    expect(run.code).toBe(0);
+    expect(await notes(older)).toEqual([
+      expect.stringMatching(
+        new RegExp(
+          ` success "ringmaster" "superseded by ${newer.slice(0, 12)} before it was applied; its changes roll out with that commit"$`,
+        ),
+      ),
+    ]);
+    expect(await notes(newer)).toEqual(
+      expect.arrayContaining([expect.stringMatching(/ success "ringmaster\/early" /)]),
+    );
+  });
+
+  it('refuses a rewritten history with an error status until an operator accepts it', async () => {
+    await ringmaster('run', '--once');
+    await repo.git.raw(['commit', '--amend', '-m', 'base, rewritten']);
+    await repo.edit('groups/rings.yaml', 'release: "2026.11.0"', 'release: "2026.11.1"');
+    const rewritten = await repo.commit('promote on the rewritten history');
+    const refused = await ringmaster('run', '--once');
+    expect(refused.out).toContain(
+      `✗ the branch was rewritten (force push) to ${rewritten.slice(0, 12)}; nothing from it is applied until: ringmaster accept-history ${rewritten.slice(0, 12)}`,
+    );
+    expect(await notes(rewritten)).toEqual([
+      expect.stringMatching(
+        / error "ringmaster" "history rewritten: not applied; an operator runs ringmaster accept-history/,
+      ),
+    ]);
+    expect((await groups())['shared-1']).toBe('ready 2026.11.0');
+
+    const accept = await ringmaster('accept-history', rewritten.slice(0, 12));
+    expect(accept.out).toBe(`following main from ${rewritten.slice(0, 12)}; the next run applies it`);
+    const applied = await ringmaster('run', '--once');
+    expect(applied.out).toMatch(/✓ shared-1@[0-9a-f]{12} succeeded/);
+  });
+
   it('prints what run would start before anything ran', async () => {
     const plan = await ringmaster('plan');
     expect(plan.code).toBe(0);

@@ -1,0 +1,33 @@
+import type { Command } from 'commander';
+import { ConfigurationError } from '../errors.js';
+import { EXIT, type CliContext } from './context.js';
+import { type ControllerOptions, addControllerOptions, openController } from './controller-options.js';
+
+/** `ringmaster accept-history COMMIT`: follow a branch whose history was rewritten (force push), from COMMIT on. */
+export function registerAcceptHistory(
+  program: Command,
+  ctx: CliContext,
+  setExit: (code: number) => void,
+): void {
+  addControllerOptions(program.command('accept-history'), ctx)
+    .description('After a force push, let the controller follow the rewritten branch from this commit on')
+    .argument('<commit>', 'the new head, as the error status names it')
+    .action(async (commit: string, opts: ControllerOptions) => {
+      if (opts.rev)
+        throw new ConfigurationError(
+          'NoMirror',
+          '--rev reads a revision directly; accept-history is for the followed branch',
+        );
+      const parts = await openController(ctx, { ...opts, logFile: opts.logFile ?? '-', logLevel: 'warn' });
+      const fetched = await parts.mirror!.fetch();
+      if (!fetched.head.startsWith(commit.toLowerCase())) {
+        throw new ConfigurationError(
+          'NotTheHead',
+          `${commit} is not the head of ${opts.branch} (${fetched.head.slice(0, 12)}); accept the head the error status names`,
+        );
+      }
+      await parts.mirror!.acceptRewrite(fetched.head);
+      ctx.io.out(`following ${opts.branch} from ${fetched.head.slice(0, 12)}; the next run applies it`);
+      setExit(EXIT.ok);
+    });
+}
