@@ -163,6 +163,18 @@ export async function openController(ctx: CliContext, opts: ControllerOptions): 
     git: (dir) => simpleGit({ baseDir: dir }),
   });
   const readDesired = async (): Promise<DesiredRead> => {
+    // Asking the remote is cheap; fetching is not: fetch only when the branch moved.
+    const followed = await mirror.followed();
+    if (followed && (await mirror.peek()) === followed) {
+      const committedAt = await mirror.commitTime(followed);
+      return {
+        commit: followed,
+        committedAt,
+        ...(await load(mirror.source(followed))),
+        superseded: [],
+        accept: async () => {},
+      };
+    }
     const fetched = await mirror.fetch();
     const rewritten = fetched.previous && !fetched.fastForward ? fetched.head : undefined;
     // Nothing from a rewritten history is applied: keep reconciling the commit followed so far.
