@@ -132,7 +132,8 @@ export async function openController(ctx: CliContext, opts: ControllerOptions): 
   const load = async (source: GitCommitSource) => {
     const result = await loadConstellation(source, {
       validator: ctx.schemas(),
-      limits: DEFAULT_PARSE_LIMITS,
+      // The same cap as validate: RINGMASTER_MAX_FILE_BYTES applies to what the controller reads too.
+      limits: { ...DEFAULT_PARSE_LIMITS, maxFileBytes: ctx.env.maxFileBytes },
     });
     return {
       constellation: result.constellation,
@@ -193,4 +194,20 @@ export async function openController(ctx: CliContext, opts: ControllerOptions): 
     };
   };
   return { store, engine, reporter, log, readDesired, mirror };
+}
+
+/**
+ * Opens the controller's parts for a read-only command (logs go to standard
+ * error at warn) and reads the branch head. When the head does not validate it
+ * prints the findings and returns undefined: nothing is judged against it.
+ */
+export async function openForReading(
+  ctx: CliContext,
+  opts: ControllerOptions,
+): Promise<{ parts: ControllerParts; desired: DesiredRead & { constellation: Constellation } } | undefined> {
+  const parts = await openController(ctx, { ...opts, logFile: opts.logFile ?? '-', logLevel: 'warn' });
+  const desired = await parts.readDesired();
+  if (desired.constellation) return { parts, desired: { ...desired, constellation: desired.constellation } };
+  ctx.io.out([...desired.errors, `✗ commit ${desired.commit.slice(0, 12)} does not validate`].join('\n'));
+  return undefined;
 }

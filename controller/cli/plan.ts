@@ -2,7 +2,7 @@ import type { Command } from 'commander';
 import { previewRun } from '../engine/reconcile.js';
 import { emptyAppliedState } from '../state/types.js';
 import { EXIT, type CliContext } from './context.js';
-import { type ControllerOptions, addControllerOptions, openController } from './controller-options.js';
+import { type ControllerOptions, addControllerOptions, openForReading } from './controller-options.js';
 import { renderPreview } from './render-status.js';
 
 /** `ringmaster plan`: exactly what `run` would do now, from the same function. */
@@ -11,18 +11,12 @@ export function registerPlan(program: Command, ctx: CliContext, setExit: (code: 
     .description('Print the transitions the controller would start now, and what waits and why')
     .option('--json', 'print the plan as JSON')
     .action(async (opts: ControllerOptions & { json?: boolean }) => {
-      const parts = await openController(ctx, { ...opts, logFile: opts.logFile ?? '-', logLevel: 'warn' });
-      const desired = await parts.readDesired();
-      if (!desired.constellation) {
-        ctx.io.out(
-          [
-            ...desired.errors,
-            `✗ commit ${desired.commit.slice(0, 12)} does not validate: nothing would be applied`,
-          ].join('\n'),
-        );
+      const opened = await openForReading(ctx, opts);
+      if (!opened) {
         setExit(EXIT.findings);
         return;
       }
+      const { parts, desired } = opened;
       const applied = (await parts.store.loadApplied()) ?? emptyAppliedState(desired.constellation.name);
       const busy = new Set((await parts.engine.journal.listOpen()).map((e) => e.group));
       const preview = previewRun(

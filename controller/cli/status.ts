@@ -2,7 +2,7 @@ import type { Command } from 'commander';
 import { buildStatus } from '../engine/status-build.js';
 import { emptyAppliedState } from '../state/types.js';
 import { EXIT, type CliContext } from './context.js';
-import { type ControllerOptions, addControllerOptions, openController } from './controller-options.js';
+import { type ControllerOptions, addControllerOptions, openForReading } from './controller-options.js';
 import { renderStatus } from './render-status.js';
 
 /** `ringmaster status`: where every ring and group stands, from the state folder and the branch head. */
@@ -11,15 +11,12 @@ export function registerStatus(program: Command, ctx: CliContext, setExit: (code
     .description('Show where every ring and group stands: applied and desired release, state and reason')
     .option('--json', 'print the status as JSON (an object with rings, groups and transitions)')
     .action(async (opts: ControllerOptions & { json?: boolean }) => {
-      const parts = await openController(ctx, { ...opts, logFile: opts.logFile ?? '-', logLevel: 'warn' });
-      const desired = await parts.readDesired();
-      if (!desired.constellation) {
-        ctx.io.out(
-          [...desired.errors, `✗ commit ${desired.commit.slice(0, 12)} does not validate`].join('\n'),
-        );
+      const opened = await openForReading(ctx, opts);
+      if (!opened) {
         setExit(EXIT.findings);
         return;
       }
+      const { parts, desired } = opened;
       const open = await parts.engine.journal.listOpen();
       const status = buildStatus({
         desired: desired.constellation,

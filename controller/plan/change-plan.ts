@@ -5,6 +5,7 @@
 import { isDeepStrictEqual } from 'node:util';
 import type { Constellation, Group } from '../model/types.js';
 import { compareVersions } from '../model/versions.js';
+import { describeTenantChanges } from './tenant-diff.js';
 
 /** How a ring's release changes. */
 export type RingChangeKind = 'promotion' | 'backport' | 'rollback';
@@ -145,23 +146,10 @@ function compareGroup(before: Group, after: Group): GroupChange {
     kinds.push('resources');
     details.push('fixed resources change');
   }
-  const beforeIds = new Set(before.tenants.map((t) => t.id));
-  const afterIds = new Set(after.tenants.map((t) => t.id));
-  const added = [...afterIds].filter((id) => !beforeIds.has(id));
-  const removed = [...beforeIds].filter((id) => !afterIds.has(id));
-  const edited = after.tenants.filter(
-    (t) =>
-      beforeIds.has(t.id) &&
-      !isDeepStrictEqual(
-        t,
-        before.tenants.find((b) => b.id === t.id),
-      ),
-  );
-  if (added.length || removed.length || edited.length) {
+  const tenants = describeTenantChanges(before.tenants, after.tenants);
+  if (tenants.length) {
     kinds.push('tenants');
-    if (added.length) details.push(`tenants added: ${added.join(', ')}`);
-    if (removed.length) details.push(`tenants removed: ${removed.join(', ')}`);
-    if (edited.length) details.push(`tenants changed: ${edited.map((t) => t.id).join(', ')}`);
+    details.push(...tenants);
   }
   if (!isDeepStrictEqual(before.maintenanceWindow, after.maintenanceWindow)) {
     kinds.push('window');

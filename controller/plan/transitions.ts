@@ -4,7 +4,9 @@
  * Pure: `ringmaster plan` prints its result, the engine runs it.
  */
 import type { Constellation } from '../model/types.js';
+import { isDeepStrictEqual } from 'node:util';
 import { compareVersions } from '../model/versions.js';
+import { describeTenantChanges } from './tenant-diff.js';
 import type { AppliedState, GroupSnapshot } from '../state/types.js';
 import { snapshotHash, snapshotOf } from './snapshot.js';
 
@@ -169,20 +171,14 @@ function describe(
     if (added.length) details.push(`services added: ${added.join(', ')}`);
     if (removed.length) details.push(`services removed: ${removed.join(', ')}`);
   }
-  if (JSON.stringify(from.resources) !== JSON.stringify(to.resources)) {
+  if (!isDeepStrictEqual(from.resources, to.resources)) {
     changes.push('resources');
     details.push('fixed resources change');
   }
-  const before = new Map(from.tenants.map((t) => [t.id, JSON.stringify(t)]));
-  const after = new Map(to.tenants.map((t) => [t.id, JSON.stringify(t)]));
-  const tenantsIn = [...after.keys()].filter((id) => !before.has(id));
-  const tenantsOut = [...before.keys()].filter((id) => !after.has(id));
-  const tenantsChanged = [...after.keys()].filter((id) => before.has(id) && before.get(id) !== after.get(id));
-  if (tenantsIn.length || tenantsOut.length || tenantsChanged.length) {
+  const tenants = describeTenantChanges(from.tenants, to.tenants);
+  if (tenants.length) {
     changes.push('tenants');
-    if (tenantsIn.length) details.push(`tenants added: ${tenantsIn.join(', ')}`);
-    if (tenantsOut.length) details.push(`tenants removed: ${tenantsOut.join(', ')}`);
-    if (tenantsChanged.length) details.push(`tenants changed: ${tenantsChanged.join(', ')}`);
+    details.push(...tenants);
   }
   return { ...base, changes, details, direction };
 }

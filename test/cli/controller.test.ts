@@ -178,6 +178,23 @@ describe('the controller commands on a real repository', () => {
     expect(applied.out).toMatch(/✓ shared-1@[0-9a-f]{12} succeeded/);
   });
 
+  it('reads with the same file size cap as validate and applies nothing over it', async () => {
+    const args = [
+      'run',
+      '--once',
+      '--repo',
+      repo.dir,
+      '--state',
+      state,
+      '--log-file',
+      join(state, 'log.json'),
+    ];
+    const run = await runRingmaster(args, { env: { RINGMASTER_MAX_FILE_BYTES: '100' }, now: SUNDAY_WINDOW });
+    expect(run.out).toMatch(/^✗ commit [0-9a-f]{12} does not validate; nothing applied:$/m);
+    expect(run.out).toContain('over the limit of 100; split it, or raise --max-file-bytes [file-too-large]');
+    expect(run.out).not.toMatch(/✓ \S+@/);
+  });
+
   it('prints what run would start before anything ran', async () => {
     const plan = await ringmaster('plan');
     expect(plan.code).toBe(0);
