@@ -9,9 +9,11 @@ import type { Constellation } from '../model/types.js';
 import { NO_FAULTS, loadFaults } from '../providers/sim/faults.js';
 import { createSimProviders } from '../providers/sim/provider.js';
 import { GitCommitSource, resolveCommit } from '../source/git-source.js';
+import { removeStaleTempFiles } from '../state/atomic-file.js';
 import { FileStateStore } from '../state/file-store.js';
 import { GitNotesReporter } from '../status/git-notes.js';
 import { loadConstellation } from '../model/load.js';
+import { LoadCache } from '../model/load-cache.js';
 import { DEFAULT_PARSE_LIMITS } from '../model/parse.js';
 import { formatDiagnostic } from '../model/diagnostics.js';
 import type { CliContext } from './context.js';
@@ -110,6 +112,9 @@ export async function openController(ctx: CliContext, opts: ControllerOptions): 
   const destination =
     logFile === '-' ? pino.destination(2) : pino.destination({ dest: logFile, mkdir: true, sync: false });
   const log = pino({ level: opts.logLevel, redact: REDACT, base: { pid: process.pid } }, destination);
+  // Writes killed before their rename leave temporary files that nothing else would remove.
+  const removed = await removeStaleTempFiles(opts.state);
+  if (removed.length > 0) log.info({ count: removed.length, removed }, 'Removed stale temporary files');
   const faults = opts.simFaults ? await loadFaults(opts.simFaults) : NO_FAULTS;
   const store = new FileStateStore(opts.state);
   const engine: EngineDeps = {
@@ -129,16 +134,24 @@ export async function openController(ctx: CliContext, opts: ControllerOptions): 
     log,
   };
   const reporter = new GitNotesReporter(git, { now: ctx.now });
+  // Each look reads only what changed since the last: the same commit is not loaded twice, and a new
+  // commit reads, parses and checks only the files whose content changed.
+  const cache = new LoadCache();
+  let last: { commit: string; read: Pick<DesiredRead, 'constellation' | 'errors'> } | undefined;
   const load = async (source: GitCommitSource) => {
+    if (last?.commit === source.commit) return last.read;
     const result = await loadConstellation(source, {
       validator: ctx.schemas(),
       // The same cap as validate: RINGMASTER_MAX_FILE_BYTES applies to what the controller reads too.
       limits: { ...DEFAULT_PARSE_LIMITS, maxFileBytes: ctx.env.maxFileBytes },
+      cache,
     });
-    return {
+    const read = {
       constellation: result.constellation,
       errors: result.diagnostics.filter((d) => d.severity === 'error').map(formatDiagnostic),
     };
+    last = { commit: source.commit, read };
+    return read;
   };
   if (opts.rev) {
     // Rehearsal mode: the local repository's revision as it is now (npm start follows HEAD this way).

@@ -6,6 +6,7 @@ import { buildGroup, buildPolicy, buildRelease, buildRingSet } from './build.js'
 import { type Diagnostic, DiagnosticSink, atFileStart } from './diagnostics.js';
 import { DEFAULT_POLICY_PATH, RING_SET_PATH, STATE_FOLDERS, classifyPath, placeOf, stem } from './layout.js';
 import { type ParseLimits, type ParsedFile, locate, parseYamlFile } from './parse.js';
+import type { FileOutcome, LoadCache, ModelItem } from './load-cache.js';
 import { type PartialModel, checkModel } from './rules.js';
 import type { Constellation } from './types.js';
 
@@ -15,6 +16,8 @@ export const API_VERSION = 'ringmaster/v1';
 export interface LoadOptions {
   readonly validator: SchemaValidator;
   readonly limits: ParseLimits;
+  /** Outcomes of earlier loads, by content id: unchanged files are neither read nor parsed again. */
+  readonly cache?: LoadCache;
 }
 
 /** The outcome of loading: every finding, and the constellation when there was no error. */
@@ -39,7 +42,15 @@ export async function loadConstellation(source: FileSource, options: LoadOptions
   const links = entries.filter((e) => e.type === 'symlink');
   const linkTargets = await source.read(links.map((l) => l.path));
   const wanted = selectFiles(entries, linkTargets, options.limits, sink);
-  const bytes = await source.read([...new Set([...wanted.values()].map((w) => w.readPath))]);
+  const cache = options.cache;
+  const keys = new Map([...wanted].map(([path, w]) => [path, w.id && `${w.kind}:${w.readPath}:${w.id}`]));
+  const kept = new Map<string, FileOutcome>();
+  for (const path of wanted.keys()) {
+    const outcome = cache?.get(path, keys.get(path));
+    if (outcome) kept.set(path, outcome);
+  }
+  const toRead = [...wanted].filter(([path]) => !kept.has(path)).map(([, w]) => w.readPath);
+  const bytes = await source.read([...new Set(toRead)]);
   const model: PartialModel = {
     releases: new Map(),
     groups: new Map(),
@@ -49,13 +60,19 @@ export async function loadConstellation(source: FileSource, options: LoadOptions
     approvals: new Map(),
   };
   for (const [path, { readPath, kind }] of wanted) {
-    const parsed = parseYamlFile(path, bytes.get(readPath)!, options.limits, sink);
-    if (parsed) model.files.set(path, parsed);
-    if (parsed && checkHeader(parsed, kind, sink) && options.validator.validate(kind, parsed, sink)) {
-      addToModel(model, kind, parsed, sink);
-    } else {
-      model.failed.add(path);
+    let outcome = kept.get(path);
+    if (!outcome) {
+      outcome = loadFile(path, kind, bytes.get(readPath)!, keys.get(path) ?? '', options);
+      cache?.set(path, outcome);
     }
+    sink.items.push(...outcome.diagnostics);
+    if (outcome.parsed) model.files.set(path, outcome.parsed);
+    if (outcome.item) addToModel(model, outcome.item, outcome.parsed!, sink);
+    else model.failed.add(path);
+  }
+  if (cache) {
+    cache.retain(new Set(wanted.keys()));
+    cache.lastLoad = { reused: kept.size, read: wanted.size - kept.size };
   }
   if (!entries.some((e) => e.path === RING_SET_PATH)) {
     sink.error(
@@ -97,6 +114,13 @@ export async function loadConstellation(source: FileSource, options: LoadOptions
   return { constellation, diagnostics, fileCount };
 }
 
+/** A file to load: the path to read (a symlink's target), its kind, and its content id when the source has one. */
+interface Wanted {
+  readonly readPath: string;
+  readonly kind: Kind;
+  readonly id?: string;
+}
+
 /**
  * Decides which entries are read: reports unexpected files, oversized files
  * and symlinks that leave the folders we read. Returns path -> path to read
@@ -107,9 +131,9 @@ function selectFiles(
   linkTargets: ReadonlyMap<string, Buffer>,
   limits: ParseLimits,
   sink: DiagnosticSink,
-): Map<string, { readPath: string; kind: Kind }> {
+): Map<string, Wanted> {
   const byPath = new Map(entries.map((e) => [e.path, e]));
-  const wanted = new Map<string, { readPath: string; kind: Kind }>();
+  const wanted = new Map<string, Wanted>();
   for (const entry of entries) {
     const placement = classifyPath(entry.path);
     if (placement.type === 'ignored') continue;
@@ -130,7 +154,7 @@ function selectFiles(
       );
       continue;
     }
-    wanted.set(entry.path, { readPath: target.path, kind: placement.kind });
+    wanted.set(entry.path, { readPath: target.path, kind: placement.kind, id: target.id });
   }
   return wanted;
 }
@@ -205,13 +229,38 @@ function checkHeader(file: ParsedFile, expected: Kind, sink: DiagnosticSink): bo
   return true;
 }
 
-function addToModel(model: PartialModel, kind: Kind, file: ParsedFile, sink: DiagnosticSink): void {
+/** Parses one file and checks it on its own: syntax, header, schema; builds its part of the model when sound. */
+function loadFile(path: string, kind: Kind, bytes: Buffer, key: string, options: LoadOptions): FileOutcome {
+  const sink = new DiagnosticSink();
+  const parsed = parseYamlFile(path, bytes, options.limits, sink);
+  const sound = parsed && checkHeader(parsed, kind, sink) && options.validator.validate(kind, parsed, sink);
+  const item = sound ? buildItem(kind, parsed) : undefined;
+  return { key, parsed, item, diagnostics: sink.items };
+}
+
+function buildItem(kind: Kind, file: ParsedFile): ModelItem {
   switch (kind) {
     case 'RingSet':
-      model.ringSet = { ...buildRingSet(file.data), file: file.path };
+      return { kind, ringSet: buildRingSet(file.data) };
+    case 'Release':
+      return { kind, release: buildRelease(file.data, file.path) };
+    case 'Group':
+      return { kind, group: buildGroup(file.data, file.path) };
+    case 'Approval':
+      return { kind, transition: (file.data as { transition: string }).transition };
+    case 'PromotionPolicy':
+      return { kind, policy: buildPolicy(file.data, file.path) };
+  }
+}
+
+/** Adds a sound file's part to the model, reporting what clashes with files added before it. */
+function addToModel(model: PartialModel, item: ModelItem, file: ParsedFile, sink: DiagnosticSink): void {
+  switch (item.kind) {
+    case 'RingSet':
+      model.ringSet = { ...item.ringSet, file: file.path };
       return;
     case 'Release': {
-      const release = buildRelease(file.data, file.path);
+      const { release } = item;
       const seen = model.releases.get(release.version);
       if (seen) {
         sink.error(
@@ -223,7 +272,7 @@ function addToModel(model: PartialModel, kind: Kind, file: ParsedFile, sink: Dia
       return;
     }
     case 'Group': {
-      const group = buildGroup(file.data, file.path);
+      const { group } = item;
       const seen = model.groups.get(group.name);
       if (seen) {
         sink.error(
@@ -235,7 +284,7 @@ function addToModel(model: PartialModel, kind: Kind, file: ParsedFile, sink: Dia
       return;
     }
     case 'Approval': {
-      const id = (file.data as { transition: string }).transition;
+      const id = item.transition;
       if (stem(file.path) !== id) {
         sink.error(
           locate(file, ['transition']),
@@ -247,7 +296,7 @@ function addToModel(model: PartialModel, kind: Kind, file: ParsedFile, sink: Dia
     }
     case 'PromotionPolicy':
       model.policies.push(file.path);
-      if (!model.policy) model.policy = buildPolicy(file.data, file.path);
+      if (!model.policy) model.policy = item.policy;
       return;
   }
 }

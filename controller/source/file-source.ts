@@ -9,6 +9,11 @@ export interface SourceEntry {
   readonly type: 'file' | 'symlink' | 'other';
   /** Size in bytes (for a symlink: the length of its target). */
   readonly size: number;
+  /**
+   * An id that changes whenever the content changes (git's object id), when the
+   * source has one: loading skips files whose id it has seen already.
+   */
+  readonly id?: string;
 }
 
 /** Read access to the files of one revision of a repository. */

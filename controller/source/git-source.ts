@@ -35,6 +35,8 @@ export async function resolveCommit(git: SimpleGit, rev: string): Promise<string
  */
 export class GitCommitSource implements FileSource {
   readonly label: string;
+  /** Sizes of the entries listed so far: a commit never changes, so `read` need not list again. */
+  readonly #sizes = new Map<string, number>();
 
   constructor(
     private readonly git: SimpleGit,
@@ -58,10 +60,11 @@ export class GitCommitSource implements FileSource {
     for (const record of out.split('\0')) {
       if (!record) continue;
       const tab = record.indexOf('\t');
-      const [mode, kind, , size] = record.slice(0, tab).split(/\s+/);
+      const [mode, kind, id, size] = record.slice(0, tab).split(/\s+/);
       const path = record.slice(tab + 1);
       const type = kind !== 'blob' ? 'other' : mode === '120000' ? 'symlink' : 'file';
-      entries.push({ path, type, size: Number(size) || 0 });
+      entries.push({ path, type, size: Number(size) || 0, id });
+      this.#sizes.set(path, Number(size) || 0);
     }
     return entries;
   }
@@ -69,7 +72,8 @@ export class GitCommitSource implements FileSource {
   async read(paths: readonly string[]): Promise<Map<string, Buffer>> {
     const result = new Map<string, Buffer>();
     if (paths.length === 0) return result;
-    const sizes = new Map((await this.list(topFolders(paths))).map((e) => [e.path, e.size]));
+    if (paths.some((p) => !this.#sizes.has(p))) await this.list(topFolders(paths));
+    const sizes = this.#sizes;
     for (let i = 0; i < paths.length; i += READ_BATCH) {
       const batch = paths.slice(i, i + READ_BATCH);
       // `git show` of several blobs prints their bytes back to back; the sizes split them.
