@@ -5,31 +5,47 @@
 import type { Constellation } from '../model/types.js';
 import { snapshotHash } from '../plan/snapshot.js';
 import type { RolloutRecords } from '../state/records.js';
-import type { AppliedState } from '../state/types.js';
+import type { AppliedGroup, AppliedState } from '../state/types.js';
 import type { JournalEntry } from './journal.js';
 
 /**
- * The applied state after `entry` ended: a success makes its target the
- * group's applied state; a rollback keeps the previous state and holds the
- * commit; an emergency marks the group for a human. Other statuses change nothing.
+ * The applied state after `entries` ended (in order): a success makes its
+ * target the group's applied state; a rollback keeps the previous state and
+ * holds the commit; an emergency marks the group for a human. Other statuses
+ * change nothing. The groups are copied once, however many entries there are.
  */
+export function applyOutcomes(
+  applied: AppliedState,
+  entries: readonly JournalEntry[],
+  now: Date,
+): AppliedState {
+  const groups: Record<string, AppliedGroup> = { ...applied.groups };
+  for (const entry of entries) {
+    const next = groupAfter(groups[entry.group], entry, now.toISOString());
+    if (next === 'removed') delete groups[entry.group];
+    else if (next) groups[entry.group] = next;
+  }
+  return { ...applied, groups };
+}
+
+/** The applied state after one transition ended; see applyOutcomes. */
 export function applyOutcome(applied: AppliedState, entry: JournalEntry, now: Date): AppliedState {
-  const current = applied.groups[entry.group];
-  const at = now.toISOString();
+  return applyOutcomes(applied, [entry], now);
+}
+
+/** The group's applied state after `entry`: 'removed', a new state, or undefined for no change. */
+function groupAfter(
+  current: AppliedGroup | undefined,
+  entry: JournalEntry,
+  at: string,
+): AppliedGroup | 'removed' | undefined {
+  // A group that never ran anything has no applied snapshot: it is held with what it failed to become.
+  const base = () => current ?? { name: entry.group, commit: '', snapshot: entry.to!, appliedAt: '' };
   switch (entry.status) {
-    case 'succeeded': {
-      if (!entry.to) {
-        const { [entry.group]: _removed, ...rest } = applied.groups;
-        return { ...applied, groups: rest };
-      }
-      return {
-        ...applied,
-        groups: {
-          ...applied.groups,
-          [entry.group]: { name: entry.group, commit: entry.commit, snapshot: entry.to, appliedAt: at },
-        },
-      };
-    }
+    case 'succeeded':
+      return entry.to
+        ? { name: entry.group, commit: entry.commit, snapshot: entry.to, appliedAt: at }
+        : 'removed';
     case 'rolled-back': {
       const held = {
         commit: entry.commit,
@@ -37,17 +53,15 @@ export function applyOutcome(applied: AppliedState, entry: JournalEntry, now: Da
         reason: entry.reason ?? 'rolled back',
         since: at,
       };
-      // A group that never ran anything has no applied snapshot: it is held with what it failed to become.
-      const base = current ?? { name: entry.group, commit: '', snapshot: entry.to!, appliedAt: '' };
-      return { ...applied, groups: { ...applied.groups, [entry.group]: { ...base, held } } };
+      return { ...base(), held };
     }
-    case 'emergency': {
-      const base = current ?? { name: entry.group, commit: '', snapshot: entry.to!, appliedAt: '' };
-      const emergency = { transition: entry.id, reason: entry.reason ?? 'emergency', since: at };
-      return { ...applied, groups: { ...applied.groups, [entry.group]: { ...base, emergency } } };
-    }
+    case 'emergency':
+      return {
+        ...base(),
+        emergency: { transition: entry.id, reason: entry.reason ?? 'emergency', since: at },
+      };
     default:
-      return applied;
+      return undefined;
   }
 }
 

@@ -13,7 +13,7 @@ import type { RolloutRecords } from '../state/records.js';
 import type { ControllerStatus } from '../state/status-view.js';
 import { type AppliedState, emptyAppliedState } from '../state/types.js';
 import type { StatusReporter } from '../status/reporter.js';
-import { applyOutcome, updateRecords } from './apply-outcome.js';
+import { applyOutcomes, updateRecords } from './apply-outcome.js';
 import { type JournalEntry, isFinal } from './journal.js';
 import { type EngineDeps, runTransition } from './run-transition.js';
 import { type Halted, type Waiting, buildStatus, commitStatuses } from './status-build.js';
@@ -49,17 +49,21 @@ export async function reconcileOnce(
   const ran: JournalEntry[] = [];
   const waiting: Waiting[] = [];
   const halted: Halted[] = [];
-  const finish = async (entry: JournalEntry) => {
-    ran.push(entry);
-    deps.onTransition?.(entry);
-    applied = applyOutcome(applied, entry, now());
+  /** Records transitions that ended or wait: the applied state is written once for all of them. */
+  const finish = async (entries: readonly JournalEntry[]) => {
+    if (!entries.length) return;
+    for (const entry of entries) {
+      ran.push(entry);
+      deps.onTransition?.(entry);
+      if (!isFinal(entry.status)) waiting.push({ group: entry.group, reason: entry.reason ?? entry.status });
+    }
+    applied = applyOutcomes(applied, entries, now());
     await deps.state.saveApplied(applied);
-    if (!isFinal(entry.status)) waiting.push({ group: entry.group, reason: entry.reason ?? entry.status });
   };
 
   // Work is serialised per group: what the journal left open is finished before anything new starts.
   for (const open of await deps.engine.journal.listOpen()) {
-    if (open.target) await finish((await runTransition(open.target, deps.engine)).entry);
+    if (open.target) await finish([(await runTransition(open.target, deps.engine)).entry]);
     else
       waiting.push({
         group: open.group,
@@ -79,7 +83,7 @@ export async function reconcileOnce(
       if (failures > rules.failureBudget) break;
       const wave = eligible.slice(i, i + rules.maxParallel);
       const outcomes = await Promise.all(wave.map((t) => runTransition(targetFor(desired, t), deps.engine)));
-      for (const o of outcomes) await finish(o.entry);
+      await finish(outcomes.map((o) => o.entry));
       failures += outcomes.filter((o) => o.status === 'rolled-back' || o.status === 'emergency').length;
     }
     if (failures > rules.failureBudget) {

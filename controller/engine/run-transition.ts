@@ -90,11 +90,10 @@ class Run {
   async execute(): Promise<TransitionOutcome> {
     if (isFinal(this.entry.status)) return this.outcome();
     if (this.entry.status !== 'rolling-back') {
-      await this.save({ status: 'running', reason: undefined });
       const failure = await this.forward();
       if (failure === 'waiting') return this.outcome();
       if (!failure) {
-        await this.save({ status: 'succeeded', endedAt: this.now() });
+        await this.save({ status: 'succeeded', endedAt: this.now(), reason: undefined });
         this.log.info({ changes: this.t.planned.changes }, 'Transition succeeded');
         return this.outcome();
       }
@@ -104,15 +103,24 @@ class Run {
     return this.outcome();
   }
 
-  /** Runs the steps not yet done; returns undefined when all are done, 'waiting', or the failure's reason. */
+  /**
+   * Runs the steps not yet done; returns undefined when all are done, 'waiting',
+   * or the failure's reason. The end of one step and the start of the next are
+   * one journal write: the end is on disk before the next step touches
+   * anything, at half the writes. The last step's end is written with the
+   * transition's own end by the caller.
+   */
   private async forward(): Promise<string | 'waiting' | undefined> {
+    // The first write also marks the transition running again (after a wait, or a restart).
+    let pending: Partial<JournalEntry> = { status: 'running', reason: undefined };
     for (const step of STEP_DEFINITIONS.filter((s) => s.applies(this.t))) {
       const previous = this.record(step.name);
       if (previous?.status === 'done') continue;
       // Failed before a crash, rollback not yet recorded: a permanent failure is never retried.
       if (previous?.status === 'failed') return `${step.name} failed: ${previous.error ?? 'unknown error'}`;
       const started = previous?.startedAt ?? this.now();
-      await this.putStep({ name: step.name, status: 'started', attempts: 0, startedAt: started });
+      await this.putStep({ name: step.name, status: 'started', attempts: 0, startedAt: started }, pending);
+      pending = {};
       let attempts = 0;
       try {
         const result: StepResult = await this.retry(step.name, (ctx) => {
@@ -124,7 +132,7 @@ class Run {
           this.log.info({ step: step.name, reason: result.waiting }, 'Transition waiting');
           return 'waiting';
         }
-        await this.putStep({
+        this.setStep({
           name: step.name,
           status: 'done',
           attempts,
@@ -214,11 +222,18 @@ class Run {
     return Object.fromEntries(this.entry.steps.filter((s) => s.data).map((s) => [s.name, s.data!]));
   }
 
-  private async putStep(record: StepRecord): Promise<void> {
+  /** Records `record` (and `change`) in the journal, on disk before it returns. */
+  private async putStep(record: StepRecord, change: Partial<JournalEntry> = {}): Promise<void> {
+    this.setStep(record);
+    await this.save(change);
+  }
+
+  /** Records `record` in memory only: the next save writes it. */
+  private setStep(record: StepRecord): void {
     const steps = this.entry.steps.some((s) => s.name === record.name)
       ? this.entry.steps.map((s) => (s.name === record.name ? record : s))
       : [...this.entry.steps, record];
-    await this.save({ steps });
+    this.entry = { ...this.entry, steps };
   }
 
   private async save(change: Partial<JournalEntry>): Promise<void> {

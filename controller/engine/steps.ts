@@ -90,9 +90,11 @@ export const STEP_DEFINITIONS: readonly StepDefinition[] = [
   },
   {
     name: 'prepare',
-    applies: (t) => !removing(t),
+    applies: () => true,
     async run(t, ctx, deps) {
       const active = await deps.providers.cluster.getActive(ctx, t.cluster, t.namespace);
+      // A removal builds nothing: it records what serves, so a failed cutover can send the traffic back.
+      if (removing(t)) return { data: { oldColor: active?.color, oldRelease: active?.release } };
       const newColor: StackColor = active?.color === 'blue' ? 'green' : 'blue';
       const result = await deps.providers.cluster.ensureStack(ctx, {
         cluster: t.cluster,
@@ -115,7 +117,7 @@ export const STEP_DEFINITIONS: readonly StepDefinition[] = [
   },
   {
     name: 'gate',
-    applies: (t) => !removing(t) && t.ringPolicy.gate === 'manual',
+    applies: (t) => t.ringPolicy.gate === 'manual',
     async run(t, _ctx, deps) {
       if (await deps.isApproved(t.planned.id)) return { data: { approved: true } };
       return { waiting: `waiting for approval before cutover: ringmaster approve ${t.planned.id}` };
@@ -123,8 +125,13 @@ export const STEP_DEFINITIONS: readonly StepDefinition[] = [
   },
   {
     name: 'cutover',
-    applies: (t) => !removing(t),
+    applies: () => true,
     async run(t, ctx, deps, recorded) {
+      if (removing(t)) {
+        // Traffic stops before the stacks go, so clients are turned away cleanly rather than failing.
+        await deps.providers.cluster.stopTraffic(ctx, t.cluster, t.namespace);
+        return { data: { stopped: colours(recorded).oldColor ?? null, at: deps.now().toISOString() } };
+      }
       const { newColor } = colours(recorded);
       await deps.providers.cluster.switchTraffic(ctx, t.cluster, t.namespace, newColor);
       return { data: { color: newColor, at: deps.now().toISOString() } };

@@ -1,3 +1,4 @@
+import { stat } from 'node:fs/promises';
 import { join } from 'node:path';
 import { ConfigurationError } from '../errors.js';
 import { writeFileAtomic } from './atomic-file.js';
@@ -20,6 +21,13 @@ export interface StateStore {
 export class FileStateStore implements StateStore {
   readonly appliedPath: string;
   readonly recordsPath: string;
+  /**
+   * The applied state as last read or written, with the identity of its file:
+   * at 10,000 groups the file is megabytes, and most looks find it unchanged.
+   * Another process (`ringmaster recover`) replaces the file by renaming, which
+   * changes the identity, so its writes are seen.
+   */
+  #applied?: { readonly identity: string; readonly state: AppliedState };
 
   constructor(readonly dir: string) {
     this.appliedPath = join(dir, 'applied.json');
@@ -44,6 +52,9 @@ export class FileStateStore implements StateStore {
   }
 
   async loadApplied(): Promise<AppliedState | undefined> {
+    const identity = await fileIdentity(this.appliedPath);
+    if (identity === undefined) return undefined;
+    if (this.#applied?.identity === identity) return this.#applied.state;
     const state = await readJsonFile(this.appliedPath);
     if (state === undefined) return undefined;
     if (!isAppliedState(state)) {
@@ -52,11 +63,27 @@ export class FileStateStore implements StateStore {
         `state file ${this.appliedPath} is not a Ringmaster applied state (version 1); restore it from a backup`,
       );
     }
+    this.#applied = { identity, state };
     return state;
   }
 
   async saveApplied(state: AppliedState): Promise<void> {
-    await writeFileAtomic(this.appliedPath, `${JSON.stringify(state, null, 2)}\n`);
+    this.#applied = undefined;
+    // Compact: the file is for the controller; `ringmaster status --json` is for people.
+    await writeFileAtomic(this.appliedPath, `${JSON.stringify(state)}\n`);
+    const identity = await fileIdentity(this.appliedPath);
+    if (identity !== undefined) this.#applied = { identity, state };
+  }
+}
+
+/** What changes whenever the file is replaced or rewritten; undefined when it does not exist. */
+async function fileIdentity(path: string): Promise<string | undefined> {
+  try {
+    const s = await stat(path, { bigint: true });
+    return `${s.dev}:${s.ino}:${s.size}:${s.mtimeNs}:${s.ctimeNs}`;
+  } catch (err) {
+    if ((err as { code?: unknown }).code === 'ENOENT') return undefined;
+    throw err;
   }
 }
 

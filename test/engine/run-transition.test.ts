@@ -129,6 +129,33 @@ describe('runTransition', () => {
     expect(await new FileJournalStore(dir).load(outcome.entry.id)).toEqual(outcome.entry);
   });
 
+  it('writes the end of each step together with the start of the next: one journal write per step boundary', async () => {
+    const { engine } = deps();
+    const writes: string[] = [];
+    const journal = engine.journal;
+    const watched: EngineDeps = {
+      ...engine,
+      journal: {
+        load: (id) => journal.load(id),
+        listOpen: () => journal.listOpen(),
+        save: async (entry) => {
+          writes.push(`${entry.status} ${entry.steps.map((s) => `${s.name}:${s.status}`).join(' ')}`);
+          await journal.save(entry);
+        },
+      },
+    };
+    expect((await runTransition(target(undefined, '2026.11.0'), watched)).status).toBe('succeeded');
+    expect(writes).toEqual([
+      'running validate:started',
+      'running validate:done prepare:started',
+      'running validate:done prepare:done verify:started',
+      'running validate:done prepare:done verify:done cutover:started',
+      'running validate:done prepare:done verify:done cutover:done observe:started',
+      'running validate:done prepare:done verify:done cutover:done observe:done finalize:started',
+      'succeeded validate:done prepare:done verify:done cutover:done observe:done finalize:done',
+    ]);
+  });
+
   it('upgrades blue to green and retires blue', async () => {
     const d = deps();
     await deployed(d);
@@ -136,6 +163,53 @@ describe('runTransition', () => {
     expect(outcome.status).toBe('succeeded');
     expect(d.fake.world.calls.slice(2)).toEqual(['ensure green 2026.11.2', 'switch green', 'delete blue']);
     expect([...d.fake.world.stacks.get('eu-1/globex')!.keys()]).toEqual(['green']);
+  });
+
+  /** The removal of the group, as the planner gives it. */
+  function removal(): TransitionTarget {
+    const t = target('2026.11.0', '2026.11.0');
+    return { ...t, services: {}, planned: { ...t.planned, changes: ['remove'], to: undefined } };
+  }
+
+  it('removes a group: traffic stops before its stacks are deleted', async () => {
+    const d = deps();
+    await deployed(d);
+    const outcome = await runTransition(removal(), d.engine);
+    expect(outcome.status).toBe('succeeded');
+    expect(outcome.entry.steps.map((s) => `${s.name}:${s.status}`)).toEqual([
+      'prepare:done',
+      'cutover:done',
+      'finalize:done',
+    ]);
+    expect(d.fake.world.calls.slice(2)).toEqual(['stop traffic', 'delete blue', 'delete green']);
+    expect(d.fake.world.active.has('eu-1/globex')).toBe(false);
+    expect(d.fake.world.stacks.get('eu-1/globex')?.size ?? 0).toBe(0);
+  });
+
+  it('sends the traffic back when stopping it fails, and keeps the stacks', async () => {
+    const d = deps();
+    await deployed(d);
+    d.fake.world.setScript({ cutover: ['permanent', 'ok'] });
+    const outcome = await runTransition(removal(), d.engine);
+    expect(outcome.status).toBe('rolled-back');
+    expect(d.fake.world.calls.slice(2)).toEqual(['switch blue']);
+    expect(d.fake.world.active.get('eu-1/globex')).toBe('blue');
+    expect([...d.fake.world.stacks.get('eu-1/globex')!.keys()]).toEqual(['blue']);
+  });
+
+  it('waits for an approval before removing a group where the ring has a manual gate', async () => {
+    const d = deps();
+    await deployed(d);
+    const gated = { ...removal(), ringPolicy: { ...RING, gate: 'manual' as const } };
+    const waiting = await runTransition(gated, d.engine);
+    expect(waiting.status).toBe('waiting');
+    expect(waiting.reason).toBe(
+      `waiting for approval before cutover: ringmaster approve ${gated.planned.id}`,
+    );
+    expect(d.fake.world.active.get('eu-1/globex')).toBe('blue');
+    approved.add(gated.planned.id);
+    expect((await runTransition(gated, d.engine)).status).toBe('succeeded');
+    expect(d.fake.world.calls.slice(2)).toEqual(['stop traffic', 'delete blue', 'delete green']);
   });
 
   it('retries transient failures and records the attempts', async () => {

@@ -28,7 +28,32 @@ describe('WorldFile', () => {
     expect(written.at(-1)).toBe('a,b,c');
   });
 
-  it('reports a failed write as transient and goes on with the next one', async () => {
+  it('shares one write among the calls that arrive before it starts, and writes again for later ones', async () => {
+    const world = emptyWorld();
+    const written: string[] = [];
+    let release = () => {};
+    const file = new WorldFile('sim.json', world, async (_path, text) => {
+      written.push((JSON.parse(text) as { missingDatabases: string[] }).missingDatabases.join(','));
+      await new Promise<void>((resolve) => (release = resolve));
+    });
+    const add = (db: string) => {
+      (world.missingDatabases as string[]).push(db);
+      return file.persist();
+    };
+    const first = [add('a'), add('b'), add('c')];
+    await new Promise((resolve) => setImmediate(resolve));
+    expect(written).toEqual(['a,b,c']);
+    // Arriving while that write runs: they wait for one more write, which holds them both.
+    const later = [add('d'), add('e')];
+    release();
+    await Promise.all(first);
+    await new Promise((resolve) => setImmediate(resolve));
+    release();
+    await Promise.all(later);
+    expect(written).toEqual(['a,b,c', 'a,b,c,d,e']);
+  });
+
+  it('reports a failed write as transient to every call it held, and goes on with the next one', async () => {
     let calls = 0;
     const file = new WorldFile('sim.json', emptyWorld(), async () => {
       if (++calls === 1) throw new Error('disk full');
@@ -38,7 +63,8 @@ describe('WorldFile', () => {
     const err = await failureOf(first);
     expect(err).toBeInstanceOf(TransientError);
     expect(err.message).toBe('writing sim state file sim.json failed');
-    await expect(second).resolves.toBeUndefined();
+    expect(await failureOf(second)).toBe(err);
+    await expect(file.persist()).resolves.toBeUndefined();
     expect(calls).toBe(2);
   });
 });

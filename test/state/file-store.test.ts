@@ -28,6 +28,19 @@ describe('FileStateStore', () => {
     expect(await readdir(dir)).toEqual(['applied.json']);
   });
 
+  it('sees a write by another store (another process) although it keeps what it read', async () => {
+    const controller = new FileStateStore(dir);
+    const before = { ...emptyAppliedState('acme'), groups: {} };
+    await controller.saveApplied(before);
+    expect(await controller.loadApplied()).toBe(await controller.loadApplied());
+    const group = { name: 'globex', commit: 'c'.repeat(40), snapshot: {} as never, appliedAt: 'now' };
+    // `ringmaster recover` in another process: its own store, its own write.
+    await new FileStateStore(dir).saveApplied({ ...before, groups: { globex: group } });
+    expect((await controller.loadApplied())?.groups).toEqual({ globex: group });
+    await writeFile(join(dir, 'applied.json'), '{ "version": 1, "constellation": "acme", "groups": {} }');
+    expect((await controller.loadApplied())?.groups).toEqual({});
+  });
+
   it.each([
     [
       '{ "version": 1, "constellation": "acme", "groups": {',

@@ -105,10 +105,14 @@ export function parseWorld(path: string, text: string): SimWorld {
 /**
  * Writes a world to its file, one write at a time: each write starts after the
  * previous one ended and stores the world as it is when the write starts, so
- * the last write always holds every change made before it.
+ * the last write always holds every change made before it. Calls that arrive
+ * while a write waits to start share that write (a group commit): a wave of
+ * 50 groups changing at once costs one write, not 50.
  */
 export class WorldFile {
   #chain: Promise<void> = Promise.resolve();
+  /** The write queued behind the current one, not started yet: it will include every change made until it starts. */
+  #queued?: Promise<void>;
 
   /** `write` stores a whole file: `writeFileAtomic` unless a test watches the writes. */
   constructor(
@@ -119,14 +123,20 @@ export class WorldFile {
 
   /** Resolves once the world as it is now (or later) is on disk. Throws TransientError when the write fails. */
   persist(): Promise<void> {
-    const write = this.#chain.then(() => this.write(this.path, `${JSON.stringify(this.world, null, 2)}\n`));
+    if (this.#queued) return this.#queued;
+    const write = this.#chain.then(() => {
+      this.#queued = undefined;
+      return this.write(this.path, `${JSON.stringify(this.world, null, 2)}\n`);
+    });
     // A failed write must not stop the ones queued after it.
     this.#chain = write.catch(() => undefined);
-    return write.catch((err: unknown) => {
+    const queued = write.catch((err: unknown) => {
       throw new TransientError('SimStateWriteFailed', `writing sim state file ${this.path} failed`, {
         cause: err,
       });
     });
+    this.#queued = queued;
+    return queued;
   }
 }
 
