@@ -61,6 +61,8 @@ export interface ClusterPort {
   ): Promise<'deleted' | 'absent'>;
   /** Sends all of the group's traffic to `color`. */
   switchTraffic(ctx: CallContext, cluster: string, namespace: string, color: StackColor): Promise<void>;
+  /** Sends none of the group's traffic anywhere (its route is removed); does nothing when none is sent. */
+  stopTraffic(ctx: CallContext, cluster: string, namespace: string): Promise<void>;
 }
 
 /** The group's database. */

@@ -85,6 +85,11 @@ export function createFakeProviders(): { providers: Providers; world: FakeWorld 
         world.active.set(key(cluster, ns), color);
         world.calls.push(`switch ${color}`);
       },
+      async stopTraffic(ctx, cluster, ns) {
+        gate(ctx, 'cutover');
+        if (!world.active.delete(key(cluster, ns))) return;
+        world.calls.push('stop traffic');
+      },
     },
     database: {
       async checkAvailable(ctx) {

@@ -181,6 +181,14 @@ function simCluster(sim: Simulator): ClusterPort {
       group.active = color;
       await sim.save();
     },
+
+    async stopTraffic(ctx, cluster, namespace) {
+      await sim.enter(ctx);
+      const group = sim.group(cluster, namespace);
+      if (!group?.active) return;
+      delete group.active;
+      await sim.save();
+    },
   };
 }
 
