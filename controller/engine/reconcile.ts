@@ -81,6 +81,12 @@ export async function reconcileOnce(
     let failures = countFailures(applied, ring.name, commit);
     for (let i = 0; i < eligible.length; i += rules.maxParallel) {
       if (failures > rules.failureBudget) break;
+      // The ring's status says "pending" as its rollout starts and is brought up to date before each wave;
+      // the end of the reconcile reports how it ended.
+      if (deps.reporter) {
+        const facts = { desired, commit, applied, waiting, halted, ran, now: now() };
+        await report(deps, commit, buildStatus(facts, ring.name), new Set([ring.name]));
+      }
       const wave = eligible.slice(i, i + rules.maxParallel);
       const outcomes = await Promise.all(wave.map((t) => runTransition(targetFor(desired, t), deps.engine)));
       await finish(outcomes.map((o) => o.entry));

@@ -32,16 +32,24 @@ export interface ReconcileFacts {
   readonly now: Date;
 }
 
-/** The status of every group and ring. */
-export function buildStatus(f: ReconcileFacts): ControllerStatus {
+/**
+ * The status of every group and ring; with `onlyRing`, of that ring and its
+ * groups alone (what a rollout reports after each wave, without the cost of
+ * the whole constellation).
+ */
+export function buildStatus(f: ReconcileFacts, onlyRing?: string): ControllerStatus {
   const ringIndex = new Map(f.desired.rings.map((r) => [r.name, r.index]));
-  const ordered = [...f.desired.groups.values()].sort(
-    (a, b) => ringIndex.get(a.ring)! - ringIndex.get(b.ring)! || a.name.localeCompare(b.name),
-  );
+  const ordered = [...f.desired.groups.values()]
+    .filter((g) => onlyRing === undefined || g.ring === onlyRing)
+    .sort((a, b) => ringIndex.get(a.ring)! - ringIndex.get(b.ring)! || a.name.localeCompare(b.name));
+  // Indexed once: at 10,000 groups a search per group would cost seconds.
+  const waitingBy = new Map<string, Waiting>();
+  for (const w of f.waiting) if (!waitingBy.has(w.group)) waitingBy.set(w.group, w);
+  const lastRun = new Map(f.ran.map((e) => [e.group, e.id]));
   const groups = ordered.map((g): GroupStatusView => {
     const applied = f.applied.groups[g.name];
     const wanted = snapshotOf(f.desired, g);
-    const waiting = f.waiting.find((w) => w.group === g.name);
+    const waiting = waitingBy.get(g.name);
     let state: GroupState;
     let reason: string | undefined;
     if (g.suspended) state = 'suspended';
@@ -51,7 +59,7 @@ export function buildStatus(f: ReconcileFacts): ControllerStatus {
       [state, reason] = ['held', applied.held.reason];
     else if (waiting) [state, reason] = ['waiting', waiting.reason];
     else state = 'progressing';
-    const transition = [...f.ran].reverse().find((e) => e.group === g.name)?.id;
+    const transition = lastRun.get(g.name);
     return {
       name: g.name,
       ring: g.ring,
@@ -62,7 +70,9 @@ export function buildStatus(f: ReconcileFacts): ControllerStatus {
       transition,
     };
   });
-  const rings = f.desired.rings.map((r) => ringView(r, groups, f));
+  const rings = f.desired.rings
+    .filter((r) => onlyRing === undefined || r.name === onlyRing)
+    .map((r) => ringView(r, groups, f));
   const transitions = f.ran.map((e) => ({
     id: e.id,
     group: e.group,

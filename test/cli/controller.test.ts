@@ -53,6 +53,9 @@ describe('the controller commands on a real repository', () => {
       /… globex@[0-9a-f]{12} waiting: waiting for approval before cutover: ringmaster approve globex@[0-9a-f]{12}$/,
     );
     expect(await notes(repo.baseSha)).toEqual([
+      expect.stringMatching(/ pending "ringmaster\/canary" "canary: 0\/1 groups on 2026\.11\.1"$/),
+      expect.stringMatching(/ pending "ringmaster\/early" "early: 0\/1 groups on 2026\.11\.0"$/),
+      expect.stringMatching(/ pending "ringmaster\/stable" "stable: 0\/1 groups on 2026\.10\.4"$/),
       expect.stringMatching(/ success "ringmaster\/canary" "canary: 1\/1 groups on 2026\.11\.1"$/),
       expect.stringMatching(/ success "ringmaster\/early" "early: 1\/1 groups on 2026\.11\.0"$/),
       expect.stringMatching(
@@ -90,6 +93,7 @@ describe('the controller commands on a real repository', () => {
     const run = await ringmaster('run', '--once', '--sim-faults', join(state, 'faults.yaml'));
     expect(run.out).toMatch(/↺ shared-1@[0-9a-f]{12} rolled-back: verify failed: .*injected/);
     expect(await notes(promotion)).toEqual([
+      expect.stringMatching(/ pending "ringmaster\/early" "early: 0\/1 groups on 2026\.11\.1"$/),
       expect.stringMatching(
         / failure "ringmaster\/early" "early: 0\/1 groups on 2026\.11\.1 · 1 rolled back · halted: 1 group failed, budget 0"$/,
       ),

@@ -108,7 +108,11 @@ describe('reconcileOnce', () => {
       'shared-1:ready:2026.11.0',
       'globex:ready:2026.10.4',
     ]);
+    // Each ring says pending as its rollout starts, then how it ended.
     expect(reporter.written.map((s) => `${s.context} ${s.state} ${s.description}`)).toEqual([
+      'ringmaster/canary pending canary: 0/1 groups on 2026.11.1',
+      'ringmaster/early pending early: 0/1 groups on 2026.11.0',
+      'ringmaster/stable pending stable: 0/1 groups on 2026.10.4',
       'ringmaster/canary success canary: 1/1 groups on 2026.11.1',
       'ringmaster/early success early: 1/1 groups on 2026.11.0',
       'ringmaster/stable success stable: 1/1 groups on 2026.10.4',
@@ -123,6 +127,7 @@ describe('reconcileOnce', () => {
     const report = await reconcileOnce(await desired(), C2, deps());
     expect(report.ran.map((e) => `${e.id}:${e.status}`)).toEqual([`shared-1@${C2.slice(0, 12)}:succeeded`]);
     expect(reporter.written.filter((s) => s.commit === C2).map((s) => `${s.context} ${s.state}`)).toEqual([
+      'ringmaster/early pending',
       'ringmaster/early success',
     ]);
   });
@@ -137,6 +142,7 @@ describe('reconcileOnce', () => {
       expect.objectContaining({ state: 'held', appliedRelease: '2026.11.0' }),
     );
     expect(reporter.written.filter((s) => s.commit === C2).map((s) => `${s.context} ${s.state}`)).toEqual([
+      'ringmaster/early pending',
       'ringmaster/early failure',
       'ringmaster/early/shared-1 failure',
     ]);
