@@ -18,7 +18,15 @@ import {
   resolveRef,
   validationFailed,
 } from './github-api.js';
-import { DOCS, commentJson, fullPullJson, labelJson, pullJson, reviewJson } from './github-shapes.js';
+import {
+  DOCS,
+  commentJson,
+  fullPullJson,
+  labelJson,
+  pullCommitJson,
+  pullJson,
+  reviewJson,
+} from './github-shapes.js';
 import { type FakePull, isoSeconds } from './github-state.js';
 
 /** GET /repos/{owner}/{repo}/commits/{commit_sha}/pulls. */
@@ -131,6 +139,21 @@ export function listReviews(ctx: ApiContext, req: ApiRequest): Reply {
   const { page, headers } = paginate(reviews, req.url);
   return { status: 200, body: page.map((r) => reviewJson(ctx.urls, req.repo, r)), headers };
 }
+
+/**
+ * GET /repos/{owner}/{repo}/pulls/{pull_number}/commits: the seeded `commits`, then
+ * the head, oldest first; like GitHub, at most 250 commits whatever the paging.
+ */
+export function listPullCommits(ctx: ApiContext, req: ApiRequest): Reply {
+  const pull = req.repo.pulls.get(Number(req.params.number));
+  if (!pull) return notFound(DOCS.pullCommits);
+  const shas = [...new Set([...pull.commits, pull.head.sha])].slice(0, MAX_PULL_COMMITS);
+  const { page, headers } = paginate(shas, req.url);
+  return { status: 200, body: page.map((sha) => pullCommitJson(ctx.urls, req.repo, sha)), headers };
+}
+
+/** GitHub's documented cap of the pull request commits list. */
+const MAX_PULL_COMMITS = 250;
 
 /** POST /repos/{owner}/{repo}/issues/{issue_number}/comments. */
 export function createComment(ctx: ApiContext, req: ApiRequest): Reply {

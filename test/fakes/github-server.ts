@@ -19,12 +19,14 @@ import {
   createComment,
   createPull,
   getPull,
+  listPullCommits,
   listPulls,
   listReviews,
 } from './github-pulls.js';
 import { DOCS } from './github-shapes.js';
 import { GitHubState } from './github-state.js';
 import { combinedStatus, createStatus, listStatuses } from './github-statuses.js';
+import { type OrgRequest, teamMembership } from './github-teams.js';
 
 /** Options of `startGitHubServer`; every one has a default. */
 export interface GitHubServerOptions {
@@ -73,7 +75,7 @@ export interface LoggedRequest {
 export interface GitHubServer {
   /** Base URL for Octokit's `baseUrl`, e.g. `http://127.0.0.1:43121` (no trailing slash). */
   url: string;
-  /** The world: seed with `repo`, `addCommit`, `setBranch`, `addPull`, `addReview`, `addIssue`. */
+  /** The world: seed with `repo`, `addCommit`, `setBranch`, `addPull`, `addReview`, `addIssue`, `addTeamMember`. */
   state: GitHubState;
   /** Every request, in order. */
   log: LoggedRequest[];
@@ -102,8 +104,25 @@ const ROUTES: Route[] = [
   { method: 'POST', pattern: new RegExp(`${REPO}/pulls$`), handler: createPull },
   { method: 'GET', pattern: new RegExp(`${REPO}/pulls/(?<number>\\d+)$`), handler: getPull },
   { method: 'GET', pattern: new RegExp(`${REPO}/pulls/(?<number>\\d+)/reviews$`), handler: listReviews },
+  { method: 'GET', pattern: new RegExp(`${REPO}/pulls/(?<number>\\d+)/commits$`), handler: listPullCommits },
   { method: 'POST', pattern: new RegExp(`${REPO}/issues/(?<number>\\d+)/comments$`), handler: createComment },
   { method: 'POST', pattern: new RegExp(`${REPO}/issues/(?<number>\\d+)/labels$`), handler: addLabels },
+];
+
+/** A route under `/orgs/{org}`, which names no repository. */
+interface OrgRoute {
+  method: 'GET';
+  pattern: RegExp;
+  handler: (ctx: ApiContext, req: OrgRequest) => Reply;
+}
+
+const ORG = '^/orgs/(?<org>[^/]+)';
+const ORG_ROUTES: OrgRoute[] = [
+  {
+    method: 'GET',
+    pattern: new RegExp(`${ORG}/teams/(?<team>[^/]+)/memberships/(?<username>[^/]+)$`),
+    handler: teamMembership,
+  },
 ];
 
 /** Starts the fake on 127.0.0.1 with an ephemeral port; resolves once listening. */
@@ -213,6 +232,10 @@ export async function startGitHubServer(options: GitHubServerOptions = {}): Prom
   }
 
   function route(method: string, url: URL, body: unknown): Reply {
+    for (const r of ORG_ROUTES) {
+      const m = r.method === method ? r.pattern.exec(url.pathname) : null;
+      if (m?.groups) return r.handler(ctx, { params: decodeParams(m.groups), url });
+    }
     for (const r of ROUTES) {
       const m = r.method === method ? r.pattern.exec(url.pathname) : null;
       if (!m?.groups) continue;
@@ -255,6 +278,10 @@ interface ParsedBody {
   ok: boolean;
   /** The parsed JSON, the raw text when it is not JSON, undefined when empty. */
   value: unknown;
+}
+
+function decodeParams(groups: Record<string, string | undefined>): Record<string, string> {
+  return Object.fromEntries(Object.entries(groups).map(([k, v]) => [k, decodeURIComponent(v ?? '')]));
 }
 
 function parseJson(raw: Buffer): ParsedBody {

@@ -2,7 +2,8 @@
  * JSON renderings of the fake's objects in GitHub's REST shapes (the fields of
  * `@octokit/openapi-types` schemas `status`, `simple-commit-status`,
  * `combined-commit-status`, `pull-request-simple`, `pull-request`,
- * `pull-request-review`, `issue-comment` and `label`), narrowed to what a
+ * `pull-request-review`, `issue-comment`, `label`, `commit` and
+ * `team-membership`), narrowed to what a
  * client can reasonably read. Test code only.
  */
 import type { FakeComment, FakePull, FakeRepo, FakeReview, FakeUser, StoredStatus } from './github-state.js';
@@ -24,6 +25,8 @@ export const DOCS = {
   commitPulls: 'https://docs.github.com/rest/commits/commits#list-pull-requests-associated-with-a-commit',
   createPull: 'https://docs.github.com/rest/pulls/pulls#create-a-pull-request',
   getPull: 'https://docs.github.com/rest/pulls/pulls#get-a-pull-request',
+  pullCommits: 'https://docs.github.com/rest/pulls/pulls#list-commits-on-a-pull-request',
+  teamMembership: 'https://docs.github.com/rest/teams/members#get-team-membership-for-a-user',
   createComment: 'https://docs.github.com/rest/issues/comments#create-an-issue-comment',
   addLabels: 'https://docs.github.com/rest/issues/labels#add-labels-to-an-issue',
   rest: 'https://docs.github.com/rest',
@@ -154,6 +157,29 @@ export function reviewJson(urls: Urls, repo: FakeRepo, r: FakeReview) {
     commit_id: r.commit_id,
     author_association: 'MEMBER',
   };
+}
+
+/** A `commit` as listed on a pull request, narrowed: the fake knows shas, not their content. */
+export function pullCommitJson(urls: Urls, repo: FakeRepo, sha: string) {
+  const full = `${repo.owner}/${repo.name}`;
+  return {
+    sha,
+    node_id: `C_fake${sha.slice(0, 12)}`,
+    url: `${urls.api}/repos/${full}/commits/${sha}`,
+    html_url: `${urls.html}/${full}/commit/${sha}`,
+    commit: {
+      url: `${urls.api}/repos/${full}/git/commits/${sha}`,
+      message: `Commit ${sha.slice(0, 7)}`,
+      comment_count: 0,
+    },
+    parents: [],
+  };
+}
+
+/** A `team-membership`. */
+export function teamMembershipJson(urls: Urls, org: string, team: string, login: string, state: string) {
+  const path = [org, 'teams', team, 'memberships', login].map(encodeURIComponent).join('/');
+  return { url: `${urls.api}/orgs/${path}`, role: 'member', state };
 }
 
 /** An `issue-comment`. */

@@ -1,7 +1,7 @@
 /**
  * In-memory state behind the local GitHub REST API server (test code only): the
  * repositories, commits, branches, commit statuses, pull requests, reviews,
- * comments and labels that tests seed and inspect. No HTTP and no rules here; the
+ * comments, labels and team memberships that tests seed and inspect. No HTTP and no rules here; the
  * rules live in `github-rules.ts`, the wire in `github-server.ts`.
  */
 
@@ -89,6 +89,9 @@ export interface ReviewSeed {
   commit_id?: string | null;
 }
 
+/** A team membership's state: `pending` until the invited person accepts. */
+export type TeamMembershipState = 'active' | 'pending';
+
 /** An issue (or pull request) comment created through the API. */
 export interface FakeComment {
   id: number;
@@ -127,6 +130,8 @@ export function isoSeconds(ms: number): string {
 /** The in-memory world; ids are shared across repositories like GitHub's global ids. */
 export class GitHubState {
   private readonly repos = new Map<string, FakeRepo>();
+  /** Memberships by `org/team` (lower case), then by login (lower case). */
+  private readonly teams = new Map<string, Map<string, TeamMembershipState>>();
   private nextId = 1;
 
   /**
@@ -251,6 +256,19 @@ export class GitHubState {
     const n = number ?? this.nextIssueNumber(repo);
     repo.issues.add(n);
     return n;
+  }
+
+  /** Makes `login` a member of the team `org/team` (its slug); `pending` models an unaccepted invitation. */
+  addTeamMember(org: string, team: string, login: string, state: TeamMembershipState = 'active'): void {
+    const key = `${org}/${team}`.toLowerCase();
+    const members = this.teams.get(key) ?? new Map<string, TeamMembershipState>();
+    members.set(login.toLowerCase(), state);
+    this.teams.set(key, members);
+  }
+
+  /** The membership of `login` in `org/team` (case-insensitive, like GitHub), or undefined when none. */
+  teamMembership(org: string, team: string, login: string): TeamMembershipState | undefined {
+    return this.teams.get(`${org}/${team}`.toLowerCase())?.get(login.toLowerCase());
   }
 
   /** Statuses written on a repository, oldest first; only those of `sha` when given. */

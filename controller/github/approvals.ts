@@ -1,0 +1,311 @@
+/**
+ * Was a commit on the tracked branch approved the way the promotion policy asks?
+ * A merged pull request is the approval: the commit must have reached the branch
+ * through one, and its reviews must meet the approvals and reviewers of every ring
+ * the commit changes. Reads GitHub (pull requests, reviews, team memberships) and
+ * changes nothing. How reviews count: see review-rules.ts.
+ */
+import type { Logger } from 'pino';
+import { ConfigurationError, TransientError } from '../errors.js';
+import type { PromotionPolicy, RingPolicy } from '../model/types.js';
+import type { GitHubClient, RepoRef } from './client.js';
+import { type Opinion, type TeamLookup, judgeRing, standingOpinions } from './review-rules.js';
+
+/** What `checkApproval` needs. */
+export interface ApprovalRequest {
+  readonly client: GitHubClient;
+  readonly repo: RepoRef;
+  /** The tracked branch the commit is on; a pull request must have been merged into it. */
+  readonly branch: string;
+  /** Full sha of the commit. */
+  readonly commit: string;
+  /** Names of the rings the commit changes (the caller computes them). */
+  readonly rings: readonly string[];
+  readonly policy: PromotionPolicy;
+  readonly log: Logger;
+  /** Verdicts remembered between calls (see ApprovalCache); without one every call asks GitHub. */
+  readonly cache?: ApprovalCache;
+}
+
+/** The verdict. `reason` fits a 140-character status description; `detail` is for the log. */
+export type ApprovalVerdict =
+  | { readonly approved: true; readonly pullRequest?: number; readonly reasons: readonly string[] }
+  | {
+      readonly approved: false;
+      readonly pullRequest?: number;
+      readonly reason: string;
+      readonly detail: string;
+    };
+
+/** Options of an ApprovalCache. */
+export interface ApprovalCacheOptions {
+  /** Clock in epoch milliseconds; default Date.now. */
+  readonly now?: () => number;
+  /** How long a refusal is remembered; default 10 minutes. */
+  readonly refusalTtlMs?: number;
+  /** Verdicts kept at most, oldest dropped first; default 1000. */
+  readonly maxEntries?: number;
+}
+
+/**
+ * Verdicts per commit, repository, branch and ring rules. An approval is kept for
+ * good: a merged pull request and the reviews it was merged with do not change.
+ * A refusal is asked again after `refusalTtlMs`, because GitHub may list the pull
+ * request of a fresh merge only moments later (release-drafter/release-drafter#322).
+ */
+export class ApprovalCache {
+  private readonly entries = new Map<string, { verdict: ApprovalVerdict; expires: number }>();
+  private readonly now: () => number;
+  private readonly refusalTtlMs: number;
+  private readonly maxEntries: number;
+
+  constructor(options: ApprovalCacheOptions = {}) {
+    this.now = options.now ?? Date.now;
+    this.refusalTtlMs = options.refusalTtlMs ?? 10 * 60_000;
+    this.maxEntries = options.maxEntries ?? 1000;
+  }
+
+  /** The remembered verdict, or undefined when none or expired. */
+  get(key: string): ApprovalVerdict | undefined {
+    const entry = this.entries.get(key);
+    if (entry && entry.expires > this.now()) return entry.verdict;
+    this.entries.delete(key);
+    return undefined;
+  }
+
+  /** Remembers a verdict. */
+  set(key: string, verdict: ApprovalVerdict): void {
+    const expires = verdict.approved ? Infinity : this.now() + this.refusalTtlMs;
+    this.entries.delete(key);
+    this.entries.set(key, { verdict, expires });
+    for (const oldest of this.entries.keys()) {
+      if (this.entries.size <= this.maxEntries) break;
+      this.entries.delete(oldest);
+    }
+  }
+}
+
+/**
+ * Decides whether `commit` may change `rings`. No rings, or only rings with
+ * `directPush: true`: approved without asking GitHub. Otherwise the commit needs a
+ * merged pull request into `branch` (its merge or squash commit, or one of its
+ * commits) whose reviews meet every such ring's rules. Throws TransientError when
+ * GitHub is unreachable, answers 5xx or stays rate-limited (retry next tick), and
+ * ConfigurationError when the repository is unknown to the token, the token is
+ * refused, or GitHub does not know the commit. Throws ConfigurationError for a ring
+ * the policy does not name.
+ */
+export async function checkApproval(req: ApprovalRequest): Promise<ApprovalVerdict> {
+  const rings = [...new Set(req.rings)];
+  const rules = rings.map((ring) => [ring, ringRules(req.policy, ring)] as const);
+  const guarded = rules.filter(([, r]) => !r.directPush);
+  if (!rings.length) return { approved: true, reasons: ['changes no ring'] };
+  const direct = rules.filter(([, r]) => r.directPush).map(([ring]) => `ring ${ring} allows direct pushes`);
+  if (!guarded.length) return { approved: true, reasons: direct };
+  const asked = guarded.map(([ring, r]) => [ring, r.approvals, r.reviewers]);
+  const key = JSON.stringify([req.repo.owner, req.repo.repo, req.branch, req.commit, asked]);
+  const fields = { commit: req.commit, rings: guarded.map(([ring]) => ring) };
+  const cached = req.cache?.get(key);
+  if (cached) {
+    req.log.debug({ ...fields, approved: cached.approved }, 'Approval verdict from cache');
+    return cached;
+  }
+  let verdict = await decide(req, guarded);
+  if (verdict.approved) verdict = { ...verdict, reasons: [...verdict.reasons, ...direct] };
+  req.cache?.set(key, verdict);
+  if (verdict.approved) req.log.info({ ...fields, pullRequest: verdict.pullRequest }, 'Commit approved');
+  else
+    req.log.warn(
+      { ...fields, pullRequest: verdict.pullRequest, detail: verdict.detail },
+      'Commit not approved',
+    );
+  return verdict;
+}
+
+type RingRules = readonly (readonly [string, RingPolicy])[];
+
+function ringRules(policy: PromotionPolicy, ring: string): RingPolicy {
+  const rules = policy.rings[ring];
+  if (!rules)
+    throw new ConfigurationError(
+      'UnknownRing',
+      `the promotion policy (${policy.file}) has no rules for ring ${ring}; add them under rings:`,
+    );
+  return rules;
+}
+
+/** A merged pull request, narrowed to what the verdict uses. */
+interface PullFacts {
+  readonly number: number;
+  readonly author: string;
+  readonly url: string;
+}
+
+async function decide(req: ApprovalRequest, guarded: RingRules): Promise<ApprovalVerdict> {
+  const pulls = await findMergedPulls(req);
+  if (!pulls.length) {
+    const names = guarded.map(([ring]) => ring);
+    const rings = `${names.length > 1 ? 'rings' : 'ring'} ${names.join(', ')} ${names.length > 1 ? 'need' : 'needs'} one`;
+    const reason = `not applied: ${req.commit.slice(0, 7)} reached ${req.branch} without a merged pull request; ${rings}`;
+    const detail = `${reason}. GitHub lists no pull request merged into ${req.branch} whose merge commit is ${req.commit} or whose commits include it; direct pushes are allowed only for rings with directPush: true in ${req.policy.file}`;
+    return { approved: false, reason: fit(reason), detail };
+  }
+  let refusal: ApprovalVerdict | undefined;
+  for (const pull of pulls) {
+    const verdict = await judgePull(req, pull, guarded);
+    if (verdict.approved) return verdict;
+    refusal ??= verdict;
+  }
+  return refusal!;
+}
+
+async function judgePull(
+  req: ApprovalRequest,
+  pull: PullFacts,
+  guarded: RingRules,
+): Promise<ApprovalVerdict> {
+  const opinions = await latestOpinions(req, pull);
+  const teams = teamLookup(req);
+  const passed: string[] = [];
+  const failed: { reason: string; detail: string }[] = [];
+  for (const [ring, rules] of guarded) {
+    const result = await judgeRing(ring, rules, opinions, teams);
+    if (result.ok) passed.push(result.summary);
+    else failed.push({ reason: result.summary, detail: result.detail });
+  }
+  const approvers = opinions.filter((o) => o.state === 'APPROVED').map((o) => o.login);
+  const head = `#${pull.number} (${pull.url}) by ${pull.author}, approved by ${approvers.join(', ') || 'nobody'}`;
+  if (!failed.length) return { approved: true, pullRequest: pull.number, reasons: [head, ...passed] };
+  return {
+    approved: false,
+    pullRequest: pull.number,
+    reason: fit(failed.map((f) => f.reason).join('; ')),
+    detail: `${head}: ${failed.map((f) => f.detail).join('; ')}`,
+  };
+}
+
+/** Merged pull requests into the branch that brought the commit, merge or squash commit first. */
+async function findMergedPulls(req: ApprovalRequest): Promise<PullFacts[]> {
+  const { client, repo, commit } = req;
+  const listed = await call(req, 'ListPullRequestsAssociatedWithCommit', true, () =>
+    client.paginate(client.rest.repos.listPullRequestsAssociatedWithCommit, {
+      ...repo,
+      commit_sha: commit,
+      per_page: 100,
+    }),
+  );
+  const merged = listed.filter((p) => p.merged_at && p.base.ref === req.branch);
+  const facts = (p: (typeof merged)[number]): PullFacts => ({
+    number: p.number,
+    author: p.user?.login ?? '',
+    url: p.html_url,
+  });
+  const byMerge = merged.filter((p) => p.merge_commit_sha === commit);
+  if (byMerge.length) return byMerge.map(facts);
+  const found: PullFacts[] = [];
+  for (const p of merged) {
+    // A rebase merge or a fast-forward push puts the pull request's own commits on the branch.
+    const commits = await call(req, `ListCommitsOfPullRequest #${p.number}`, false, () =>
+      client.paginate(client.rest.pulls.listCommits, { ...repo, pull_number: p.number, per_page: 100 }),
+    );
+    if (commits.some((c) => c.sha === commit)) found.push(facts(p));
+  }
+  return found;
+}
+
+/** Each reviewer's standing opinion on the pull request. */
+async function latestOpinions(req: ApprovalRequest, pull: PullFacts): Promise<Opinion[]> {
+  const { client, repo } = req;
+  const reviews = await call(req, `ListReviews #${pull.number}`, false, () =>
+    client.paginate(client.rest.pulls.listReviews, { ...repo, pull_number: pull.number, per_page: 100 }),
+  );
+  return standingOpinions(
+    reviews.map((r) => ({ login: r.user?.login, state: r.state })),
+    pull.author,
+  );
+}
+
+/** Team membership lookups for one verdict, each asked once; 404 means no membership. */
+function teamLookup(req: ApprovalRequest): TeamLookup {
+  const asked = new Map<string, Promise<boolean>>();
+  const answered404 = new Map<string, boolean>();
+  return {
+    isMember(org, team, login) {
+      const key = `${org}/${team}/${login}`.toLowerCase();
+      let answer = asked.get(key);
+      if (!answer) {
+        answer = isActiveMember(req, org, team, login, (notFound) => {
+          const slug = `${org}/${team}`.toLowerCase();
+          answered404.set(slug, (answered404.get(slug) ?? true) && notFound);
+        });
+        asked.set(key, answer);
+      }
+      return answer;
+    },
+    onlyNotFound: (org, team) => answered404.get(`${org}/${team}`.toLowerCase()) === true,
+  };
+}
+
+async function isActiveMember(
+  req: ApprovalRequest,
+  org: string,
+  team: string,
+  login: string,
+  record: (notFound: boolean) => void,
+): Promise<boolean> {
+  try {
+    const res = await req.client.rest.teams.getMembershipForUserInOrg({
+      org,
+      team_slug: team,
+      username: login,
+    });
+    record(false);
+    return res.data.state === 'active';
+  } catch (err) {
+    if (statusOf(err) !== 404) throw wrapError(req, `GetTeamMembership @${org}/${team} ${login}`, false, err);
+    record(true);
+    return false;
+  }
+}
+
+async function call<T>(req: ApprovalRequest, op: string, first: boolean, run: () => Promise<T>): Promise<T> {
+  try {
+    return await run();
+  } catch (err) {
+    throw wrapError(req, op, first, err);
+  }
+}
+
+/** GitHub's answer as one of our errors; `first` marks the call that would notice a wrong repository. */
+function wrapError(req: ApprovalRequest, op: string, first: boolean, err: unknown): Error {
+  const status = statusOf(err);
+  const where = `${op} failed for ${req.repo.owner}/${req.repo.repo} (commit ${req.commit.slice(0, 7)})`;
+  const message = err instanceof Error ? err.message : String(err);
+  const config = (reason: string, what: string) =>
+    new ConfigurationError(reason, `${where}: ${what}`, { cause: err });
+  const check =
+    'check that --github names the repository the controller follows and that the token can read it';
+  if (status === 404 && first) return config('GitHubRepositoryNotFound', `GitHub answered 404; ${check}`);
+  if (status === 422 && first)
+    return config('CommitNotOnGitHub', `GitHub does not know the commit; ${check}`);
+  if (status === 401) return config('GitHubBadCredentials', 'GitHub refused the token; check GITHUB_TOKEN');
+  // A 403 that names a rate limit comes after the throttling plugin gave up: wait, do not reconfigure.
+  if (status === 403 && !/rate limit/i.test(message))
+    return config(
+      'GitHubForbidden',
+      `${message}; the token needs read access to pull requests and, for team reviewers, to organization members`,
+    );
+  return new TransientError('GitHubUnavailable', `${where}: ${message}; trying again on the next tick`, {
+    cause: err,
+  });
+}
+
+function statusOf(err: unknown): number | undefined {
+  const status = (err as { status?: unknown } | null)?.status;
+  return typeof status === 'number' ? status : undefined;
+}
+
+/** GitHub refuses status descriptions over 140 characters. */
+function fit(text: string, max = 140): string {
+  return text.length <= max ? text : `${text.slice(0, max - 1)}…`;
+}

@@ -1,0 +1,126 @@
+/**
+ * How pull request reviews count towards a ring's approvals. Pure: team
+ * memberships come through a TeamLookup.
+ *
+ * Review rules, after GitHub's required reviews (docs.github.com, "Approving a pull
+ * request with required reviews", "Dismissing a pull request review"):
+ * - each reviewer's latest review that states an opinion counts: APPROVED or
+ *   CHANGES_REQUESTED; a later COMMENTED review leaves it standing; a DISMISSED one
+ *   (a dismissal turns the review into a comment) withdraws it;
+ * - the author's own review never counts;
+ * - a standing CHANGES_REQUESTED blocks, as on GitHub ("cannot be merged until the
+ *   same collaborator submits another review approving"). GitHub limits that to
+ *   people with write access; we do not read permissions, so the block comes from
+ *   whoever could count for the ring: its listed reviewers, or anyone when it lists none.
+ * Approvals on earlier pushes of the pull request count (GitHub's default, unless
+ * "dismiss stale approvals" is on, which GitHub then records as DISMISSED).
+ */
+import type { RingPolicy } from '../model/types.js';
+
+/** One review as GitHub lists it, narrowed; `login` is absent for a deleted account. */
+export interface ReviewRecord {
+  readonly login?: string | undefined;
+  readonly state: string;
+}
+
+/**
+ * Each reviewer's standing opinion from reviews in GitHub's (chronological) order:
+ * the latest APPROVED or CHANGES_REQUESTED; DISMISSED withdraws it; COMMENTED and
+ * PENDING leave it. The author's own reviews are skipped. Logins compare
+ * case-insensitively, as on GitHub.
+ */
+export function standingOpinions(reviews: readonly ReviewRecord[], author: string): Opinion[] {
+  const latest = new Map<string, Opinion>();
+  for (const { login, state } of reviews) {
+    if (!login || login.toLowerCase() === author.toLowerCase()) continue;
+    const key = login.toLowerCase();
+    if (state === 'APPROVED' || state === 'CHANGES_REQUESTED') latest.set(key, { login, state });
+    else if (state === 'DISMISSED') latest.delete(key);
+  }
+  return [...latest.values()];
+}
+
+/** A reviewer's standing opinion. */
+export interface Opinion {
+  readonly login: string;
+  readonly state: 'APPROVED' | 'CHANGES_REQUESTED';
+}
+
+/** Answers team membership questions (the adapter asks GitHub). */
+export interface TeamLookup {
+  isMember(org: string, team: string, login: string): Promise<boolean>;
+  /** True when every membership asked of the team answered 404 (a missing or invisible team looks the same). */
+  onlyNotFound(org: string, team: string): boolean;
+}
+
+/** One ring's verdict. */
+export interface RingJudgement {
+  readonly ok: boolean;
+  /** Short: for the status description. */
+  readonly summary: string;
+  /** Long: for the log. */
+  readonly detail: string;
+}
+
+/**
+ * One ring's rules against the opinions: at least `approvals` approvals; when the
+ * ring lists reviewers and asks for any approval, one of them from a listed
+ * reviewer; no standing change request from someone who could count.
+ */
+export async function judgeRing(
+  ring: string,
+  rules: RingPolicy,
+  opinions: readonly Opinion[],
+  teams: TeamLookup,
+): Promise<RingJudgement> {
+  const listed = rules.reviewers;
+  const blockers: string[] = [];
+  for (const o of opinions)
+    if (o.state === 'CHANGES_REQUESTED' && (!listed.length || (await matchReviewer(o.login, listed, teams))))
+      blockers.push(o.login);
+  if (blockers.length) {
+    const summary = `ring ${ring}: changes requested by ${blockers.join(', ')}`;
+    return { ok: false, summary, detail: `${summary}; they must approve, or their review be dismissed` };
+  }
+  const approvers = opinions.filter((o) => o.state === 'APPROVED').map((o) => o.login);
+  // approvals: 0 asks only for a merged pull request; reviewers then just route review requests.
+  const needsListed = rules.approvals > 0 && listed.length > 0;
+  const fromListed: string[] = [];
+  for (const login of needsListed ? approvers : []) {
+    const via = await matchReviewer(login, listed, teams);
+    if (via) fromListed.push(via.toLowerCase() === `@${login.toLowerCase()}` ? login : `${login} via ${via}`);
+  }
+  const need = `${rules.approvals} approval${rules.approvals === 1 ? '' : 's'}${needsListed ? ` incl. ${listed.join(' or ')}` : ''}`;
+  const has = `has ${approvers.length}${approvers.length ? ` (${approvers.join(', ')})` : ''}`;
+  if (approvers.length >= rules.approvals && (!needsListed || fromListed.length)) {
+    const via = fromListed.length ? `; ${fromListed.join(', ')}` : '';
+    return { ok: true, summary: `ring ${ring}: needs ${need}, ${has}${via}`, detail: '' };
+  }
+  const summary = `ring ${ring} needs ${need}; ${has}`;
+  const hints = listed
+    .map((r) => r.slice(1).split('/'))
+    .filter(([org, team]) => team !== undefined && teams.onlyNotFound(org!, team))
+    .map(
+      ([org, team]) =>
+        `GitHub answered 404 to every membership asked of @${org}/${team}: if that is unexpected, check that the team exists and that the token may read its members`,
+    );
+  return { ok: false, summary, detail: [summary, ...hints].join('; ') };
+}
+
+/** The entry of `listed` that `login` satisfies (`@login`, or `@org/team` with an active membership). */
+async function matchReviewer(
+  login: string,
+  listed: readonly string[],
+  teams: TeamLookup,
+): Promise<string | undefined> {
+  const parsed = listed.map((entry) => ({ entry, parts: entry.slice(1).split('/') }));
+  const user = parsed.find(
+    ({ parts }) => parts.length === 1 && parts[0]!.toLowerCase() === login.toLowerCase(),
+  );
+  if (user) return user.entry;
+  for (const { entry, parts } of parsed) {
+    const [org, team] = parts;
+    if (org !== undefined && team !== undefined && (await teams.isMember(org, team, login))) return entry;
+  }
+  return undefined;
+}
