@@ -7,6 +7,14 @@ export interface EnvConfig {
   readonly repo: string;
   /** Largest file read, in bytes (RINGMASTER_MAX_FILE_BYTES, default 1 MiB). */
   readonly maxFileBytes: number;
+  /** Token for the GitHub API (GITHUB_TOKEN); absent when unset or empty. */
+  readonly githubToken?: string;
+  /** The GitHub REST API's base URL (GITHUB_API_URL: GitHub Enterprise, tests); absent means api.github.com. */
+  readonly githubApiUrl?: string;
+  /** The secret GitHub signs webhook deliveries with (GITHUB_WEBHOOK_SECRET); without it /webhook/github is off. */
+  readonly githubWebhookSecret?: string;
+  /** Where people reach the controller's status page (RINGMASTER_STATUS_URL), for the links on commit statuses. */
+  readonly statusUrl?: string;
 }
 
 /** Parses the environment into a frozen EnvConfig. Throws ConfigurationError on a bad value. */
@@ -16,7 +24,25 @@ export function loadEnvConfig(env: Readonly<Record<string, string | undefined>>)
     maxFileBytes: env.RINGMASTER_MAX_FILE_BYTES
       ? parsePositiveInt(env.RINGMASTER_MAX_FILE_BYTES, 'RINGMASTER_MAX_FILE_BYTES')
       : DEFAULT_PARSE_LIMITS.maxFileBytes,
+    ...(env.GITHUB_TOKEN ? { githubToken: env.GITHUB_TOKEN } : {}),
+    ...(env.GITHUB_API_URL ? { githubApiUrl: parseHttpUrl(env.GITHUB_API_URL, 'GITHUB_API_URL') } : {}),
+    ...(env.GITHUB_WEBHOOK_SECRET ? { githubWebhookSecret: env.GITHUB_WEBHOOK_SECRET } : {}),
+    ...(env.RINGMASTER_STATUS_URL
+      ? { statusUrl: parseHttpUrl(env.RINGMASTER_STATUS_URL, 'RINGMASTER_STATUS_URL') }
+      : {}),
   });
+}
+
+/** Parses an http(s) URL and drops a trailing slash; `name` says where it came from in the error. */
+export function parseHttpUrl(text: string, name: string): string {
+  const url = URL.canParse(text) ? new URL(text) : undefined;
+  if (url?.protocol !== 'http:' && url?.protocol !== 'https:') {
+    throw new ConfigurationError(
+      'BadUrl',
+      `${name} must be an http or https URL like https://api.github.com, got "${text}"`,
+    );
+  }
+  return text.replace(/\/+$/, '');
 }
 
 /** Parses a whole number above zero; `name` says where it came from in the error. */

@@ -2,7 +2,7 @@ import { join, resolve } from 'node:path';
 import { GitMirror } from '../source/mirror.js';
 import { type Command, InvalidArgumentError } from 'commander';
 import { pino, type Logger } from 'pino';
-import { parsePositiveInt } from '../config.js';
+import { parseHttpUrl, parsePositiveInt } from '../config.js';
 import { FileJournalStore } from '../engine/journal.js';
 import type { EngineDeps } from '../engine/run-transition.js';
 import type { Constellation } from '../model/types.js';
@@ -12,6 +12,10 @@ import { GitCommitSource, resolveCommit } from '../source/git-source.js';
 import { removeStaleTempFiles } from '../state/atomic-file.js';
 import { FileStateStore } from '../state/file-store.js';
 import { GitNotesReporter } from '../status/git-notes.js';
+import { CoalescingReporter } from '../status/coalescing.js';
+import { GitHubStatusReporter } from '../status/github.js';
+import { judgeNewCommits } from '../github/commit-gate.js';
+import { type GitHubParts, openGitHub } from './github-options.js';
 import { loadConstellation } from '../model/load.js';
 import { LoadCache } from '../model/load-cache.js';
 import { DEFAULT_PARSE_LIMITS } from '../model/parse.js';
@@ -29,6 +33,8 @@ export interface ControllerOptions {
   simSpeed: number;
   logFile?: string;
   logLevel: string;
+  github?: string;
+  statusUrl?: string;
 }
 
 /** Adds the controller flags to `cmd`. */
@@ -47,7 +53,16 @@ export function addControllerOptions(cmd: Command, ctx: CliContext): Command {
       1,
     )
     .option('--log-file <file>', "JSON log (default <state>/ringmaster.log; '-' for standard error)")
-    .option('--log-level <level>', 'trace, debug, info, warn or error', 'info');
+    .option('--log-level <level>', 'trace, debug, info, warn or error', 'info')
+    .option(
+      '--github <owner/repo>',
+      'report statuses on GitHub and apply only commits merged through approved pull requests (needs GITHUB_TOKEN)',
+    )
+    .option(
+      '--status-url <url>',
+      "where people reach this controller's status page, for the links on commit statuses",
+      ctx.env.statusUrl,
+    );
 }
 
 function speedArg(value: string): number {
@@ -71,7 +86,10 @@ function latencyArg(value: string): number {
 export interface ControllerParts {
   readonly store: FileStateStore;
   readonly engine: EngineDeps;
-  readonly reporter: GitNotesReporter;
+  /** Statuses to GitHub (--github) or to git notes, coalesced; flush before exiting. */
+  readonly reporter: CoalescingReporter;
+  /** Link from a ring's commit status to the status page, when --status-url is known. */
+  readonly targetUrl?: (commit: string, ring: string) => string;
   readonly log: Logger;
   /** Reads the desired state at the branch head (or --rev): its commit and constellation, or the findings that stop it. */
   readDesired(): Promise<DesiredRead>;
@@ -89,6 +107,8 @@ export interface DesiredRead {
   readonly superseded: readonly string[];
   /** A new head that rewrote history (force push): not followed until an operator accepts it. */
   readonly rewritten?: string;
+  /** A new head not applied because a commit up to it lacks an approved pull request (with --github). */
+  readonly refused?: { readonly head: string; readonly commit: string; readonly reason: string };
   /** Marks the commit as followed, once it has been reconciled. */
   accept(): Promise<void>;
 }
@@ -133,7 +153,16 @@ export async function openController(ctx: CliContext, opts: ControllerOptions): 
     retry: { retries: 3, minTimeoutMs: 1_000, maxTimeoutMs: 30_000 },
     log,
   };
-  const reporter = new GitNotesReporter(git, { now: ctx.now });
+  const github = openGitHub(ctx, opts.github, log);
+  const inner = github
+    ? new GitHubStatusReporter(github.client, github.repo, { log })
+    : new GitNotesReporter(git, { now: ctx.now });
+  const reporter = new CoalescingReporter(inner, { log });
+  const statusUrl = opts.statusUrl && parseHttpUrl(opts.statusUrl, '--status-url');
+  const targetUrl =
+    statusUrl === undefined
+      ? undefined
+      : (commit: string, ring: string) => `${statusUrl}/?commit=${commit}&ring=${encodeURIComponent(ring)}`;
   // Each look reads only what changed since the last: the same commit is not loaded twice, and a new
   // commit reads, parses and checks only the files whose content changed.
   const cache = new LoadCache();
@@ -167,7 +196,7 @@ export async function openController(ctx: CliContext, opts: ControllerOptions): 
         accept: async () => {},
       };
     };
-    return { store, engine, reporter, log, readDesired };
+    return { store, engine, reporter, targetUrl, log, readDesired };
   }
   const { simpleGit } = await import('simple-git');
   const mirror = new GitMirror({
@@ -191,11 +220,15 @@ export async function openController(ctx: CliContext, opts: ControllerOptions): 
     }
     const fetched = await mirror.fetch();
     const rewritten = fetched.previous && !fetched.fastForward ? fetched.head : undefined;
-    // Nothing from a rewritten history is applied: keep reconciling the commit followed so far.
-    const commit = rewritten ? fetched.previous! : fetched.head;
-    const superseded = rewritten ? [] : fetched.commits.slice(0, -1);
+    const refused =
+      github && !rewritten && fetched.previous && fetched.moved
+        ? await judge(github, fetched.previous, fetched.commits)
+        : undefined;
+    // Nothing from a rewritten history, or past an unapproved commit, is applied: keep the commit followed so far.
+    const commit = rewritten || refused ? fetched.previous! : fetched.head;
+    const superseded = rewritten || refused ? [] : fetched.commits.slice(0, -1);
     const accept = async () => {
-      if (!rewritten && fetched.moved) await mirror.accept(commit);
+      if (!rewritten && !refused && fetched.moved) await mirror.accept(commit);
     };
     return {
       commit,
@@ -203,10 +236,29 @@ export async function openController(ctx: CliContext, opts: ControllerOptions): 
       ...(await load(mirror.source(commit))),
       superseded,
       rewritten,
+      refused,
       accept,
     };
   };
-  return { store, engine, reporter, log, readDesired, mirror };
+  /** Whether the commits up to a new head came through approved pull requests; the refusal when not. */
+  const judge = async (gh: GitHubParts, followed: string, commits: readonly string[]) => {
+    const verdict = await judgeNewCommits(
+      {
+        ...gh,
+        cache: gh.approvals,
+        branch: opts.branch,
+        log,
+        load: async (c) => (await load(mirror.source(c))).constellation,
+        firstParent: (c) => mirror.firstParent(c),
+      },
+      followed,
+      commits,
+    );
+    if (verdict.allowed) return undefined;
+    log.warn({ commit: verdict.commit, detail: verdict.detail }, 'Commit not approved; not applied');
+    return { head: commits.at(-1)!, commit: verdict.commit, reason: verdict.reason };
+  };
+  return { store, engine, reporter, targetUrl, log, readDesired, mirror };
 }
 
 /**

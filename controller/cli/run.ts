@@ -14,6 +14,7 @@ import {
 } from './controller-options.js';
 import { renderStatus } from './render-status.js';
 import { startServer } from '../server/http.js';
+import { createGitHubWebhook } from '../server/webhook.js';
 import { type Metrics, createMetrics } from '../server/metrics.js';
 import type { ControllerStatus } from '../state/status-view.js';
 import { InvalidArgumentError } from 'commander';
@@ -69,10 +70,16 @@ export function registerRun(program: Command, ctx: CliContext, setExit: (code: n
         await reconcileTick(ctx, parts, observed);
       };
       if (opts.once) {
-        await tick();
+        try {
+          await tick();
+        } finally {
+          await parts.reporter.flush();
+        }
         setExit(EXIT.ok);
         return;
       }
+      const loop = new TickLoop(ctx, tick);
+      const secret = ctx.env.githubWebhookSecret;
       const server = await startServer({
         host: opts.host,
         port: opts.port,
@@ -80,35 +87,71 @@ export function registerRun(program: Command, ctx: CliContext, setExit: (code: n
         registry,
         getStatus: async () => observed.status,
         isReady: () => observed.status !== undefined,
+        // A webhook only makes the loop look at once; polling stays the source of truth.
+        onWebhook: secret
+          ? createGitHubWebhook({ secret, branch: opts.branch, log: parts.log, onTrigger: () => loop.kick() })
+          : undefined,
       });
       ctx.io.out(`Status page ${server.url}  (metrics at ${new URL('/metrics', server.url).href})`);
       try {
-        await runForever(ctx, opts.poll, tick);
+        await loop.runForever(opts.poll);
       } finally {
         await server.close();
+        parts.reporter.close();
+        await parts.reporter.flush().catch((err: unknown) => {
+          ctx.io.err(`ringmaster: statuses not written before stopping: ${(err as Error).message}`);
+        });
       }
       setExit(EXIT.ok);
     });
 }
 
-async function runForever(ctx: CliContext, poll: string, tick: () => Promise<void>): Promise<void> {
-  const guarded = async () => {
-    try {
-      await tick();
-    } catch (err) {
-      // One failed tick (git unreachable, say) must not stop the controller: the next one tries again.
-      ctx.io.err(`ringmaster: reconcile failed: ${(err as Error).message}`);
+/**
+ * Runs ticks one at a time: on the poll schedule, and at once when kicked (a
+ * webhook). A kick during a tick runs one more tick after it, never two at once.
+ */
+class TickLoop {
+  #running?: Promise<void>;
+  #again = false;
+
+  constructor(
+    private readonly ctx: CliContext,
+    private readonly tick: () => Promise<void>,
+  ) {}
+
+  /** Starts a tick now, or right after the one running. */
+  kick(): void {
+    if (this.#running) {
+      this.#again = true;
+      return;
     }
-  };
-  await guarded();
-  const task = schedule(poll, guarded, { noOverlap: true });
-  ctx.io.out(`Following the branch (${poll}); Ctrl-C stops after the current step.`);
-  await new Promise<void>((resolve) => {
-    process.once('SIGINT', resolve);
-    process.once('SIGTERM', resolve);
-  });
-  await task.stop();
-  ctx.io.out('Stopped.');
+    this.#running = (async () => {
+      do {
+        this.#again = false;
+        try {
+          await this.tick();
+        } catch (err) {
+          // One failed tick (git unreachable, say) must not stop the controller: the next one tries again.
+          this.ctx.io.err(`ringmaster: reconcile failed: ${(err as Error).message}`);
+        }
+      } while (this.#again);
+    })().finally(() => {
+      this.#running = undefined;
+    });
+  }
+
+  async runForever(poll: string): Promise<void> {
+    this.kick();
+    const task = schedule(poll, () => this.kick());
+    this.ctx.io.out(`Following the branch (${poll}); Ctrl-C stops after the current step.`);
+    await new Promise<void>((resolve) => {
+      process.once('SIGINT', resolve);
+      process.once('SIGTERM', resolve);
+    });
+    await task.stop();
+    await this.#running;
+    this.ctx.io.out('Stopped.');
+  }
 }
 
 /** One reconcile of the branch head, printing progress; a head that does not validate is reported, never applied. */
@@ -147,6 +190,7 @@ export async function reconcileTick(
     },
     state: parts.store,
     reporter: parts.reporter,
+    targetUrl: parts.targetUrl,
     onTransition: (e) => {
       if (e.status !== 'running' && e.status !== 'rolling-back') observed.metrics.countTransition(e.status);
       ctx.io.out(progressLine(ctx, e));
@@ -173,6 +217,21 @@ async function reportHistory(ctx: CliContext, parts: ControllerParts, desired: D
         `superseded by ${head} before it was applied; its changes roll out with that commit`,
       ),
     });
+  }
+  if (desired.refused) {
+    const { head, commit, reason } = desired.refused;
+    ctx.io.out(
+      `✗ ${commit.slice(0, 12)} is not applied: ${reason}; merge the change through an approved pull request, or an operator runs ringmaster accept-history ${head.slice(0, 12)}`,
+    );
+    for (const c of new Set([commit, head])) {
+      await parts.reporter.report(c, {
+        state: 'error',
+        context: 'ringmaster',
+        description: fitDescription(
+          c === commit ? reason : `not applied: ${commit.slice(0, 7)} before it lacks approval: ${reason}`,
+        ),
+      });
+    }
   }
   if (desired.rewritten) {
     const short = desired.rewritten.slice(0, 12);

@@ -181,3 +181,27 @@ function planReleases(base: Constellation, head: Constellation): ReleaseChange[]
   }
   return changes.sort((a, b) => compareVersions(a.version, b.version));
 }
+
+/**
+ * Every ring a change touches: rings whose release changes, rings added or
+ * removed, the rings of groups that change, move, appear or go (both rings of
+ * a move), rings running a release whose file changes, the rings of new
+ * approvals, and every ring when the policy itself changes.
+ */
+export function ringsTouched(base: Constellation, head: Constellation): Set<string> {
+  const plan = planChange(base, head);
+  const rings = new Set<string>([...plan.rings.map((r) => r.ring), ...plan.ringsAdded, ...plan.ringsRemoved]);
+  for (const g of plan.groups) {
+    rings.add(g.ring);
+    const before = base.groups.get(g.group);
+    if (before) rings.add(before.ring);
+  }
+  for (const r of plan.releases) for (const ring of r.runningIn) rings.add(ring);
+  if (plan.policyChanged) for (const r of [...base.rings, ...head.rings]) rings.add(r.name);
+  for (const id of head.approvals) {
+    if (base.approvals.has(id)) continue;
+    const ring = head.groups.get(id.slice(0, id.indexOf('@')))?.ring;
+    if (ring) rings.add(ring);
+  }
+  return rings;
+}

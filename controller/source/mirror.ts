@@ -279,6 +279,15 @@ export class GitMirror {
     return out.trim() === '';
   }
 
+  /** The first parent of `commit` (what a merge was made onto), or undefined for a root commit. */
+  async firstParent(commit: string): Promise<string | undefined> {
+    const out = await this.local('ReadParentFailed', () =>
+      this.git().raw(['rev-list', '--parents', '-n', '1', commit]),
+    );
+    const parent = out.trim().split(/\s+/)[1];
+    return parent && FULL_SHA.test(parent) ? parent : undefined;
+  }
+
   private async listCommits(from: string, to: string): Promise<string[]> {
     const out = await this.local('ListCommitsFailed', () =>
       this.git().raw(['rev-list', '--reverse', '--first-parent', to, '--not', from]),

@@ -1,0 +1,148 @@
+/**
+ * The controller against GitHub, end to end: a real repository followed
+ * through the mirror, statuses and pull requests on the local GitHub server.
+ */
+import { join } from 'node:path';
+import { runRingmaster } from '../helpers/cli.js';
+import { type FixtureRepo, createFixtureRepo } from '../helpers/constellation.js';
+import { makeTempDir, removeDir } from '../helpers/git.js';
+import { type GitHubServer, startGitHubServer } from '../fakes/github-server.js';
+
+const SUNDAY_WINDOW = new Date('2026-11-22T01:30:00Z');
+const TWO_DAYS_LATER = new Date('2026-11-24T01:30:00Z');
+const REPO = 'acme/rollout';
+
+describe('ringmaster run --github', () => {
+  let repo: FixtureRepo;
+  let state: string;
+  let server: GitHubServer;
+  beforeEach(async () => {
+    repo = await createFixtureRepo();
+    state = await makeTempDir('ringmaster-state-');
+    server = await startGitHubServer({ repos: [REPO], anyCommit: true, token: 'test-token' });
+    server.state.addTeamMember('test', 'release', 'bob');
+  });
+  afterEach(async () => {
+    await server.close();
+    await removeDir(repo.dir);
+    await removeDir(state);
+  });
+
+  const run = (now: Date) =>
+    runRingmaster(
+      [
+        'run',
+        '--once',
+        '--github',
+        REPO,
+        '--status-url',
+        'https://ringmaster.example.com',
+        '--repo',
+        repo.dir,
+        '--state',
+        state,
+        '--sim-speed',
+        '100000',
+        '--log-file',
+        join(state, 'log.json'),
+      ],
+      { now, env: { GITHUB_TOKEN: 'test-token', GITHUB_API_URL: server.url } },
+    );
+  /** Every status GitHub holds for `commit`, oldest first (as the fake stores them), as `context state description`. */
+  const statuses = (commit: string) =>
+    server.state
+      .statusesOf(REPO, commit)
+      .map((s) => `${s.context} ${s.state} ${s.description ?? ''}`);
+
+  /** Merges a branch that promotes `release` into `ring` as pull request `number`, reviewed by `reviewer`. */
+  async function mergePromotion(
+    ring: string,
+    from: string,
+    release: string,
+    number: number,
+    reviewer: string,
+  ) {
+    await repo.git.checkoutLocalBranch(`promote-${ring}`);
+    await repo.edit(
+      'groups/rings.yaml',
+      `name: ${ring}\n    release: "${from}"`,
+      `name: ${ring}\n    release: "${release}"`,
+    );
+    const head = await repo.commit(`Promote ${release} to ${ring}`);
+    await repo.git.checkout('main');
+    await repo.git.merge(['--no-ff', '-m', `Merge pull request #${number}`, `promote-${ring}`]);
+    const merge = (await repo.git.revparse(['HEAD'])).trim();
+    server.state.addPull(REPO, {
+      number,
+      head: { ref: `promote-${ring}`, sha: head },
+      base: { ref: 'main' },
+      user: 'alice',
+      state: 'closed',
+      merge_commit_sha: merge,
+      merged_at: '2026-11-23T10:00:00Z',
+    });
+    server.state.addReview(REPO, number, {
+      user: reviewer,
+      state: 'APPROVED',
+      submitted_at: '2026-11-23T09:00:00Z',
+    });
+    return merge;
+  }
+
+  it('reports each ring pending then success, with a link, and rolls out an approved promotion', async () => {
+    const first = await run(SUNDAY_WINDOW);
+    expect(first.code).toBe(0);
+    // The stable group waits at its manual gate; canary and early end in success.
+    expect(statuses(repo.baseSha)).toEqual([
+      'ringmaster/canary pending canary: 0/1 groups on 2026.11.1',
+      'ringmaster/early pending early: 0/1 groups on 2026.11.0',
+      'ringmaster/stable pending stable: 0/1 groups on 2026.10.4',
+      'ringmaster/canary success canary: 1/1 groups on 2026.11.1',
+      'ringmaster/early success early: 1/1 groups on 2026.11.0',
+      expect.stringMatching(
+        /^ringmaster\/stable pending stable: 0\/1 groups on 2026\.10\.4 · 1 waiting: waiting for approval/,
+      ),
+    ]);
+    expect(server.state.statusesOf(REPO, repo.baseSha).map((s) => s.target_url)).toContain(
+      `https://ringmaster.example.com/?commit=${repo.baseSha}&ring=early`,
+    );
+
+    const merge = await mergePromotion('early', '2026.11.0', '2026.11.1', 7, 'bob');
+    const second = await run(TWO_DAYS_LATER);
+    expect(second.code).toBe(0);
+    expect(second.out).toMatch(/✓ shared-1@[0-9a-f]{12} succeeded/);
+    expect(statuses(merge)).toEqual([
+      'ringmaster/early pending early: 0/1 groups on 2026.11.1',
+      'ringmaster/early success early: 1/1 groups on 2026.11.1',
+    ]);
+  });
+
+  it('refuses a commit pushed straight to a protected ring, with an error status, and applies nothing', async () => {
+    expect((await run(SUNDAY_WINDOW)).code).toBe(0);
+    await repo.edit(
+      'groups/rings.yaml',
+      'name: early\n    release: "2026.11.0"',
+      'name: early\n    release: "2026.11.1"',
+    );
+    const pushed = await repo.commit('Promote 2026.11.1 to early, without review');
+    const refused = await run(TWO_DAYS_LATER);
+    expect(refused.code).toBe(0);
+    expect(refused.out).toMatch(new RegExp(`✗ ${pushed.slice(0, 12)} is not applied: .*pull request`));
+    expect(refused.out).not.toContain('shared-1@');
+    expect(statuses(pushed)).toEqual([
+      expect.stringMatching(/^ringmaster error .*without a merged pull request/),
+    ]);
+    // Polling again changes nothing and writes nothing new.
+    const posts = server.log.filter((r) => r.method === 'POST').length;
+    expect((await run(TWO_DAYS_LATER)).out).not.toContain('shared-1@');
+    expect(server.log.filter((r) => r.method === 'POST')).toHaveLength(posts);
+  });
+
+  it('refuses a promotion whose pull request was approved only by its author', async () => {
+    expect((await run(SUNDAY_WINDOW)).code).toBe(0);
+    const merge = await mergePromotion('early', '2026.11.0', '2026.11.1', 8, 'alice');
+    const refused = await run(TWO_DAYS_LATER);
+    expect(refused.out).not.toContain('shared-1@');
+    expect(statuses(merge)).toEqual([expect.stringMatching(/^ringmaster error .*early/)]);
+  });
+});
