@@ -1,0 +1,254 @@
+/**
+ * Benchmark of the controller on a large constellation with the sim provider
+ * and no simulated latency, through the same code `ringmaster run` uses
+ * (openController, reconcileTick) on a real git repository:
+ *
+ *   npm run bench:engine -- [--groups N] [--tenants M] [--parallel P] [--plans K] [--keep] [--json]
+ *
+ * 1. create: the first reconcile creates every group (one transition each).
+ * 2. promote: a commit moves the "broad" ring (about 45% of the groups) to a
+ *    newer release; one reconcile rolls it out. Overhead per transition is the
+ *    wall time of that reconcile divided by its transitions: with a provider
+ *    that answers at once, everything left is the engine's (journal, applied
+ *    state, planning, statuses) plus the sim's own state file.
+ * 3. plan: K commits each change one group file; for each, the time from the
+ *    new head to the preview `ringmaster plan` prints (read the commit, load
+ *    what changed, plan, ask the policy), measured in the process that has
+ *    loaded the previous commit, as the running controller has. A cold load of
+ *    the whole commit is timed for comparison.
+ * Peak memory is the process's maximum resident set size (getrusage), which
+ * covers every phase; the generator writes files one at a time and keeps none.
+ */
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { cpus, tmpdir, totalmem } from 'node:os';
+import { join } from 'node:path';
+import { performance } from 'node:perf_hooks';
+import { parseArgs } from 'node:util';
+import { simpleGit } from 'simple-git';
+import { openController } from '../controller/cli/controller-options.js';
+import { reconcileTick } from '../controller/cli/run.js';
+import { previewRun } from '../controller/engine/reconcile.js';
+import { createContext } from '../controller/main.js';
+import { createMetrics } from '../controller/server/metrics.js';
+import { RINGS, generate } from './generate-constellation.js';
+
+interface Options {
+  groups: number;
+  tenants: number;
+  parallel: number;
+  plans: number;
+  keep: boolean;
+  json: boolean;
+}
+
+function readOptions(argv: string[]): Options {
+  const { values } = parseArgs({
+    args: argv,
+    options: {
+      groups: { type: 'string', default: '10000' },
+      tenants: { type: 'string', default: '100000' },
+      parallel: { type: 'string', default: '50' },
+      plans: { type: 'string', default: '7' },
+      keep: { type: 'boolean', default: false },
+      json: { type: 'boolean', default: false },
+    },
+  });
+  const int = (text: string, flag: string) => {
+    if (!/^\d+$/.test(text) || Number(text) < 1) throw new Error(`--${flag} must be a whole number above 0`);
+    return Number(text);
+  };
+  const groups = int(values.groups, 'groups');
+  if (groups < RINGS.length) throw new Error(`--groups must be at least ${RINGS.length} (one per ring)`);
+  return {
+    groups,
+    tenants: int(values.tenants, 'tenants'),
+    parallel: int(values.parallel, 'parallel'),
+    plans: int(values.plans, 'plans'),
+    keep: values.keep,
+    json: values.json,
+  };
+}
+
+/** The generated policy, made instant: no bake, no windows, no health periods; the waves stay. */
+function instantPolicy(parallel: number): string {
+  const rings = RINGS.map(
+    (r) => `  ${r.name}: { bake: 0h, approvals: 1, maxParallel: ${parallel}, failureBudget: 1 }`,
+  );
+  return [
+    'apiVersion: ringmaster/v1',
+    'kind: PromotionPolicy',
+    `order: [${RINGS.map((r) => r.name).join(', ')}]`,
+    'rings:',
+    ...rings,
+    'health: { gracePeriod: 0m, observe: 0m }',
+    '',
+  ].join('\n');
+}
+
+function median(xs: readonly number[]): number {
+  const s = [...xs].sort((a, b) => a - b);
+  const mid = Math.floor(s.length / 2);
+  return s.length % 2 ? s[mid]! : (s[mid - 1]! + s[mid]!) / 2;
+}
+
+const mib = (bytes: number) => bytes / 1048576;
+
+async function main(): Promise<void> {
+  const o = readOptions(process.argv.slice(2));
+  const log = (s: string) => process.stderr.write(`${s}\n`);
+  const root = mkdtempSync(join(tmpdir(), 'ringmaster-bench-engine-'));
+  const repo = join(root, 'repo');
+  const state = join(root, 'state');
+  try {
+    log(`generating ${o.groups} groups, ${o.tenants} tenants in ${repo} ...`);
+    const gen = generate(repo, o.groups, o.tenants);
+    writeFileSync(join(repo, 'policies', 'promotion.yaml'), instantPolicy(o.parallel));
+    const git = simpleGit({ baseDir: repo });
+    await git.init(['--initial-branch=main']);
+    await git.addConfig('user.email', 'bench@example.com').addConfig('user.name', 'bench');
+    await git.add('.').commit('generated constellation');
+
+    const ctx = createContext(
+      { out: () => {}, err: (s) => log(s) },
+      { ...process.env, RINGMASTER_REPO: repo },
+    );
+    const opts = {
+      repo,
+      branch: 'main',
+      rev: 'HEAD',
+      state,
+      simLatency: 0,
+      simSpeed: 1,
+      logFile: join(state, 'ringmaster.log'),
+      logLevel: 'warn',
+    };
+    const parts = await openController(ctx, opts);
+    const observed = { metrics: createMetrics({ now: ctx.now }).metrics };
+
+    const tick = async (label: string) => {
+      const started = performance.now();
+      const report = await reconcileTick(ctx, parts, observed);
+      const ms = performance.now() - started;
+      if (!report) throw new Error(`${label}: the commit did not validate`);
+      const failed = report.ran.filter((e) => e.status !== 'succeeded');
+      if (failed.length) throw new Error(`${label}: ${failed.length} transitions did not succeed`);
+      log(`  ${label}: ${report.ran.length} transitions in ${(ms / 1000).toFixed(1)} s`);
+      return { transitions: report.ran.length, ms, perTransitionMs: ms / report.ran.length };
+    };
+
+    log('create: first reconcile ...');
+    const create = await tick('create');
+
+    const ringsPath = join(repo, 'groups', 'rings.yaml');
+    const rings = readFileSync(ringsPath, 'utf8');
+    const promoted = rings.replace(/(name: broad\n\s+release: )"[^"]+"/, '$1"2026.11.0"');
+    if (promoted === rings) throw new Error('could not find the broad ring in rings.yaml');
+    writeFileSync(ringsPath, promoted);
+    await git.add('.').commit('promote 2026.11.0 to broad');
+    log('promote: broad to 2026.11.0 ...');
+    const promote = await tick('promote');
+
+    // The time from a new head to the preview, as a controller that loaded the previous commit sees it.
+    const planMs: number[] = [];
+    const readMs: number[] = [];
+    for (let i = 0; i < o.plans; i++) {
+      const file = join(repo, 'groups', `smb-broad-${String(i + 1).padStart(5, '0')}.yaml`);
+      writeFileSync(
+        file,
+        readFileSync(file, 'utf8').replace(
+          'tenants:\n',
+          `tenants:\n  - { id: bench-${i}, host: bench-${i}.app.example.com, language: en-GB, utcOffset: "+00:00" }\n`,
+        ),
+      );
+      await git.add('.').commit(`one more tenant (${i})`);
+      const started = performance.now();
+      const desired = await parts.readDesired();
+      readMs.push(performance.now() - started);
+      const preview = previewRun(
+        desired.constellation!,
+        desired.commit,
+        (await parts.store.loadApplied())!,
+        await parts.store.loadRecords(),
+        ctx.now(),
+      );
+      planMs.push(performance.now() - started);
+      if (preview.admitted.length !== 1)
+        throw new Error(`plan ${i}: expected 1 transition, got ${preview.admitted.length}`);
+      await reconcileTick(ctx, parts, observed);
+    }
+    log(`plan after a one-file change: median ${median(planMs).toFixed(0)} ms of ${o.plans}`);
+
+    const cold = await openController(ctx, opts);
+    const coldStarted = performance.now();
+    await cold.readDesired();
+    const coldMs = performance.now() - coldStarted;
+    log(`cold load of the whole commit: ${(coldMs / 1000).toFixed(1)} s`);
+
+    const result = {
+      machine: `${cpus().length} CPUs (${cpus()[0]?.model ?? 'unknown'}), ${mib(totalmem()).toFixed(0)} MiB, Node ${process.version}`,
+      groups: o.groups,
+      tenants: o.tenants,
+      files: gen.files,
+      maxParallel: o.parallel,
+      create,
+      promote,
+      planAfterOneFileMs: {
+        median: median(planMs),
+        min: Math.min(...planMs),
+        max: Math.max(...planMs),
+        runs: o.plans,
+        readMedian: median(readMs),
+      },
+      coldLoadMs: coldMs,
+      peakRssMiB: process.resourceUsage().maxRSS / 1024,
+    };
+    if (o.json) process.stdout.write(`${JSON.stringify(result, null, 2)}\n`);
+    else process.stdout.write(report(result));
+  } finally {
+    if (o.keep) log(`kept ${root}`);
+    else rmSync(root, { recursive: true, force: true });
+  }
+}
+
+function report(r: {
+  machine: string;
+  groups: number;
+  tenants: number;
+  maxParallel: number;
+  create: { transitions: number; ms: number; perTransitionMs: number };
+  promote: { transitions: number; ms: number; perTransitionMs: number };
+  planAfterOneFileMs: { median: number; min: number; max: number; runs: number; readMedian: number };
+  coldLoadMs: number;
+  peakRssMiB: number;
+}): string {
+  const row = (what: string, figure: string, goal: string) => `| ${what} | ${figure} | ${goal} |`;
+  return [
+    `${r.groups} groups, ${r.tenants} tenants, maxParallel ${r.maxParallel}; ${r.machine}`,
+    '',
+    '| Measure | Figure | Goal |',
+    '| --- | --- | --- |',
+    row(
+      'Plan after a one-file change (median)',
+      `${r.planAfterOneFileMs.median.toFixed(0)} ms (min ${r.planAfterOneFileMs.min.toFixed(0)}, max ${r.planAfterOneFileMs.max.toFixed(0)}, ${r.planAfterOneFileMs.runs} runs; reading the commit ${r.planAfterOneFileMs.readMedian.toFixed(0)} ms of it)`,
+      'under 100 ms',
+    ),
+    row(
+      'Ring rollout (promote broad)',
+      `${r.promote.transitions} transitions in ${(r.promote.ms / 1000).toFixed(1)} s: ${r.promote.perTransitionMs.toFixed(2)} ms each`,
+      'under 2 ms each',
+    ),
+    row(
+      'First reconcile (create every group)',
+      `${r.create.transitions} transitions in ${(r.create.ms / 1000).toFixed(1)} s: ${r.create.perTransitionMs.toFixed(2)} ms each`,
+      '',
+    ),
+    row('Cold load of a whole commit', `${(r.coldLoadMs / 1000).toFixed(1)} s`, ''),
+    row('Peak memory (RSS)', `${r.peakRssMiB.toFixed(0)} MiB`, 'under 300 MiB'),
+    '',
+  ].join('\n');
+}
+
+main().catch((err: unknown) => {
+  process.stderr.write(`bench-engine: ${(err as Error).message}\n`);
+  process.exitCode = 1;
+});
