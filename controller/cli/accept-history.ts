@@ -3,14 +3,20 @@ import { ConfigurationError } from '../errors.js';
 import { EXIT, type CliContext } from './context.js';
 import { type ControllerOptions, addControllerOptions, openController } from './controller-options.js';
 
-/** `ringmaster accept-history COMMIT`: follow a branch whose history was rewritten (force push), from COMMIT on. */
+/**
+ * `ringmaster accept-history COMMIT`: follow the branch from COMMIT on, when
+ * the controller will not on its own: after a force push, or (with --github) a
+ * head refused for a commit without an approved pull request.
+ */
 export function registerAcceptHistory(
   program: Command,
   ctx: CliContext,
   setExit: (code: number) => void,
 ): void {
   addControllerOptions(program.command('accept-history'), ctx)
-    .description('After a force push, let the controller follow the rewritten branch from this commit on')
+    .description(
+      'Let the controller follow the branch from this head on: after a force push, or a head refused for missing approvals',
+    )
     .argument('<commit>', 'the new head, as the error status names it')
     .action(async (commit: string, opts: ControllerOptions) => {
       if (opts.rev)
