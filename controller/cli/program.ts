@@ -11,6 +11,7 @@ import { registerRecover } from './recover.js';
 import { registerAcceptHistory } from './accept-history.js';
 import { registerRun } from './run.js';
 import { registerStatus } from './status.js';
+import { registerPromote } from './promote.js';
 
 /**
  * Runs the `ringmaster` command line with `argv` (without node and script)
@@ -35,6 +36,7 @@ export async function runCli(argv: readonly string[], ctx: CliContext): Promise<
   registerPlan(program, ctx, setExit);
   registerStatus(program, ctx, setExit);
   registerApprove(program, ctx, setExit);
+  registerPromote(program, ctx, setExit);
   registerRecover(program, ctx, setExit);
   registerAcceptHistory(program, ctx, setExit);
   for (const cmd of program.commands) cmd.exitOverride().showHelpAfterError('(run with --help for usage)');

@@ -1,0 +1,219 @@
+import type { Command } from 'commander';
+import { type Logger, pino } from 'pino';
+import type { SimpleGit } from 'simple-git';
+import { ConfigurationError } from '../errors.js';
+import { type RepoRef, createGitHubClient, parseRepoRef } from '../github/client.js';
+import { fetchBranch, openPullRequest } from '../github/pull-request.js';
+import { formatDiagnostic } from '../model/diagnostics.js';
+import { setRingRelease } from '../model/edit-rings.js';
+import { RING_SET_PATH } from '../model/layout.js';
+import { type LoadResult, loadConstellation } from '../model/load.js';
+import { DEFAULT_PARSE_LIMITS } from '../model/parse.js';
+import { buildPlanReport } from '../plan/report.js';
+import { type PlanReport, renderPlan } from '../plan/render.js';
+import type { FileSource, SourceEntry } from '../source/file-source.js';
+import { GitCommitSource, resolveCommit } from '../source/git-source.js';
+import { EXIT, type CliContext } from './context.js';
+import { addSourceOptions } from './options.js';
+import type { SourceOptions } from './source.js';
+
+interface PromoteOptions extends SourceOptions {
+  to: string;
+  branch: string;
+  remote: string;
+  github?: string;
+  dryRun?: boolean;
+}
+
+/** The base commit a promotion starts from, and how to name it. */
+interface Base {
+  readonly sha: string;
+  readonly label: string;
+}
+
+/** What the token must be allowed to do, for the message when it is missing. */
+const TOKEN_SCOPES =
+  'a classic token with the repo scope, or a fine-grained token or GitHub App with Contents: write and Pull requests: write';
+
+/**
+ * `ringmaster promote VERSION --to RING`: edits the ring's release in
+ * groups/rings.yaml on top of the base branch as the remote has it, checks
+ * the result like `ringmaster check`, and opens a pull request whose body is
+ * that plan. Merging the pull request is the approval. With --dry-run it only
+ * prints the title and body.
+ */
+export function registerPromote(program: Command, ctx: CliContext, setExit: (code: number) => void): void {
+  addSourceOptions(program.command('promote'), ctx)
+    .description(
+      'Open a pull request that promotes a release to a ring, with the plan and the policy verdicts as its body',
+    )
+    .argument('<version>', 'the release to promote, for example 2026.11.2')
+    .requiredOption('--to <ring>', 'the ring to promote it to')
+    .option('--branch <name>', 'the base branch the pull request merges into', 'main')
+    .option('--remote <name>', 'the git remote of the repository on GitHub', 'origin')
+    .option('--github <owner/repo>', 'the repository on GitHub; default: read from the remote URL')
+    .option('--dry-run', 'print the pull request title and body; push nothing, open nothing')
+    .action(async (version: string, opts: PromoteOptions) => {
+      const token = opts.dryRun ? undefined : requireToken(ctx);
+      const git = await ctx.openGit(opts.repo);
+      const target = token === undefined ? undefined : { token, repo: await gitHubRepo(git, opts) };
+      const base = await readBase(git, opts);
+      const baseSource = new GitCommitSource(git, base.sha);
+      const text = (await baseSource.read([RING_SET_PATH])).get(RING_SET_PATH)?.toString('utf8') ?? '';
+      const edited = setRingRelease(text, opts.to, version);
+      const branch = `ringmaster/promote-${opts.to}-${version}`;
+      const title = `Promote ${version} to ${opts.to}`;
+      const head = withFile(baseSource, RING_SET_PATH, edited, `${branch} (not pushed yet)`);
+      const report = await planPromotion(ctx, opts, version, { source: baseSource, label: base.label }, head);
+      if (!report) {
+        setExit(EXIT.findings);
+        return;
+      }
+      const body = renderPlan(report);
+      if (!target || !report.allowed) {
+        ctx.io.out(`Title: ${title}\nBranch: ${branch} → ${opts.branch}\n\n${body}\n`);
+        ctx.io.out(
+          report.allowed
+            ? '(dry run: nothing was pushed and no pull request was opened)'
+            : `✗ the promotion policy forbids promoting ${version} to ${opts.to} now (see above); nothing was pushed`,
+        );
+        setExit(report.allowed ? EXIT.ok : EXIT.findings);
+        return;
+      }
+      const log = cliLogger(ctx);
+      const pr = await openPullRequest({
+        git,
+        openGit: (dir) => ctx.openGit(dir),
+        remote: opts.remote,
+        client: createGitHubClient({ token: target.token, baseUrl: ctx.env.githubApiUrl, log }),
+        repo: target.repo,
+        base: opts.branch,
+        baseCommit: base.sha,
+        branch,
+        title,
+        body,
+        files: new Map([[RING_SET_PATH, edited]]),
+        message: `${title}\n\nOpened by ringmaster promote; merging the pull request is the approval.`,
+        log,
+      });
+      ctx.io.out(
+        pr.created
+          ? `opened pull request #${pr.number}: ${pr.url}`
+          : `pull request #${pr.number} is already open for ${branch}: ${pr.url}`,
+      );
+      setExit(EXIT.ok);
+    });
+}
+
+/** GITHUB_TOKEN, or a ConfigurationError that names it and what it must allow. */
+function requireToken(ctx: CliContext): string {
+  if (ctx.env.githubToken) return ctx.env.githubToken;
+  throw new ConfigurationError(
+    'MissingToken',
+    `GITHUB_TOKEN is not set; promote opens a pull request and needs ${TOKEN_SCOPES}. ` +
+      'Set GITHUB_TOKEN (and GITHUB_API_URL for GitHub Enterprise), or pass --dry-run to only print the pull request',
+  );
+}
+
+/** --github, else OWNER/REPO read from the remote's URL when it names a host. */
+async function gitHubRepo(git: SimpleGit, opts: PromoteOptions): Promise<RepoRef> {
+  if (opts.github) return parseRepoRef(opts.github);
+  const url = (await remoteNames(git)).includes(opts.remote)
+    ? (await git.remote(['get-url', opts.remote]))?.trim()
+    : undefined;
+  // https://host/OWNER/REPO(.git), ssh://git@host/OWNER/REPO, git@host:OWNER/REPO; never a local path.
+  const match = url && /^(?:[a-z+]+:\/\/[^/]+\/|[^/@:]+@[^/:]+:)([^/]+)\/([^/]+?)(?:\.git)?\/?$/i.exec(url);
+  if (match) return parseRepoRef(`${match[1]}/${match[2]}`, `the URL of remote ${opts.remote}`);
+  throw new ConfigurationError(
+    'NoGitHubRepository',
+    `cannot tell the GitHub repository from remote ${opts.remote}; pass --github OWNER/REPO`,
+  );
+}
+
+/**
+ * The base branch's head: fetched from the remote into `<remote>/<branch>`;
+ * in a dry run without that remote, the local branch.
+ */
+async function readBase(git: SimpleGit, opts: PromoteOptions): Promise<Base> {
+  if ((await remoteNames(git)).includes(opts.remote)) {
+    const sha = await fetchBranch(git, opts.remote, opts.branch);
+    return { sha, label: `${opts.remote}/${opts.branch} (commit ${sha.slice(0, 12)})` };
+  }
+  if (!opts.dryRun)
+    throw new ConfigurationError(
+      'NoRemote',
+      `${opts.repo} has no remote named ${opts.remote}; add it (git remote add ${opts.remote} URL) or pass --remote NAME`,
+    );
+  const sha = await resolveCommit(git, `refs/heads/${opts.branch}`);
+  return { sha, label: `${opts.branch} (commit ${sha.slice(0, 12)})` };
+}
+
+async function remoteNames(git: SimpleGit): Promise<string[]> {
+  return (await git.getRemotes()).map((r) => r.name);
+}
+
+/**
+ * Loads base and head and plans the change exactly as `ringmaster check`
+ * does. Prints the findings and returns undefined when either does not
+ * validate: a promotion is judged against a valid base, and only a valid
+ * head is ever pushed.
+ */
+async function planPromotion(
+  ctx: CliContext,
+  opts: PromoteOptions,
+  version: string,
+  base: { source: FileSource; label: string },
+  head: FileSource,
+): Promise<PlanReport | undefined> {
+  const limits = { ...DEFAULT_PARSE_LIMITS, maxFileBytes: opts.maxFileBytes };
+  const load = (source: FileSource): Promise<LoadResult> =>
+    loadConstellation(source, { validator: ctx.schemas(), limits });
+  const [from, to] = [await load(base.source), await load(head)];
+  if (!from.constellation) {
+    for (const d of from.diagnostics) ctx.io.out(formatDiagnostic(d));
+    ctx.io.out(`✗ the base ${base.label} does not validate; repair it before promoting; nothing was pushed`);
+    return undefined;
+  }
+  if (!to.constellation) {
+    for (const d of to.diagnostics) ctx.io.out(formatDiagnostic(d));
+    ctx.io.out(`✗ promoting ${version} to ${opts.to} does not validate (see above); nothing was pushed`);
+    return undefined;
+  }
+  return buildPlanReport(
+    from.constellation,
+    to.constellation,
+    { base: base.label, head: head.label },
+    ctx.now(),
+  );
+}
+
+/** `source` with the file at `path` replaced by `text`, in memory: nothing is written anywhere. */
+function withFile(source: FileSource, path: string, text: string, label: string): FileSource {
+  const bytes = Buffer.from(text, 'utf8');
+  return {
+    label,
+    async list(folders) {
+      const entries = await source.list(folders);
+      // No id: the content id of the old file must not stand for the new one.
+      return entries.map((e): SourceEntry =>
+        e.path === path ? { path, type: 'file', size: bytes.length } : e,
+      );
+    },
+    async read(paths) {
+      const result = await source.read(paths.filter((p) => p !== path));
+      if (paths.includes(path)) result.set(path, bytes);
+      return result;
+    },
+  };
+}
+
+/** Octokit's warnings (rate limits) as JSON lines on stderr; tokens redacted. */
+function cliLogger(ctx: CliContext): Logger {
+  return pino(
+    {
+      level: 'warn',
+      redact: ['token', '*.token', 'authorization', '*.authorization', '*.headers.authorization'],
+    },
+    { write: (line: string) => ctx.io.err(line.trimEnd()) },
+  );
+}
