@@ -1,5 +1,6 @@
 import { randomBytes } from 'node:crypto';
-import { mkdir, open, rename, rm } from 'node:fs/promises';
+import type { Dirent } from 'node:fs';
+import { mkdir, open, readdir, rename, rm, unlink } from 'node:fs/promises';
 import { basename, dirname, join } from 'node:path';
 
 /**
@@ -10,6 +11,7 @@ import { basename, dirname, join } from 'node:path';
 export async function writeFileAtomic(path: string, text: string): Promise<void> {
   const dir = dirname(path);
   await mkdir(dir, { recursive: true });
+  // The name's pid lets removeStaleTempFiles tell a leftover from a write in progress; keep them in step.
   const tmp = join(dir, `.${basename(path)}.${process.pid}.${randomBytes(4).toString('hex')}.tmp`);
   try {
     const file = await open(tmp, 'w', 0o600);
@@ -30,4 +32,95 @@ export async function writeFileAtomic(path: string, text: string): Promise<void>
   } finally {
     await folder.close();
   }
+}
+
+/**
+ * The name `writeFileAtomic` gives its temporary file: `.<basename>.<pid>.<8 hex>.tmp`.
+ * The pid is that of the writing process, so a leftover can be told from a write in progress.
+ */
+const TEMP_NAME = /^\.(.+)\.([1-9][0-9]*)\.[0-9a-f]{8}\.tmp$/;
+
+/** The folder `removeStaleTempFiles` never enters: a git repository, whose files are git's alone. */
+const SKIPPED_FOLDER = 'mirror.git';
+
+/**
+ * Removes the temporary files that `writeFileAtomic` left behind when its
+ * process was killed between writing and renaming (SIGKILL, power loss):
+ * nothing else would ever delete them.
+ *
+ * Looks in `dir` and its immediate subfolders (the state folder and its
+ * `journal/`), not deeper, never following a symbolic link and never entering
+ * `mirror.git`. Removes only regular files whose name matches the temporary
+ * name exactly and whose pid `isAlive` reports dead; this process's own pid
+ * always counts as alive, since its writes may be in progress. The default
+ * `isAlive` asks the system with signal 0: success or EPERM is alive, ESRCH is
+ * dead (a reused pid keeps a leftover, which is the safe way to be wrong).
+ *
+ * Returns the removed paths, sorted; [] when `dir` does not exist. A file or
+ * subfolder that disappears meanwhile is skipped; other file system errors
+ * are thrown as they come.
+ */
+export async function removeStaleTempFiles(
+  dir: string,
+  isAlive: (pid: number) => boolean = isProcessAlive,
+): Promise<string[]> {
+  const top = await listEntries(dir);
+  const folders = top
+    .filter((e) => e.isDirectory() && e.name !== SKIPPED_FOLDER)
+    .map((e) => join(dir, e.name));
+  const nested = await Promise.all(
+    folders.map(async (folder) => ({ folder, entries: await listEntries(folder) })),
+  );
+  const removed: string[] = [];
+  for (const { folder, entries } of [{ folder: dir, entries: top }, ...nested]) {
+    for (const entry of entries) {
+      const pid = entry.isFile() ? tempFilePid(entry.name) : undefined;
+      if (pid === undefined || pid === process.pid || isAlive(pid)) continue;
+      const path = join(folder, entry.name);
+      if (await unlinkIfPresent(path)) removed.push(path);
+    }
+  }
+  return removed.sort();
+}
+
+/** True unless the system says no process has `pid`; EPERM means it exists but is not ours to signal. */
+function isProcessAlive(pid: number): boolean {
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch (err) {
+    // Anything but ESRCH (for example an invalid pid) keeps the file: removing a live write would lose it.
+    return errorCode(err) !== 'ESRCH';
+  }
+}
+
+/** The writer's pid when `name` is exactly a `writeFileAtomic` temporary name. */
+function tempFilePid(name: string): number | undefined {
+  const match = TEMP_NAME.exec(name);
+  return match ? Number(match[2]) : undefined;
+}
+
+/** The entries of `dir` (types from the entry itself, so symbolic links stay links); [] when it is gone. */
+async function listEntries(dir: string): Promise<Dirent[]> {
+  try {
+    return await readdir(dir, { withFileTypes: true });
+  } catch (err) {
+    if (errorCode(err) === 'ENOENT' || errorCode(err) === 'ENOTDIR') return [];
+    throw err;
+  }
+}
+
+/** Removes `path`; false when another process removed it first. */
+async function unlinkIfPresent(path: string): Promise<boolean> {
+  try {
+    await unlink(path);
+    return true;
+  } catch (err) {
+    if (errorCode(err) === 'ENOENT') return false;
+    throw err;
+  }
+}
+
+function errorCode(err: unknown): unknown {
+  return (err as { code?: unknown } | undefined)?.code;
 }

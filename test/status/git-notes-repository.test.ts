@@ -91,7 +91,12 @@ describe('GitNotesReporter with other writers of the repository', () => {
         `2026-11-22T09:00:00.000Z pending "ringmaster/canary" "Rolling"\n${line}\n`,
       );
 
-      for (const attempt of [reporter.list(second), reporter.report(second, canary('success', 'Done'))]) {
+      // Started one after the other: a rejection nobody awaits yet would fail the test as unhandled.
+      for (const start of [
+        () => reporter.list(second),
+        () => reporter.report(second, canary('success', 'Done')),
+      ]) {
+        const attempt = start();
         await expect(attempt).rejects.toThrow(PermanentError);
         await expect(attempt).rejects.toMatchObject({
           reason: 'MalformedStatusNote',
