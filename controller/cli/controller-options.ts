@@ -95,6 +95,8 @@ export interface ControllerParts {
   readDesired(): Promise<DesiredRead>;
   /** The mirror following the branch; absent with --rev, which reads the local repository as it is. */
   readonly mirror?: GitMirror;
+  /** The GitHub side (--github): client, repository, approval verdicts. */
+  readonly github?: GitHubParts;
 }
 
 /** One look at the branch. */
@@ -196,7 +198,7 @@ export async function openController(ctx: CliContext, opts: ControllerOptions): 
         accept: async () => {},
       };
     };
-    return { store, engine, reporter, targetUrl, log, readDesired };
+    return { store, engine, reporter, targetUrl, log, readDesired, github };
   }
   const { simpleGit } = await import('simple-git');
   const mirror = new GitMirror({
@@ -258,7 +260,7 @@ export async function openController(ctx: CliContext, opts: ControllerOptions): 
     log.warn({ commit: verdict.commit, detail: verdict.detail }, 'Commit not approved; not applied');
     return { head: commits.at(-1)!, commit: verdict.commit, reason: verdict.reason };
   };
-  return { store, engine, reporter, targetUrl, log, readDesired, mirror };
+  return { store, engine, reporter, targetUrl, log, readDesired, mirror, github };
 }
 
 /**

@@ -15,6 +15,8 @@ import {
 import { renderStatus } from './render-status.js';
 import { startServer } from '../server/http.js';
 import { createGitHubWebhook } from '../server/webhook.js';
+import { openRevertPullRequests } from '../github/revert.js';
+import { join } from 'node:path';
 import { type Metrics, createMetrics } from '../server/metrics.js';
 import type { ControllerStatus } from '../state/status-view.js';
 import { InvalidArgumentError } from 'commander';
@@ -40,6 +42,9 @@ interface Observed {
   /** The last summary printed: a tick that changed nothing prints nothing. */
   printed?: string;
 }
+
+/** Who the controller's own commits (revert branches) are by: git's `-c` settings for them. */
+const COMMITTER = ['user.name=Ringmaster', 'user.email=ringmaster@localhost'];
 
 const MARK: Record<string, string> = { succeeded: '✓', 'rolled-back': '↺', emergency: '⚠', waiting: '…' };
 
@@ -196,6 +201,24 @@ export async function reconcileTick(
       ctx.io.out(progressLine(ctx, e));
     },
   });
+  if (parts.github && parts.mirror && report.halted.length) {
+    const opened = await openRevertPullRequests(
+      {
+        ...parts.github,
+        git: parts.mirror.repository(),
+        openGit: async (dir) => (await import('simple-git')).simpleGit({ baseDir: dir, config: COMMITTER }),
+        branch: parts.mirror.branch,
+        dir: join(parts.store.dir, 'reverts'),
+        log: parts.log,
+      },
+      desired.constellation,
+      desired.commit,
+      report.halted,
+      await parts.store.loadRecords(),
+    );
+    for (const r of opened.filter((o) => o.created))
+      ctx.io.out(`↩ opened ${r.url}: return ${r.ring} to ${r.to}`);
+  }
   observed.status = report.status;
   observed.metrics.setGroupStates(report.status);
   await desired.accept();

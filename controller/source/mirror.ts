@@ -249,6 +249,16 @@ export class GitMirror {
     return new Date(Number(out.trim()) * 1000);
   }
 
+  /** The branch followed. */
+  get branch(): string {
+    return this.target.branch;
+  }
+
+  /** Git on the mirror itself, for work that builds on its commits (a revert branch). Throws like `source`. */
+  repository(): SimpleGit {
+    return this.git();
+  }
+
   private git(): SimpleGit {
     try {
       this.client ??= this.openGit(this.target.dir);

@@ -6,6 +6,8 @@ import { join } from 'node:path';
 import { runRingmaster } from '../helpers/cli.js';
 import { type FixtureRepo, createFixtureRepo } from '../helpers/constellation.js';
 import { makeTempDir, removeDir } from '../helpers/git.js';
+import { writeFile } from 'node:fs/promises';
+import { RemoteBranches } from '../fakes/github-git-branches.js';
 import { type GitHubServer, startGitHubServer } from '../fakes/github-server.js';
 
 const SUNDAY_WINDOW = new Date('2026-11-22T01:30:00Z');
@@ -28,11 +30,12 @@ describe('ringmaster run --github', () => {
     await removeDir(state);
   });
 
-  const run = (now: Date) =>
+  const run = (now: Date, ...extra: string[]) =>
     runRingmaster(
       [
         'run',
         '--once',
+        ...extra,
         '--github',
         REPO,
         '--status-url',
@@ -50,9 +53,7 @@ describe('ringmaster run --github', () => {
     );
   /** Every status GitHub holds for `commit`, oldest first (as the fake stores them), as `context state description`. */
   const statuses = (commit: string) =>
-    server.state
-      .statusesOf(REPO, commit)
-      .map((s) => `${s.context} ${s.state} ${s.description ?? ''}`);
+    server.state.statusesOf(REPO, commit).map((s) => `${s.context} ${s.state} ${s.description ?? ''}`);
 
   /** Merges a branch that promotes `release` into `ring` as pull request `number`, reviewed by `reviewer`. */
   async function mergePromotion(
@@ -144,5 +145,43 @@ describe('ringmaster run --github', () => {
     const refused = await run(TWO_DAYS_LATER);
     expect(refused.out).not.toContain('shared-1@');
     expect(statuses(merge)).toEqual([expect.stringMatching(/^ringmaster error .*early/)]);
+  });
+
+  it('opens exactly one pull request returning a halted ring to its release, where the policy asks', async () => {
+    server.state.repo(REPO).branches = new RemoteBranches(join(repo.dir, '.git'));
+    await repo.edit(
+      'policies/promotion.yaml',
+      'maxParallel: 5 }\n  stable',
+      'maxParallel: 5, revertOnRollback: true }\n  stable',
+    );
+    await repo.commit('early reverts a halted rollout');
+    expect((await run(SUNDAY_WINDOW)).code).toBe(0);
+    const merge = await mergePromotion('early', '2026.11.0', '2026.11.1', 9, 'bob');
+    await writeFile(
+      join(state, 'faults.yaml'),
+      'faults:\n  - { group: shared-1, step: verify, kind: permanent }\n',
+    );
+    const halted = await run(TWO_DAYS_LATER, '--sim-faults', join(state, 'faults.yaml'));
+    expect(halted.out).toMatch(/↺ shared-1@[0-9a-f]{12} rolled-back/);
+    expect(halted.out).toMatch(/↩ opened .*\/pull\/\d+: return early to 2026\.11\.0/);
+    const pulls = () =>
+      [...server.state.repo(REPO).pulls.values()].filter((p) => p.head.ref.startsWith('ringmaster/revert-'));
+    expect(pulls()).toHaveLength(1);
+    const [pull] = pulls();
+    expect(pull).toEqual(expect.objectContaining({ state: 'open', title: 'Revert early to 2026.11.0' }));
+    expect(pull!.base.ref).toBe('main');
+    const branchFile = await repo.git.show([`${pull!.head.ref}:groups/rings.yaml`]);
+    expect(branchFile).toContain('name: early\n    release: "2026.11.0"');
+    expect(await repo.git.raw(['rev-parse', `${pull!.head.ref}^`])).toBe(`${merge}\n`);
+
+    // Later looks find the ring still halted: no second pull request, even once the first is closed.
+    expect((await run(TWO_DAYS_LATER, '--sim-faults', join(state, 'faults.yaml'))).out).not.toContain(
+      '↩ opened',
+    );
+    pull!.state = 'closed';
+    expect((await run(TWO_DAYS_LATER, '--sim-faults', join(state, 'faults.yaml'))).out).not.toContain(
+      '↩ opened',
+    );
+    expect(pulls()).toHaveLength(1);
   });
 });

@@ -2,6 +2,7 @@ import { execFileSync } from 'node:child_process';
 import { readFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { simpleGit } from 'simple-git';
+import { RemoteBranches } from '../fakes/github-git-branches.js';
 import { type GitHubServer, startGitHubServer } from '../fakes/github-server.js';
 import { runRingmaster } from '../helpers/cli.js';
 import { type FixtureRepo, createFixtureRepo } from '../helpers/constellation.js';
@@ -11,31 +12,6 @@ const AUTUMN = new Date('2026-11-22T10:00:00Z');
 const YEAR_END = new Date('2026-12-24T10:00:00Z');
 const BRANCH = 'ringmaster/promote-early-2026.11.1';
 const COMMENT = '  # canary gets every release first; early a day later';
-
-/**
- * GitHub's branches are the bare remote's: the fake server looks a branch up in
- * the git repository that promote pushes to, as GitHub serves the repository it
- * hosts. (The fake otherwise only knows branches a test seeded, and the pushed
- * commit is not known before promote runs.)
- */
-class RemoteBranches extends Map<string, string> {
-  constructor(private readonly gitDir: string) {
-    super();
-  }
-
-  override get(name: string): string | undefined {
-    try {
-      const args = ['--git-dir', this.gitDir, 'rev-parse', '--verify', '--quiet', `refs/heads/${name}`];
-      return execFileSync('git', args, { encoding: 'utf8' }).trim() || undefined;
-    } catch {
-      return undefined;
-    }
-  }
-
-  override has(name: string): boolean {
-    return this.get(name) !== undefined;
-  }
-}
 
 describe('ringmaster promote', () => {
   let repo: FixtureRepo;
