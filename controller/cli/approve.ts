@@ -2,14 +2,19 @@ import { mkdir, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import type { Command } from 'commander';
 import { ConfigurationError } from '../errors.js';
+import { createGitHubClient } from '../github/client.js';
+import { openPullRequest } from '../github/pull-request.js';
 import { EXIT, type CliContext } from './context.js';
+import { cliLogger, gitHubRepo, readBase, requireToken } from './github-pr.js';
 
 const TRANSITION = /^[a-z]([-a-z0-9]*[a-z0-9])?@[0-9a-f]{12}$/;
 
 /**
  * `ringmaster approve TRANSITION`: approves a transition waiting at a manual
- * gate by committing groups/approvals/<transition>.yaml on the tracked branch
- * of a local repository. With GitHub, the same file arrives by pull request.
+ * gate with the file groups/approvals/<transition>.yaml on the tracked branch:
+ * committed there in a local repository, or, with --pull-request, through a
+ * pull request on GitHub whose merge is the approval (the ring's reviewers
+ * review it like any other change of the ring).
  */
 export function registerApprove(program: Command, ctx: CliContext, setExit: (code: number) => void): void {
   program
@@ -19,12 +24,25 @@ export function registerApprove(program: Command, ctx: CliContext, setExit: (cod
     .option('--repo <dir>', 'the local Ringmaster repository', ctx.env.repo)
     .option('--branch <name>', 'the tracked branch, which must be checked out', 'main')
     .option('--reason <text>', 'why, for the history')
-    .action(async (transition: string, opts: { repo: string; branch: string; reason?: string }) => {
+    .option('--pull-request', 'open a pull request on GitHub instead of committing (needs GITHUB_TOKEN)')
+    .option('--remote <name>', 'with --pull-request: the git remote of the repository on GitHub', 'origin')
+    .option(
+      '--github <owner/repo>',
+      'with --pull-request: the repository on GitHub; default: read from the remote URL',
+    )
+    .action(async (transition: string, opts: ApproveOptions) => {
       if (!TRANSITION.test(transition)) {
         throw new ConfigurationError(
           'BadTransitionId',
           `"${transition}" is not a transition id; copy it from the waiting reason, for example globex@e280fb6a80ce`,
         );
+      }
+      const path = `groups/approvals/${transition}.yaml`;
+      const text = approvalYaml(transition, ctx.now(), opts.reason);
+      if (opts.pullRequest) {
+        await openApprovalPullRequest(ctx, opts, transition, path, text);
+        setExit(EXIT.ok);
+        return;
       }
       const git = await ctx.openGit(opts.repo);
       const current = (await git.revparse(['--abbrev-ref', 'HEAD'])).trim();
@@ -34,16 +52,8 @@ export function registerApprove(program: Command, ctx: CliContext, setExit: (cod
           `approvals are committed on ${opts.branch}, and ${opts.repo} has ${current} checked out; check out ${opts.branch} first`,
         );
       }
-      const path = `groups/approvals/${transition}.yaml`;
-      const lines = [
-        'apiVersion: ringmaster/v1',
-        'kind: Approval',
-        `transition: ${transition}`,
-        `approvedAt: "${ctx.now().toISOString()}"`,
-        ...(opts.reason ? [`description: ${JSON.stringify(opts.reason)}`] : []),
-      ];
       await mkdir(join(opts.repo, 'groups', 'approvals'), { recursive: true });
-      await writeFile(join(opts.repo, path), `${lines.join('\n')}\n`);
+      await writeFile(join(opts.repo, path), text);
       await git.add([path]);
       await git.commit(`Approve ${transition}`, [path]);
       const sha = (await git.revparse(['HEAD'])).trim();
@@ -52,4 +62,68 @@ export function registerApprove(program: Command, ctx: CliContext, setExit: (cod
       );
       setExit(EXIT.ok);
     });
+}
+
+interface ApproveOptions {
+  repo: string;
+  branch: string;
+  reason?: string;
+  pullRequest?: boolean;
+  remote: string;
+  github?: string;
+}
+
+/** The Approval file of `transition`. */
+function approvalYaml(transition: string, now: Date, reason: string | undefined): string {
+  const lines = [
+    'apiVersion: ringmaster/v1',
+    'kind: Approval',
+    `transition: ${transition}`,
+    `approvedAt: "${now.toISOString()}"`,
+    ...(reason ? [`description: ${JSON.stringify(reason)}`] : []),
+  ];
+  return `${lines.join('\n')}\n`;
+}
+
+/** Opens (or finds open) the pull request that adds the approval file on top of the branch as the remote has it. */
+async function openApprovalPullRequest(
+  ctx: CliContext,
+  opts: ApproveOptions,
+  transition: string,
+  path: string,
+  text: string,
+): Promise<void> {
+  const token = requireToken(ctx, 'approve --pull-request');
+  const git = await ctx.openGit(opts.repo);
+  const repo = await gitHubRepo(git, opts);
+  const base = await readBase(git, opts);
+  const log = cliLogger(ctx);
+  const title = `Approve ${transition}`;
+  const pr = await openPullRequest({
+    git,
+    openGit: (dir) => ctx.openGit(dir),
+    remote: opts.remote,
+    client: createGitHubClient({ token, baseUrl: ctx.env.githubApiUrl, log }),
+    repo,
+    base: opts.branch,
+    baseCommit: base.sha,
+    branch: `ringmaster/approve-${transition.replace('@', '-')}`,
+    title,
+    body: [
+      `Approves **${transition}**, which waits at a manual gate before cutover.`,
+      '',
+      `The group's new stack is up and passed its checks; merging this pull request lets the controller switch the group's traffic to it.`,
+      ...(opts.reason ? ['', `Reason: ${opts.reason}`] : []),
+      '',
+      '_Opened by ringmaster approve; merging it is the approval._',
+    ].join('\n'),
+    files: new Map([[path, text]]),
+    message: `${title}\n\nOpened by ringmaster approve; merging the pull request is the approval.`,
+    log,
+  });
+  ctx.io.out(
+    pr.created
+      ? `opened pull request #${pr.number}: ${pr.url}; merging it approves ${transition}`
+      : `pull request #${pr.number} is already open for ${transition}: ${pr.url}`,
+  );
 }

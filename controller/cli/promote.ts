@@ -1,9 +1,6 @@
 import type { Command } from 'commander';
-import { type Logger, pino } from 'pino';
-import type { SimpleGit } from 'simple-git';
-import { ConfigurationError } from '../errors.js';
-import { type RepoRef, createGitHubClient, parseRepoRef } from '../github/client.js';
-import { fetchBranch, openPullRequest } from '../github/pull-request.js';
+import { createGitHubClient } from '../github/client.js';
+import { openPullRequest } from '../github/pull-request.js';
 import { formatDiagnostic } from '../model/diagnostics.js';
 import { setRingRelease } from '../model/edit-rings.js';
 import { RING_SET_PATH } from '../model/layout.js';
@@ -12,9 +9,10 @@ import { DEFAULT_PARSE_LIMITS } from '../model/parse.js';
 import { buildPlanReport } from '../plan/report.js';
 import { type PlanReport, renderPlan } from '../plan/render.js';
 import type { FileSource, SourceEntry } from '../source/file-source.js';
-import { GitCommitSource, resolveCommit } from '../source/git-source.js';
+import { GitCommitSource } from '../source/git-source.js';
 import { EXIT, type CliContext } from './context.js';
 import { addSourceOptions } from './options.js';
+import { cliLogger, gitHubRepo, readBase, requireToken } from './github-pr.js';
 import type { SourceOptions } from './source.js';
 
 interface PromoteOptions extends SourceOptions {
@@ -24,16 +22,6 @@ interface PromoteOptions extends SourceOptions {
   github?: string;
   dryRun?: boolean;
 }
-
-/** The base commit a promotion starts from, and how to name it. */
-interface Base {
-  readonly sha: string;
-  readonly label: string;
-}
-
-/** What the token must be allowed to do, for the message when it is missing. */
-const TOKEN_SCOPES =
-  'a classic token with the repo scope, or a fine-grained token or GitHub App with Contents: write and Pull requests: write';
 
 /**
  * `ringmaster promote VERSION --to RING`: edits the ring's release in
@@ -54,7 +42,7 @@ export function registerPromote(program: Command, ctx: CliContext, setExit: (cod
     .option('--github <owner/repo>', 'the repository on GitHub; default: read from the remote URL')
     .option('--dry-run', 'print the pull request title and body; push nothing, open nothing')
     .action(async (version: string, opts: PromoteOptions) => {
-      const token = opts.dryRun ? undefined : requireToken(ctx);
+      const token = opts.dryRun ? undefined : requireToken(ctx, 'promote');
       const git = await ctx.openGit(opts.repo);
       const target = token === undefined ? undefined : { token, repo: await gitHubRepo(git, opts) };
       const base = await readBase(git, opts);
@@ -103,53 +91,6 @@ export function registerPromote(program: Command, ctx: CliContext, setExit: (cod
       );
       setExit(EXIT.ok);
     });
-}
-
-/** GITHUB_TOKEN, or a ConfigurationError that names it and what it must allow. */
-function requireToken(ctx: CliContext): string {
-  if (ctx.env.githubToken) return ctx.env.githubToken;
-  throw new ConfigurationError(
-    'MissingToken',
-    `GITHUB_TOKEN is not set; promote opens a pull request and needs ${TOKEN_SCOPES}. ` +
-      'Set GITHUB_TOKEN (and GITHUB_API_URL for GitHub Enterprise), or pass --dry-run to only print the pull request',
-  );
-}
-
-/** --github, else OWNER/REPO read from the remote's URL when it names a host. */
-async function gitHubRepo(git: SimpleGit, opts: PromoteOptions): Promise<RepoRef> {
-  if (opts.github) return parseRepoRef(opts.github);
-  const url = (await remoteNames(git)).includes(opts.remote)
-    ? (await git.remote(['get-url', opts.remote]))?.trim()
-    : undefined;
-  // https://host/OWNER/REPO(.git), ssh://git@host/OWNER/REPO, git@host:OWNER/REPO; never a local path.
-  const match = url && /^(?:[a-z+]+:\/\/[^/]+\/|[^/@:]+@[^/:]+:)([^/]+)\/([^/]+?)(?:\.git)?\/?$/i.exec(url);
-  if (match) return parseRepoRef(`${match[1]}/${match[2]}`, `the URL of remote ${opts.remote}`);
-  throw new ConfigurationError(
-    'NoGitHubRepository',
-    `cannot tell the GitHub repository from remote ${opts.remote}; pass --github OWNER/REPO`,
-  );
-}
-
-/**
- * The base branch's head: fetched from the remote into `<remote>/<branch>`;
- * in a dry run without that remote, the local branch.
- */
-async function readBase(git: SimpleGit, opts: PromoteOptions): Promise<Base> {
-  if ((await remoteNames(git)).includes(opts.remote)) {
-    const sha = await fetchBranch(git, opts.remote, opts.branch);
-    return { sha, label: `${opts.remote}/${opts.branch} (commit ${sha.slice(0, 12)})` };
-  }
-  if (!opts.dryRun)
-    throw new ConfigurationError(
-      'NoRemote',
-      `${opts.repo} has no remote named ${opts.remote}; add it (git remote add ${opts.remote} URL) or pass --remote NAME`,
-    );
-  const sha = await resolveCommit(git, `refs/heads/${opts.branch}`);
-  return { sha, label: `${opts.branch} (commit ${sha.slice(0, 12)})` };
-}
-
-async function remoteNames(git: SimpleGit): Promise<string[]> {
-  return (await git.getRemotes()).map((r) => r.name);
 }
 
 /**
@@ -205,15 +146,4 @@ function withFile(source: FileSource, path: string, text: string, label: string)
       return result;
     },
   };
-}
-
-/** Octokit's warnings (rate limits) as JSON lines on stderr; tokens redacted. */
-function cliLogger(ctx: CliContext): Logger {
-  return pino(
-    {
-      level: 'warn',
-      redact: ['token', '*.token', 'authorization', '*.authorization', '*.headers.authorization'],
-    },
-    { write: (line: string) => ctx.io.err(line.trimEnd()) },
-  );
 }

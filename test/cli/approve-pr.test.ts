@@ -1,0 +1,98 @@
+/** `ringmaster approve --pull-request`: the approval of a gate arrives as a pull request on GitHub. */
+import { execFileSync } from 'node:child_process';
+import { join } from 'node:path';
+import { simpleGit } from 'simple-git';
+import { RemoteBranches } from '../fakes/github-git-branches.js';
+import { type GitHubServer, startGitHubServer } from '../fakes/github-server.js';
+import { runRingmaster } from '../helpers/cli.js';
+import { type FixtureRepo, createFixtureRepo } from '../helpers/constellation.js';
+import { makeTempDir, removeDir } from '../helpers/git.js';
+
+const TRANSITION = 'globex@0123456789ab';
+const BRANCH = 'ringmaster/approve-globex-0123456789ab';
+
+describe('ringmaster approve --pull-request', () => {
+  let repo: FixtureRepo;
+  let bare: string;
+  let server: GitHubServer;
+  beforeEach(async () => {
+    repo = await createFixtureRepo();
+    bare = join(await makeTempDir(), 'origin.git');
+    await simpleGit().clone(repo.dir, bare, ['--bare', '--quiet']);
+    await repo.git.addRemote('origin', bare);
+    server = await startGitHubServer({ repos: ['o/r'] });
+    server.state.repo('o/r').branches = new RemoteBranches(bare);
+  });
+  afterEach(async () => {
+    await server.close();
+    await removeDir(repo.dir);
+    await removeDir(join(bare, '..'));
+  });
+
+  const approve = (
+    env: Record<string, string> = { GITHUB_TOKEN: 'test-token', GITHUB_API_URL: server.url },
+  ) =>
+    runRingmaster(
+      [
+        'approve',
+        TRANSITION,
+        '--pull-request',
+        '--github',
+        'o/r',
+        '--reason',
+        'checked by hand',
+        '--repo',
+        repo.dir,
+      ],
+      {
+        env,
+        now: new Date('2026-11-22T10:00:00Z'),
+      },
+    );
+  const remoteGit = (...args: string[]) =>
+    execFileSync('git', ['--git-dir', bare, ...args], { encoding: 'utf8' });
+
+  it('opens one pull request adding the approval file, and finds it again instead of opening a second', async () => {
+    const headBefore = (await repo.git.revparse(['HEAD'])).trim();
+    const first = await approve();
+    expect(first.code).toBe(0);
+    expect(first.out).toBe(
+      `opened pull request #1: https://github.com/o/r/pull/1; merging it approves ${TRANSITION}`,
+    );
+    const [pull] = [...server.state.repo('o/r').pulls.values()];
+    expect(pull).toEqual(expect.objectContaining({ title: `Approve ${TRANSITION}`, state: 'open' }));
+    expect(pull!.head.ref).toBe(BRANCH);
+    expect(pull!.body).toContain('Reason: checked by hand');
+    expect(remoteGit('show', `${BRANCH}:groups/approvals/${TRANSITION}.yaml`)).toBe(
+      [
+        'apiVersion: ringmaster/v1',
+        'kind: Approval',
+        `transition: ${TRANSITION}`,
+        'approvedAt: "2026-11-22T10:00:00.000Z"',
+        'description: "checked by hand"',
+        '',
+      ].join('\n'),
+    );
+    // The branch is the base plus the one file; the local repository is left as it was.
+    expect(remoteGit('diff', '--name-only', 'main', BRANCH).trim()).toBe(
+      `groups/approvals/${TRANSITION}.yaml`,
+    );
+    expect((await repo.git.revparse(['HEAD'])).trim()).toBe(headBefore);
+    expect((await repo.git.status()).isClean()).toBe(true);
+
+    const again = await approve();
+    expect(again.code).toBe(0);
+    expect(again.out).toBe(
+      `pull request #1 is already open for ${TRANSITION}: https://github.com/o/r/pull/1`,
+    );
+    expect(server.state.repo('o/r').pulls.size).toBe(1);
+  });
+
+  it('refuses to run without GITHUB_TOKEN, naming it, and pushes nothing', async () => {
+    const refs = remoteGit('for-each-ref');
+    const run = await approve({});
+    expect(run.code).toBe(2);
+    expect(run.err).toMatch(/GITHUB_TOKEN is not set; approve --pull-request opens a pull request/);
+    expect(remoteGit('for-each-ref')).toBe(refs);
+  });
+});
