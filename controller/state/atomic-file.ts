@@ -1,6 +1,6 @@
 import { randomBytes } from 'node:crypto';
 import type { Dirent } from 'node:fs';
-import { mkdir, open, readdir, rename, rm, unlink } from 'node:fs/promises';
+import { mkdir, open, readdir, rename, rm, stat, unlink } from 'node:fs/promises';
 import { basename, dirname, join } from 'node:path';
 
 /**
@@ -75,12 +75,23 @@ export async function removeStaleTempFiles(
   for (const { folder, entries } of [{ folder: dir, entries: top }, ...nested]) {
     for (const entry of entries) {
       const pid = entry.isFile() ? tempFilePid(entry.name) : undefined;
-      if (pid === undefined || pid === process.pid || isAlive(pid)) continue;
+      if (pid === undefined) continue;
       const path = join(folder, entry.name);
+      if (pid === process.pid ? !(await olderThanThisProcess(path)) : isAlive(pid)) continue;
       if (await unlinkIfPresent(path)) removed.push(path);
     }
   }
   return removed.sort();
+}
+
+/** True when `path` was last written before this process started: a leftover of an earlier process with our pid. */
+async function olderThanThisProcess(path: string): Promise<boolean> {
+  try {
+    return (await stat(path)).mtimeMs < Date.now() - process.uptime() * 1000;
+  } catch (err) {
+    if (errorCode(err) === 'ENOENT') return false;
+    throw err;
+  }
 }
 
 /** True unless the system says no process has `pid`; EPERM means it exists but is not ours to signal. */

@@ -1,6 +1,6 @@
 import { spawn } from 'node:child_process';
 import { once } from 'node:events';
-import { mkdir, readdir, symlink, writeFile } from 'node:fs/promises';
+import { mkdir, readdir, symlink, utimes, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { removeStaleTempFiles } from '../../controller/state/atomic-file.js';
 import { makeTempDir, removeDir } from '../helpers/git.js';
@@ -53,6 +53,17 @@ describe('removeStaleTempFiles', () => {
     // onlyLive says this process is dead: its own writes are kept all the same.
     expect(await removeStaleTempFiles(dir, onlyLive)).toEqual([]);
     expect(await listFiles(dir)).toEqual([...kept].sort());
+  });
+
+  it("removes a file with this process's pid written before this process started (a container's pid 1 again)", async () => {
+    const leftover = temp('applied.json', process.pid);
+    const current = temp('records.json', process.pid);
+    await seed(dir, [leftover, current]);
+    const beforeStart = new Date(Date.now() - process.uptime() * 1000 - 60_000);
+    await utimes(join(dir, leftover), beforeStart, beforeStart);
+
+    expect(await removeStaleTempFiles(dir, onlyLive)).toEqual([join(dir, leftover)]);
+    expect(await listFiles(dir)).toEqual([current]);
   });
 
   it.each([
