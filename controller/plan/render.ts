@@ -2,7 +2,9 @@
  * The one rendering of a change plan and its verdicts, as Markdown: printed by
  * `ringmaster check`, and the body of promotion pull requests.
  */
-import type { Verdict, VerdictStatus } from '../policy/verdicts.js';
+import type { BakeEvidenceReport } from '../policy/bake-evidence.js';
+import { type Verdict, type VerdictStatus, formatInstant } from '../policy/verdicts.js';
+import { ringContext } from '../status/reporter.js';
 import type { ChangePlan, RingChange } from './change-plan.js';
 
 /** A plan with its verdicts and where it came from. */
@@ -14,6 +16,8 @@ export interface PlanReport {
   readonly head: string;
   /** What happens on failure, per ring changed (from the policy). */
   readonly onFailure: readonly string[];
+  /** The bake evidence looked up for the bake rule; absent when none was looked up. */
+  readonly bake?: BakeEvidenceReport;
 }
 
 const MARK: Record<VerdictStatus, string> = { pass: '✅', fail: '❌', unverified: '⚠️', info: 'ℹ️' };
@@ -79,6 +83,7 @@ export function renderPlan(r: PlanReport): string {
       out.push(`| ${MARK[v.status]} | ${v.rule} | ${v.ring ?? v.group ?? '-'} | ${escapeCell(v.message)} |`);
     out.push('');
   }
+  if (r.bake?.lookups.length) out.push(...renderBakeEvidence(r.bake));
   if (r.onFailure.length) {
     out.push('### If a group fails', '');
     for (const line of r.onFailure) out.push(`- ${line}`);
@@ -91,6 +96,26 @@ export function renderPlan(r: PlanReport): string {
       : `**Verdict: forbidden**: ${failing} rule${failing === 1 ? '' : 's'} fail${failing === 1 ? 's' : ''}.`,
   );
   return out.join('\n');
+}
+
+/** What the bake rule was judged on: when each release turned healthy, by which status on which commit. */
+function renderBakeEvidence(bake: BakeEvidenceReport): string[] {
+  const out = [
+    '### Bake evidence',
+    '',
+    `From ${bake.source}: when the controller's ring status turned \`success\` on the commit that promoted the release into that ring.`,
+    '',
+  ];
+  for (const l of bake.lookups) {
+    const context = `\`${ringContext(l.ring)}\``;
+    out.push(
+      l.healthy
+        ? `- ${l.release} in ${l.ring}: healthy since ${formatInstant(l.healthy.since)} (${context} on commit ${l.healthy.commit.slice(0, 12)})`
+        : `- ${l.release} in ${l.ring}: no evidence (no ${context} success on the commit that promoted it)`,
+    );
+  }
+  out.push('');
+  return out;
 }
 
 function tenantCount(c: RingChange): string {

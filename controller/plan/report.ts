@@ -1,22 +1,36 @@
 import type { Constellation } from '../model/types.js';
+import type { BakeEvidenceReport } from '../policy/bake-evidence.js';
 import { evaluateChange, isAllowed } from '../policy/verdicts.js';
-import { planChange } from './change-plan.js';
+import { type ChangePlan, planChange } from './change-plan.js';
 import type { PlanReport } from './render.js';
 
-/** Plans the change from `base` to `head`, judges it against head's policy at `now`, and says what happens on failure. */
+/**
+ * Plans the change from `base` to `head` (or takes `plan`, already made from
+ * them), judges it against head's policy at `now` and on the bake evidence
+ * `bake` when given, and says what happens on failure. Pure.
+ */
 export function buildPlanReport(
   base: Constellation,
   head: Constellation,
   labels: { base: string; head: string },
   now: Date,
+  bake?: BakeEvidenceReport,
+  plan: ChangePlan = planChange(base, head),
 ): PlanReport {
-  const plan = planChange(base, head);
-  const verdicts = evaluateChange(plan, base, head, now);
+  const verdicts = evaluateChange(plan, base, head, now, bake);
   const onFailure = plan.rings.map((c) => {
     const rules = head.policy.rings[c.ring]!;
     const budget = `the rollout halts after ${rules.failureBudget + 1} failed group${rules.failureBudget === 0 ? '' : 's'}`;
     const revert = rules.revertOnRollback ? `; a pull request then returns ${c.ring} to ${c.from}` : '';
     return `${c.ring}: a group that fails goes back to ${c.from} and this commit is held for it; ${budget}${revert}.`;
   });
-  return { plan, verdicts, allowed: isAllowed(verdicts), base: labels.base, head: labels.head, onFailure };
+  return {
+    plan,
+    verdicts,
+    allowed: isAllowed(verdicts),
+    base: labels.base,
+    head: labels.head,
+    onFailure,
+    ...(bake ? { bake } : {}),
+  };
 }

@@ -1,10 +1,13 @@
 /**
  * Policy verdicts on a planned change: may it go, and why not. Pure functions
- * of the two constellations, the plan and the time.
+ * of the two constellations, the plan, the time and the bake evidence
+ * gathered before.
  */
 import type { ChangePlan, RingChange } from '../plan/change-plan.js';
-import type { Constellation } from '../model/types.js';
+import type { Constellation, Ring } from '../model/types.js';
 import { compareVersions } from '../model/versions.js';
+import { ringContext } from '../status/reporter.js';
+import type { BakeEvidenceReport, BakeQuestion } from './bake-evidence.js';
 import { activeFreeze, dayAfter } from './freeze.js';
 
 /** pass and fail are decided here; unverified needs evidence we lack; info states a requirement. */
@@ -18,15 +21,21 @@ export interface Verdict {
   readonly message: string;
 }
 
-/** Every verdict on `plan`, rings in order, then groups, releases and the policy itself. */
+/**
+ * Every verdict on `plan`, rings in order, then groups, releases and the
+ * policy itself. The bake rule is judged on `bake` (answers to
+ * `bakeQuestions`): pass or fail where it holds evidence, unverified where it
+ * does not or is absent.
+ */
 export function evaluateChange(
   plan: ChangePlan,
   base: Constellation,
   head: Constellation,
   now: Date,
+  bake?: BakeEvidenceReport,
 ): Verdict[] {
   const verdicts: Verdict[] = [];
-  for (const change of plan.rings) verdicts.push(...ringVerdicts(change, base, head, now));
+  for (const change of plan.rings) verdicts.push(...ringVerdicts(change, base, head, now, bake));
   verdicts.push(...groupVerdicts(plan, base, head));
   for (const r of plan.releases) {
     if (r.change === 'changed' && r.runningIn.length) {
@@ -56,7 +65,32 @@ export function isAllowed(verdicts: readonly Verdict[]): boolean {
   return verdicts.every((v) => v.status !== 'fail');
 }
 
-function ringVerdicts(change: RingChange, base: Constellation, head: Constellation, now: Date): Verdict[] {
+/**
+ * What the bake rule of `plan` needs to know, one question per promotion
+ * (not rollback) into a ring whose previous ring has a bake time: since when
+ * has the release been healthy in that previous ring?
+ */
+export function bakeQuestions(plan: ChangePlan, head: Constellation): BakeQuestion[] {
+  return plan.rings.flatMap((change) => {
+    const previous = bakedRing(change, head);
+    return previous && head.policy.rings[previous.name]!.bakeMs > 0
+      ? [{ ring: previous.name, release: change.to }]
+      : [];
+  });
+}
+
+/** The ring the release must have baked in before `change`: the previous ring, unless this is a rollback or the first ring. */
+function bakedRing(change: RingChange, head: Constellation): Ring | undefined {
+  return change.index > 0 && change.kind !== 'rollback' ? head.rings[change.index - 1] : undefined;
+}
+
+function ringVerdicts(
+  change: RingChange,
+  base: Constellation,
+  head: Constellation,
+  now: Date,
+  bake: BakeEvidenceReport | undefined,
+): Verdict[] {
   const ring = change.ring;
   const rules = head.policy.rings[ring]!;
   const out: Verdict[] = [skipVerdict(change, base, head)];
@@ -92,19 +126,8 @@ function ringVerdicts(change: RingChange, base: Constellation, head: Constellati
       message: `inside freeze ${freeze.name} (${freeze.from} to ${freeze.to}); promote on or after ${dayAfter(freeze.to)}, or roll back instead`,
     });
   }
-  const previous = change.index > 0 ? head.rings[change.index - 1]! : undefined;
-  if (previous && change.kind !== 'rollback') {
-    const { bake, bakeMs } = head.policy.rings[previous.name]!;
-    out.push({
-      rule: 'bake',
-      status: bakeMs > 0 ? 'unverified' : 'pass',
-      ring,
-      message:
-        bakeMs > 0
-          ? `${change.to} must have been healthy in ${previous.name} for ${bake}; not checked here: the evidence is the controller's rollout records, which a pull request check cannot read; the controller holds the rollout until then`
-          : `ring ${previous.name} has no bake time`,
-    });
-  }
+  const previous = bakedRing(change, head);
+  if (previous) out.push(bakeVerdict(change, previous, head, now, bake));
   const who = rules.reviewers.length ? ` from ${rules.reviewers.join(', ')}` : '';
   out.push({
     rule: 'approvals',
@@ -127,6 +150,72 @@ function ringVerdicts(change: RingChange, base: Constellation, head: Constellati
       message: 'each group changes only inside its maintenance window',
     });
   return out;
+}
+
+/**
+ * Has `change.to` been healthy in `previous` for that ring's bake time? By the
+ * evidence when there is some; unverified when there is none (the controller
+ * still holds the rollout until the release has baked).
+ */
+function bakeVerdict(
+  change: RingChange,
+  previous: Ring,
+  head: Constellation,
+  now: Date,
+  bake: BakeEvidenceReport | undefined,
+): Verdict {
+  const { ring, to } = change;
+  const { bake: needed, bakeMs } = head.policy.rings[previous.name]!;
+  if (bakeMs === 0)
+    return { rule: 'bake', status: 'pass', ring, message: `ring ${previous.name} has no bake time` };
+  const context = ringContext(previous.name);
+  const holds = 'the controller holds the rollout until then';
+  if (!bake)
+    return {
+      rule: 'bake',
+      status: 'unverified',
+      ring,
+      message: `${to} must have been healthy in ${previous.name} for ${needed}; not checked here: the evidence is the controller's ${context} status on GitHub, read with --github OWNER/REPO; ${holds}`,
+    };
+  const healthy = bake.lookups.find((l) => l.ring === previous.name && l.release === to)?.healthy;
+  if (!healthy)
+    return {
+      rule: 'bake',
+      status: 'unverified',
+      ring,
+      message: `${to} must have been healthy in ${previous.name} for ${needed}; ${bake.source} shows no ${context} success on the commit that promoted ${to} to ${previous.name}; ${holds}`,
+    };
+  const baked = Math.max(0, now.getTime() - healthy.since.getTime());
+  const evidence = `${context} on ${healthy.commit.slice(0, 12)}`;
+  return baked >= bakeMs
+    ? {
+        rule: 'bake',
+        status: 'pass',
+        ring,
+        message: `${to} healthy in ${previous.name} since ${formatInstant(healthy.since)}, ${formatElapsed(baked)} of ${needed} (${evidence})`,
+      }
+    : {
+        rule: 'bake',
+        status: 'fail',
+        ring,
+        message: `${to} healthy in ${previous.name} for ${formatElapsed(baked)} of ${needed}; promote after ${formatInstant(new Date(healthy.since.getTime() + bakeMs))} (${evidence})`,
+      };
+}
+
+/** A time as ISO 8601 UTC to the minute (`2026-11-20T10:00Z`), with seconds only when there are some. */
+export function formatInstant(t: Date): string {
+  return t
+    .toISOString()
+    .replace(/\.\d{3}Z$/, 'Z')
+    .replace(/:00Z$/, 'Z');
+}
+
+/** A duration in whole minutes as `52h`, `5h30m` or `45m`. */
+export function formatElapsed(ms: number): string {
+  const minutes = Math.floor(ms / 60_000);
+  const [h, m] = [Math.floor(minutes / 60), minutes % 60];
+  if (h === 0) return `${m}m`;
+  return m === 0 ? `${h}h` : `${h}h${m}m`;
 }
 
 /**

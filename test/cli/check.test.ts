@@ -153,7 +153,7 @@ describe('ringmaster check', () => {
       status: 'unverified',
       ring: 'stable',
       message:
-        "2026.11.0 must have been healthy in early for 24h; not checked here: the evidence is the controller's rollout records, which a pull request check cannot read; the controller holds the rollout until then",
+        "2026.11.0 must have been healthy in early for 24h; not checked here: the evidence is the controller's ringmaster/early status on GitHub, read with --github OWNER/REPO; the controller holds the rollout until then",
     });
   });
 
