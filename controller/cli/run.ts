@@ -41,6 +41,8 @@ interface Observed {
   status?: ControllerStatus;
   /** The last summary printed: a tick that changed nothing prints nothing. */
   printed?: string;
+  /** The reason last printed for each waiting transition: a wait is printed when it starts or its reason changes. */
+  waitingPrinted?: Map<string, string>;
 }
 
 /** Who the controller's own commits (revert branches) are by: git's `-c` settings for them. */
@@ -198,6 +200,10 @@ export async function reconcileTick(
     targetUrl: parts.targetUrl,
     onTransition: (e) => {
       if (e.status !== 'running' && e.status !== 'rolling-back') observed.metrics.countTransition(e.status);
+      const waits = (observed.waitingPrinted ??= new Map());
+      if (e.status === 'waiting' && waits.get(e.id) === e.reason) return;
+      if (e.status === 'waiting') waits.set(e.id, e.reason ?? '');
+      else waits.delete(e.id);
       ctx.io.out(progressLine(ctx, e));
     },
   });

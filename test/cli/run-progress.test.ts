@@ -1,0 +1,47 @@
+/** What `run` prints from one look to the next: a wait is news once, not on every look. */
+import { join } from 'node:path';
+import { openController } from '../../controller/cli/controller-options.js';
+import { reconcileTick } from '../../controller/cli/run.js';
+import { createContext } from '../../controller/main.js';
+import { createMetrics } from '../../controller/server/metrics.js';
+import { type FixtureRepo, createFixtureRepo } from '../helpers/constellation.js';
+import { makeTempDir, removeDir } from '../helpers/git.js';
+
+describe('run, look after look', () => {
+  let repo: FixtureRepo;
+  let state: string;
+  beforeEach(async () => {
+    repo = await createFixtureRepo();
+    state = await makeTempDir('ringmaster-state-');
+  });
+  afterEach(async () => {
+    await removeDir(repo.dir);
+    await removeDir(state);
+  });
+
+  it('prints a waiting transition when it starts waiting, not again while the reason stays', async () => {
+    const out: string[] = [];
+    const base = createContext({ out: (s) => out.push(s), err: (s) => out.push(s) }, {});
+    const ctx = { ...base, now: () => new Date('2026-11-22T01:30:00Z') };
+    const parts = await openController(ctx, {
+      repo: repo.dir,
+      branch: 'main',
+      rev: 'HEAD',
+      state,
+      simLatency: 0,
+      simSpeed: 100_000,
+      logFile: join(state, 'log.json'),
+      logLevel: 'warn',
+    });
+    const observed = { metrics: createMetrics({ now: ctx.now }).metrics };
+    const waitingLines = () =>
+      out.filter((l) => / … globex@[0-9a-f]{12} waiting: waiting for approval/.test(l));
+
+    await reconcileTick(ctx, parts, observed);
+    expect(waitingLines()).toHaveLength(1);
+    await reconcileTick(ctx, parts, observed);
+    await reconcileTick(ctx, parts, observed);
+    expect(waitingLines()).toHaveLength(1);
+    await parts.reporter.flush();
+  });
+});
