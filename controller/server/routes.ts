@@ -151,14 +151,20 @@ export function buildRoutes(sources: RouteSources): RouteTable {
         },
       },
     ],
-    ['/', { GET: async () => statusPage(await sources.getStatus()) }],
+    ['/', { GET: async (req) => statusPage(await sources.getStatus(), pageQuery(req)) }],
   ]);
   if (sources.onWebhook) routes.set('/webhook/github', { POST: webhookHandler(sources, sources.onWebhook) });
   return routes;
 }
 
-function statusPage(status: ControllerStatus | undefined): Reply {
+/** What a link from a commit status asks the page for: `?commit=SHA&ring=NAME`. */
+function pageQuery(req: IncomingMessage): { commit?: string; ring?: string } {
+  const params = new URL(req.url ?? '/', 'http://localhost').searchParams;
+  return { commit: params.get('commit') ?? undefined, ring: params.get('ring') ?? undefined };
+}
+
+function statusPage(status: ControllerStatus | undefined, query: { commit?: string; ring?: string }): Reply {
   if (status === undefined)
     return { status: 503, headers: HTML_HEADERS, body: renderMessagePage('Ringmaster', NOT_YET) };
-  return { status: 200, headers: HTML_HEADERS, body: renderStatusPage(status) };
+  return { status: 200, headers: HTML_HEADERS, body: renderStatusPage(status, query) };
 }

@@ -102,15 +102,37 @@ function htmlDocument(title: string, body: string): string {
   ].join('\n');
 }
 
-/** The status page for `status`: a header, the rings and the groups. */
-export function renderStatusPage(status: ControllerStatus): string {
+/**
+ * The status page for `status`: a header, the rings and the groups. A link
+ * from a commit status names its ring (only that ring and its groups are
+ * shown) and its commit (the page says when the controller has moved on).
+ */
+export function renderStatusPage(
+  full: ControllerStatus,
+  focus: { readonly commit?: string; readonly ring?: string } = {},
+): string {
+  const ring =
+    focus.ring !== undefined && full.rings.some((r) => r.name === focus.ring) ? focus.ring : undefined;
+  const status = ring
+    ? {
+        ...full,
+        rings: full.rings.filter((r) => r.name === ring),
+        groups: full.groups.filter((g) => g.ring === ring),
+      }
+    : full;
   const meta = [
     `commit ${status.commit ?? 'not read yet'}`,
     `reconciled ${status.reconciledAt ?? 'not yet'}`,
+    ...(ring ? [`ring ${ring} only`] : []),
   ].join(' · ');
+  const moved =
+    focus.commit && status.commit && !status.commit.startsWith(focus.commit)
+      ? `The link was for commit ${focus.commit.slice(0, 12)}; this is the state now, at commit ${status.commit.slice(0, 12)}.`
+      : undefined;
   const body = [
     `<h1>Ringmaster: ${escapeHtml(status.constellation)}</h1>`,
     `<p class="meta">${escapeHtml(meta)}</p>`,
+    ...(moved ? [`<p class="meta">${escapeHtml(moved)}</p>`] : []),
     '<h2>Rings</h2>',
     table(
       ['Ring', 'Release', 'State', 'On release / groups', 'Failed', 'Reason'],

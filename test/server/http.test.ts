@@ -134,6 +134,25 @@ describe('startServer', () => {
     expect(html).not.toContain('<script');
   });
 
+  it('shows the ring a commit status links to, and says when the controller has moved past its commit', async () => {
+    const { server } = await start();
+    const linked = await (await fetch(`${server.url}/?commit=${'c'.repeat(40)}&ring=early`)).text();
+    expect(linked).toContain('ring early only');
+    expect(linked).toContain('<td>globex</td>');
+    expect(linked).not.toContain('<td>hooli</td>');
+    expect(linked).not.toContain('The link was for commit');
+    const older = await (await fetch(`${server.url}/?commit=${'a'.repeat(40)}&ring=canary`)).text();
+    expect(older).toContain(
+      `The link was for commit ${'a'.repeat(12)}; this is the state now, at commit ${'c'.repeat(12)}.`,
+    );
+    expect(older).toContain('<td>hooli</td>');
+    expect(older).not.toContain('<td>globex</td>');
+    // A ring the constellation does not have shows everything rather than nothing.
+    const unknown = await (await fetch(`${server.url}/?ring=%3Cscript%3E`)).text();
+    expect(unknown).toContain('<td>globex</td>');
+    expect(unknown).not.toContain('<script');
+  });
+
   it.each([
     ['GET', '/nowhere', 404, null],
     ['GET', '/webhook/github', 404, null],
