@@ -6,7 +6,10 @@ import { setRingRelease } from '../model/edit-rings.js';
 import { RING_SET_PATH } from '../model/layout.js';
 import { type LoadResult, loadConstellation } from '../model/load.js';
 import { DEFAULT_PARSE_LIMITS } from '../model/parse.js';
+import { planChange } from '../plan/change-plan.js';
 import { buildPlanReport } from '../plan/report.js';
+import { type BakeEvidence, createGitHubBakeEvidence, gatherBakeEvidence } from '../policy/bake-evidence.js';
+import { bakeQuestions } from '../policy/verdicts.js';
 import { type PlanReport, renderPlan } from '../plan/render.js';
 import type { FileSource, SourceEntry } from '../source/file-source.js';
 import { GitCommitSource } from '../source/git-source.js';
@@ -42,9 +45,17 @@ export function registerPromote(program: Command, ctx: CliContext, setExit: (cod
     .option('--github <owner/repo>', 'the repository on GitHub; default: read from the remote URL')
     .option('--dry-run', 'print the pull request title and body; push nothing, open nothing')
     .action(async (version: string, opts: PromoteOptions) => {
-      const token = opts.dryRun ? undefined : requireToken(ctx, 'promote');
+      // A dry run uses a token when there is one (to show the bake evidence) but needs none.
+      const token = opts.dryRun ? ctx.env.githubToken : requireToken(ctx, 'promote');
       const git = await ctx.openGit(opts.repo);
-      const target = token === undefined ? undefined : { token, repo: await gitHubRepo(git, opts) };
+      const repo =
+        token === undefined
+          ? undefined
+          : await gitHubRepo(git, opts).catch((err: unknown) => {
+              if (opts.dryRun) return undefined;
+              throw err;
+            });
+      const target = token === undefined || repo === undefined ? undefined : { token, repo };
       const base = await readBase(git, opts);
       const baseSource = new GitCommitSource(git, base.sha);
       const text = (await baseSource.read([RING_SET_PATH])).get(RING_SET_PATH)?.toString('utf8') ?? '';
@@ -52,13 +63,26 @@ export function registerPromote(program: Command, ctx: CliContext, setExit: (cod
       const branch = `ringmaster/promote-${opts.to}-${version}`;
       const title = `Promote ${version} to ${opts.to}`;
       const head = withFile(baseSource, RING_SET_PATH, edited, `${branch} (not pushed yet)`);
-      const report = await planPromotion(ctx, opts, version, { source: baseSource, label: base.label }, head);
+      const log = cliLogger(ctx);
+      const client =
+        target && createGitHubClient({ token: target.token, baseUrl: ctx.env.githubApiUrl, log });
+      // With GitHub at hand the body carries the bake evidence too, read as `check --github` reads it.
+      const evidence =
+        client && target && createGitHubBakeEvidence({ git, base: base.sha, client, repo: target.repo });
+      const report = await planPromotion(
+        ctx,
+        opts,
+        version,
+        { source: baseSource, label: base.label },
+        head,
+        evidence,
+      );
       if (!report) {
         setExit(EXIT.findings);
         return;
       }
       const body = renderPlan(report);
-      if (!target || !report.allowed) {
+      if (opts.dryRun || !target || !client || !report.allowed) {
         ctx.io.out(`Title: ${title}\nBranch: ${branch} → ${opts.branch}\n\n${body}\n`);
         ctx.io.out(
           report.allowed
@@ -68,12 +92,11 @@ export function registerPromote(program: Command, ctx: CliContext, setExit: (cod
         setExit(report.allowed ? EXIT.ok : EXIT.findings);
         return;
       }
-      const log = cliLogger(ctx);
       const pr = await openPullRequest({
         git,
         openGit: (dir) => ctx.openGit(dir),
         remote: opts.remote,
-        client: createGitHubClient({ token: target.token, baseUrl: ctx.env.githubApiUrl, log }),
+        client,
         repo: target.repo,
         base: opts.branch,
         baseCommit: base.sha,
@@ -105,6 +128,7 @@ async function planPromotion(
   version: string,
   base: { source: FileSource; label: string },
   head: FileSource,
+  evidence?: BakeEvidence,
 ): Promise<PlanReport | undefined> {
   const limits = { ...DEFAULT_PARSE_LIMITS, maxFileBytes: opts.maxFileBytes };
   const load = (source: FileSource): Promise<LoadResult> =>
@@ -120,11 +144,15 @@ async function planPromotion(
     ctx.io.out(`✗ promoting ${version} to ${opts.to} does not validate (see above); nothing was pushed`);
     return undefined;
   }
+  const plan = planChange(from.constellation, to.constellation);
+  const bake = evidence && (await gatherBakeEvidence(evidence, bakeQuestions(plan, to.constellation)));
   return buildPlanReport(
     from.constellation,
     to.constellation,
     { base: base.label, head: head.label },
     ctx.now(),
+    bake,
+    plan,
   );
 }
 

@@ -4,6 +4,7 @@ import { join } from 'node:path';
 import { simpleGit } from 'simple-git';
 import { RemoteBranches } from '../fakes/github-git-branches.js';
 import { type GitHubServer, startGitHubServer } from '../fakes/github-server.js';
+import { octokitFor } from '../fakes/github-test-client.js';
 import { runRingmaster } from '../helpers/cli.js';
 import { type FixtureRepo, createFixtureRepo } from '../helpers/constellation.js';
 import { makeTempDir, removeDir } from '../helpers/git.js';
@@ -236,5 +237,31 @@ describe('ringmaster promote', () => {
     expect(run.code).toBe(2);
     expect(run.err).toContain(`ringmaster: pushing branch ${BRANCH} to origin was refused`);
     expect(pulls()).toEqual([]);
+  });
+
+  it('puts the bake evidence GitHub holds into the body', async () => {
+    // canary bakes for a day; the controller reported 2026.11.1 healthy there a day and a half ago.
+    await repo.edit('policies/promotion.yaml', 'canary: { bake: 0h', 'canary: { bake: 24h');
+    await repo.commit('canary bakes for a day');
+    await repo.git.push('origin', 'main');
+    const promotedIntoCanary = remoteGit('rev-list', '--max-parents=0', 'main').trim();
+    server.state.addCommit('o/r', promotedIntoCanary);
+    await octokitFor(server).rest.repos.createCommitStatus({
+      owner: 'o',
+      repo: 'r',
+      sha: promotedIntoCanary,
+      state: 'success',
+      context: 'ringmaster/canary',
+      description: 'canary: 1/1 groups on 2026.11.1',
+    });
+    const healthyAt = server.state.statusesOf('o/r', promotedIntoCanary)[0]!.created_at;
+    const run = await promote(['2026.11.1', '--to', 'early', '--dry-run'], {
+      now: new Date(Date.parse(healthyAt) + 36 * 3_600_000),
+    });
+    expect(run.code).toBe(0);
+    expect(run.out).toContain('### Bake evidence');
+    expect(run.out).toMatch(
+      /2026\.11\.1 healthy in canary since .*, 36h of 24h \(ringmaster\/canary on [0-9a-f]{12}\)/,
+    );
   });
 });
