@@ -3,6 +3,7 @@ import { GitMirror } from '../source/mirror.js';
 import { type Command, InvalidArgumentError } from 'commander';
 import { pino, type Logger } from 'pino';
 import { parseHttpUrl, parsePositiveInt } from '../config.js';
+import { isTransient } from '../errors.js';
 import { FileJournalStore } from '../engine/journal.js';
 import type { EngineDeps } from '../engine/run-transition.js';
 import type { Constellation } from '../model/types.js';
@@ -111,6 +112,8 @@ export interface DesiredRead {
   readonly rewritten?: string;
   /** A new head not applied because a commit up to it lacks an approved pull request (with --github). */
   readonly refused?: { readonly head: string; readonly commit: string; readonly reason: string };
+  /** A new head whose approvals GitHub could not be asked about: not applied until they can. */
+  readonly unjudged?: string;
   /** Marks the commit as followed, once it has been reconciled. */
   accept(): Promise<void>;
 }
@@ -222,15 +225,18 @@ export async function openController(ctx: CliContext, opts: ControllerOptions): 
     }
     const fetched = await mirror.fetch();
     const rewritten = fetched.previous && !fetched.fastForward ? fetched.head : undefined;
-    const refused =
+    const verdict =
       github && !rewritten && fetched.previous && fetched.moved
         ? await judge(github, fetched.previous, fetched.commits)
         : undefined;
-    // Nothing from a rewritten history, or past an unapproved commit, is applied: keep the commit followed so far.
-    const commit = rewritten || refused ? fetched.previous! : fetched.head;
-    const superseded = rewritten || refused ? [] : fetched.commits.slice(0, -1);
+    const refused = verdict === 'unknown' ? undefined : verdict;
+    // Nothing from a rewritten history, past an unapproved commit, or not yet judged is applied:
+    // keep reconciling the commit followed so far, so rollouts under way go on.
+    const held = Boolean(rewritten || verdict);
+    const commit = held ? fetched.previous! : fetched.head;
+    const superseded = held ? [] : fetched.commits.slice(0, -1);
     const accept = async () => {
-      if (!rewritten && !refused && fetched.moved) await mirror.accept(commit);
+      if (!held && fetched.moved) await mirror.accept(commit);
     };
     return {
       commit,
@@ -239,23 +245,35 @@ export async function openController(ctx: CliContext, opts: ControllerOptions): 
       superseded,
       rewritten,
       refused,
+      unjudged: verdict === 'unknown' ? fetched.head : undefined,
       accept,
     };
   };
   /** Whether the commits up to a new head came through approved pull requests; the refusal when not. */
   const judge = async (gh: GitHubParts, followed: string, commits: readonly string[]) => {
-    const verdict = await judgeNewCommits(
-      {
-        ...gh,
-        cache: gh.approvals,
-        branch: opts.branch,
-        log,
-        load: async (c) => (await load(mirror.source(c))).constellation,
-        firstParent: (c) => mirror.firstParent(c),
-      },
-      followed,
-      commits,
-    );
+    let verdict;
+    try {
+      verdict = await judgeNewCommits(
+        {
+          ...gh,
+          cache: gh.approvals,
+          branch: opts.branch,
+          log,
+          load: async (c) => (await load(mirror.source(c))).constellation,
+          firstParent: (c) => mirror.firstParent(c),
+        },
+        followed,
+        commits,
+      );
+    } catch (err) {
+      // GitHub unreachable or rate-limited: the new head waits for the next look; what is under way goes on.
+      if (!isTransient(err)) throw err;
+      log.warn(
+        { err, head: commits.at(-1) },
+        'Approvals of the new head could not be checked; trying again next look',
+      );
+      return 'unknown' as const;
+    }
     if (verdict.allowed) return undefined;
     log.warn({ commit: verdict.commit, detail: verdict.detail }, 'Commit not approved; not applied');
     return { head: commits.at(-1)!, commit: verdict.commit, reason: verdict.reason };

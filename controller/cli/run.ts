@@ -247,6 +247,11 @@ async function reportHistory(ctx: CliContext, parts: ControllerParts, desired: D
       ),
     });
   }
+  if (desired.unjudged) {
+    ctx.io.out(
+      `… ${desired.unjudged.slice(0, 12)} waits: its approvals could not be checked on GitHub; still following ${head} until they can`,
+    );
+  }
   if (desired.refused) {
     const { head, commit, reason } = desired.refused;
     ctx.io.out(

@@ -184,4 +184,54 @@ describe('ringmaster run --github', () => {
     );
     expect(pulls()).toHaveLength(1);
   });
+
+  it('keeps following the commit it had while GitHub cannot be asked about a new head, then judges it', async () => {
+    expect((await run(SUNDAY_WINDOW)).code).toBe(0);
+    const merge = await mergePromotion('early', '2026.11.0', '2026.11.1', 10, 'bob');
+    const url = server.url;
+    await server.close();
+    const offline = await runRingmaster(
+      [
+        'run',
+        '--once',
+        '--github',
+        REPO,
+        '--repo',
+        repo.dir,
+        '--state',
+        state,
+        '--sim-speed',
+        '100000',
+        '--log-file',
+        join(state, 'log.json'),
+      ],
+      { now: TWO_DAYS_LATER, env: { GITHUB_TOKEN: 'test-token', GITHUB_API_URL: url } },
+    );
+    expect(offline.out).toContain(
+      `… ${merge.slice(0, 12)} waits: its approvals could not be checked on GitHub; still following ${repo.baseSha.slice(0, 12)} until they can`,
+    );
+    expect(offline.out).not.toContain('shared-1@');
+    // Nothing changed on the commit it follows, so there was nothing to write: a quiet look.
+    expect(offline.code).toBe(0);
+
+    server = await startGitHubServer({ repos: [REPO], anyCommit: true, token: 'test-token' });
+    server.state.addTeamMember('test', 'release', 'bob');
+    server.state.addPull(REPO, {
+      number: 10,
+      head: { ref: 'promote-early', sha: (await repo.git.revparse([`${merge}^2`])).trim() },
+      base: { ref: 'main' },
+      user: 'alice',
+      state: 'closed',
+      merge_commit_sha: merge,
+      merged_at: '2026-11-23T10:00:00Z',
+    });
+    server.state.addReview(REPO, 10, {
+      user: 'bob',
+      state: 'APPROVED',
+      submitted_at: '2026-11-23T09:00:00Z',
+    });
+    const online = await run(TWO_DAYS_LATER);
+    expect(online.code).toBe(0);
+    expect(online.out).toMatch(/✓ shared-1@[0-9a-f]{12} succeeded/);
+  });
 });
