@@ -16,10 +16,10 @@ export function createContext(io: CliIo, env: Readonly<Record<string, string | u
   return {
     io,
     env: loadEnvConfig(env),
-    async openGit(dir) {
+    async openGit(dir, options = {}) {
       // Loaded on demand: reading a folder needs no git, and start-up time counts for CI on every pull request.
       const { simpleGit } = await import('simple-git');
-      const git = simpleGit({ baseDir: dir });
+      const git = simpleGit({ baseDir: dir, config: [...(options.config ?? [])] });
       if (!(await git.checkIsRepo().catch(() => false))) {
         throw new ConfigurationError(
           'NotAGitRepository',

@@ -12,8 +12,12 @@ export interface CliIo {
 export interface CliContext {
   readonly io: CliIo;
   readonly env: EnvConfig;
-  /** Opens a git repository in a folder. Throws ConfigurationError when it is not one. */
-  openGit(dir: string): Promise<SimpleGit>;
+  /**
+   * Opens a git repository in a folder, with `config` as git's `-c` settings
+   * (for example the identity of the controller's own commits). Throws
+   * ConfigurationError when it is not one.
+   */
+  openGit(dir: string, options?: { readonly config?: readonly string[] }): Promise<SimpleGit>;
   /** The compiled schemas (compiled once, on first use). */
   schemas(): SchemaValidator;
   /** The current time. */

@@ -212,7 +212,7 @@ export async function reconcileTick(
       {
         ...parts.github,
         git: parts.mirror.repository(),
-        openGit: async (dir) => (await import('simple-git')).simpleGit({ baseDir: dir, config: COMMITTER }),
+        openGit: (dir) => ctx.openGit(dir, { config: COMMITTER }),
         branch: parts.mirror.branch,
         dir: join(parts.store.dir, 'reverts'),
         log: parts.log,

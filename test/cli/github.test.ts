@@ -188,25 +188,9 @@ describe('ringmaster run --github', () => {
   it('keeps following the commit it had while GitHub cannot be asked about a new head, then judges it', async () => {
     expect((await run(SUNDAY_WINDOW)).code).toBe(0);
     const merge = await mergePromotion('early', '2026.11.0', '2026.11.1', 10, 'bob');
-    const url = server.url;
+    // GitHub goes away; `run` still points at where it was.
     await server.close();
-    const offline = await runRingmaster(
-      [
-        'run',
-        '--once',
-        '--github',
-        REPO,
-        '--repo',
-        repo.dir,
-        '--state',
-        state,
-        '--sim-speed',
-        '100000',
-        '--log-file',
-        join(state, 'log.json'),
-      ],
-      { now: TWO_DAYS_LATER, env: { GITHUB_TOKEN: 'test-token', GITHUB_API_URL: url } },
-    );
+    const offline = await run(TWO_DAYS_LATER);
     expect(offline.out).toContain(
       `… ${merge.slice(0, 12)} waits: its approvals could not be checked on GitHub; still following ${repo.baseSha.slice(0, 12)} until they can`,
     );
