@@ -98,6 +98,12 @@ export interface ControllerParts {
   readonly mirror?: GitMirror;
   /** The GitHub side (--github): client, repository, approval verdicts. */
   readonly github?: GitHubParts;
+  /**
+   * Waits for the state writes under way and closes the state files; with
+   * `compact`, first folds their logs into the files (the controller, as it
+   * stops, so that a stopped controller leaves plain files).
+   */
+  close(options?: { compact?: boolean }): Promise<void>;
 }
 
 /** One look at the branch. */
@@ -142,13 +148,18 @@ export async function openController(ctx: CliContext, opts: ControllerOptions): 
   if (removed.length > 0) log.info({ count: removed.length, removed }, 'Removed stale temporary files');
   const faults = opts.simFaults ? await loadFaults(opts.simFaults) : NO_FAULTS;
   const store = new FileStateStore(opts.state);
+  const journal = new FileJournalStore(join(opts.state, 'journal'));
+  const providers = await createSimProviders({
+    statePath: join(opts.state, 'sim.json'),
+    faults,
+    latencyMs: opts.simLatency,
+  });
+  const close = async (options: { compact?: boolean } = {}) => {
+    await Promise.all([store.close(options), journal.close(options), providers.close?.(options)]);
+  };
   const engine: EngineDeps = {
-    providers: createSimProviders({
-      statePath: join(opts.state, 'sim.json'),
-      faults,
-      latencyMs: opts.simLatency,
-    }),
-    journal: new FileJournalStore(join(opts.state, 'journal')),
+    providers,
+    journal,
     constellation: '',
     now: ctx.now,
     // Only waiting is sped up; the policy's periods still decide how many health checks run.
@@ -201,7 +212,7 @@ export async function openController(ctx: CliContext, opts: ControllerOptions): 
         accept: async () => {},
       };
     };
-    return { store, engine, reporter, targetUrl, log, readDesired, github };
+    return { store, engine, reporter, targetUrl, log, readDesired, github, close };
   }
   const { simpleGit } = await import('simple-git');
   const mirror = new GitMirror({
@@ -278,7 +289,7 @@ export async function openController(ctx: CliContext, opts: ControllerOptions): 
     log.warn({ commit: verdict.commit, detail: verdict.detail }, 'Commit not approved; not applied');
     return { head: commits.at(-1)!, commit: verdict.commit, reason: verdict.reason };
   };
-  return { store, engine, reporter, targetUrl, log, readDesired, mirror, github };
+  return { store, engine, reporter, targetUrl, log, readDesired, mirror, github, close };
 }
 
 /**

@@ -15,7 +15,9 @@ export function registerRecover(program: Command, ctx: CliContext, setExit: (cod
     )
     .action(async (group: string, opts: ControllerOptions & { to: RecoverTo }) => {
       const parts = await openController(ctx, { ...opts, logFile: opts.logFile ?? '-', logLevel: 'warn' });
-      const next = await recoverGroup(parts.store, parts.engine.journal, group, opts.to, ctx.now());
+      const next = await recoverGroup(parts.store, parts.engine.journal, group, opts.to, ctx.now()).finally(
+        () => parts.close(),
+      );
       const held = next.held
         ? `; commit ${next.held.commit.slice(0, 12)} stays held for it until a newer commit changes it`
         : '';

@@ -81,6 +81,7 @@ export function registerRun(program: Command, ctx: CliContext, setExit: (code: n
           await tick();
         } finally {
           await parts.reporter.flush();
+          await parts.close({ compact: true });
         }
         setExit(EXIT.ok);
         return;
@@ -108,6 +109,7 @@ export function registerRun(program: Command, ctx: CliContext, setExit: (code: n
         await parts.reporter.flush().catch((err: unknown) => {
           ctx.io.err(`ringmaster: statuses not written before stopping: ${(err as Error).message}`);
         });
+        await parts.close({ compact: true });
       }
       setExit(EXIT.ok);
     });

@@ -95,4 +95,6 @@ export interface Providers {
   readonly database: DatabasePort;
   readonly secrets: SecretsPort;
   readonly health: HealthPort;
+  /** Waits for what the providers write and lets go of what they hold (`compact`: see ControllerParts.close). */
+  close?(options?: { compact?: boolean }): Promise<void>;
 }

@@ -11,8 +11,7 @@ import { basename, dirname, join } from 'node:path';
 export async function writeFileAtomic(path: string, text: string): Promise<void> {
   const dir = dirname(path);
   await mkdir(dir, { recursive: true });
-  // The name's pid lets removeStaleTempFiles tell a leftover from a write in progress; keep them in step.
-  const tmp = join(dir, `.${basename(path)}.${process.pid}.${randomBytes(4).toString('hex')}.tmp`);
+  const tmp = tempPathFor(path);
   try {
     const file = await open(tmp, 'w', 0o600);
     try {
@@ -26,6 +25,19 @@ export async function writeFileAtomic(path: string, text: string): Promise<void>
     await rm(tmp, { force: true });
     throw err;
   }
+  await syncFolder(dir);
+}
+
+/**
+ * A temporary name beside `path`: `.<basename>.<pid>.<8 hex>.tmp`. The pid lets
+ * removeStaleTempFiles tell a leftover from a write in progress.
+ */
+export function tempPathFor(path: string): string {
+  return join(dirname(path), `.${basename(path)}.${process.pid}.${randomBytes(4).toString('hex')}.tmp`);
+}
+
+/** Syncs a folder, so that renames and new files in it survive a power loss. */
+export async function syncFolder(dir: string): Promise<void> {
   const folder = await open(dir, 'r');
   try {
     await folder.sync();

@@ -1,10 +1,10 @@
-import { stat } from 'node:fs/promises';
 import { join } from 'node:path';
 import { ConfigurationError } from '../errors.js';
 import { writeFileAtomic } from './atomic-file.js';
+import { DurableMap, type SnapshotCodec, damaged } from './durable-map.js';
 import { readJsonFile } from './json-file.js';
 import { EMPTY_RECORDS, type RolloutRecords } from './records.js';
-import type { AppliedState } from './types.js';
+import type { AppliedGroup, AppliedState } from './types.js';
 
 /** Where the controller keeps what it has applied. */
 export interface StateStore {
@@ -17,17 +17,20 @@ export interface StateStore {
   saveRecords(records: RolloutRecords): Promise<void>;
 }
 
-/** The default store: JSON files in a state folder (`.ringmaster/` unless --state says otherwise). */
+/**
+ * The default store: files in a state folder (`.ringmaster/` unless --state
+ * says otherwise). The applied state is `applied.json` plus the log of its
+ * changes, `applied.json.log` (see DurableMap): at 10,000 groups the state is
+ * megabytes, and a wave changes a few dozen groups, so a wave appends a few
+ * lines instead of rewriting the file. Another process (`ringmaster recover`)
+ * appends to the same log; each load reads what it added.
+ */
 export class FileStateStore implements StateStore {
   readonly appliedPath: string;
   readonly recordsPath: string;
-  /**
-   * The applied state as last read or written, with the identity of its file:
-   * at 10,000 groups the file is megabytes, and most looks find it unchanged.
-   * Another process (`ringmaster recover`) replaces the file by renaming, which
-   * changes the identity, so its writes are seen.
-   */
-  #applied?: { readonly identity: string; readonly state: AppliedState };
+  #map?: Promise<DurableMap<AppliedGroup | string>>;
+  /** The applied state last built from the map, while the map has not changed since. */
+  #applied?: AppliedState;
 
   constructor(readonly dir: string) {
     this.appliedPath = join(dir, 'applied.json');
@@ -52,40 +55,70 @@ export class FileStateStore implements StateStore {
   }
 
   async loadApplied(): Promise<AppliedState | undefined> {
-    const identity = await fileIdentity(this.appliedPath);
-    if (identity === undefined) return undefined;
-    if (this.#applied?.identity === identity) return this.#applied.state;
-    const state = await readJsonFile(this.appliedPath);
-    if (state === undefined) return undefined;
-    if (!isAppliedState(state)) {
-      throw new ConfigurationError(
-        'StateUnreadable',
-        `state file ${this.appliedPath} is not a Ringmaster applied state (version 1); restore it from a backup`,
-      );
-    }
-    this.#applied = { identity, state };
-    return state;
+    const map = await this.#open();
+    if ((await map.refresh()) || !this.#applied) this.#applied = fromEntries(map.entries);
+    return this.#applied;
   }
 
+  /** Writes the groups whose object differs from the one stored (and removes those gone): a wave writes its own. */
   async saveApplied(state: AppliedState): Promise<void> {
-    this.#applied = undefined;
-    // Compact: the file is for the controller; `ringmaster status --json` is for people.
-    await writeFileAtomic(this.appliedPath, `${JSON.stringify(state)}\n`);
-    const identity = await fileIdentity(this.appliedPath);
-    if (identity !== undefined) this.#applied = { identity, state };
+    const map = await this.#open();
+    const changes: [string, AppliedGroup | string | undefined][] = [];
+    if (map.get(CONSTELLATION) !== state.constellation) changes.push([CONSTELLATION, state.constellation]);
+    for (const [name, group] of Object.entries(state.groups))
+      if (map.get(name) !== group) changes.push([name, group]);
+    for (const name of map.entries.keys())
+      if (name !== CONSTELLATION && !Object.hasOwn(state.groups, name)) changes.push([name, undefined]);
+    this.#applied = state;
+    await map.setMany(changes);
+  }
+
+  /** Closes the log; with `compact`, first folds it into applied.json, so a stopped controller leaves one plain file. */
+  async close(options: { compact?: boolean } = {}): Promise<void> {
+    if (!this.#map) return;
+    const map = await this.#map;
+    if (options.compact) await map.compact();
+    await map.close();
+  }
+
+  #open(): Promise<DurableMap<AppliedGroup | string>> {
+    this.#map ??= DurableMap.open(this.appliedPath, APPLIED_CODEC);
+    return this.#map;
   }
 }
 
-/** What changes whenever the file is replaced or rewritten; undefined when it does not exist. */
-async function fileIdentity(path: string): Promise<string | undefined> {
-  try {
-    const s = await stat(path, { bigint: true });
-    return `${s.dev}:${s.ino}:${s.size}:${s.mtimeNs}:${s.ctimeNs}`;
-  } catch (err) {
-    if ((err as { code?: unknown }).code === 'ENOENT') return undefined;
-    throw err;
-  }
+/** The key of the constellation's name in the map; every other key is a group name, which is never empty. */
+const CONSTELLATION = '';
+
+function fromEntries(entries: ReadonlyMap<string, AppliedGroup | string>): AppliedState | undefined {
+  const constellation = entries.get(CONSTELLATION);
+  if (typeof constellation !== 'string') return undefined;
+  const groups: Record<string, AppliedGroup> = {};
+  for (const [name, group] of entries) if (name !== CONSTELLATION) groups[name] = group as AppliedGroup;
+  return { version: 1, constellation, groups };
 }
+
+/** applied.json as it always was: `{ version: 1, constellation, groups }`, compact (it is for the controller). */
+const APPLIED_CODEC: SnapshotCodec<AppliedGroup | string> = {
+  decode(text, path) {
+    const entries = new Map<string, AppliedGroup | string>();
+    if (text === undefined) return entries;
+    let state: unknown;
+    try {
+      state = JSON.parse(text);
+    } catch (err) {
+      throw damaged(path, 'valid JSON', err);
+    }
+    if (!isAppliedState(state)) throw damaged(path, 'a Ringmaster applied state (version 1)');
+    entries.set(CONSTELLATION, state.constellation);
+    for (const [name, group] of Object.entries(state.groups)) entries.set(name, group);
+    return entries;
+  },
+  encode(entries) {
+    const state = fromEntries(entries);
+    return state && `${JSON.stringify(state)}\n`;
+  },
+};
 
 function isAppliedState(value: unknown): value is AppliedState {
   const v = value as Partial<AppliedState> | null;

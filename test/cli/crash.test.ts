@@ -7,8 +7,11 @@
  */
 import { spawn } from 'node:child_process';
 import { existsSync } from 'node:fs';
-import { cp, readFile, readdir } from 'node:fs/promises';
+import { cp, readdir } from 'node:fs/promises';
 import { join } from 'node:path';
+import { FileJournalStore } from '../../controller/engine/journal.js';
+import { WorldFile } from '../../controller/providers/sim/state.js';
+import { FileStateStore } from '../../controller/state/file-store.js';
 import { type FixtureRepo, createFixtureRepo } from '../helpers/constellation.js';
 import { makeTempDir, removeDir } from '../helpers/git.js';
 
@@ -115,22 +118,27 @@ describe('crash safety', () => {
   }, 600_000);
 
   async function expectConsistent(state: string, trial: number): Promise<void> {
-    const applied = JSON.parse(await readFile(join(state, 'applied.json'), 'utf8'));
-    const world = JSON.parse(await readFile(join(state, 'sim.json'), 'utf8'));
+    // Read as the controller reads them: each file with the log of its changes beside it.
+    const applied = (await new FileStateStore(state).loadApplied())!;
+    const world = (await WorldFile.open(join(state, 'sim.json'))).world;
+    const store = new FileJournalStore(join(state, 'journal'));
+    expect(await store.listOpen()).toEqual([]);
     const journals = await Promise.all(
       // A write cut short by SIGKILL leaves its temporary file behind; only the renamed files are journals.
       (await readdir(join(state, 'journal')))
-        .filter((f) => f.endsWith('.json'))
-        .map(async (f) => JSON.parse(await readFile(join(state, 'journal', f), 'utf8'))),
+        .filter((f) => f.includes('@') && f.endsWith('.json'))
+        .map(async (f) => (await store.load(f.slice(0, -5)))!),
     );
     const mine = journals.filter((j) => j.commit === promotion);
     const summary = EARLY.map((g) => {
       const a = applied.groups[g];
       const w = world.groups[`eu-1/${g}`];
-      const stacks = Object.keys(w.stacks).sort().join('+');
-      const active = w.stacks[w.active]?.release;
+      const stacks = Object.keys(w?.stacks ?? {})
+        .sort()
+        .join('+');
+      const active = w?.active && w.stacks[w.active]?.release;
       const js = mine.filter((j) => j.group === g).map((j) => j.status);
-      return `${g}: applied ${a.snapshot.release}@${a.commit === promotion ? 'promotion' : 'old'} held=${Boolean(a.held)} emergency=${Boolean(a.emergency)} | serving ${active} from ${stacks} | journals ${js.join(',')}`;
+      return `${g}: applied ${a?.snapshot.release}@${a?.commit === promotion ? 'promotion' : 'old'} held=${Boolean(a?.held)} emergency=${Boolean(a?.emergency)} | serving ${active} from ${stacks} | journals ${js.join(',')}`;
     });
     const expected = EARLY.map((g) =>
       expect.stringMatching(

@@ -1,78 +1,55 @@
-import { readFile, writeFile } from 'node:fs/promises';
+import { mkdir, readFile, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { ConfigurationError, PermanentError, TransientError } from '../../controller/errors.js';
 import type { Providers } from '../../controller/providers/ports.js';
 import { type SimOptions, createSimProviders } from '../../controller/providers/sim/provider.js';
-import { WorldFile, emptyWorld } from '../../controller/providers/sim/state.js';
+import { WorldFile } from '../../controller/providers/sim/state.js';
 import { makeTempDir, removeDir } from '../helpers/git.js';
 import { NOW, ctx, failureOf, spec } from './sim-helpers.js';
 
 describe('WorldFile', () => {
-  it('writes one file at a time, the last write holding every change', async () => {
-    const world = emptyWorld();
-    const written: string[] = [];
-    let inFlight = 0;
-    let mostInFlight = 0;
-    const file = new WorldFile('sim.json', world, async (_path, text) => {
-      mostInFlight = Math.max(mostInFlight, ++inFlight);
-      await new Promise((resolve) => setImmediate(resolve));
-      written.push((JSON.parse(text) as { missingDatabases: string[] }).missingDatabases.join(','));
-      inFlight--;
-    });
-    const saves = ['a', 'b', 'c'].map((db) => {
-      (world.missingDatabases as string[]).push(db);
-      return file.persist();
-    });
-    await Promise.all(saves);
-    expect(mostInFlight).toBe(1);
-    expect(written.at(-1)).toBe('a,b,c');
+  let dir: string;
+  beforeEach(async () => {
+    dir = await makeTempDir();
+  });
+  afterEach(async () => {
+    await removeDir(dir);
   });
 
-  it('shares one write among the calls that arrive before it starts, and writes again for later ones', async () => {
-    const world = emptyWorld();
-    const written: string[] = [];
-    let release = () => {};
-    const file = new WorldFile('sim.json', world, async (_path, text) => {
-      written.push((JSON.parse(text) as { missingDatabases: string[] }).missingDatabases.join(','));
-      await new Promise<void>((resolve) => (release = resolve));
+  it('logs each change beside the file and folds the log into the file when compacting', async () => {
+    const path = join(dir, 'sim.json');
+    const file = await WorldFile.open(path);
+    file.world.groups['eu-1/globex'] = { active: 'green', stacks: {} };
+    file.world.groups['eu-1/initech'] = { stacks: {} };
+    await Promise.all([file.persist({ group: 'eu-1/globex' }), file.persist({ group: 'eu-1/initech' })]);
+    delete file.world.groups['eu-1/initech'];
+    await file.persist({ group: 'eu-1/initech' });
+    await expect(readFile(path, 'utf8')).rejects.toThrow('ENOENT');
+    expect((await readFile(`${path}.log`, 'utf8')).trim().split('\n')).toHaveLength(3);
+    expect((await WorldFile.open(path)).world.groups).toEqual({
+      'eu-1/globex': { active: 'green', stacks: {} },
     });
-    const add = (db: string) => {
-      (world.missingDatabases as string[]).push(db);
-      return file.persist();
-    };
-    const first = [add('a'), add('b'), add('c')];
-    await new Promise((resolve) => setImmediate(resolve));
-    expect(written).toEqual(['a,b,c']);
-    // Arriving while that write runs: they wait for one more write, which holds them both.
-    const later = [add('d'), add('e')];
-    release();
-    await Promise.all(first);
-    await new Promise((resolve) => setImmediate(resolve));
-    release();
-    await Promise.all(later);
-    expect(written).toEqual(['a,b,c', 'a,b,c,d,e']);
+    await file.close({ compact: true });
+    expect(await readFile(`${path}.log`, 'utf8')).toBe('');
+    const stored = JSON.parse(await readFile(path, 'utf8')) as { groups: unknown };
+    expect(stored.groups).toEqual({ 'eu-1/globex': { active: 'green', stacks: {} } });
   });
 
-  it('reports a failed write as transient to every call it held, and goes on with the next one', async () => {
-    let calls = 0;
-    const file = new WorldFile('sim.json', emptyWorld(), async () => {
-      if (++calls === 1) throw new Error('disk full');
-    });
-    const first = file.persist();
-    const second = file.persist();
-    const err = await failureOf(first);
+  it('reports a failed write as transient', async () => {
+    const path = join(dir, 'sim.json');
+    const file = await WorldFile.open(path);
+    await mkdir(`${path}.log`);
+    file.world.groups['eu-1/globex'] = { stacks: {} };
+    const err = await failureOf(file.persist({ group: 'eu-1/globex' }));
     expect(err).toBeInstanceOf(TransientError);
-    expect(err.message).toBe('writing sim state file sim.json failed');
-    expect(await failureOf(second)).toBe(err);
-    await expect(file.persist()).resolves.toBeUndefined();
-    expect(calls).toBe(2);
+    expect(err.message).toBe(`writing sim state file ${path} failed`);
   });
 });
 
 describe('the sim world', () => {
   let dir: string;
   let statePath: string;
-  const sim = (options: Partial<SimOptions> = {}): Providers =>
+  const sim = (options: Partial<SimOptions> = {}): Promise<Providers> =>
     createSimProviders({ statePath, now: () => NOW, ...options });
 
   beforeEach(async () => {
@@ -85,10 +62,10 @@ describe('the sim world', () => {
 
   describe('the world file', () => {
     it('survives re-creating the providers from the same file', async () => {
-      const before = sim();
+      const before = await sim();
       await before.cluster.ensureStack(ctx('globex', 'prepare'), spec('globex', 'green'));
       await before.cluster.switchTraffic(ctx('globex', 'cutover'), 'eu-1', 'globex', 'green');
-      const after = sim();
+      const after = await sim();
       expect(await after.cluster.getActive(ctx('globex', 'observe'), 'eu-1', 'globex')).toEqual({
         color: 'green',
         release: '2026.11.1',
@@ -104,12 +81,14 @@ describe('the sim world', () => {
       let waiting = names.length;
       const ticks = (n: number): Promise<void> =>
         n <= 0 ? Promise.resolve() : new Promise((resolve) => setImmediate(resolve)).then(() => ticks(n - 1));
-      const p = sim({ latencyMs: 1, sleep: () => ticks(waiting--) });
+      const p = await sim({ latencyMs: 1, sleep: () => ticks(waiting--) });
       const results = await Promise.all(
         names.map((g) => p.cluster.ensureStack(ctx(g, 'prepare'), spec(g, 'green'))),
       );
       expect(results).toEqual(names.map(() => 'created'));
-      const stored = JSON.parse(await readFile(statePath, 'utf8')) as { groups: Record<string, unknown> };
+      const stored = (await WorldFile.open(statePath)).world as unknown as {
+        groups: Record<string, unknown>;
+      };
       expect(Object.keys(stored.groups).sort()).toEqual(names.map((g) => `eu-1/${g}`).sort());
       expect(stored.groups['eu-1/group-3']).toEqual({
         stacks: {
@@ -139,8 +118,8 @@ describe('the sim world', () => {
       'refuses a world file that is %s, naming it and what to do, and leaves it alone',
       async (_n, text, problem) => {
         await writeFile(statePath, text);
-        expect(() => sim()).toThrow(ConfigurationError);
-        expect(() => sim()).toThrow(
+        await expect(sim()).rejects.toThrow(ConfigurationError);
+        await expect(sim()).rejects.toThrow(
           `sim state file ${statePath} ${problem}; fix it, or move it away to start with an empty simulated world`,
         );
         expect(await readFile(statePath, 'utf8')).toBe(text);
@@ -159,7 +138,7 @@ describe('the sim world', () => {
     });
 
     it('finds every database except those listed as missing', async () => {
-      const p = sim();
+      const p = await sim();
       await expect(
         p.database.checkAvailable(ctx('initech', 'validate'), { instance: 'initech-db', engine: 'mysql' }),
       ).resolves.toBeUndefined();
@@ -173,7 +152,7 @@ describe('the sim world', () => {
     });
 
     it('names the missing keys of a secret, and only them', async () => {
-      const p = sim();
+      const p = await sim();
       const secret = { name: 'globex-app', keys: ['user', 'password', 'api-token'] };
       const err = await failureOf(p.secrets.checkKeys(ctx('globex', 'validate'), secret));
       expect(err).toBeInstanceOf(PermanentError);
@@ -186,7 +165,7 @@ describe('the sim world', () => {
     });
 
     it('reports a secret listed without keys as missing altogether', async () => {
-      const p = sim();
+      const p = await sim();
       const err = await failureOf(
         p.secrets.checkKeys(ctx('globex', 'validate'), { name: 'globex-gone', keys: ['a'] }),
       );
@@ -197,9 +176,9 @@ describe('the sim world', () => {
     });
 
     it('keeps what a person listed as missing when it writes the world', async () => {
-      const p = sim();
+      const p = await sim();
       await p.cluster.ensureStack(ctx('globex', 'prepare'), spec('globex', 'green'));
-      const stored = JSON.parse(await readFile(statePath, 'utf8')) as typeof world;
+      const stored = (await WorldFile.open(statePath)).world as unknown as typeof world;
       expect(stored.missingDatabases).toEqual(world.missingDatabases);
       expect(stored.missingSecrets).toEqual(world.missingSecrets);
     });

@@ -1,15 +1,15 @@
-import { readFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { ConfigurationError, PermanentError, TransientError } from '../../controller/errors.js';
 import type { Providers } from '../../controller/providers/ports.js';
 import { type SimOptions, createSimProviders } from '../../controller/providers/sim/provider.js';
+import { WorldFile } from '../../controller/providers/sim/state.js';
 import { makeTempDir, removeDir } from '../helpers/git.js';
 import { NOW, ctx, failureOf, faults, spec } from './sim-helpers.js';
 
 describe('sim providers', () => {
   let dir: string;
   let statePath: string;
-  const sim = (options: Partial<SimOptions> = {}): Providers =>
+  const sim = (options: Partial<SimOptions> = {}): Promise<Providers> =>
     createSimProviders({ statePath, now: () => NOW, ...options });
 
   beforeEach(async () => {
@@ -22,7 +22,9 @@ describe('sim providers', () => {
 
   describe('injected faults', () => {
     it('fails attempts 1 and 2 of a transient times-2 fault and passes attempt 3', async () => {
-      const p = sim({ faults: faults('  - { group: initech, step: prepare, kind: transient, times: 2 }') });
+      const p = await sim({
+        faults: faults('  - { group: initech, step: prepare, kind: transient, times: 2 }'),
+      });
       const first = await failureOf(
         p.cluster.ensureStack(ctx('initech', 'prepare', 1), spec('initech', 'green')),
       );
@@ -41,7 +43,9 @@ describe('sim providers', () => {
     });
 
     it('fails every call of a failing attempt, so a step fails as a whole', async () => {
-      const p = sim({ faults: faults('  - { group: globex, step: validate, kind: transient, times: 1 }') });
+      const p = await sim({
+        faults: faults('  - { group: globex, step: validate, kind: transient, times: 1 }'),
+      });
       const db = { instance: 'globex-db', engine: 'postgres' } as const;
       expect(await failureOf(p.database.checkAvailable(ctx('globex', 'validate', 1), db))).toBeInstanceOf(
         TransientError,
@@ -56,7 +60,7 @@ describe('sim providers', () => {
     });
 
     it('fails every attempt of a permanent fault, with its message', async () => {
-      const p = sim({
+      const p = await sim({
         faults: faults('  - { group: globex, step: verify, kind: permanent, message: probe says no }'),
       });
       await p.cluster.ensureStack(ctx('globex', 'prepare'), spec('globex', 'green'));
@@ -72,7 +76,9 @@ describe('sim providers', () => {
     });
 
     it('fails only the first attempts of a permanent fault with times', async () => {
-      const p = sim({ faults: faults('  - { group: globex, step: cutover, kind: permanent, times: 1 }') });
+      const p = await sim({
+        faults: faults('  - { group: globex, step: cutover, kind: permanent, times: 1 }'),
+      });
       await p.cluster.ensureStack(ctx('globex', 'prepare'), spec('globex', 'green'));
       expect(
         await failureOf(p.cluster.switchTraffic(ctx('globex', 'cutover', 1), 'eu-1', 'globex', 'green')),
@@ -85,7 +91,7 @@ describe('sim providers', () => {
     });
 
     it('hits only its own group and step', async () => {
-      const p = sim({ faults: faults('  - { group: globex, step: prepare, kind: permanent }') });
+      const p = await sim({ faults: faults('  - { group: globex, step: prepare, kind: permanent }') });
       expect(await p.cluster.ensureStack(ctx('initech', 'prepare'), spec('initech', 'green'))).toBe(
         'created',
       );
@@ -96,7 +102,9 @@ describe('sim providers', () => {
     });
 
     it('counts attempts afresh for each transition', async () => {
-      const p = sim({ faults: faults('  - { group: initech, step: prepare, kind: transient, times: 1 }') });
+      const p = await sim({
+        faults: faults('  - { group: initech, step: prepare, kind: transient, times: 1 }'),
+      });
       const call = (attempt: number, transition: string) =>
         p.cluster.ensureStack(
           ctx('initech', 'prepare', attempt, transition),
@@ -110,17 +118,17 @@ describe('sim providers', () => {
 
     it('continues counting after a restart, even when the engine numbers attempts from 1 again', async () => {
       const plan = faults('  - { group: initech, step: prepare, kind: transient, times: 2 }');
-      const before = sim({ faults: plan });
+      const before = await sim({ faults: plan });
       for (const attempt of [1, 2]) {
         await failureOf(
           before.cluster.ensureStack(ctx('initech', 'prepare', attempt), spec('initech', 'green')),
         );
       }
-      const stored = JSON.parse(await readFile(statePath, 'utf8')) as { attempts: unknown };
+      const stored = (await WorldFile.open(statePath)).world as unknown as { attempts: unknown };
       expect(stored.attempts).toEqual({
         initech: { prepare: { transition: 'initech@t1', attempt: 2, count: 2 } },
       });
-      const after = sim({ faults: plan });
+      const after = await sim({ faults: plan });
       expect(await after.cluster.ensureStack(ctx('initech', 'prepare', 1), spec('initech', 'green'))).toBe(
         'created',
       );
@@ -128,7 +136,7 @@ describe('sim providers', () => {
 
     it('waits the latency before every call, faults included', async () => {
       const waits: number[] = [];
-      const p = sim({
+      const p = await sim({
         latencyMs: 25,
         sleep: async (ms) => {
           waits.push(ms);
@@ -142,16 +150,16 @@ describe('sim providers', () => {
 
     it('does not wait without latency, and refuses a negative one', async () => {
       const waits: number[] = [];
-      const p = sim({ sleep: async (ms) => void waits.push(ms) });
+      const p = await sim({ sleep: async (ms) => void waits.push(ms) });
       await p.cluster.getActive(ctx('initech', 'validate'), 'eu-1', 'initech');
       expect(waits).toEqual([]);
-      expect(() => sim({ latencyMs: -1 })).toThrow(ConfigurationError);
+      await expect(sim({ latencyMs: -1 })).rejects.toThrow(ConfigurationError);
     });
   });
 
   describe('cluster', () => {
     it('creates, leaves alone and updates a stack', async () => {
-      const p = sim();
+      const p = await sim();
       const c = ctx('globex', 'prepare');
       expect(await p.cluster.ensureStack(c, spec('globex', 'green'))).toBe('created');
       expect(await p.cluster.ensureStack(c, spec('globex', 'green'))).toBe('unchanged');
@@ -162,7 +170,7 @@ describe('sim providers', () => {
     });
 
     it('refuses to switch traffic to a colour without a stack', async () => {
-      const p = sim();
+      const p = await sim();
       await p.cluster.ensureStack(ctx('globex', 'prepare'), spec('globex', 'green'));
       const err = await failureOf(
         p.cluster.switchTraffic(ctx('globex', 'cutover'), 'eu-1', 'globex', 'blue'),
@@ -175,7 +183,7 @@ describe('sim providers', () => {
     });
 
     it('switches traffic and reports the active colour and its release', async () => {
-      const p = sim();
+      const p = await sim();
       await p.cluster.ensureStack(ctx('globex', 'prepare'), spec('globex', 'blue', '2026.10.4'));
       await p.cluster.ensureStack(ctx('globex', 'prepare'), spec('globex', 'green', '2026.11.1'));
       await p.cluster.switchTraffic(ctx('globex', 'cutover'), 'eu-1', 'globex', 'blue');
@@ -192,7 +200,7 @@ describe('sim providers', () => {
     });
 
     it('deletes a stack once and stops serving a deleted active colour', async () => {
-      const p = sim();
+      const p = await sim();
       const c = ctx('globex', 'finalize');
       await p.cluster.ensureStack(c, spec('globex', 'blue'));
       await p.cluster.switchTraffic(c, 'eu-1', 'globex', 'blue');
@@ -205,7 +213,7 @@ describe('sim providers', () => {
 
   describe('health', () => {
     it('is healthy for an existing stack and unhealthy for a missing one', async () => {
-      const p = sim();
+      const p = await sim();
       await p.cluster.ensureStack(ctx('globex', 'prepare'), spec('globex', 'green'));
       expect(await p.health.check(ctx('globex', 'verify'), 'eu-1', 'globex', 'green')).toEqual({
         healthy: true,

@@ -21,7 +21,7 @@ import type {
   StackSpec,
 } from '../ports.js';
 import { type Fault, type FaultPlan, NO_FAULTS, findFault } from './faults.js';
-import { type SimGroup, type SimWorld, WorldFile, groupKey, readWorldSync } from './state.js';
+import { type SimGroup, type SimWorld, type WorldChange, WorldFile, groupKey } from './state.js';
 
 /** How to build the sim providers. */
 export interface SimOptions {
@@ -48,7 +48,7 @@ export interface SimOptions {
  * Every call first waits the latency, then applies the fault for
  * (ctx.group, ctx.step), if any. Throws ConfigurationError for a negative latency.
  */
-export function createSimProviders(options: SimOptions): Providers {
+export async function createSimProviders(options: SimOptions): Promise<Providers> {
   const latencyMs = options.latencyMs ?? 0;
   if (!Number.isFinite(latencyMs) || latencyMs < 0) {
     throw new ConfigurationError(
@@ -56,7 +56,7 @@ export function createSimProviders(options: SimOptions): Providers {
       `sim latency must be 0 or more milliseconds, got ${latencyMs}`,
     );
   }
-  const sim = new Simulator(new WorldFile(options.statePath, readWorldSync(options.statePath)), {
+  const sim = new Simulator(await WorldFile.open(options.statePath), {
     faults: options.faults ?? NO_FAULTS,
     latencyMs,
     now: options.now ?? (() => new Date()),
@@ -67,6 +67,7 @@ export function createSimProviders(options: SimOptions): Providers {
     database: simDatabase(sim),
     secrets: simSecrets(sim),
     health: simHealth(sim),
+    close: (options) => sim.file.close(options),
   };
 }
 
@@ -116,7 +117,7 @@ class Simulator {
     if (last && last.transition === ctx.transition && last.attempt === ctx.attempt) return last.count;
     const count = last && last.transition === ctx.transition ? last.count + 1 : 1;
     steps[ctx.step] = { transition: ctx.transition, attempt: ctx.attempt, count };
-    await this.save();
+    await this.save({ attempts: ctx.group });
     return count;
   }
 
@@ -125,9 +126,9 @@ class Simulator {
     return this.world.groups[groupKey(cluster, namespace)];
   }
 
-  /** Writes the world; resolves when this change is on disk. */
-  save(): Promise<void> {
-    return this.file.persist();
+  /** Writes what changed; resolves when it is on disk. */
+  save(change: WorldChange): Promise<void> {
+    return this.file.persist(change);
   }
 }
 
@@ -163,7 +164,7 @@ function simCluster(sim: Simulator): ClusterPort {
       // Without its stack the colour serves nothing.
       if (group.active === color) delete group.active;
       if (!group.stacks.blue && !group.stacks.green) delete sim.world.groups[groupKey(cluster, namespace)];
-      await sim.save();
+      await sim.save({ group: groupKey(cluster, namespace) });
       return 'deleted';
     },
 
@@ -179,7 +180,7 @@ function simCluster(sim: Simulator): ClusterPort {
       }
       if (group.active === color) return;
       group.active = color;
-      await sim.save();
+      await sim.save({ group: groupKey(cluster, namespace) });
     },
 
     async stopTraffic(ctx, cluster, namespace) {
@@ -187,7 +188,7 @@ function simCluster(sim: Simulator): ClusterPort {
       const group = sim.group(cluster, namespace);
       if (!group?.active) return;
       delete group.active;
-      await sim.save();
+      await sim.save({ group: groupKey(cluster, namespace) });
     },
   };
 }
@@ -203,7 +204,7 @@ async function ensureStack(sim: Simulator, spec: StackSpec): Promise<EnsureResul
     return 'unchanged';
   }
   group.stacks[spec.color] = { release: spec.release, services, updatedAt: sim.settings.now().toISOString() };
-  await sim.save();
+  await sim.save({ group: key });
   return existing ? 'updated' : 'created';
 }
 

@@ -1,14 +1,15 @@
 /**
- * The simulated world of the sim provider, kept as JSON in one file (for
- * example `<stateDir>/sim.json`): the stacks and traffic of each group, the
- * attempt counters of `times` faults, and the resources a person marked as
- * missing to rehearse a failure. Edit the file only while the controller is
- * stopped: a running provider keeps the world in memory and rewrites the file.
+ * The simulated world of the sim provider, kept as JSON (for example
+ * `<stateDir>/sim.json`): the stacks and traffic of each group, the attempt
+ * counters of `times` faults, and the resources a person marked as missing to
+ * rehearse a failure. Edit the file only while the controller is stopped: a
+ * running provider keeps the world in memory and logs its changes beside the
+ * file (`sim.json.log`); a controller that was killed replays that log over
+ * the file when it starts.
  */
-import { readFileSync } from 'node:fs';
 import { ConfigurationError, TransientError } from '../../errors.js';
 import type { StackColor } from '../../model/naming.js';
-import { writeFileAtomic } from '../../state/atomic-file.js';
+import { DurableMap, type SnapshotCodec } from '../../state/durable-map.js';
 import { STEPS, type ServiceSpec, type StepName } from '../ports.js';
 
 /** One simulated stack. */
@@ -63,24 +64,6 @@ export function emptyWorld(): SimWorld {
   return { version: 1, groups: {}, attempts: {}, missingDatabases: [], missingSecrets: [] };
 }
 
-/**
- * Reads the world at `path` synchronously (it runs once, while the providers
- * are built); a missing file is an empty world. Throws ConfigurationError when
- * the file is unreadable, not JSON or not a sim world: it is never reset silently.
- */
-export function readWorldSync(path: string): SimWorld {
-  let text: string;
-  try {
-    text = readFileSync(path, 'utf8');
-  } catch (err) {
-    if ((err as { code?: unknown }).code === 'ENOENT') return emptyWorld();
-    throw new ConfigurationError('SimStateUnreadable', `sim state file ${path} cannot be read`, {
-      cause: err,
-    });
-  }
-  return parseWorld(path, text);
-}
-
 /** Parses the text of a world file; `path` only names it in messages. Throws ConfigurationError. */
 export function parseWorld(path: string, text: string): SimWorld {
   const fix = 'fix it, or move it away to start with an empty simulated world';
@@ -102,43 +85,90 @@ export function parseWorld(path: string, text: string): SimWorld {
   return { ...emptyWorld(), ...(data as Partial<SimWorld>) };
 }
 
+/** What changed in the world: one group's stacks and traffic, or one group's attempt counters. */
+export type WorldChange = { readonly group: string } | { readonly attempts: string };
+
+type WorldValue = SimGroup | SimWorld['attempts'][string] | readonly string[] | readonly MissingSecret[];
+
 /**
- * Writes a world to its file, one write at a time: each write starts after the
- * previous one ended and stores the world as it is when the write starts, so
- * the last write always holds every change made before it. Calls that arrive
- * while a write waits to start share that write (a group commit): a wave of
- * 50 groups changing at once costs one write, not 50.
+ * The world kept on disk: the file (for example `<stateDir>/sim.json`) plus
+ * the log of changes beside it (`sim.json.log`, see DurableMap), so a change to
+ * one group appends one line instead of rewriting the world. Changes made
+ * while a write is under way share the next one. The controller compacts as it
+ * stops, so a stopped controller leaves one plain file to read or edit.
  */
 export class WorldFile {
-  #chain: Promise<void> = Promise.resolve();
-  /** The write queued behind the current one, not started yet: it will include every change made until it starts. */
-  #queued?: Promise<void>;
-
-  /** `write` stores a whole file: `writeFileAtomic` unless a test watches the writes. */
-  constructor(
+  private constructor(
     readonly path: string,
     readonly world: SimWorld,
-    private readonly write: (path: string, text: string) => Promise<void> = writeFileAtomic,
+    private readonly map: DurableMap<WorldValue>,
   ) {}
 
-  /** Resolves once the world as it is now (or later) is on disk. Throws TransientError when the write fails. */
-  persist(): Promise<void> {
-    if (this.#queued) return this.#queued;
-    const write = this.#chain.then(() => {
-      this.#queued = undefined;
-      return this.write(this.path, `${JSON.stringify(this.world, null, 2)}\n`);
-    });
-    // A failed write must not stop the ones queued after it.
-    this.#chain = write.catch(() => undefined);
-    const queued = write.catch((err: unknown) => {
+  /** Reads the world; a missing file is an empty world. Throws ConfigurationError when it is damaged. */
+  static async open(path: string): Promise<WorldFile> {
+    let map: DurableMap<WorldValue>;
+    try {
+      map = await DurableMap.open(path, WORLD_CODEC);
+    } catch (err) {
+      if (err instanceof ConfigurationError) throw err;
+      throw new ConfigurationError('SimStateUnreadable', `sim state file ${path} cannot be read`, {
+        cause: err,
+      });
+    }
+    return new WorldFile(path, assemble(map.entries), map);
+  }
+
+  /** Resolves once the changed parts of the world, as they are now, are on disk. Throws TransientError when the write fails. */
+  async persist(change: WorldChange): Promise<void> {
+    const [key, value] =
+      'group' in change
+        ? [`groups/${change.group}`, this.world.groups[change.group]]
+        : [`attempts/${change.attempts}`, this.world.attempts[change.attempts]];
+    try {
+      await this.map.set(key, value);
+    } catch (err) {
       throw new TransientError('SimStateWriteFailed', `writing sim state file ${this.path} failed`, {
         cause: err,
       });
-    });
-    this.#queued = queued;
-    return queued;
+    }
+  }
+
+  /** Closes the log; with `compact`, first folds it into the file. */
+  async close(options: { compact?: boolean } = {}): Promise<void> {
+    if (options.compact) await this.map.compact();
+    await this.map.close();
   }
 }
+
+function assemble(entries: ReadonlyMap<string, WorldValue>): SimWorld {
+  const world = emptyWorld();
+  for (const [key, value] of entries) {
+    const slash = key.indexOf('/');
+    const [part, name] = slash < 0 ? [key, ''] : [key.slice(0, slash), key.slice(slash + 1)];
+    if (part === 'groups') world.groups[name] = value as SimGroup;
+    else if (part === 'attempts') world.attempts[name] = value as SimWorld['attempts'][string];
+    else if (part === 'missingDatabases') (world as { missingDatabases: unknown }).missingDatabases = value;
+    else if (part === 'missingSecrets') (world as { missingSecrets: unknown }).missingSecrets = value;
+  }
+  return world;
+}
+
+/** sim.json as people read and edit it: the whole world, indented. */
+const WORLD_CODEC: SnapshotCodec<WorldValue> = {
+  decode(text, path) {
+    const world = text === undefined ? emptyWorld() : parseWorld(path, text);
+    const entries = new Map<string, WorldValue>([
+      ['missingDatabases', world.missingDatabases],
+      ['missingSecrets', world.missingSecrets],
+    ]);
+    for (const [name, group] of Object.entries(world.groups)) entries.set(`groups/${name}`, group);
+    for (const [name, counters] of Object.entries(world.attempts)) entries.set(`attempts/${name}`, counters);
+    return entries;
+  },
+  encode(entries) {
+    return `${JSON.stringify(assemble(entries), null, 2)}\n`;
+  },
+};
 
 type Check = (value: unknown, at: string) => string | undefined;
 
