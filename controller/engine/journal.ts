@@ -64,14 +64,18 @@ export interface JournalStore {
 }
 
 /**
- * Journals in a folder. A transition under way is a key of a DurableMap
- * (`open.json` and its log `open.json.log`): its seven or so writes are lines
- * in one log, synced together with those of every transition running beside
- * it. A transition that ended is written once, whole, to `<transition id>.json`,
- * and leaves the map; so the map stays as small as the work under way.
+ * Journals in a folder. A transition under way lives in a DurableMap
+ * (`open.json` and its log `open.json.log`): its entry is written whole once,
+ * and then, step by step, only what changes (status, steps, reason), as short
+ * lines synced together with those of every transition running beside it. A
+ * transition that ended is then written, whole and readable, to
+ * `<transition id>.json` in the background and leaves the map, so the map
+ * stays as small as the work under way.
  */
 export class FileJournalStore implements JournalStore {
-  #open?: Promise<DurableMap<JournalEntry>>;
+  #open?: Promise<DurableMap<JournalPart>>;
+  /** Ended transitions being written to their own file. */
+  readonly #archiving = new Map<string, Promise<void>>();
 
   constructor(readonly dir: string) {}
 
@@ -85,37 +89,63 @@ export class FileJournalStore implements JournalStore {
     this.pathOf(id);
     const map = await this.#map();
     await map.refresh();
-    return map.get(id) ?? this.#file(id);
+    return entryOf(map, id) ?? this.#file(id);
   }
 
+  /** Resolves once the entry is on disk; an ended one goes on to its own file in the background. */
   async save(entry: JournalEntry): Promise<void> {
-    const path = this.pathOf(entry.id);
+    this.pathOf(entry.id);
     const map = await this.#map();
-    if (!isFinal(entry.status)) return map.set(entry.id, entry);
-    // The file first: until the map forgets the transition, the file is what says it ended.
-    await writeFileAtomic(path, `${JSON.stringify(entry, null, 2)}\n`);
-    if (map.get(entry.id)) await map.set(entry.id, undefined);
+    const base = map.get(entry.id) as JournalEntry | undefined;
+    const progress = progressOf(entry);
+    if (base && sameOnceWritten(base, entry)) await map.set(progressKey(entry.id), progress);
+    else
+      await map.setMany([
+        [entry.id, entry],
+        [progressKey(entry.id), undefined],
+      ]);
+    if (isFinal(entry.status)) this.#archive(map, entry);
   }
 
   async listOpen(): Promise<JournalEntry[]> {
     const map = await this.#map();
     await map.refresh();
-    const open = [...map.entries.values()];
-    // A crash between writing an ended transition's file and forgetting it leaves both: the file wins.
-    const ended = await Promise.all(
-      open.map(async (e) => isFinal((await this.#file(e.id))?.status ?? 'running')),
-    );
-    const gone = open.filter((_, i) => ended[i]);
-    if (gone.length) await map.setMany(gone.map((e) => [e.id, undefined] as const));
-    return open.filter((_, i) => !ended[i]);
+    const open: JournalEntry[] = [];
+    for (const key of map.entries.keys()) {
+      if (key.endsWith(PROGRESS)) continue;
+      const entry = entryOf(map, key)!;
+      // Ended, but its own file was not written yet (a crash, a full disk): write it now.
+      if (isFinal(entry.status)) this.#archive(map, entry);
+      else open.push(entry);
+    }
+    return open;
   }
 
-  /** Closes the log; with `compact`, first folds it into open.json. */
+  /** Waits for the ended transitions' files, then closes the log; with `compact`, first folds it into open.json. */
   async close(options: { compact?: boolean } = {}): Promise<void> {
     if (!this.#open) return;
     const map = await this.#open;
+    await Promise.all(this.#archiving.values());
     if (options.compact) await map.compact();
     await map.close();
+  }
+
+  /** Writes an ended transition to its own file, then lets the map forget it: until then, the map says it ended. */
+  #archive(map: DurableMap<JournalPart>, entry: JournalEntry): void {
+    if (this.#archiving.has(entry.id)) return;
+    const done = (async () => {
+      await writeFileAtomic(this.pathOf(entry.id), `${JSON.stringify(entry, null, 2)}\n`);
+      // Forget it only if nothing newer (`recover` adding its note) came meanwhile.
+      if (entryOf(map, entry.id)?.status === entry.status)
+        await map.setMany([
+          [entry.id, undefined],
+          [progressKey(entry.id), undefined],
+        ]);
+    })()
+      // Left in the map, it is written again at the next look (listOpen).
+      .catch(() => undefined)
+      .finally(() => this.#archiving.delete(entry.id));
+    this.#archiving.set(entry.id, done);
   }
 
   async #file(id: string): Promise<JournalEntry | undefined> {
@@ -125,12 +155,12 @@ export class FileJournalStore implements JournalStore {
     )) as JournalEntry | undefined;
   }
 
-  #map(): Promise<DurableMap<JournalEntry>> {
+  #map(): Promise<DurableMap<JournalPart>> {
     this.#open ??= this.#openMap();
     return this.#open;
   }
 
-  async #openMap(): Promise<DurableMap<JournalEntry>> {
+  async #openMap(): Promise<DurableMap<JournalPart>> {
     const path = join(this.dir, OPEN_FILE);
     const fresh = !(await exists(path)) && !(await exists(`${path}.log`));
     const map = await DurableMap.open(path, OPEN_CODEC);
@@ -149,10 +179,47 @@ export class FileJournalStore implements JournalStore {
 
 const OPEN_FILE = 'open.json';
 
+/** What changes as a transition goes on; the rest of its entry is written once. */
+const PROGRESS_KEYS = ['status', 'steps', 'endedAt', 'reason', 'recovery'] as const;
+type Progress = Pick<JournalEntry, (typeof PROGRESS_KEYS)[number]>;
+type JournalPart = JournalEntry | Progress;
+
+/** Map keys: `<id>` holds the entry as first written, `<id>/progress` what changed since (ids have no slash). */
+const PROGRESS = '/progress';
+const progressKey = (id: string) => `${id}${PROGRESS}`;
+
+function progressOf(entry: JournalEntry): Progress {
+  return Object.fromEntries(PROGRESS_KEYS.map((k) => [k, entry[k]])) as unknown as Progress;
+}
+
+/** True when `entry` keeps every part of `base` that is written once (the same objects, so no deep compare). */
+function sameOnceWritten(base: JournalEntry, entry: JournalEntry): boolean {
+  const keys = new Set([...Object.keys(base), ...Object.keys(entry)]);
+  for (const k of keys) {
+    if ((PROGRESS_KEYS as readonly string[]).includes(k)) continue;
+    if (base[k as keyof JournalEntry] !== entry[k as keyof JournalEntry]) return false;
+  }
+  return true;
+}
+
+/** The entry of `id` in the map: as first written, with its progress since. */
+function entryOf(map: Pick<ReadonlyMap<string, JournalPart>, 'get'>, id: string): JournalEntry | undefined {
+  const base = map.get(id) as JournalEntry | undefined;
+  if (!base) return undefined;
+  const progress = map.get(progressKey(id)) as Progress | undefined;
+  if (!progress) return base;
+  const merged: Record<string, unknown> = { ...base };
+  for (const k of PROGRESS_KEYS) {
+    if (progress[k] === undefined) delete merged[k];
+    else merged[k] = progress[k];
+  }
+  return merged as unknown as JournalEntry;
+}
+
 /** open.json: `{ version: 1, journals: { <transition id>: entry } }`. */
-const OPEN_CODEC: SnapshotCodec<JournalEntry> = {
+const OPEN_CODEC: SnapshotCodec<JournalPart> = {
   decode(text, path) {
-    const entries = new Map<string, JournalEntry>();
+    const entries = new Map<string, JournalPart>();
     if (text === undefined) return entries;
     let data: { version?: unknown; journals?: unknown };
     try {
@@ -166,7 +233,9 @@ const OPEN_CODEC: SnapshotCodec<JournalEntry> = {
     return entries;
   },
   encode(entries) {
-    return `${JSON.stringify({ version: 1, journals: Object.fromEntries(entries) }, null, 2)}\n`;
+    const journals: Record<string, JournalEntry> = {};
+    for (const key of entries.keys()) if (!key.endsWith(PROGRESS)) journals[key] = entryOf(entries, key)!;
+    return `${JSON.stringify({ version: 1, journals }, null, 2)}\n`;
   },
 };
 

@@ -1,0 +1,111 @@
+import { mkdir, readFile, readdir, writeFile } from 'node:fs/promises';
+import { join } from 'node:path';
+import { FileJournalStore, type JournalEntry } from '../../controller/engine/journal.js';
+import type { GroupSnapshot } from '../../controller/state/types.js';
+import { makeTempDir, removeDir } from '../helpers/git.js';
+
+const AT = '2026-11-22T10:00:00.000Z';
+const tenants = Array.from({ length: 50 }, (_, i) => ({
+  id: `t-${i}`,
+  host: `t-${i}.app.example.com`,
+  language: 'en-GB',
+  utcOffset: '+00:00',
+}));
+const snapshot: GroupSnapshot = {
+  ring: 'early',
+  release: '2026.11.2',
+  schemaVersion: 412,
+  services: { api: 'app/api:2026.11.2' },
+  resources: {
+    cluster: 'eu-1',
+    namespace: 'globex',
+    database: { engine: 'postgres', instance: 'globex-db' },
+    secrets: [],
+  },
+  tenants,
+};
+
+function started(id = 'globex@cccccccccccc'): JournalEntry {
+  return {
+    id,
+    group: 'globex',
+    ring: 'early',
+    commit: 'c'.repeat(40),
+    to: snapshot,
+    status: 'running',
+    steps: [],
+    startedAt: AT,
+  };
+}
+
+const lines = async (path: string) => (await readFile(path, 'utf8')).split('\n').filter(Boolean);
+
+describe('FileJournalStore', () => {
+  let dir: string;
+  beforeEach(async () => {
+    dir = await makeTempDir();
+  });
+  afterEach(async () => {
+    await removeDir(dir);
+  });
+
+  it('writes a transition whole once, then only what each step changes', async () => {
+    const store = new FileJournalStore(dir);
+    let entry = started();
+    await store.save(entry);
+    for (const name of ['validate', 'prepare', 'verify'] as const) {
+      entry = { ...entry, steps: [...entry.steps, { name, status: 'done', attempts: 1, startedAt: AT }] };
+      await store.save(entry);
+    }
+    const log = await lines(join(dir, 'open.json.log'));
+    expect(log).toHaveLength(5); // the entry and its (empty) progress, then one progress line per step
+    expect(log[0]).toContain('t-49.app.example.com');
+    for (const line of log.slice(2)) expect(line).not.toContain('app.example.com');
+    const reopened = new FileJournalStore(dir);
+    expect(await reopened.load(entry.id)).toEqual(entry);
+    expect(await reopened.listOpen()).toEqual([entry]);
+  });
+
+  it('writes an ended transition to its own file and forgets it among the open ones', async () => {
+    const store = new FileJournalStore(dir);
+    const entry = started();
+    await store.save(entry);
+    const ended: JournalEntry = { ...entry, status: 'succeeded', endedAt: AT };
+    await store.save(ended);
+    // Ended is on disk at once, in the log; its own file follows.
+    expect(await new FileJournalStore(dir).load(entry.id)).toEqual(ended);
+    await store.close({ compact: true });
+    expect(JSON.parse(await readFile(join(dir, `${entry.id}.json`), 'utf8'))).toEqual(ended);
+    expect(JSON.parse(await readFile(join(dir, 'open.json'), 'utf8'))).toEqual({ version: 1, journals: {} });
+    expect(await new FileJournalStore(dir).listOpen()).toEqual([]);
+  });
+
+  it('writes the file of an ended transition that a crash kept from it at the next look', async () => {
+    const store = new FileJournalStore(dir);
+    const ended: JournalEntry = { ...started(), status: 'rolled-back', endedAt: AT, reason: 'verify failed' };
+    await store.save(ended);
+    await store.close({ compact: true });
+    await removeDir(dir);
+    await mkdir(dir);
+    // As if killed before the file was written: only the map knows the transition ended.
+    await writeFile(join(dir, 'open.json'), JSON.stringify({ version: 1, journals: { [ended.id]: ended } }));
+    const after = new FileJournalStore(dir);
+    expect(await after.listOpen()).toEqual([]);
+    await after.close();
+    expect(JSON.parse(await readFile(join(dir, `${ended.id}.json`), 'utf8'))).toEqual(ended);
+  });
+
+  it('takes over the transitions under way that an older version kept one file each', async () => {
+    const open = started('initech@dddddddddddd');
+    const ended: JournalEntry = { ...started(), status: 'succeeded', endedAt: AT };
+    await writeFile(join(dir, `${open.id}.json`), JSON.stringify(open));
+    await writeFile(join(dir, `${ended.id}.json`), JSON.stringify(ended));
+    const store = new FileJournalStore(dir);
+    expect(await store.listOpen()).toEqual([open]);
+    expect(await store.load(ended.id)).toEqual(ended);
+    await store.close();
+    expect((await readdir(dir)).sort()).toEqual(
+      [`${open.id}.json`, `${ended.id}.json`, 'open.json.log'].sort(),
+    );
+  });
+});
