@@ -93,6 +93,13 @@ function median(xs: readonly number[]): number {
 
 const mib = (bytes: number) => bytes / 1048576;
 
+/** Resident and heap memory now, and the peak so far, for the progress lines. */
+function memory(): string {
+  const { rss, heapUsed } = process.memoryUsage();
+  const peak = process.resourceUsage().maxRSS / 1024;
+  return `RSS ${mib(rss).toFixed(0)} MiB (peak ${peak.toFixed(0)}), heap ${mib(heapUsed).toFixed(0)} MiB`;
+}
+
 async function main(): Promise<void> {
   const o = readOptions(process.argv.slice(2));
   const log = (s: string) => process.stderr.write(`${s}\n`);
@@ -122,6 +129,7 @@ async function main(): Promise<void> {
       logFile: join(state, 'ringmaster.log'),
       logLevel: 'warn',
     };
+    log(`generated; ${memory()}`);
     const parts = await openController(ctx, opts);
     const observed = { metrics: createMetrics({ now: ctx.now }).metrics };
 
@@ -132,7 +140,7 @@ async function main(): Promise<void> {
       if (!report) throw new Error(`${label}: the commit did not validate`);
       const failed = report.ran.filter((e) => e.status !== 'succeeded');
       if (failed.length) throw new Error(`${label}: ${failed.length} transitions did not succeed`);
-      log(`  ${label}: ${report.ran.length} transitions in ${(ms / 1000).toFixed(1)} s`);
+      log(`  ${label}: ${report.ran.length} transitions in ${(ms / 1000).toFixed(1)} s; ${memory()}`);
       return { transitions: report.ran.length, ms, perTransitionMs: ms / report.ran.length };
     };
 
@@ -176,13 +184,13 @@ async function main(): Promise<void> {
         throw new Error(`plan ${i}: expected 1 transition, got ${preview.admitted.length}`);
       await reconcileTick(ctx, parts, observed);
     }
-    log(`plan after a one-file change: median ${median(planMs).toFixed(0)} ms of ${o.plans}`);
+    log(`plan after a one-file change: median ${median(planMs).toFixed(0)} ms of ${o.plans}; ${memory()}`);
 
     const cold = await openController(ctx, opts);
     const coldStarted = performance.now();
     await cold.readDesired();
     const coldMs = performance.now() - coldStarted;
-    log(`cold load of the whole commit: ${(coldMs / 1000).toFixed(1)} s`);
+    log(`cold load of the whole commit: ${(coldMs / 1000).toFixed(1)} s; ${memory()}`);
 
     const result = {
       machine: `${cpus().length} CPUs (${cpus()[0]?.model ?? 'unknown'}), ${mib(totalmem()).toFixed(0)} MiB, Node ${process.version}`,

@@ -7,7 +7,7 @@ import { readdir, stat } from 'node:fs/promises';
 import { join } from 'node:path';
 import { ConfigurationError } from '../errors.js';
 import type { StepName } from '../providers/ports.js';
-import { writeFileAtomic } from '../state/atomic-file.js';
+import { writeFilesAtomic } from '../state/atomic-file.js';
 import { DurableMap, type SnapshotCodec, damaged } from '../state/durable-map.js';
 import { readJsonFile } from '../state/json-file.js';
 import type { GroupSnapshot } from '../state/types.js';
@@ -74,8 +74,9 @@ export interface JournalStore {
  */
 export class FileJournalStore implements JournalStore {
   #open?: Promise<DurableMap<JournalPart>>;
-  /** Ended transitions being written to their own file. */
-  readonly #archiving = new Map<string, Promise<void>>();
+  /** Ended transitions waiting to be written to their own file. */
+  readonly #queue = new Map<string, JournalEntry>();
+  #draining?: Promise<void>;
 
   constructor(readonly dir: string) {}
 
@@ -88,6 +89,9 @@ export class FileJournalStore implements JournalStore {
   async load(id: string): Promise<JournalEntry | undefined> {
     this.pathOf(id);
     const map = await this.#map();
+    const open = entryOf(map, id);
+    if (open) return open;
+    // Written by another process (a controller before a crash, say) since we looked?
     await map.refresh();
     return entryOf(map, id) ?? this.#file(id);
   }
@@ -125,27 +129,38 @@ export class FileJournalStore implements JournalStore {
   async close(options: { compact?: boolean } = {}): Promise<void> {
     if (!this.#open) return;
     const map = await this.#open;
-    await Promise.all(this.#archiving.values());
+    while (this.#draining) await this.#draining;
     if (options.compact) await map.compact();
     await map.close();
   }
 
-  /** Writes an ended transition to its own file, then lets the map forget it: until then, the map says it ended. */
+  /** Queues an ended transition for its own file; the map forgets it once the file is on disk. */
   #archive(map: DurableMap<JournalPart>, entry: JournalEntry): void {
-    if (this.#archiving.has(entry.id)) return;
-    const done = (async () => {
-      await writeFileAtomic(this.pathOf(entry.id), `${JSON.stringify(entry, null, 2)}\n`);
-      // Forget it only if nothing newer (`recover` adding its note) came meanwhile.
-      if (entryOf(map, entry.id)?.status === entry.status)
-        await map.setMany([
-          [entry.id, undefined],
-          [progressKey(entry.id), undefined],
-        ]);
-    })()
-      // Left in the map, it is written again at the next look (listOpen).
-      .catch(() => undefined)
-      .finally(() => this.#archiving.delete(entry.id));
-    this.#archiving.set(entry.id, done);
+    this.#queue.set(entry.id, entry);
+    this.#draining ??= this.#drain(map);
+  }
+
+  /** Writes the queued files, a batch at a time, with one sync of the folder per batch. */
+  async #drain(map: DurableMap<JournalPart>): Promise<void> {
+    // Let the transitions ending together (a wave) gather into one batch.
+    await new Promise((resolve) => setImmediate(resolve));
+    while (this.#queue.size) {
+      const batch = [...this.#queue.values()];
+      this.#queue.clear();
+      try {
+        await writeFilesAtomic(batch.map((e) => [this.pathOf(e.id), `${JSON.stringify(e, null, 2)}\n`]));
+        // Forget only what nothing newer (`recover` adding its note) replaced meanwhile.
+        const written = batch.filter(
+          (e) => entryOf(map, e.id)?.status === e.status && !this.#queue.has(e.id),
+        );
+        await map.setMany(
+          written.flatMap((e) => [[e.id, undefined] as const, [progressKey(e.id), undefined] as const]),
+        );
+      } catch {
+        // Left in the map: written again at the next look (listOpen).
+      }
+    }
+    this.#draining = undefined;
   }
 
   async #file(id: string): Promise<JournalEntry | undefined> {

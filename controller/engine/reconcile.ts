@@ -5,6 +5,7 @@
  * whose failure budget is spent. Level-triggered: everything it needs is read
  * from git and the state store each time.
  */
+import { performance } from 'node:perf_hooks';
 import type { Constellation, RingPolicy } from '../model/types.js';
 import { type PlannedTransition, type TransitionPlan, planTransitions } from '../plan/transitions.js';
 import { mayChangeGroup, mayStartRing } from '../policy/runtime.js';
@@ -18,6 +19,9 @@ import { type JournalEntry, isFinal } from './journal.js';
 import { type EngineDeps, runTransition } from './run-transition.js';
 import { type Halted, type Waiting, buildStatus, commitStatuses } from './status-build.js';
 import type { TransitionTarget } from './steps.js';
+
+/** How often a ring's rollout status is brought up to date between waves. */
+const PROGRESS_EVERY_MS = 1000;
 
 export interface ReconcileDeps {
   readonly engine: EngineDeps;
@@ -45,7 +49,10 @@ export async function reconcileOnce(
   deps: ReconcileDeps,
 ): Promise<ReconcileReport> {
   const now = () => deps.engine.now();
-  let applied: AppliedState = (await deps.state.loadApplied()) ?? emptyAppliedState(desired.name);
+  const loaded = (await deps.state.loadApplied()) ?? emptyAppliedState(desired.name);
+  // One working copy per reconcile, brought up to date wave by wave (see applyOutcomes).
+  const groups = { ...loaded.groups };
+  const applied: AppliedState = { ...loaded, groups };
   const ran: JournalEntry[] = [];
   const waiting: Waiting[] = [];
   const halted: Halted[] = [];
@@ -57,8 +64,11 @@ export async function reconcileOnce(
       deps.onTransition?.(entry);
       if (!isFinal(entry.status)) waiting.push({ group: entry.group, reason: entry.reason ?? entry.status });
     }
-    applied = applyOutcomes(applied, entries, now());
-    await deps.state.saveApplied(applied);
+    applyOutcomes(groups, entries, now());
+    await deps.state.saveApplied(
+      applied,
+      entries.map((e) => e.group),
+    );
   };
 
   // Work is serialised per group: what the journal left open is finished before anything new starts.
@@ -79,11 +89,13 @@ export async function reconcileOnce(
     if (!eligible.length) continue;
     const rules = desired.policy.rings[ring.name]!;
     let failures = countFailures(applied, ring.name, commit);
+    let reportedAt = -Infinity;
     for (let i = 0; i < eligible.length; i += rules.maxParallel) {
       if (failures > rules.failureBudget) break;
-      // The ring's status says "pending" as its rollout starts and is brought up to date before each wave;
-      // the end of the reconcile reports how it ended.
-      if (deps.reporter) {
+      // The ring's status says "pending" as its rollout starts and is brought up to date between waves, at
+      // most once a second (building it counts the ring's groups); the end of the reconcile reports how it ended.
+      if (deps.reporter && performance.now() - reportedAt >= PROGRESS_EVERY_MS) {
+        reportedAt = performance.now();
         const facts = { desired, commit, applied, waiting, halted, ran, now: now() };
         await report(deps, commit, buildStatus(facts, ring.name), new Set([ring.name]));
       }

@@ -39,9 +39,13 @@ export interface ReconcileFacts {
  */
 export function buildStatus(f: ReconcileFacts, onlyRing?: string): ControllerStatus {
   const ringIndex = new Map(f.desired.rings.map((r) => [r.name, r.index]));
-  const ordered = [...f.desired.groups.values()]
-    .filter((g) => onlyRing === undefined || g.ring === onlyRing)
-    .sort((a, b) => ringIndex.get(a.ring)! - ringIndex.get(b.ring)! || a.name.localeCompare(b.name));
+  // One ring's status (before each wave) needs its counts, not its groups in order.
+  const ordered =
+    onlyRing === undefined
+      ? [...f.desired.groups.values()].sort(
+          (a, b) => ringIndex.get(a.ring)! - ringIndex.get(b.ring)! || a.name.localeCompare(b.name),
+        )
+      : [...f.desired.groups.values()].filter((g) => g.ring === onlyRing);
   // Indexed once: at 10,000 groups a search per group would cost seconds.
   const waitingBy = new Map<string, Waiting>();
   for (const w of f.waiting) if (!waitingBy.has(w.group)) waitingBy.set(w.group, w);
@@ -73,14 +77,16 @@ export function buildStatus(f: ReconcileFacts, onlyRing?: string): ControllerSta
   const rings = f.desired.rings
     .filter((r) => onlyRing === undefined || r.name === onlyRing)
     .map((r) => ringView(r, groups, f));
-  const transitions = f.ran.map((e) => ({
-    id: e.id,
-    group: e.group,
-    status: e.status,
-    reason: e.reason,
-    startedAt: e.startedAt,
-    endedAt: e.endedAt,
-  }));
+  const transitions = (onlyRing === undefined ? f.ran : f.ran.filter((e) => e.ring === onlyRing)).map(
+    (e) => ({
+      id: e.id,
+      group: e.group,
+      status: e.status,
+      reason: e.reason,
+      startedAt: e.startedAt,
+      endedAt: e.endedAt,
+    }),
+  );
   return {
     constellation: f.desired.name,
     commit: f.commit,

@@ -9,23 +9,45 @@ import { basename, dirname, join } from 'node:path';
  * then fsync of the folder so the rename itself survives a power loss.
  */
 export async function writeFileAtomic(path: string, text: string): Promise<void> {
-  const dir = dirname(path);
-  await mkdir(dir, { recursive: true });
-  const tmp = tempPathFor(path);
+  await writeFilesAtomic([[path, text]]);
+}
+
+/**
+ * Writes several files as writeFileAtomic does, each on its own (a crash
+ * leaves each old or new), with one fsync per folder for all the renames.
+ */
+export async function writeFilesAtomic(files: readonly (readonly [string, string])[]): Promise<void> {
+  const written = await Promise.allSettled(files.map(([path, text]) => writeTemporary(path, text)));
+  const failed = written.find((w): w is PromiseRejectedResult => w.status === 'rejected');
+  const temporaries = written.flatMap((w) => (w.status === 'fulfilled' ? [w.value] : []));
   try {
-    const file = await open(tmp, 'w', 0o600);
-    try {
-      await file.writeFile(text);
-      await file.sync();
-    } finally {
-      await file.close();
-    }
-    await rename(tmp, path);
+    if (failed) throw failed.reason;
+    await Promise.all(files.map(([path], i) => rename(temporaries[i]!, path)));
   } catch (err) {
+    await Promise.all(temporaries.map((tmp) => rm(tmp, { force: true })));
+    throw err;
+  }
+  await Promise.all([...new Set(files.map(([path]) => dirname(path)))].map(syncFolder));
+}
+
+/** Writes and syncs a temporary file beside `path` (making its folder when missing); returns its name. */
+async function writeTemporary(path: string, text: string): Promise<string> {
+  const tmp = tempPathFor(path);
+  const file = await open(tmp, 'w', 0o600).catch(async (err: unknown) => {
+    if (errorCode(err) !== 'ENOENT') throw err;
+    await mkdir(dirname(path), { recursive: true });
+    return open(tmp, 'w', 0o600);
+  });
+  try {
+    await file.writeFile(text);
+    await file.sync();
+  } catch (err) {
+    await file.close();
     await rm(tmp, { force: true });
     throw err;
   }
-  await syncFolder(dir);
+  await file.close();
+  return tmp;
 }
 
 /**

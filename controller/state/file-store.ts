@@ -11,7 +11,11 @@ export interface StateStore {
   /** The applied state, or undefined when nothing was ever applied. Throws when the stored state is unreadable. */
   loadApplied(): Promise<AppliedState | undefined>;
   /** Replaces the applied state atomically. */
-  saveApplied(state: AppliedState): Promise<void>;
+  /**
+   * Stores `state`. With `changed`, only those groups can differ from what
+   * is stored (a wave names its own groups), so the rest is not compared.
+   */
+  saveApplied(state: AppliedState, changed?: Iterable<string>): Promise<void>;
   /** The rollout records (empty when none were kept yet). */
   loadRecords(): Promise<RolloutRecords>;
   saveRecords(records: RolloutRecords): Promise<void>;
@@ -61,15 +65,18 @@ export class FileStateStore implements StateStore {
   }
 
   /** Writes the groups whose object differs from the one stored (and removes those gone): a wave writes its own. */
-  async saveApplied(state: AppliedState): Promise<void> {
+  async saveApplied(state: AppliedState, changed?: Iterable<string>): Promise<void> {
     const map = await this.#open();
     const changes: [string, AppliedGroup | string | undefined][] = [];
     if (map.get(CONSTELLATION) !== state.constellation) changes.push([CONSTELLATION, state.constellation]);
-    for (const [name, group] of Object.entries(state.groups))
+    const names = changed ? new Set(changed) : new Set([...map.entries.keys(), ...Object.keys(state.groups)]);
+    for (const name of names) {
+      if (name === CONSTELLATION) continue;
+      const group = Object.hasOwn(state.groups, name) ? state.groups[name] : undefined;
       if (map.get(name) !== group) changes.push([name, group]);
-    for (const name of map.entries.keys())
-      if (name !== CONSTELLATION && !Object.hasOwn(state.groups, name)) changes.push([name, undefined]);
-    this.#applied = state;
+    }
+    // Not kept as the cache: the caller may go on changing its object (a reconcile does, wave by wave).
+    this.#applied = undefined;
     await map.setMany(changes);
   }
 

@@ -1,4 +1,4 @@
-import { readdir, writeFile } from 'node:fs/promises';
+import { readFile, readdir, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { ConfigurationError } from '../../controller/errors.js';
 import { FileStateStore } from '../../controller/state/file-store.js';
@@ -39,6 +39,32 @@ describe('FileStateStore', () => {
     // `ringmaster recover` in another process: its own store, its own write.
     await new FileStateStore(dir).saveApplied({ ...before, groups: { globex: group } });
     expect((await controller.loadApplied())?.groups).toEqual({ globex: group });
+  });
+
+  it('appends only the groups that changed, and keeps a group another process changed meanwhile', async () => {
+    const controller = new FileStateStore(dir);
+    const g = (name: string, commit: string) => ({ name, commit, snapshot: {} as never, appliedAt: 'now' });
+    const groups = { a: g('a', '1'), b: g('b', '1'), c: g('c', '1') };
+    await controller.saveApplied({ ...emptyAppliedState('acme'), groups });
+    const working = { ...emptyAppliedState('acme'), groups: { ...(await controller.loadApplied())!.groups } };
+    // `ringmaster recover` changes c while the controller works on a and b.
+    await new FileStateStore(dir).saveApplied({
+      ...working,
+      groups: { ...working.groups, c: g('c', 'recovered') },
+    });
+    working.groups.a = g('a', '2');
+    delete (working.groups as Record<string, unknown>).b;
+    await controller.saveApplied(working, ['a', 'b']);
+    const log = (await readFile(join(dir, 'applied.json.log'), 'utf8')).trim().split('\n');
+    expect(log.slice(-3)).toEqual([
+      JSON.stringify({ k: 'c', v: g('c', 'recovered') }),
+      JSON.stringify({ k: 'a', v: g('a', '2') }),
+      JSON.stringify({ k: 'b' }),
+    ]);
+    expect((await new FileStateStore(dir).loadApplied())?.groups).toEqual({
+      a: g('a', '2'),
+      c: g('c', 'recovered'),
+    });
   });
 
   it.each([
