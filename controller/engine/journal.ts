@@ -148,7 +148,9 @@ export class FileJournalStore implements JournalStore {
       const batch = [...this.#queue.values()];
       this.#queue.clear();
       try {
-        await writeFilesAtomic(batch.map((e) => [this.pathOf(e.id), `${JSON.stringify(e, null, 2)}\n`]));
+        await writeFilesAtomic(
+          batch.map((e) => [this.pathOf(e.id), `${JSON.stringify(pack(e), null, 2)}\n`]),
+        );
         // Forget only what nothing newer (`recover` adding its note) replaced meanwhile.
         const written = batch.filter(
           (e) => entryOf(map, e.id)?.status === e.status && !this.#queue.has(e.id),
@@ -164,10 +166,11 @@ export class FileJournalStore implements JournalStore {
   }
 
   async #file(id: string): Promise<JournalEntry | undefined> {
-    return (await readJsonFile(
+    const stored = await readJsonFile(
       this.pathOf(id),
       'restore it, or move it away and recover the group by hand',
-    )) as JournalEntry | undefined;
+    );
+    return stored === undefined ? undefined : unpack(stored);
   }
 
   #map(): Promise<DurableMap<JournalPart>> {
@@ -231,6 +234,30 @@ function entryOf(map: Pick<ReadonlyMap<string, JournalPart>, 'get'>, id: string)
   return merged as unknown as JournalEntry;
 }
 
+/**
+ * An entry as written: the planned transition in its target repeats the
+ * entry's `from` and `to` (every tenant, twice over), so it is written without
+ * them and given them back on reading.
+ */
+function pack(entry: JournalEntry): unknown {
+  if (!entry.target) return entry;
+  const { from: _from, to: _to, ...planned } = entry.target.planned;
+  return { ...entry, target: { ...entry.target, planned } };
+}
+
+function unpack(stored: unknown): JournalEntry {
+  const entry = stored as JournalEntry;
+  if (!entry.target) return entry;
+  const planned = { ...entry.target.planned, from: entry.from, to: entry.to };
+  return { ...entry, target: { ...entry.target, planned } };
+}
+
+/** A map value as written: an entry packed, progress as it is. */
+const LINE = {
+  pack: (part: JournalPart) => ('id' in part ? pack(part) : part),
+  unpack: (stored: unknown) => ('id' in (stored as object) ? unpack(stored) : (stored as Progress)),
+};
+
 /** open.json: `{ version: 1, journals: { <transition id>: entry } }`. */
 const OPEN_CODEC: SnapshotCodec<JournalPart> = {
   decode(text, path) {
@@ -244,12 +271,14 @@ const OPEN_CODEC: SnapshotCodec<JournalPart> = {
     }
     if (data?.version !== 1 || typeof data.journals !== 'object' || data.journals === null)
       throw damaged(path, 'the journals of transitions under way (version 1)');
-    for (const [id, entry] of Object.entries(data.journals)) entries.set(id, entry as JournalEntry);
+    for (const [id, entry] of Object.entries(data.journals)) entries.set(id, unpack(entry));
     return entries;
   },
+  line: LINE,
   encode(entries) {
     const journals: Record<string, JournalEntry> = {};
-    for (const key of entries.keys()) if (!key.endsWith(PROGRESS)) journals[key] = entryOf(entries, key)!;
+    for (const key of entries.keys())
+      if (!key.endsWith(PROGRESS)) journals[key] = pack(entryOf(entries, key)!) as JournalEntry;
     return `${JSON.stringify({ version: 1, journals }, null, 2)}\n`;
   },
 };

@@ -28,6 +28,8 @@ export interface SnapshotCodec<V> {
   decode(text: string | undefined, path: string): Map<string, V>;
   /** The snapshot's text; undefined when there is nothing to keep (the file is removed). */
   encode(entries: ReadonlyMap<string, V>): string | undefined;
+  /** How a value is written in a log line and read back, when not as it is (to leave out what it repeats, say). */
+  readonly line?: { pack(value: V): unknown; unpack(packed: unknown): V };
 }
 
 export interface DurableMapOptions {
@@ -96,7 +98,8 @@ export class DurableMap<V> {
     for (const [key, value] of changes) {
       if (value === undefined) this.#entries.delete(key);
       else this.#entries.set(key, value);
-      this.#pending.push(`${JSON.stringify(value === undefined ? { k: key } : { k: key, v: value })}\n`);
+      const v = value === undefined || !this.codec.line ? value : this.codec.line.pack(value);
+      this.#pending.push(`${JSON.stringify(v === undefined ? { k: key } : { k: key, v })}\n`);
     }
     return this.#write();
   }
@@ -254,7 +257,7 @@ export class DurableMap<V> {
       const record = line ? parseLine(line) : undefined;
       if (!record) continue;
       if (record.v === undefined) this.#entries.delete(record.k);
-      else this.#entries.set(record.k, record.v as V);
+      else this.#entries.set(record.k, this.codec.line ? this.codec.line.unpack(record.v) : (record.v as V));
       applied++;
     }
     return applied;
