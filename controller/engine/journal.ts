@@ -50,6 +50,17 @@ export interface JournalEntry {
   readonly recovery?: { readonly to: 'previous' | 'target'; readonly at: string };
 }
 
+/** What a reconcile keeps of each transition it ran: enough to report it, without its steps and target. */
+export type TransitionSummary = Pick<
+  JournalEntry,
+  'id' | 'group' | 'ring' | 'commit' | 'status' | 'reason' | 'startedAt' | 'endedAt'
+>;
+
+export function summarize(e: JournalEntry): TransitionSummary {
+  const { id, group, ring, commit, status, reason, startedAt, endedAt } = e;
+  return { id, group, ring, commit, status, reason, startedAt, endedAt };
+}
+
 /** True for the statuses a transition never leaves. */
 export function isFinal(status: TransitionStatus): boolean {
   return status === 'succeeded' || status === 'rolled-back' || status === 'emergency';

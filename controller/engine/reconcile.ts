@@ -15,7 +15,7 @@ import type { ControllerStatus } from '../state/status-view.js';
 import { type AppliedState, emptyAppliedState } from '../state/types.js';
 import type { StatusReporter } from '../status/reporter.js';
 import { applyOutcomes, updateRecords } from './apply-outcome.js';
-import { type JournalEntry, isFinal } from './journal.js';
+import { type JournalEntry, type TransitionSummary, isFinal, summarize } from './journal.js';
 import { type EngineDeps, runTransition } from './run-transition.js';
 import { type Halted, type Waiting, buildStatus, commitStatuses } from './status-build.js';
 import type { TransitionTarget } from './steps.js';
@@ -36,7 +36,8 @@ export interface ReconcileDeps {
 export interface ReconcileReport {
   readonly commit: string;
   readonly plan: TransitionPlan;
-  readonly ran: readonly JournalEntry[];
+  /** The transitions that ended or started waiting, in order (their journals hold the steps). */
+  readonly ran: readonly TransitionSummary[];
   readonly waiting: readonly Waiting[];
   readonly halted: readonly Halted[];
   readonly status: ControllerStatus;
@@ -53,14 +54,14 @@ export async function reconcileOnce(
   // One working copy per reconcile, brought up to date wave by wave (see applyOutcomes).
   const groups = { ...loaded.groups };
   const applied: AppliedState = { ...loaded, groups };
-  const ran: JournalEntry[] = [];
+  const ran: TransitionSummary[] = [];
   const waiting: Waiting[] = [];
   const halted: Halted[] = [];
   /** Records transitions that ended or wait: the applied state is written once for all of them. */
   const finish = async (entries: readonly JournalEntry[]) => {
     if (!entries.length) return;
     for (const entry of entries) {
-      ran.push(entry);
+      ran.push(summarize(entry));
       deps.onTransition?.(entry);
       if (!isFinal(entry.status)) waiting.push({ group: entry.group, reason: entry.reason ?? entry.status });
     }
@@ -107,7 +108,8 @@ export async function reconcileOnce(
     if (failures > rules.failureBudget) {
       const reason = `${failures} group${failures === 1 ? '' : 's'} failed, budget ${rules.failureBudget}`;
       halted.push({ ring: ring.name, reason });
-      for (const t of eligible.filter((t) => !ran.some((e) => e.id === t.id)))
+      const done = new Set(ran.map((e) => e.id));
+      for (const t of eligible.filter((t) => !done.has(t.id)))
         waiting.push({ group: t.group, reason: `halted: ${reason}` });
     }
   }

@@ -8,7 +8,7 @@ import type { CommitStatus } from '../status/reporter.js';
 import { fitDescription, groupContext, ringContext } from '../status/reporter.js';
 import type { ControllerStatus, GroupState, GroupStatusView, RingStatusView } from '../state/status-view.js';
 import type { AppliedState } from '../state/types.js';
-import type { JournalEntry } from './journal.js';
+import type { TransitionSummary } from './journal.js';
 
 /** A group that could not change this time, and why. */
 export interface Waiting {
@@ -28,7 +28,7 @@ export interface ReconcileFacts {
   readonly applied: AppliedState;
   readonly waiting: readonly Waiting[];
   readonly halted: readonly Halted[];
-  readonly ran: readonly JournalEntry[];
+  readonly ran: readonly TransitionSummary[];
   readonly now: Date;
 }
 
