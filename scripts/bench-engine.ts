@@ -16,8 +16,10 @@
  *    what changed, plan, ask the policy), measured in the process that has
  *    loaded the previous commit, as the running controller has. A cold load of
  *    the whole commit is timed for comparison.
- * Peak memory is the process's maximum resident set size (getrusage), which
- * covers every phase; the generator writes files one at a time and keeps none.
+ * Peak memory is the process's maximum resident set size (getrusage) over the
+ * create, rollout and plan phases, the life of one controller; the cold load
+ * comes after, since it builds a second controller in the same process. The
+ * generator writes files one at a time and keeps none.
  */
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { cpus, tmpdir, totalmem } from 'node:os';
@@ -186,6 +188,8 @@ async function main(): Promise<void> {
     }
     log(`plan after a one-file change: median ${median(planMs).toFixed(0)} ms of ${o.plans}; ${memory()}`);
 
+    // The controller's own peak: the cold load below builds a second controller in this process.
+    const controllerPeak = process.resourceUsage().maxRSS / 1024;
     const cold = await openController(ctx, opts);
     const coldStarted = performance.now();
     await cold.readDesired();
@@ -208,7 +212,7 @@ async function main(): Promise<void> {
         readMedian: median(readMs),
       },
       coldLoadMs: coldMs,
-      peakRssMiB: process.resourceUsage().maxRSS / 1024,
+      peakRssMiB: controllerPeak,
     };
     if (o.json) process.stdout.write(`${JSON.stringify(result, null, 2)}\n`);
     else process.stdout.write(report(result));
@@ -251,7 +255,7 @@ function report(r: {
       '',
     ),
     row('Cold load of a whole commit', `${(r.coldLoadMs / 1000).toFixed(1)} s`, ''),
-    row('Peak memory (RSS)', `${r.peakRssMiB.toFixed(0)} MiB`, 'under 300 MiB'),
+    row('Peak memory (RSS) of the controller', `${r.peakRssMiB.toFixed(0)} MiB`, 'under 300 MiB'),
     '',
   ].join('\n');
 }
