@@ -21,12 +21,20 @@ export function snapshotOf(constellation: Constellation, group: Group): GroupSna
   return snapshot;
 }
 
+/** The images of a release's services, one record per release however many groups run it. */
+const imagesOf = new WeakMap<Release, Readonly<Record<string, string>>>();
+
 function buildSnapshot(ring: string, release: Release, group: Group): GroupSnapshot {
+  let services = imagesOf.get(release);
+  if (!services) {
+    services = Object.fromEntries(Object.entries(release.services).map(([name, s]) => [name, s.image]));
+    imagesOf.set(release, services);
+  }
   return {
     ring,
     release: release.version,
     schemaVersion: release.schemaVersion,
-    services: Object.fromEntries(Object.entries(release.services).map(([name, s]) => [name, s.image])),
+    services,
     resources: group.resources,
     tenants: group.tenants,
   };
