@@ -10,6 +10,7 @@ import type { Constellation } from '../model/types.js';
 import { NO_FAULTS, loadFaults } from '../providers/sim/faults.js';
 import { createSimProviders } from '../providers/sim/provider.js';
 import { GitCommitSource, resolveCommit } from '../source/git-source.js';
+import { GitObjectReader } from '../source/git-object-reader.js';
 import { removeStaleTempFiles } from '../state/atomic-file.js';
 import { FileStateStore } from '../state/file-store.js';
 import { GitNotesReporter } from '../status/git-notes.js';
@@ -155,7 +156,12 @@ export async function openController(ctx: CliContext, opts: ControllerOptions): 
     latencyMs: opts.simLatency,
   });
   const close = async (options: { compact?: boolean } = {}) => {
-    await Promise.all([store.close(options), journal.close(options), providers.close?.(options)]);
+    await Promise.all([
+      store.close(options),
+      journal.close(options),
+      providers.close?.(options),
+      objects.close(),
+    ]);
   };
   const engine: EngineDeps = {
     providers,
@@ -182,10 +188,13 @@ export async function openController(ctx: CliContext, opts: ControllerOptions): 
   // Each look reads only what changed since the last: the same commit is not loaded twice, and a new
   // commit reads, parses and checks only the files whose content changed.
   const cache = new LoadCache();
+  const mirrorDir = join(opts.state, 'mirror.git');
+  // One `git cat-file` child reads every commit: spawned at the first load, while the heap is still small.
+  const objects = new GitObjectReader(opts.rev ? opts.repo : mirrorDir);
   let last: { commit: string; read: Pick<DesiredRead, 'constellation' | 'errors'> } | undefined;
   const load = async (source: GitCommitSource) => {
     if (last?.commit === source.commit) return last.read;
-    const result = await loadConstellation(source, {
+    const result = await loadConstellation(source.withReader(objects), {
       validator: ctx.schemas(),
       // The same cap as validate: RINGMASTER_MAX_FILE_BYTES applies to what the controller reads too.
       limits: { ...DEFAULT_PARSE_LIMITS, maxFileBytes: ctx.env.maxFileBytes },
@@ -202,8 +211,9 @@ export async function openController(ctx: CliContext, opts: ControllerOptions): 
     // Rehearsal mode: the local repository's revision as it is now (npm start follows HEAD this way).
     const rev = opts.rev;
     const readDesired = async (): Promise<DesiredRead> => {
-      const commit = await resolveCommit(git, rev);
-      const committedAt = new Date((await git.raw(['show', '-s', '--format=%cI', commit])).trim());
+      // Through the reader's one child: two git processes per look would cost more than the whole load.
+      const commit = await resolveCommit(git, rev, objects);
+      const committedAt = await objects.committedAt(commit);
       return {
         commit,
         committedAt,
@@ -218,14 +228,14 @@ export async function openController(ctx: CliContext, opts: ControllerOptions): 
   const mirror = new GitMirror({
     remote: resolve(opts.repo),
     branch: opts.branch,
-    dir: join(opts.state, 'mirror.git'),
+    dir: mirrorDir,
     git: (dir) => simpleGit({ baseDir: dir }),
   });
   const readDesired = async (): Promise<DesiredRead> => {
     // Asking the remote is cheap; fetching is not: fetch only when the branch moved.
     const followed = await mirror.followed();
     if (followed && (await mirror.peek()) === followed) {
-      const committedAt = await mirror.commitTime(followed);
+      const committedAt = await objects.committedAt(followed);
       return {
         commit: followed,
         committedAt,
@@ -251,7 +261,7 @@ export async function openController(ctx: CliContext, opts: ControllerOptions): 
     };
     return {
       commit,
-      committedAt: await mirror.commitTime(commit),
+      committedAt: await objects.committedAt(commit),
       ...(await load(mirror.source(commit))),
       superseded,
       rewritten,

@@ -1,13 +1,14 @@
-import { posix } from 'node:path';
-import type { FileSource, SourceEntry } from '../source/file-source.js';
+import type { FileSource } from '../source/file-source.js';
 import type { Kind, SchemaValidator } from '../schema/validator.js';
 import { KINDS } from '../schema/validator.js';
 import { buildGroup, buildPolicy, buildRelease, buildRingSet } from './build.js';
 import { type Diagnostic, DiagnosticSink, atFileStart } from './diagnostics.js';
-import { DEFAULT_POLICY_PATH, RING_SET_PATH, STATE_FOLDERS, classifyPath, placeOf, stem } from './layout.js';
+import { DEFAULT_POLICY_PATH, RING_SET_PATH, STATE_FOLDERS, placeOf, stem } from './layout.js';
+import { LazyMap } from './lazy-map.js';
 import { type ParseLimits, type ParsedFile, locate, parseYamlFile } from './parse.js';
-import type { FileOutcome, LoadCache, ModelItem } from './load-cache.js';
+import { type FileOutcome, type LoadCache, type ModelItem, keptOutcome } from './load-cache.js';
 import { type PartialModel, checkModel } from './rules.js';
+import { type Wanted, selectFiles } from './select-files.js';
 import type { Constellation } from './types.js';
 
 export const API_VERSION = 'ringmaster/v1';
@@ -16,7 +17,10 @@ export const API_VERSION = 'ringmaster/v1';
 export interface LoadOptions {
   readonly validator: SchemaValidator;
   readonly limits: ParseLimits;
-  /** Outcomes of earlier loads, by content id: unchanged files are neither read nor parsed again. */
+  /**
+   * What earlier loads learnt: unchanged files (by content id) are neither read nor parsed again, and
+   * the rules that span groups check only what changed. The findings are the same as without it.
+   */
   readonly cache?: LoadCache;
 }
 
@@ -28,9 +32,6 @@ export interface LoadResult {
   readonly fileCount: number;
 }
 
-/** Most symlinks followed in a row before giving up. */
-const MAX_LINK_HOPS = 8;
-
 /**
  * Loads the desired state from `source`: reads groups/ and policies/, parses
  * and schema-checks every file, builds the model and runs the cross-file rules.
@@ -38,50 +39,59 @@ const MAX_LINK_HOPS = 8;
  */
 export async function loadConstellation(source: FileSource, options: LoadOptions): Promise<LoadResult> {
   const sink = new DiagnosticSink();
+  const cache = options.cache;
   const entries = await source.list(STATE_FOLDERS);
   const links = entries.filter((e) => e.type === 'symlink');
   const linkTargets = await source.read(links.map((l) => l.path));
-  const wanted = selectFiles(entries, linkTargets, options.limits, sink);
-  const cache = options.cache;
-  const keys = new Map([...wanted].map(([path, w]) => [path, w.id && `${w.kind}:${w.readPath}:${w.id}`]));
-  const kept = new Map<string, FileOutcome>();
-  for (const path of wanted.keys()) {
-    const outcome = cache?.get(path, keys.get(path));
-    if (outcome) kept.set(path, outcome);
-  }
-  const toRead = [...wanted].filter(([path]) => !kept.has(path)).map(([, w]) => w.readPath);
-  const bytes = await source.read([...new Set(toRead)]);
+  const { paths, wanted, records } = selectFiles(entries, linkTargets, options.limits, sink, cache?.paths);
+  // The outcome of each of `paths`: from the cache, or (filled in below) from reading the file.
+  const outcomes = wanted.map((w, i) => keptOutcome(records[i], w));
+  const toRead = new Set<string>();
+  for (let i = 0; i < outcomes.length; i++) if (!outcomes[i]) toRead.add(wanted[i]!.readPath);
+  const bytes = await source.read([...toRead]);
   const model: PartialModel = {
     releases: new Map(),
     groups: new Map(),
-    files: new Map(),
+    files: new LazyMap(function* () {
+      for (let i = 0; i < outcomes.length; i++) {
+        const parsed = outcomes[i]?.parsed;
+        if (parsed) yield [paths[i]!, parsed] as const;
+      }
+    }),
     failed: new Set(),
     policies: [],
     approvals: new Map(),
   };
-  for (const [path, { readPath, kind }] of wanted) {
-    let outcome = kept.get(path);
-    if (!outcome) {
-      outcome = loadFile(path, kind, bytes.get(readPath)!, keys.get(path) ?? '', options);
-      cache?.set(path, outcome);
+  let reused = 0;
+  let hasRingSet = false;
+  let hasPolicyFile = false;
+  for (let i = 0; i < paths.length; i++) {
+    const path = paths[i]!;
+    let outcome = outcomes[i];
+    if (outcome) reused++;
+    else {
+      outcome = outcomes[i] = loadFile(path, wanted[i]!, bytes.get(wanted[i]!.readPath)!, options);
+      const record = records[i];
+      if (record) record.outcome = outcome;
     }
-    sink.items.push(...outcome.diagnostics);
-    if (outcome.parsed) model.files.set(path, outcome.parsed);
+    if (outcome.diagnostics.length > 0) sink.items.push(...outcome.diagnostics);
     if (outcome.item) addToModel(model, outcome.item, outcome.parsed!, sink);
     else model.failed.add(path);
+    hasRingSet ||= path === RING_SET_PATH;
+    hasPolicyFile ||= path.startsWith('policies/');
   }
   if (cache) {
-    cache.retain(new Set(wanted.keys()));
-    cache.lastLoad = { reused: kept.size, read: wanted.size - kept.size };
+    cache.retain(entries);
+    cache.lastLoad = { reused, read: paths.length - reused };
   }
-  if (!entries.some((e) => e.path === RING_SET_PATH)) {
+  if (!hasRingSet && !entries.some((e) => e.path === RING_SET_PATH)) {
     sink.error(
       atFileStart(RING_SET_PATH),
       'missing-file',
       `${RING_SET_PATH} is missing; it names the constellation and its rings`,
     );
   }
-  if (!model.policy && ![...wanted.keys()].some((p) => p.startsWith('policies/'))) {
+  if (!model.policy && !hasPolicyFile) {
     sink.error(
       atFileStart(DEFAULT_POLICY_PATH),
       'missing-file',
@@ -97,9 +107,9 @@ export async function loadConstellation(source: FileSource, options: LoadOptions
       );
     }
   }
-  checkModel(model, sink);
+  checkModel(model, sink, cache?.groupRules);
   const diagnostics = sink.sorted();
-  const fileCount = wanted.size;
+  const fileCount = paths.length;
   if (sink.hasErrors() || !model.ringSet || !model.policy) return { diagnostics, fileCount };
   const constellation: Constellation = {
     name: model.ringSet.name,
@@ -112,89 +122,6 @@ export async function loadConstellation(source: FileSource, options: LoadOptions
     files: model.files,
   };
   return { constellation, diagnostics, fileCount };
-}
-
-/** A file to load: the path to read (a symlink's target), its kind, and its content id when the source has one. */
-interface Wanted {
-  readonly readPath: string;
-  readonly kind: Kind;
-  readonly id?: string;
-}
-
-/**
- * Decides which entries are read: reports unexpected files, oversized files
- * and symlinks that leave the folders we read. Returns path -> path to read
- * (a symlink reads its target).
- */
-function selectFiles(
-  entries: readonly SourceEntry[],
-  linkTargets: ReadonlyMap<string, Buffer>,
-  limits: ParseLimits,
-  sink: DiagnosticSink,
-): Map<string, Wanted> {
-  const byPath = new Map(entries.map((e) => [e.path, e]));
-  const wanted = new Map<string, Wanted>();
-  for (const entry of entries) {
-    const placement = classifyPath(entry.path);
-    if (placement.type === 'ignored') continue;
-    // A symlink is judged by where it points before anything else, so a linked folder cannot smuggle files in.
-    const target = entry.type === 'symlink' ? resolveLink(entry, byPath, linkTargets, sink) : entry;
-    if (entry.type === 'symlink' && !target) continue;
-    if (placement.type === 'unexpected' || entry.type === 'other') {
-      const hint = placement.type === 'unexpected' ? placement.hint : 'only regular files are read';
-      sink.error(atFileStart(entry.path), 'unexpected-file', `unexpected file ${entry.path}: ${hint}`);
-      continue;
-    }
-    if (!target) continue;
-    if (target.size > limits.maxFileBytes) {
-      sink.error(
-        atFileStart(entry.path),
-        'file-too-large',
-        `file is ${target.size} bytes, over the limit of ${limits.maxFileBytes}; split it, or raise --max-file-bytes`,
-      );
-      continue;
-    }
-    wanted.set(entry.path, { readPath: target.path, kind: placement.kind, id: target.id });
-  }
-  return wanted;
-}
-
-function resolveLink(
-  link: SourceEntry,
-  byPath: ReadonlyMap<string, SourceEntry>,
-  linkTargets: ReadonlyMap<string, Buffer>,
-  sink: DiagnosticSink,
-): SourceEntry | undefined {
-  let current = link;
-  for (let hop = 0; hop < MAX_LINK_HOPS && current.type === 'symlink'; hop++) {
-    const text = linkTargets.get(current.path)?.toString('utf8') ?? '';
-    const target = posix.normalize(posix.join(posix.dirname(current.path), text));
-    if (posix.isAbsolute(text) || target === '..' || target.startsWith('../')) {
-      sink.error(
-        atFileStart(link.path),
-        'symlink-outside',
-        `symlink ${link.path} points outside the repository (${text}); replace it with the file itself`,
-      );
-      return undefined;
-    }
-    const next = byPath.get(target);
-    if (!next) {
-      sink.error(
-        atFileStart(link.path),
-        'symlink-outside',
-        `symlink ${link.path} points to ${target}, which is not a file under ${STATE_FOLDERS.join('/ or ')}/; replace it with the file itself`,
-      );
-      return undefined;
-    }
-    current = next;
-  }
-  if (current.type === 'file') return current;
-  sink.error(
-    atFileStart(link.path),
-    'symlink-loop',
-    `symlink ${link.path} does not end in a file after ${MAX_LINK_HOPS} links`,
-  );
-  return undefined;
 }
 
 /** Checks apiVersion and kind before the schema, so the message can list what is known. */
@@ -230,8 +157,9 @@ function checkHeader(file: ParsedFile, expected: Kind, sink: DiagnosticSink): bo
 }
 
 /** Parses one file and checks it on its own: syntax, header, schema; builds its part of the model when sound. */
-function loadFile(path: string, kind: Kind, bytes: Buffer, key: string, options: LoadOptions): FileOutcome {
+function loadFile(path: string, key: Wanted, bytes: Buffer, options: LoadOptions): FileOutcome {
   const sink = new DiagnosticSink();
+  const { kind } = key;
   const parsed = parseYamlFile(path, bytes, options.limits, sink);
   const sound = parsed && checkHeader(parsed, kind, sink) && options.validator.validate(kind, parsed, sink);
   const item = sound ? buildItem(kind, parsed) : undefined;

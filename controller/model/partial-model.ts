@@ -10,7 +10,7 @@ export interface PartialModel {
   releases: Map<string, Release>;
   groups: Map<string, Group>;
   policy?: PromotionPolicy;
-  files: Map<string, ParsedFile>;
+  files: ReadonlyMap<string, ParsedFile>;
   /** Files that failed to parse or match their schema: their own errors are reported, so rules skip what depends on them. */
   failed: Set<string>;
   /** Paths of every PromotionPolicy read (there must be exactly one). */

@@ -3,6 +3,7 @@
  * sink with the position of the offending node; none throws.
  */
 import type { DiagnosticSink } from './diagnostics.js';
+import type { GroupRuleIndex } from './group-rule-index.js';
 import { checkGroups } from './group-rules.js';
 import { stem } from './layout.js';
 import { type PartialModel, at, suggestRing } from './partial-model.js';
@@ -11,12 +12,18 @@ import { compareVersions, lineOf } from './versions.js';
 
 export type { PartialModel } from './partial-model.js';
 
-/** Runs every cross-file rule on what could be built. */
-export function checkModel(model: PartialModel, sink: DiagnosticSink): void {
+/**
+ * Runs every cross-file rule on what could be built. With `groups`, the rules
+ * about groups (the policy's rule for each group among them) are checked
+ * incrementally against what that index saw at the previous check; the
+ * findings are the same as without it.
+ */
+export function checkModel(model: PartialModel, sink: DiagnosticSink, groups?: GroupRuleIndex): void {
   checkReleases(model, sink);
   if (model.ringSet) checkRings(model, model.ringSet, sink);
   if (model.ringSet && model.policy) checkPolicy(model, model.ringSet.rings, model.policy, sink);
-  checkGroups(model, sink);
+  if (groups) groups.check(model, sink);
+  else checkGroups(model, sink);
 }
 
 function checkReleases(model: PartialModel, sink: DiagnosticSink): void {
@@ -145,13 +152,4 @@ function checkPolicy(
       }
     });
   });
-  for (const group of model.groups.values()) {
-    if (policy.rings[group.ring]?.window === 'maintenance' && !group.maintenanceWindow) {
-      sink.error(
-        at(model, group.file, ['ring']),
-        'missing-maintenance-window',
-        `ring "${group.ring}" changes groups only in their maintenance window, and group "${group.name}" has none; add maintenanceWindow`,
-      );
-    }
-  }
 }

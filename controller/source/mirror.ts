@@ -239,16 +239,6 @@ export class GitMirror {
     return out.split('\0').filter(Boolean);
   }
 
-  /** The committer date of `commit`. Throws NotFoundError for a commit the mirror does not hold. */
-  async commitTime(commit: string): Promise<Date> {
-    await this.prepare();
-    const sha = await resolveCommit(this.git(), commit);
-    const out = await this.local('ReadCommitFailed', () =>
-      this.git().raw(['show', '-s', '--format=%ct', sha]),
-    );
-    return new Date(Number(out.trim()) * 1000);
-  }
-
   /** The branch followed. */
   get branch(): string {
     return this.target.branch;

@@ -5,6 +5,7 @@ import { promisify } from 'node:util';
 import type { SimpleGit } from 'simple-git';
 import { ConfigurationError, NotFoundError, TransientError } from '../../controller/errors.js';
 import { GitMirror } from '../../controller/source/mirror.js';
+import { GitObjectReader } from '../../controller/source/git-object-reader.js';
 import { commitAll, initRepo, makeTempDir, removeDir } from '../helpers/git.js';
 
 const run = promisify(execFile);
@@ -207,7 +208,7 @@ describe('GitMirror', () => {
     expect(await mirror.changedFiles(to, to)).toEqual([]);
   });
 
-  it('gives the committer date of a commit', async () => {
+  it('gives the committer date of a fetched commit (through the object reader)', async () => {
     await remote.commit('groups/a.yaml', 'a: 1\n');
     // Through git directly: simple-git refuses GIT_* variables in its environment. The author date differs on purpose.
     await run('git', ['commit', '--amend', '--no-edit', '--quiet', '--date=2020-01-01T00:00:00Z'], {
@@ -216,7 +217,9 @@ describe('GitMirror', () => {
     });
     const head = (await remote.git.revparse(['HEAD'])).trim();
     await mirror.fetch();
-    expect((await mirror.commitTime(head)).toISOString()).toBe('2026-11-22T10:00:00.000Z');
+    const reader = new GitObjectReader(mirrorDir);
+    expect((await reader.committedAt(head)).toISOString()).toBe('2026-11-22T10:00:00.000Z');
+    await reader.close();
   });
 
   it.each([

@@ -1,0 +1,160 @@
+/**
+ * Lists and reads the files of commits through one `git cat-file` child
+ * (git-cat-file.ts), for every commit of one repository a process loads.
+ * Listing walks tree objects itself: a directory whose tree id is one seen
+ * before is not read again, and a changed directory is compared with its
+ * last listing entry by entry, so only new blobs are asked for their size.
+ * Everything is found by object id: commits need not descend from each other.
+ */
+import { NotFoundError } from '../errors.js';
+import type { SourceEntry } from './file-source.js';
+import { GitCatFile } from './git-cat-file.js';
+import { FORMAT, SUBMODULE, SYMLINK, TREE, type TreeEntry, parseTree } from './git-tree-format.js';
+import { type DirListing, type ListingObjects, buildListing } from './git-tree-listing.js';
+
+/** Trees from this size on are read into recycled buffers. */
+const RECYCLE_BYTES = 64 * 1024;
+
+/**
+ * Reads commits of the repository at `dir` (a work tree or a bare
+ * repository). Share one reader among the sources of that repository; call
+ * `close` when done, or leave it: an idle reader never keeps Node running.
+ */
+export class GitObjectReader {
+  readonly #git: GitCatFile;
+  /** The last listing of each directory path, to compare the next one with. */
+  readonly #dirs = new Map<string, DirListing>();
+  /** How many listings of each path are being made: their base must stay as it is. */
+  readonly #building = new Map<string, number>();
+  /**
+   * For each path, a buffer that held one of its earlier trees. Reading a large
+   * tree into a fresh buffer costs a page fault every 4 KiB, each time.
+   */
+  readonly #spare = new Map<string, Buffer>();
+  readonly #objects: ListingObjects = {
+    listDir: (path, id) => this.#listDir(path, id),
+    sizes: async (blobs) => {
+      const infos = await this.#git.info(blobs.map((b) => b.id));
+      return infos.map((info, i) => {
+        if (!info) throw missing(this.dir, `${blobs[i]!.path} (object ${blobs[i]!.id})`);
+        return info.size;
+      });
+    },
+  };
+
+  constructor(readonly dir: string) {
+    this.#git = new GitCatFile(dir);
+  }
+
+  /**
+   * Lists every entry below the top-level `folders` of `commit`, as
+   * `git ls-tree -r -l --full-tree <commit> -- <folders>` would: in git's
+   * order, symlinks (mode 120000) as symlinks, submodules as 'other', blob
+   * sizes included; no blob's content is read. Throws NotFoundError when the
+   * commit or one of its objects is missing.
+   */
+  async list(commit: string, folders: readonly string[]): Promise<SourceEntry[]> {
+    const [root] = await this.#git.contents([`${commit}^{tree}`]);
+    if (root?.type !== 'tree') {
+      throw new NotFoundError(
+        'CommitNotFound',
+        `Commit ${commit} is not in the repository at ${this.dir}; fetch it first.`,
+      );
+    }
+    const tops = parseTree(root.content).filter((e) => folders.includes(e.name));
+    const parts = await Promise.all(tops.map((e) => this.#top(e)));
+    return ([] as SourceEntry[]).concat(...parts);
+  }
+
+  /**
+   * The contents of the blobs `ids`, by id. Throws NotFoundError, naming
+   * `what(id)`, when one is not in the repository.
+   */
+  async read(ids: readonly string[], what: (id: string) => string): Promise<Map<string, Buffer>> {
+    const unique = [...new Set(ids)];
+    const objects = await this.#git.contents(unique);
+    const result = new Map<string, Buffer>();
+    unique.forEach((id, i) => {
+      const object = objects[i];
+      if (!object) throw missing(this.dir, `${what(id)} (object ${id})`);
+      result.set(id, object.content);
+    });
+    return result;
+  }
+
+  /**
+   * The full sha of the commit `rev` names (a sha, a branch, a tag), or
+   * undefined when it names none. Spares a `git rev-parse` child per look.
+   */
+  async commitOf(rev: string): Promise<string | undefined> {
+    if (rev === '' || /\s/.test(rev)) return undefined;
+    const [info] = await this.#git.info([`${rev}^{commit}`]);
+    return info?.type === 'commit' ? info.id : undefined;
+  }
+
+  /** When `commit` was committed (its committer date). Throws NotFoundError when it is not in the repository. */
+  async committedAt(commit: string): Promise<Date> {
+    const [object] = await this.#git.contents([`${commit}^{commit}`]);
+    const headers = object?.content.toString('utf8', 0, object.content.indexOf('\n\n'));
+    const seconds = headers && /^committer .* (\d+) [-+]\d{4}$/m.exec(headers)?.[1];
+    if (!seconds) {
+      throw new NotFoundError(
+        'CommitNotFound',
+        `Commit ${commit} is not in the repository at ${this.dir}; fetch it first.`,
+      );
+    }
+    return new Date(Number(seconds) * 1000);
+  }
+
+  /** Stops the child process once it answered; a later call starts a new one. */
+  close(): Promise<void> {
+    return this.#git.close();
+  }
+
+  async #top(entry: TreeEntry): Promise<readonly SourceEntry[]> {
+    const format = entry.mode & FORMAT;
+    if (format === TREE) return (await this.#listDir(entry.name, entry.id)).entries;
+    if (format === SUBMODULE) return [{ path: entry.name, type: 'other', size: 0, id: entry.id }];
+    const [size] = await this.#objects.sizes([{ path: entry.name, id: entry.id }]);
+    return [
+      { path: entry.name, type: entry.mode === SYMLINK ? 'symlink' : 'file', size: size!, id: entry.id },
+    ];
+  }
+
+  async #listDir(path: string, id: string): Promise<DirListing> {
+    const known = this.#dirs.get(path);
+    if (known?.id === id) return known;
+    this.#building.set(path, (this.#building.get(path) ?? 0) + 1);
+    try {
+      const [tree] = await this.#git.contents([id], (bytes) => this.#storage(path, bytes));
+      if (tree?.type !== 'tree') throw missing(this.dir, `directory ${path} (tree ${id})`);
+      const listing = await buildListing(path, id, tree.content, known, this.#objects);
+      this.#dirs.set(path, listing);
+      return listing;
+    } finally {
+      const building = this.#building.get(path)! - 1;
+      if (building > 0) this.#building.set(path, building);
+      else this.#building.delete(path);
+      // The listing replaced is no one's base any more: its tree's buffer can take the next tree of this path.
+      const raw = known?.raw;
+      if (!building && raw && this.#dirs.get(path) !== known && raw.buffer.byteLength >= RECYCLE_BYTES) {
+        this.#spare.set(path, Buffer.from(raw.buffer, raw.byteOffset));
+      }
+    }
+  }
+
+  /** A buffer of `bytes` or more for a tree of `path`: the spare one when it is large enough. */
+  #storage(path: string, bytes: number): Buffer | undefined {
+    if (bytes < RECYCLE_BYTES) return undefined;
+    const spare = this.#spare.get(path);
+    this.#spare.delete(path);
+    return spare && spare.length >= bytes ? spare : Buffer.allocUnsafe(Math.ceil(bytes * 1.25));
+  }
+}
+
+function missing(dir: string, what: string): NotFoundError {
+  return new NotFoundError(
+    'ObjectNotFound',
+    `${what} is missing from the repository at ${dir}; the repository is incomplete, fetch again.`,
+  );
+}
