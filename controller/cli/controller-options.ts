@@ -149,20 +149,17 @@ export async function openController(ctx: CliContext, opts: ControllerOptions): 
   if (removed.length > 0) log.info({ count: removed.length, removed }, 'Removed stale temporary files');
   const faults = opts.simFaults ? await loadFaults(opts.simFaults) : NO_FAULTS;
   const store = new FileStateStore(opts.state);
-  const journal = new FileJournalStore(join(opts.state, 'journal'));
+  const journal = new FileJournalStore(join(opts.state, 'journal'), (err, ids) =>
+    log.warn(
+      { err, transitions: ids },
+      'Ended transitions not written to their journal files; trying again next look',
+    ),
+  );
   const providers = await createSimProviders({
     statePath: join(opts.state, 'sim.json'),
     faults,
     latencyMs: opts.simLatency,
   });
-  const close = async (options: { compact?: boolean } = {}) => {
-    await Promise.all([
-      store.close(options),
-      journal.close(options),
-      providers.close?.(options),
-      objects.close(),
-    ]);
-  };
   const engine: EngineDeps = {
     providers,
     journal,
@@ -191,6 +188,14 @@ export async function openController(ctx: CliContext, opts: ControllerOptions): 
   const mirrorDir = join(opts.state, 'mirror.git');
   // One `git cat-file` child reads every commit: spawned at the first load, while the heap is still small.
   const objects = new GitObjectReader(opts.rev ? opts.repo : mirrorDir);
+  const close = async (options: { compact?: boolean } = {}) => {
+    await Promise.all([
+      store.close(options),
+      journal.close(options),
+      providers.close?.(options),
+      objects.close(),
+    ]);
+  };
   let last: { commit: string; read: Pick<DesiredRead, 'constellation' | 'errors'> } | undefined;
   const load = async (source: GitCommitSource) => {
     if (last?.commit === source.commit) return last.read;

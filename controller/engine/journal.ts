@@ -89,7 +89,11 @@ export class FileJournalStore implements JournalStore {
   readonly #queue = new Map<string, JournalEntry>();
   #draining?: Promise<void>;
 
-  constructor(readonly dir: string) {}
+  /** `onArchiveFailed` hears of ended transitions whose own file could not be written (they are tried again). */
+  constructor(
+    readonly dir: string,
+    private readonly onArchiveFailed: (err: unknown, ids: readonly string[]) => void = () => {},
+  ) {}
 
   private pathOf(id: string): string {
     if (!/^[a-z0-9][-a-z0-9]*@[0-9a-f]{7,64}$/.test(id))
@@ -169,8 +173,12 @@ export class FileJournalStore implements JournalStore {
         await map.setMany(
           written.flatMap((e) => [[e.id, undefined] as const, [progressKey(e.id), undefined] as const]),
         );
-      } catch {
+      } catch (err) {
         // Left in the map: written again at the next look (listOpen).
+        this.onArchiveFailed(
+          err,
+          batch.map((e) => e.id),
+        );
       }
     }
     this.#draining = undefined;

@@ -105,14 +105,8 @@ export class DurableMap<V> {
   }
 
   /** Applies what other processes appended since the last look. True when anything was applied. */
-  async refresh(): Promise<boolean> {
-    let done = false;
-    const run = this.#chain.then(async () => {
-      done = await this.#catchUp();
-    });
-    this.#chain = run.catch(() => undefined);
-    await run;
-    return done;
+  refresh(): Promise<boolean> {
+    return this.#serial(() => this.#catchUp());
   }
 
   /**
@@ -120,8 +114,16 @@ export class DurableMap<V> {
    * writes; lines other processes append meanwhile are carried over.
    */
   compact(): Promise<void> {
-    const run = this.#chain.then(() => this.#compact());
-    this.#chain = run.catch(() => undefined);
+    return this.#serial(() => this.#compact());
+  }
+
+  /** Runs `work` after the writes and compactions before it; a failure does not stop the ones after. */
+  #serial<T>(work: () => Promise<T>): Promise<T> {
+    const run = this.#chain.then(work);
+    this.#chain = run.then(
+      () => undefined,
+      () => undefined,
+    );
     return run;
   }
 
@@ -134,7 +136,7 @@ export class DurableMap<V> {
 
   #write(): Promise<void> {
     if (this.#next) return this.#next;
-    const write = this.#chain.then(async () => {
+    const write = this.#serial(async () => {
       this.#next = undefined;
       const lines = this.#pending;
       this.#pending = [];
@@ -142,7 +144,6 @@ export class DurableMap<V> {
       if (this.#read.offset > this.#compactBytes && this.#read.offset > this.#snapshotBytes)
         await this.#compact();
     });
-    this.#chain = write.catch(() => undefined);
     this.#next = write;
     return write;
   }

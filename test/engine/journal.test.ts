@@ -116,6 +116,26 @@ describe('FileJournalStore', () => {
     expect(await new FileJournalStore(dir).load(ended.id)).toEqual(ended);
   });
 
+  it('says when an ended transition cannot be written to its own file, and writes it at a later look', async () => {
+    const failures: string[][] = [];
+    const store = new FileJournalStore(dir, (err, ids) => failures.push([...ids, (err as Error).message]));
+    const ended: JournalEntry = { ...started(), status: 'succeeded', endedAt: AT };
+    expect(await store.listOpen()).toEqual([]);
+    // A folder where the file must go: the rename fails.
+    await mkdir(join(dir, `${ended.id}.json`, 'blocker'), { recursive: true });
+    await store.save(ended);
+    await store.close();
+    expect(failures).toHaveLength(1);
+    expect(failures[0]![0]).toBe(ended.id);
+    expect(failures[0]![1]).toMatch(/EISDIR|ENOTEMPTY|EEXIST/);
+    await removeDir(join(dir, `${ended.id}.json`));
+    const later = new FileJournalStore(dir);
+    expect(await later.listOpen()).toEqual([]);
+    await later.close();
+    expect(await new FileJournalStore(dir).load(ended.id)).toEqual(ended);
+    expect(await readdir(dir)).toContain(`${ended.id}.json`);
+  });
+
   it('takes over the transitions under way that an older version kept one file each', async () => {
     const open = started('initech@dddddddddddd');
     const ended: JournalEntry = { ...started(), status: 'succeeded', endedAt: AT };

@@ -68,9 +68,18 @@ describe('reconcileOnce', () => {
       return ensure(ctx, spec);
     };
   });
+  /** Journals opened by a test: closed (their ended files written) before the folder goes. */
+  let journals: FileJournalStore[] = [];
   afterEach(async () => {
+    await Promise.all(journals.map((j) => j.close()));
+    journals = [];
     await removeDir(repo.dir);
   });
+  const openJournal = () => {
+    const journal = new FileJournalStore(`${repo.dir}/.ringmaster/journal`);
+    journals.push(journal);
+    return journal;
+  };
 
   async function desired(): Promise<Constellation> {
     const result = await loadConstellation(new DirectorySource(repo.dir), {
@@ -84,7 +93,7 @@ describe('reconcileOnce', () => {
   function deps() {
     const engine: EngineDeps = {
       providers: fake.providers,
-      journal: new FileJournalStore(`${repo.dir}/.ringmaster/journal`),
+      journal: openJournal(),
       constellation: 'test',
       now: () => now,
       sleep: async () => {},

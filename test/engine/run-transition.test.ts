@@ -76,9 +76,18 @@ describe('runTransition', () => {
     now = new Date('2026-11-22T10:00:00Z');
     approved = new Set();
   });
+  /** Journals opened by a test: closed (their ended files written) before the folder goes. */
+  let journals: FileJournalStore[] = [];
   afterEach(async () => {
+    await Promise.all(journals.map((j) => j.close()));
+    journals = [];
     await removeDir(dir);
   });
+  const openJournal = () => {
+    const journal = new FileJournalStore(dir);
+    journals.push(journal);
+    return journal;
+  };
 
   function deps(script: Script = {}) {
     const fake = createFakeProviders();
@@ -91,7 +100,7 @@ describe('runTransition', () => {
     });
     const engine: EngineDeps = {
       providers: fake.providers,
-      journal: new FileJournalStore(dir),
+      journal: openJournal(),
       constellation: 'acme-prod',
       now: () => now,
       sleep: async () => {},

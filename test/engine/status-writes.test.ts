@@ -79,10 +79,11 @@ describe('status writes of a ring rollout', () => {
       },
     );
     const now = new Date('2026-11-22T01:30:00Z');
+    const journal = new FileJournalStore(join(repo.dir, '.ringmaster', 'journal'));
     const report = await reconcileOnce(desired, COMMIT, {
       engine: {
         providers: createFakeProviders().providers,
-        journal: new FileJournalStore(join(repo.dir, '.ringmaster', 'journal')),
+        journal,
         constellation: 'test',
         now: () => now,
         sleep: async () => {},
@@ -94,6 +95,7 @@ describe('status writes of a ring rollout', () => {
       state: new FileStateStore(join(repo.dir, '.ringmaster')),
       reporter,
     });
+    await journal.close();
     await reporter.flush();
     reporter.close();
 
