@@ -1,4 +1,5 @@
 import { isUtf8 } from 'node:buffer';
+import { deflateRawSync, inflateRawSync } from 'node:zlib';
 import { isAlias, isMap, isPair, isScalar, isSeq, LineCounter, parseDocument, visit } from 'yaml';
 import type { Document, Node as YamlNode } from 'yaml';
 import { type DiagnosticSink, type SourcePosition, atFileStart } from './diagnostics.js';
@@ -24,16 +25,28 @@ export const DEFAULT_PARSE_LIMITS: ParseLimits = Object.freeze({
  * A YAML file that parsed cleanly: its text and its data. The syntax tree with
  * source positions is not kept (for 10,000 files it would triple the memory);
  * it is parsed again from the text the first time a finding needs a position.
+ * The text itself is kept deflated, for the same reason: a controller holds
+ * every group file of a large constellation and needs a text only to point
+ * at a finding.
  */
 export class ParsedFile {
   #syntax?: { readonly doc: Document.Parsed; readonly lines: LineCounter };
+  /** The deflated UTF-8 text, one byte per character. */
+  readonly #packed: string;
 
   constructor(
     readonly path: string,
-    readonly text: string,
+    text: string,
     /** The document as plain data. */
     readonly data: unknown,
-  ) {}
+  ) {
+    this.#packed = deflateRawSync(text).toString('latin1');
+  }
+
+  /** The text of the file (without a byte order mark). */
+  get text(): string {
+    return inflateRawSync(Buffer.from(this.#packed, 'latin1')).toString('utf8');
+  }
 
   /** The syntax tree and line index of the file, parsed on first use. */
   syntax(): { readonly doc: Document.Parsed; readonly lines: LineCounter } {
@@ -114,7 +127,7 @@ export function parseYamlFile(
   }
   let data: unknown;
   try {
-    data = doc.toJS({ maxAliasCount: limits.maxAliasCount });
+    data = ownStrings(doc.toJS({ maxAliasCount: limits.maxAliasCount }));
   } catch (err) {
     const at = firstAliasPosition(path, doc, lines);
     if (err instanceof RangeError) {
@@ -129,6 +142,47 @@ export function parseYamlFile(
     return undefined;
   }
   return new ParsedFile(path, text, data);
+}
+
+/**
+ * Strings read from a document are slices of its text and would keep the whole
+ * text alive: ownStrings replaces them, in place, with copies of their own.
+ * Short values (a language, a UTC offset, a database engine) recur in every
+ * group file, so one copy of each is shared; the table of shared copies starts
+ * over when it is full, which bounds it whatever the files hold.
+ */
+function ownStrings(value: unknown, seen = new Set<object>()): unknown {
+  if (typeof value === 'string') return ownString(value);
+  if (value === null || typeof value !== 'object' || seen.has(value)) return value;
+  // An alias shares its anchor's object: visit each object once.
+  seen.add(value);
+  if (Array.isArray(value)) {
+    for (let i = 0; i < value.length; i++) value[i] = ownStrings(value[i], seen);
+  } else {
+    const record = value as Record<string, unknown>;
+    for (const key of Object.keys(record)) record[key] = ownStrings(record[key], seen);
+  }
+  return value;
+}
+
+const SHARED_MAX_LENGTH = 24;
+const SHARED_MAX_COUNT = 20_000;
+const shared = new Map<string, string>();
+
+function ownString(s: string): string {
+  if (s.length > SHARED_MAX_LENGTH) return copyOf(s);
+  let copy = shared.get(s);
+  if (copy === undefined) {
+    if (shared.size >= SHARED_MAX_COUNT) shared.clear();
+    copy = copyOf(s);
+    shared.set(copy, copy);
+  }
+  return copy;
+}
+
+/** A flat copy of `s` that refers to no other string (JSON.parse builds strings afresh). */
+function copyOf(s: string): string {
+  return JSON.parse(JSON.stringify(s)) as string;
 }
 
 /** The text written at `path` in `file` (a scalar as it appears in the file), if the node exists. */

@@ -27,6 +27,32 @@ describe('parseYamlFile', () => {
     expect(locate(file!, ['tenants', 7])).toEqual({ file: 'groups/x.yaml', line: 3, column: 3 });
   });
 
+  it('gives back the text it read, without a byte order mark, and points into it', () => {
+    const text = 'name: zürich-ß\ndescription: "Café 東京 — a long value that outlives its file text"\n';
+    const { file } = parse(Buffer.concat([Buffer.from([0xef, 0xbb, 0xbf]), Buffer.from(text)]));
+    expect(file!.text).toBe(text);
+    expect(file!.data).toEqual({
+      name: 'zürich-ß',
+      description: 'Café 東京 — a long value that outlives its file text',
+    });
+    expect(sourceText(file!, ['description'])).toBe('"Café 東京 — a long value that outlives its file text"');
+    expect(locate(file!, ['description'])).toEqual({ file: 'groups/x.yaml', line: 2, column: 14 });
+  });
+
+  it('reads the same values from every file, long or short, repeated or not', () => {
+    const files = Array.from({ length: 30 }, (_, i) =>
+      parse(`id: t-${i}\nhost: tenant-number-${i}.app.example.com\nlanguage: en-GB\noffset: "+01:00"\n`),
+    );
+    files.forEach(({ file }, i) =>
+      expect(file!.data).toEqual({
+        id: `t-${i}`,
+        host: `tenant-number-${i}.app.example.com`,
+        language: 'en-GB',
+        offset: '+01:00',
+      }),
+    );
+  });
+
   it('quotes scalars as written, not as YAML read them', () => {
     const { file } = parse('line: 2026.10\n');
     expect(file!.data).toEqual({ line: 2026.1 });
