@@ -19,13 +19,17 @@
  * Peak memory is the process's maximum resident set size (getrusage) over the
  * create, rollout and plan phases, the life of one controller; the cold load
  * comes after, since it builds a second controller in the same process. The
- * generator writes files one at a time and keeps none.
+ * generator writes files one at a time and keeps none. `npm run bench:engine`
+ * runs node with the heap settings README recommends for the controller at
+ * this size; the report names the settings it ran with, since peak memory
+ * depends on them more than on anything else.
  */
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { cpus, tmpdir, totalmem } from 'node:os';
 import { join } from 'node:path';
 import { performance } from 'node:perf_hooks';
 import { parseArgs } from 'node:util';
+import { getHeapStatistics } from 'node:v8';
 import { simpleGit } from 'simple-git';
 import { openController } from '../controller/cli/controller-options.js';
 import { reconcileTick } from '../controller/cli/run.js';
@@ -108,6 +112,7 @@ async function main(): Promise<void> {
   const root = mkdtempSync(join(tmpdir(), 'ringmaster-bench-engine-'));
   const repo = join(root, 'repo');
   const state = join(root, 'state');
+  const closers: Array<() => Promise<void>> = [];
   try {
     log(`generating ${o.groups} groups, ${o.tenants} tenants in ${repo} ...`);
     const gen = generate(repo, o.groups, o.tenants);
@@ -133,6 +138,7 @@ async function main(): Promise<void> {
     };
     log(`generated; ${memory()}`);
     const parts = await openController(ctx, opts);
+    closers.push(() => parts.close());
     const observed = { metrics: createMetrics({ now: ctx.now }).metrics };
 
     const tick = async (label: string) => {
@@ -191,6 +197,7 @@ async function main(): Promise<void> {
     // The controller's own peak: the cold load below builds a second controller in this process.
     const controllerPeak = process.resourceUsage().maxRSS / 1024;
     const cold = await openController(ctx, opts);
+    closers.push(() => cold.close());
     const coldStarted = performance.now();
     await cold.readDesired();
     const coldMs = performance.now() - coldStarted;
@@ -198,6 +205,9 @@ async function main(): Promise<void> {
 
     const result = {
       machine: `${cpus().length} CPUs (${cpus()[0]?.model ?? 'unknown'}), ${mib(totalmem()).toFixed(0)} MiB, Node ${process.version}`,
+      // The heap settings the figures hold for: they decide how far V8 lets the heap grow between collections.
+      nodeOptions: [...process.execArgv, ...(process.env.NODE_OPTIONS ?? '').split(/\s+/)].filter(Boolean),
+      heapLimitMiB: mib(getHeapStatistics().heap_size_limit),
       groups: o.groups,
       tenants: o.tenants,
       files: gen.files,
@@ -217,6 +227,7 @@ async function main(): Promise<void> {
     if (o.json) process.stdout.write(`${JSON.stringify(result, null, 2)}\n`);
     else process.stdout.write(report(result));
   } finally {
+    for (const close of closers.reverse()) await close();
     if (o.keep) log(`kept ${root}`);
     else rmSync(root, { recursive: true, force: true });
   }
@@ -224,6 +235,8 @@ async function main(): Promise<void> {
 
 function report(r: {
   machine: string;
+  nodeOptions: string[];
+  heapLimitMiB: number;
   groups: number;
   tenants: number;
   maxParallel: number;
@@ -236,6 +249,7 @@ function report(r: {
   const row = (what: string, figure: string, goal: string) => `| ${what} | ${figure} | ${goal} |`;
   return [
     `${r.groups} groups, ${r.tenants} tenants, maxParallel ${r.maxParallel}; ${r.machine}`,
+    `node ${r.nodeOptions.join(' ') || '(no options)'}; heap limit ${r.heapLimitMiB.toFixed(0)} MiB`,
     '',
     '| Measure | Figure | Goal |',
     '| --- | --- | --- |',

@@ -14,6 +14,7 @@ import {
   openController,
 } from './controller-options.js';
 import { renderStatus } from './render-status.js';
+import { watchHeap } from '../server/heap-watch.js';
 import { startServer } from '../server/http.js';
 import { createGitHubWebhook } from '../server/webhook.js';
 import { openRevertPullRequests } from '../github/revert.js';
@@ -72,6 +73,7 @@ export function registerRun(program: Command, ctx: CliContext, setExit: (code: n
         );
       }
       const parts = await openController(ctx, opts);
+      const stopHeapWatch = watchHeap(parts.log);
       const { metrics, registry } = createMetrics({ now: ctx.now });
       const observed: Observed = { metrics };
       const tick = async () => {
@@ -81,6 +83,7 @@ export function registerRun(program: Command, ctx: CliContext, setExit: (code: n
         try {
           await tick();
         } finally {
+          stopHeapWatch();
           await parts.reporter.flush();
           await parts.close({ compact: true });
         }
@@ -105,6 +108,7 @@ export function registerRun(program: Command, ctx: CliContext, setExit: (code: n
       try {
         await loop.runForever(opts.poll);
       } finally {
+        stopHeapWatch();
         await server.close();
         parts.reporter.close();
         await parts.reporter.flush().catch((err: unknown) => {

@@ -6,6 +6,7 @@
  * collide. Metric names and labels are part of our contract: dashboards and
  * alerts depend on them.
  */
+import { getHeapStatistics } from 'node:v8';
 import { Counter, Gauge, Histogram, Registry, collectDefaultMetrics } from 'prom-client';
 import type { TransitionStatus } from '../engine/journal.js';
 import { STEPS, type StepName } from '../providers/ports.js';
@@ -68,7 +69,7 @@ export interface Metrics {
 export interface MetricsOptions {
   /** The clock for `ringmaster_commit_age_seconds`; defaults to the system clock. */
   readonly now?: () => Date;
-  /** Registers prom-client's default process metrics too; default true. */
+  /** Registers prom-client's default process metrics and `ringmaster_heap_limit_bytes` too; default true. */
   readonly defaultMetrics?: boolean;
 }
 
@@ -88,7 +89,10 @@ export interface MetricsBundle {
  */
 export function createMetrics(options: MetricsOptions = {}): MetricsBundle {
   const registry = new Registry();
-  if (options.defaultMetrics ?? true) collectDefaultMetrics({ register: registry });
+  if (options.defaultMetrics ?? true) {
+    collectDefaultMetrics({ register: registry });
+    defineHeapLimit(registry);
+  }
   const { transitions, steps, reconcile, groups } = defineInstruments(registry);
   const setNewestCommitTime = defineCommitAge(registry, options.now ?? (() => new Date()));
   const metrics: Metrics = {
@@ -160,6 +164,22 @@ function defineCommitAge(registry: Registry, now: () => Date): (date: Date) => v
   return (date) => {
     if (Number.isFinite(date.getTime())) newestCommit = date.getTime();
   };
+}
+
+/**
+ * Defines `ringmaster_heap_limit_bytes`, the heap this process may use
+ * (`--max-old-space-size` plus the young generation), so that an alert can
+ * compare `nodejs_heap_size_used_bytes` with it before the process runs out.
+ */
+function defineHeapLimit(registry: Registry): void {
+  new Gauge({
+    name: 'ringmaster_heap_limit_bytes',
+    help: 'The V8 heap limit of this process; alert when nodejs_heap_size_used_bytes nears it.',
+    registers: [registry],
+    collect() {
+      this.set(getHeapStatistics().heap_size_limit);
+    },
+  });
 }
 
 /** A `Metrics` that records nothing, for callers that serve no metrics (the CLI, most tests). */

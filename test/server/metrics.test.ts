@@ -1,3 +1,4 @@
+import { getHeapStatistics } from 'node:v8';
 import { register as globalRegistry } from 'prom-client';
 import { STEPS } from '../../controller/providers/ports.js';
 import {
@@ -31,7 +32,10 @@ describe('createMetrics', () => {
     );
     expect(labelValues(samples, 'ringmaster_step_duration_seconds_count', 'step')).toEqual([...STEPS].sort());
     expect(labelValues(samples, 'ringmaster_groups', 'state')).toEqual([...GROUP_STATES].sort());
-    expect(samples.filter((s) => s.name.startsWith('ringmaster_')).every((s) => s.value === 0)).toBe(true);
+    const events = samples.filter(
+      (s) => s.name.startsWith('ringmaster_') && s.name !== 'ringmaster_heap_limit_bytes',
+    );
+    expect(events.every((s) => s.value === 0)).toBe(true);
   });
 
   it('counts transitions by result', async () => {
@@ -126,6 +130,12 @@ describe('createMetrics', () => {
     expect(valueOf(await scrape(two), 'ringmaster_transitions_total', { result: 'emergency' })).toBe(0);
     expect((await scrape(one)).some((s) => s.name === 'process_cpu_user_seconds_total')).toBe(true);
     expect(await globalRegistry.metrics()).not.toContain('ringmaster_');
+  });
+
+  it('exports the heap limit of this process beside the default heap metrics', async () => {
+    const samples = await scrape(setup());
+    expect(valueOf(samples, 'ringmaster_heap_limit_bytes', {})).toBe(getHeapStatistics().heap_size_limit);
+    expect(samples.some((s) => s.name === 'nodejs_heap_size_used_bytes')).toBe(true);
   });
 
   it('leaves default process metrics out when asked', async () => {
