@@ -111,10 +111,17 @@ export class DurableMap<V> {
 
   /**
    * Writes every entry to the snapshot and starts an empty log. Runs between
-   * writes; lines other processes append meanwhile are carried over.
+   * writes; lines other processes append meanwhile are carried over. Does
+   * nothing when the log is empty: the snapshot already holds every entry,
+   * and rewriting megabytes to say so would cost a stopping controller time
+   * and memory for nothing.
    */
   compact(): Promise<void> {
-    return this.#serial(() => this.#compact());
+    return this.#serial(async () => {
+      await this.#catchUp();
+      if (this.#read.offset === 0 && (await sizeOf(this.logPath)) === 0) return;
+      await this.#compact();
+    });
   }
 
   /** Runs `work` after the writes and compactions before it; a failure does not stop the ones after. */
@@ -294,6 +301,16 @@ export class DurableMap<V> {
     } finally {
       await old.close();
     }
+  }
+}
+
+/** The size of the file at `path`; 0 when there is none. */
+async function sizeOf(path: string): Promise<number> {
+  try {
+    return (await stat(path)).size;
+  } catch (err) {
+    if ((err as NodeJS.ErrnoException).code === 'ENOENT') return 0;
+    throw err;
   }
 }
 

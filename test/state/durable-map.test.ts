@@ -1,4 +1,4 @@
-import { appendFile, readFile, writeFile } from 'node:fs/promises';
+import { appendFile, readFile, stat, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { ConfigurationError } from '../../controller/errors.js';
 import { DurableMap, type SnapshotCodec, damaged } from '../../controller/state/durable-map.js';
@@ -77,6 +77,23 @@ describe('DurableMap', () => {
     await map.compact();
     expect(await readFile(`${path}.log`, 'utf8')).toBe('');
     expect(JSON.parse(await readFile(path, 'utf8'))).toEqual({ k0: 36, k1: 37, k2: 38, k3: 39 });
+  });
+
+  it('leaves the snapshot as it is when the log holds nothing to fold in', async () => {
+    await writeFile(path, '{"a":1}');
+    const map = await open();
+    const before = await stat(path);
+    await map.compact();
+    await map.close();
+    // Not rewritten: the same file (a rewrite renames a new one into place).
+    expect((await stat(path)).ino).toBe(before.ino);
+    expect(await readFile(path, 'utf8')).toBe('{"a":1}');
+    const again = await open();
+    await again.set('b', 2);
+    await again.compact();
+    expect((await stat(path)).ino).not.toBe(before.ino);
+    expect(JSON.parse(await readFile(path, 'utf8'))).toEqual({ a: 1, b: 2 });
+    expect(await readFile(`${path}.log`, 'utf8')).toBe('');
   });
 
   it('gives the same state when a crash left the old log beside a new snapshot', async () => {
