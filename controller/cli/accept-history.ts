@@ -25,15 +25,19 @@ export function registerAcceptHistory(
           '--rev reads a revision directly; accept-history is for the followed branch',
         );
       const parts = await openController(ctx, { ...opts, logFile: opts.logFile ?? '-', logLevel: 'warn' });
-      const fetched = await parts.mirror!.fetch();
-      if (!fetched.head.startsWith(commit.toLowerCase())) {
-        throw new ConfigurationError(
-          'NotTheHead',
-          `${commit} is not the head of ${opts.branch} (${fetched.head.slice(0, 12)}); accept the head the error status names`,
-        );
+      try {
+        const fetched = await parts.mirror!.fetch();
+        if (!fetched.head.startsWith(commit.toLowerCase())) {
+          throw new ConfigurationError(
+            'NotTheHead',
+            `${commit} is not the head of ${opts.branch} (${fetched.head.slice(0, 12)}); accept the head the error status names`,
+          );
+        }
+        await parts.mirror!.acceptRewrite(fetched.head);
+        ctx.io.out(`following ${opts.branch} from ${fetched.head.slice(0, 12)}; the next run applies it`);
+      } finally {
+        await parts.close();
       }
-      await parts.mirror!.acceptRewrite(fetched.head);
-      ctx.io.out(`following ${opts.branch} from ${fetched.head.slice(0, 12)}; the next run applies it`);
       setExit(EXIT.ok);
     });
 }

@@ -102,7 +102,8 @@ export interface ControllerParts {
   /**
    * Waits for the state writes under way and closes the state files; with
    * `compact`, first folds their logs into the files (the controller, as it
-   * stops, so that a stopped controller leaves plain files).
+   * stops, so that a stopped controller leaves plain files). Last it ends a
+   * log file, with every line written: log nothing after it.
    */
   close(options?: { compact?: boolean }): Promise<void>;
 }
@@ -195,6 +196,9 @@ export async function openController(ctx: CliContext, opts: ControllerOptions): 
       providers.close?.(options),
       objects.close(),
     ]);
+    // Standard error is not ours to close; a log file is, once its last line is written.
+    if (logFile !== '-')
+      await endStream(destination, (err) => ctx.io.err(`ringmaster: log file ${logFile}: ${err.message}`));
   };
   let last: { commit: string; read: Pick<DesiredRead, 'constellation' | 'errors'> } | undefined;
   const load = async (source: GitCommitSource) => {
@@ -309,16 +313,34 @@ export async function openController(ctx: CliContext, opts: ControllerOptions): 
 
 /**
  * Opens the controller's parts for a read-only command (logs go to standard
- * error at warn) and reads the branch head. When the head does not validate it
- * prints the findings and returns undefined: nothing is judged against it.
+ * error at warn), reads the branch head and hands both to `use`, closing the
+ * parts afterwards whatever happens. When the head does not validate it prints
+ * the findings and returns undefined: nothing is judged against it.
  */
-export async function openForReading(
+export async function withDesired<T>(
   ctx: CliContext,
   opts: ControllerOptions,
-): Promise<{ parts: ControllerParts; desired: DesiredRead & { constellation: Constellation } } | undefined> {
+  use: (parts: ControllerParts, desired: DesiredRead & { constellation: Constellation }) => Promise<T>,
+): Promise<T | undefined> {
   const parts = await openController(ctx, { ...opts, logFile: opts.logFile ?? '-', logLevel: 'warn' });
-  const desired = await parts.readDesired();
-  if (desired.constellation) return { parts, desired: { ...desired, constellation: desired.constellation } };
-  ctx.io.out([...desired.errors, `✗ commit ${desired.commit.slice(0, 12)} does not validate`].join('\n'));
-  return undefined;
+  try {
+    const desired = await parts.readDesired();
+    if (desired.constellation) return await use(parts, { ...desired, constellation: desired.constellation });
+    ctx.io.out([...desired.errors, `✗ commit ${desired.commit.slice(0, 12)} does not validate`].join('\n'));
+    return undefined;
+  } finally {
+    await parts.close();
+  }
+}
+
+/** Ends `stream` once what it holds is written; a failure is reported, not thrown: the work is done. */
+function endStream(stream: ReturnType<typeof pino.destination>, report: (err: Error) => void): Promise<void> {
+  return new Promise((resolve) => {
+    stream.once('close', () => resolve());
+    stream.once('error', (err: Error) => {
+      report(err);
+      resolve();
+    });
+    stream.end();
+  });
 }

@@ -2,7 +2,7 @@ import type { Command } from 'commander';
 import { previewRun } from '../engine/reconcile.js';
 import { emptyAppliedState } from '../state/types.js';
 import { EXIT, type CliContext } from './context.js';
-import { type ControllerOptions, addControllerOptions, openForReading } from './controller-options.js';
+import { type ControllerOptions, addControllerOptions, withDesired } from './controller-options.js';
 import { renderPreview } from './render-status.js';
 
 /** `ringmaster plan`: exactly what `run` would do now, from the same function. */
@@ -11,23 +11,20 @@ export function registerPlan(program: Command, ctx: CliContext, setExit: (code: 
     .description('Print the transitions the controller would start now, and what waits and why')
     .option('--json', 'print the plan as JSON')
     .action(async (opts: ControllerOptions & { json?: boolean }) => {
-      const opened = await openForReading(ctx, opts);
-      if (!opened) {
-        setExit(EXIT.findings);
-        return;
-      }
-      const { parts, desired } = opened;
-      const applied = (await parts.store.loadApplied()) ?? emptyAppliedState(desired.constellation.name);
-      const busy = new Set((await parts.engine.journal.listOpen()).map((e) => e.group));
-      const preview = previewRun(
-        desired.constellation,
-        desired.commit,
-        applied,
-        await parts.store.loadRecords(),
-        ctx.now(),
-        busy,
-      );
-      ctx.io.out(opts.json ? JSON.stringify(preview, null, 2) : renderPreview(preview));
-      setExit(EXIT.ok);
+      const shown = await withDesired(ctx, opts, async (parts, desired) => {
+        const applied = (await parts.store.loadApplied()) ?? emptyAppliedState(desired.constellation.name);
+        const busy = new Set((await parts.engine.journal.listOpen()).map((e) => e.group));
+        const preview = previewRun(
+          desired.constellation,
+          desired.commit,
+          applied,
+          await parts.store.loadRecords(),
+          ctx.now(),
+          busy,
+        );
+        ctx.io.out(opts.json ? JSON.stringify(preview, null, 2) : renderPreview(preview));
+        return true;
+      });
+      setExit(shown ? EXIT.ok : EXIT.findings);
     });
 }

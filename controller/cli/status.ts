@@ -2,7 +2,7 @@ import type { Command } from 'commander';
 import { buildStatus } from '../engine/status-build.js';
 import { emptyAppliedState } from '../state/types.js';
 import { EXIT, type CliContext } from './context.js';
-import { type ControllerOptions, addControllerOptions, openForReading } from './controller-options.js';
+import { type ControllerOptions, addControllerOptions, withDesired } from './controller-options.js';
 import { renderStatus } from './render-status.js';
 
 /** `ringmaster status`: where every ring and group stands, from the state folder and the branch head. */
@@ -11,23 +11,20 @@ export function registerStatus(program: Command, ctx: CliContext, setExit: (code
     .description('Show where every ring and group stands: applied and desired release, state and reason')
     .option('--json', 'print the status as JSON (an object with rings, groups and transitions)')
     .action(async (opts: ControllerOptions & { json?: boolean }) => {
-      const opened = await openForReading(ctx, opts);
-      if (!opened) {
-        setExit(EXIT.findings);
-        return;
-      }
-      const { parts, desired } = opened;
-      const open = await parts.engine.journal.listOpen();
-      const status = buildStatus({
-        desired: desired.constellation,
-        commit: desired.commit,
-        applied: (await parts.store.loadApplied()) ?? emptyAppliedState(desired.constellation.name),
-        waiting: open.map((e) => ({ group: e.group, reason: e.reason ?? e.status })),
-        halted: [],
-        ran: open,
-        now: ctx.now(),
+      const shown = await withDesired(ctx, opts, async (parts, desired) => {
+        const open = await parts.engine.journal.listOpen();
+        const status = buildStatus({
+          desired: desired.constellation,
+          commit: desired.commit,
+          applied: (await parts.store.loadApplied()) ?? emptyAppliedState(desired.constellation.name),
+          waiting: open.map((e) => ({ group: e.group, reason: e.reason ?? e.status })),
+          halted: [],
+          ran: open,
+          now: ctx.now(),
+        });
+        ctx.io.out(opts.json ? JSON.stringify(status, null, 2) : renderStatus(status));
+        return true;
       });
-      ctx.io.out(opts.json ? JSON.stringify(status, null, 2) : renderStatus(status));
-      setExit(EXIT.ok);
+      setExit(shown ? EXIT.ok : EXIT.findings);
     });
 }

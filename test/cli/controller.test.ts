@@ -1,4 +1,5 @@
-import { writeFile } from 'node:fs/promises';
+import { existsSync } from 'node:fs';
+import { readdir, readFile, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { runRingmaster } from '../helpers/cli.js';
 import { type FixtureRepo, createFixtureRepo } from '../helpers/constellation.js';
@@ -208,5 +209,26 @@ describe('the controller commands on a real repository', () => {
     expect(plan.out).toMatch(
       /internal@[0-9a-f]{12} +canary +new group in ring canary on 2026\.11\.1 with 2 tenants/,
     );
+  });
+  // A long-lived process that runs these commands (a test runner, a wrapper) must not collect
+  // state files, log files or git children: each command closes what it opened.
+  const itWithProcFs = existsSync('/proc/self/fd') ? it : it.skip;
+  itWithProcFs('closes every file and child it opened, whether or not the head validates', async () => {
+    const openFiles = async () => (await readdir('/proc/self/fd')).length;
+    await ringmaster('run', '--once');
+    const before = await openFiles();
+    for (let i = 0; i < 3; i++) {
+      expect((await ringmaster('status', '--json')).code).toBe(0);
+      expect((await ringmaster('plan')).code).toBe(0);
+      expect((await ringmaster('run', '--once')).code).toBe(0);
+    }
+    expect(await openFiles()).toBe(before);
+
+    await repo.edit('groups/rings.yaml', 'release: "2026.11.0"', 'release: "not a release"');
+    await repo.commit('a head that does not validate');
+    expect((await ringmaster('status')).out).toMatch(/does not validate$/);
+    expect(await openFiles()).toBe(before);
+    // The log file was ended with its lines in it.
+    expect(await readFile(join(state, 'log.json'), 'utf8')).toMatch(/\n$/);
   });
 });

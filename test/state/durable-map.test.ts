@@ -23,12 +23,20 @@ const contents = (map: DurableMap<unknown>) => Object.fromEntries(map.entries);
 describe('DurableMap', () => {
   let dir: string;
   let path: string;
-  const open = (compactBytes?: number) => DurableMap.open(path, CODEC, { compactBytes });
+  let opened: DurableMap<unknown>[];
+  const open = async (compactBytes?: number) => {
+    const map = await DurableMap.open(path, CODEC, { compactBytes });
+    opened.push(map);
+    return map;
+  };
   beforeEach(async () => {
     dir = await makeTempDir();
     path = join(dir, 'state.json');
+    opened = [];
   });
   afterEach(async () => {
+    // Maps a test left open (a second process, in effect) are closed before their folder goes.
+    await Promise.all(opened.map((m) => m.close()));
     await removeDir(dir);
   });
 
