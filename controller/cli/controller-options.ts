@@ -189,7 +189,10 @@ export async function openController(ctx: CliContext, opts: ControllerOptions): 
   const mirrorDir = join(opts.state, 'mirror.git');
   // One `git cat-file` child reads every commit: spawned at the first load, while the heap is still small.
   const objects = new GitObjectReader(opts.rev ? opts.repo : mirrorDir);
-  const close = async (options: { compact?: boolean } = {}) => {
+  // Closing twice waits for the first close: the log file is ended once.
+  let closing: Promise<void> | undefined;
+  const close = (options: { compact?: boolean } = {}) => (closing ??= closeAll(options));
+  const closeAll = async (options: { compact?: boolean }) => {
     await Promise.all([
       store.close(options),
       journal.close(options),

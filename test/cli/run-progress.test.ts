@@ -1,6 +1,7 @@
 /** What `run` prints from one look to the next: a wait is news once, not on every look. */
+import { readFile } from 'node:fs/promises';
 import { join } from 'node:path';
-import { openController } from '../../controller/cli/controller-options.js';
+import { type ControllerParts, openController } from '../../controller/cli/controller-options.js';
 import { reconcileTick } from '../../controller/cli/run.js';
 import { createContext } from '../../controller/main.js';
 import { createMetrics } from '../../controller/server/metrics.js';
@@ -10,11 +11,20 @@ import { makeTempDir, removeDir } from '../helpers/git.js';
 describe('run, look after look', () => {
   let repo: FixtureRepo;
   let state: string;
+  /** The controllers a test opened: closed (state files, git reader, log file) before the folders go. */
+  let opened: ControllerParts[];
+  const open = async (...args: Parameters<typeof openController>) => {
+    const parts = await openController(...args);
+    opened.push(parts);
+    return parts;
+  };
   beforeEach(async () => {
     repo = await createFixtureRepo();
     state = await makeTempDir('ringmaster-state-');
+    opened = [];
   });
   afterEach(async () => {
+    await Promise.all(opened.map((p) => p.close()));
     await removeDir(repo.dir);
     await removeDir(state);
   });
@@ -23,7 +33,7 @@ describe('run, look after look', () => {
     const out: string[] = [];
     const base = createContext({ out: (s) => out.push(s), err: (s) => out.push(s) }, {});
     const ctx = { ...base, now: () => new Date('2026-11-22T01:30:00Z') };
-    const parts = await openController(ctx, {
+    const parts = await open(ctx, {
       repo: repo.dir,
       branch: 'main',
       rev: 'HEAD',
@@ -43,5 +53,24 @@ describe('run, look after look', () => {
     await reconcileTick(ctx, parts, observed);
     expect(waitingLines()).toHaveLength(1);
     await parts.reporter.flush();
+  });
+
+  it('closes once however often it is asked, ending the log file with its lines in it', async () => {
+    const ctx = createContext({ out: () => {}, err: () => {} }, {});
+    const logFile = join(state, 'log.json');
+    const parts = await open(ctx, {
+      repo: repo.dir,
+      branch: 'main',
+      rev: 'HEAD',
+      state,
+      simLatency: 0,
+      simSpeed: 100_000,
+      logFile,
+      logLevel: 'info',
+    });
+    parts.log.info('the last line before closing');
+    await Promise.all([parts.close(), parts.close()]);
+    await parts.close();
+    expect(await readFile(logFile, 'utf8')).toMatch(/"msg":"the last line before closing"}\n$/);
   });
 });
