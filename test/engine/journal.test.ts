@@ -58,15 +58,24 @@ const lines = async (path: string) => (await readFile(path, 'utf8')).split('\n')
 
 describe('FileJournalStore', () => {
   let dir: string;
+  /** Stores a test opened, other processes' too: closed (ended files written) before the folder goes. */
+  let opened: FileJournalStore[];
+  const openStore = (...args: ConstructorParameters<typeof FileJournalStore>) => {
+    const store = new FileJournalStore(...args);
+    opened.push(store);
+    return store;
+  };
   beforeEach(async () => {
     dir = await makeTempDir();
+    opened = [];
   });
   afterEach(async () => {
+    await Promise.all(opened.map((s) => s.close()));
     await removeDir(dir);
   });
 
   it('writes a transition whole once, then only what each step changes', async () => {
-    const store = new FileJournalStore(dir);
+    const store = openStore(dir);
     let entry = started();
     await store.save(entry);
     for (const name of ['validate', 'prepare', 'verify'] as const) {
@@ -78,29 +87,29 @@ describe('FileJournalStore', () => {
     // Written once: the planned transition in the target repeats the snapshot, and is written without it.
     expect(log[0]!.split('t-49.app.example.com')).toHaveLength(2);
     for (const line of log.slice(2)) expect(line).not.toContain('app.example.com');
-    const reopened = new FileJournalStore(dir);
+    const reopened = openStore(dir);
     expect(await reopened.load(entry.id)).toEqual(entry);
     expect(await reopened.listOpen()).toEqual([entry]);
   });
 
   it('writes an ended transition to its own file and forgets it among the open ones', async () => {
-    const store = new FileJournalStore(dir);
+    const store = openStore(dir);
     const entry = started();
     await store.save(entry);
     const ended: JournalEntry = { ...entry, status: 'succeeded', endedAt: AT };
     await store.save(ended);
     // Ended is on disk at once, in the log; its own file follows.
-    expect(await new FileJournalStore(dir).load(entry.id)).toEqual(ended);
+    expect(await openStore(dir).load(entry.id)).toEqual(ended);
     await store.close({ compact: true });
     const file = await readFile(join(dir, `${entry.id}.json`), 'utf8');
     expect(file.split('t-49.app.example.com')).toHaveLength(2);
-    expect(await new FileJournalStore(join(dir)).load(entry.id)).toEqual(ended);
+    expect(await openStore(join(dir)).load(entry.id)).toEqual(ended);
     expect(JSON.parse(await readFile(join(dir, 'open.json'), 'utf8'))).toEqual({ version: 1, journals: {} });
-    expect(await new FileJournalStore(dir).listOpen()).toEqual([]);
+    expect(await openStore(dir).listOpen()).toEqual([]);
   });
 
   it('writes the file of an ended transition that a crash kept from it at the next look', async () => {
-    const store = new FileJournalStore(dir);
+    const store = openStore(dir);
     const ended: JournalEntry = { ...started(), status: 'rolled-back', endedAt: AT, reason: 'verify failed' };
     await store.save(ended);
     await store.close({ compact: true });
@@ -108,17 +117,17 @@ describe('FileJournalStore', () => {
     await mkdir(dir);
     // As if killed before the file was written: only the map knows the transition ended.
     await writeFile(join(dir, 'open.json'), JSON.stringify({ version: 1, journals: { [ended.id]: ended } }));
-    const after = new FileJournalStore(dir);
+    const after = openStore(dir);
     expect(await after.listOpen()).toEqual([]);
     await after.close();
-    await new FileJournalStore(dir).close();
+    await openStore(dir).close();
     expect(await readdir(dir)).toContain(`${ended.id}.json`);
-    expect(await new FileJournalStore(dir).load(ended.id)).toEqual(ended);
+    expect(await openStore(dir).load(ended.id)).toEqual(ended);
   });
 
   it('says when an ended transition cannot be written to its own file, and writes it at a later look', async () => {
     const failures: string[][] = [];
-    const store = new FileJournalStore(dir, (err, ids) => failures.push([...ids, (err as Error).message]));
+    const store = openStore(dir, (err, ids) => failures.push([...ids, (err as Error).message]));
     const ended: JournalEntry = { ...started(), status: 'succeeded', endedAt: AT };
     expect(await store.listOpen()).toEqual([]);
     // A folder where the file must go: the rename fails.
@@ -129,10 +138,10 @@ describe('FileJournalStore', () => {
     expect(failures[0]![0]).toBe(ended.id);
     expect(failures[0]![1]).toMatch(/EISDIR|ENOTEMPTY|EEXIST/);
     await removeDir(join(dir, `${ended.id}.json`));
-    const later = new FileJournalStore(dir);
+    const later = openStore(dir);
     expect(await later.listOpen()).toEqual([]);
     await later.close();
-    expect(await new FileJournalStore(dir).load(ended.id)).toEqual(ended);
+    expect(await openStore(dir).load(ended.id)).toEqual(ended);
     expect(await readdir(dir)).toContain(`${ended.id}.json`);
   });
 
@@ -141,7 +150,7 @@ describe('FileJournalStore', () => {
     const ended: JournalEntry = { ...started(), status: 'succeeded', endedAt: AT };
     await writeFile(join(dir, `${open.id}.json`), JSON.stringify(open));
     await writeFile(join(dir, `${ended.id}.json`), JSON.stringify(ended));
-    const store = new FileJournalStore(dir);
+    const store = openStore(dir);
     expect(await store.listOpen()).toEqual([open]);
     expect(await store.load(ended.id)).toEqual(ended);
     await store.close();

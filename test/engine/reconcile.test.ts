@@ -41,13 +41,17 @@ describe('reconcileOnce', () => {
   let store: FileStateStore;
   let inFlight: number;
   let maxInFlight: number;
+  /** The state store and journals a test opened: closed (ended files written) before the folder goes. */
+  let opened: (FileStateStore | FileJournalStore)[];
 
   beforeEach(async () => {
     repo = await createFixtureRepo();
     now = new Date('2026-11-22T01:30:00Z'); // a Sunday, inside globex's 02:00-06:00 Berlin window
     fake = createFakeProviders();
     reporter = new MemoryReporter();
+    opened = [];
     store = new FileStateStore(`${repo.dir}/.ringmaster`);
+    opened.push(store);
     inFlight = 0;
     maxInFlight = 0;
     // Holds each ensureStack until three are in flight (or a moment passed), so a wave's concurrency shows.
@@ -68,16 +72,13 @@ describe('reconcileOnce', () => {
       return ensure(ctx, spec);
     };
   });
-  /** Journals opened by a test: closed (their ended files written) before the folder goes. */
-  let journals: FileJournalStore[] = [];
   afterEach(async () => {
-    await Promise.all(journals.map((j) => j.close()));
-    journals = [];
+    await Promise.all(opened.map((o) => o.close()));
     await removeDir(repo.dir);
   });
   const openJournal = () => {
     const journal = new FileJournalStore(`${repo.dir}/.ringmaster/journal`);
-    journals.push(journal);
+    opened.push(journal);
     return journal;
   };
 

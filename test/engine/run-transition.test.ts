@@ -135,7 +135,7 @@ describe('runTransition', () => {
       'finalize:done',
     ]);
     expect(fake.world.calls).toEqual(['ensure blue 2026.11.0', 'switch blue']);
-    expect(await new FileJournalStore(dir).load(outcome.entry.id)).toEqual(outcome.entry);
+    expect(await openJournal().load(outcome.entry.id)).toEqual(outcome.entry);
   });
 
   it('writes the end of each step together with the start of the next: one journal write per step boundary', async () => {
@@ -338,7 +338,7 @@ describe('runTransition', () => {
     const d = deps();
     await deployed(d);
     const t = target('2026.11.0', '2026.11.2');
-    const journal = new FileJournalStore(dir);
+    const journal = openJournal();
     // The process died while prepare ran: validate is done, prepare only started.
     await journal.save({
       id: t.planned.id,
@@ -373,7 +373,7 @@ describe('runTransition', () => {
       { constellation: 'acme-prod', group: 'globex', transition: t.planned.id, step: 'prepare', attempt: 1 },
       { cluster: 'eu-1', namespace: 'globex', color: 'green', release: '2026.11.2', services: t.services },
     );
-    await new FileJournalStore(dir).save({
+    await openJournal().save({
       id: t.planned.id,
       group: 'globex',
       ring: 'early',

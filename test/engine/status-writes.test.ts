@@ -45,11 +45,19 @@ function groupYaml(i: number): string {
 describe('status writes of a ring rollout', () => {
   let repo: FixtureRepo;
   let server: GitHubServer;
+  /** The stores a test opened: closed (again, harmlessly, when the test did) before the folder goes. */
+  let opened: (FileStateStore | FileJournalStore)[];
+  const track = <S extends FileStateStore | FileJournalStore>(store: S): S => {
+    opened.push(store);
+    return store;
+  };
   beforeEach(async () => {
     repo = await createFixtureRepo();
     server = await startGitHubServer({ repos: ['acme/rollout'], anyCommit: true });
+    opened = [];
   });
   afterEach(async () => {
+    await Promise.all(opened.map((s) => s.close()));
     await server.close();
     await removeDir(repo.dir);
   });
@@ -79,7 +87,7 @@ describe('status writes of a ring rollout', () => {
       },
     );
     const now = new Date('2026-11-22T01:30:00Z');
-    const journal = new FileJournalStore(join(repo.dir, '.ringmaster', 'journal'));
+    const journal = track(new FileJournalStore(join(repo.dir, '.ringmaster', 'journal')));
     const report = await reconcileOnce(desired, COMMIT, {
       engine: {
         providers: createFakeProviders().providers,
@@ -92,7 +100,7 @@ describe('status writes of a ring rollout', () => {
         retry: { retries: 0, minTimeoutMs: 0, maxTimeoutMs: 0 },
         log,
       },
-      state: new FileStateStore(join(repo.dir, '.ringmaster')),
+      state: track(new FileStateStore(join(repo.dir, '.ringmaster'))),
       reporter,
     });
     await journal.close();

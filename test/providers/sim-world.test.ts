@@ -9,16 +9,25 @@ import { NOW, ctx, failureOf, spec } from './sim-helpers.js';
 
 describe('WorldFile', () => {
   let dir: string;
+  /** World files a test opened: closed (again, harmlessly, when the test did) before the folder goes. */
+  let opened: WorldFile[];
+  const openWorld = async (path: string): Promise<WorldFile> => {
+    const file = await WorldFile.open(path);
+    opened.push(file);
+    return file;
+  };
   beforeEach(async () => {
     dir = await makeTempDir();
+    opened = [];
   });
   afterEach(async () => {
+    await Promise.all(opened.map((f) => f.close()));
     await removeDir(dir);
   });
 
   it('logs each change beside the file and folds the log into the file when compacting', async () => {
     const path = join(dir, 'sim.json');
-    const file = await WorldFile.open(path);
+    const file = await openWorld(path);
     file.world.groups['eu-1/globex'] = { active: 'green', stacks: {} };
     file.world.groups['eu-1/initech'] = { stacks: {} };
     await Promise.all([file.persist({ group: 'eu-1/globex' }), file.persist({ group: 'eu-1/initech' })]);
@@ -26,7 +35,7 @@ describe('WorldFile', () => {
     await file.persist({ group: 'eu-1/initech' });
     await expect(readFile(path, 'utf8')).rejects.toThrow('ENOENT');
     expect((await readFile(`${path}.log`, 'utf8')).trim().split('\n')).toHaveLength(3);
-    expect((await WorldFile.open(path)).world.groups).toEqual({
+    expect((await openWorld(path)).world.groups).toEqual({
       'eu-1/globex': { active: 'green', stacks: {} },
     });
     await file.close({ compact: true });
@@ -37,7 +46,7 @@ describe('WorldFile', () => {
 
   it('reports a failed write as transient', async () => {
     const path = join(dir, 'sim.json');
-    const file = await WorldFile.open(path);
+    const file = await openWorld(path);
     await mkdir(`${path}.log`);
     file.world.groups['eu-1/globex'] = { stacks: {} };
     const err = await failureOf(file.persist({ group: 'eu-1/globex' }));
@@ -49,14 +58,26 @@ describe('WorldFile', () => {
 describe('the sim world', () => {
   let dir: string;
   let statePath: string;
-  const sim = (options: Partial<SimOptions> = {}): Promise<Providers> =>
-    createSimProviders({ statePath, now: () => NOW, ...options });
+  /** What a test opened (providers, world files): closed before the folder goes. */
+  let opened: { close?: () => Promise<void> }[];
+  const sim = async (options: Partial<SimOptions> = {}): Promise<Providers> => {
+    const providers = await createSimProviders({ statePath, now: () => NOW, ...options });
+    opened.push(providers);
+    return providers;
+  };
+  const openWorld = async (path: string): Promise<WorldFile> => {
+    const file = await WorldFile.open(path);
+    opened.push(file);
+    return file;
+  };
 
   beforeEach(async () => {
     dir = await makeTempDir();
     statePath = join(dir, 'sim.json');
+    opened = [];
   });
   afterEach(async () => {
+    await Promise.all(opened.map((o) => o.close?.()));
     await removeDir(dir);
   });
 
@@ -86,7 +107,7 @@ describe('the sim world', () => {
         names.map((g) => p.cluster.ensureStack(ctx(g, 'prepare'), spec(g, 'green'))),
       );
       expect(results).toEqual(names.map(() => 'created'));
-      const stored = (await WorldFile.open(statePath)).world as unknown as {
+      const stored = (await openWorld(statePath)).world as unknown as {
         groups: Record<string, unknown>;
       };
       expect(Object.keys(stored.groups).sort()).toEqual(names.map((g) => `eu-1/${g}`).sort());
@@ -178,7 +199,7 @@ describe('the sim world', () => {
     it('keeps what a person listed as missing when it writes the world', async () => {
       const p = await sim();
       await p.cluster.ensureStack(ctx('globex', 'prepare'), spec('globex', 'green'));
-      const stored = (await WorldFile.open(statePath)).world as unknown as typeof world;
+      const stored = (await openWorld(statePath)).world as unknown as typeof world;
       expect(stored.missingDatabases).toEqual(world.missingDatabases);
       expect(stored.missingSecrets).toEqual(world.missingSecrets);
     });

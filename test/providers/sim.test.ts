@@ -9,14 +9,26 @@ import { NOW, ctx, failureOf, faults, spec } from './sim-helpers.js';
 describe('sim providers', () => {
   let dir: string;
   let statePath: string;
-  const sim = (options: Partial<SimOptions> = {}): Promise<Providers> =>
-    createSimProviders({ statePath, now: () => NOW, ...options });
+  /** What a test opened (providers, world files): closed before the folder goes. */
+  let opened: { close?: () => Promise<void> }[];
+  const sim = async (options: Partial<SimOptions> = {}): Promise<Providers> => {
+    const providers = await createSimProviders({ statePath, now: () => NOW, ...options });
+    opened.push(providers);
+    return providers;
+  };
+  const openWorld = async (path: string): Promise<WorldFile> => {
+    const file = await WorldFile.open(path);
+    opened.push(file);
+    return file;
+  };
 
   beforeEach(async () => {
     dir = await makeTempDir();
     statePath = join(dir, 'sim.json');
+    opened = [];
   });
   afterEach(async () => {
+    await Promise.all(opened.map((o) => o.close?.()));
     await removeDir(dir);
   });
 
@@ -124,7 +136,7 @@ describe('sim providers', () => {
           before.cluster.ensureStack(ctx('initech', 'prepare', attempt), spec('initech', 'green')),
         );
       }
-      const stored = (await WorldFile.open(statePath)).world as unknown as { attempts: unknown };
+      const stored = (await openWorld(statePath)).world as unknown as { attempts: unknown };
       expect(stored.attempts).toEqual({
         initech: { prepare: { transition: 'initech@t1', attempt: 2, count: 2 } },
       });

@@ -7,48 +7,57 @@ import { makeTempDir, removeDir } from '../helpers/git.js';
 
 describe('FileStateStore', () => {
   let dir: string;
+  /** Stores a test opened (another process's, in effect): closed before their folder goes. */
+  let opened: FileStateStore[];
+  const openStore = (path: string) => {
+    const store = new FileStateStore(path);
+    opened.push(store);
+    return store;
+  };
   beforeEach(async () => {
     dir = await makeTempDir();
+    opened = [];
   });
   afterEach(async () => {
+    await Promise.all(opened.map((s) => s.close()));
     await removeDir(dir);
   });
 
   it('has nothing applied and no records in a new folder', async () => {
-    const store = new FileStateStore(join(dir, 'state'));
+    const store = openStore(join(dir, 'state'));
     expect(await store.loadApplied()).toBeUndefined();
     expect(await store.loadRecords()).toEqual({ version: 1, rings: [] });
   });
 
   it('round-trips the applied state and leaves no temporary file behind', async () => {
-    const store = new FileStateStore(dir);
+    const store = openStore(dir);
     const state = { ...emptyAppliedState('acme'), groups: {} };
     await store.saveApplied(state);
     expect(await store.loadApplied()).toEqual(state);
     await store.close({ compact: true });
     expect((await readdir(dir)).sort()).toEqual(['applied.json', 'applied.json.log']);
-    expect(await new FileStateStore(dir).loadApplied()).toEqual(state);
+    expect(await openStore(dir).loadApplied()).toEqual(state);
   });
 
   it('sees a write by another store (another process) although it keeps what it read', async () => {
-    const controller = new FileStateStore(dir);
+    const controller = openStore(dir);
     const before = { ...emptyAppliedState('acme'), groups: {} };
     await controller.saveApplied(before);
     expect(await controller.loadApplied()).toBe(await controller.loadApplied());
     const group = { name: 'globex', commit: 'c'.repeat(40), snapshot: {} as never, appliedAt: 'now' };
     // `ringmaster recover` in another process: its own store, its own write.
-    await new FileStateStore(dir).saveApplied({ ...before, groups: { globex: group } });
+    await openStore(dir).saveApplied({ ...before, groups: { globex: group } });
     expect((await controller.loadApplied())?.groups).toEqual({ globex: group });
   });
 
   it('appends only the groups that changed, and keeps a group another process changed meanwhile', async () => {
-    const controller = new FileStateStore(dir);
+    const controller = openStore(dir);
     const g = (name: string, commit: string) => ({ name, commit, snapshot: {} as never, appliedAt: 'now' });
     const groups = { a: g('a', '1'), b: g('b', '1'), c: g('c', '1') };
     await controller.saveApplied({ ...emptyAppliedState('acme'), groups });
     const working = { ...emptyAppliedState('acme'), groups: { ...(await controller.loadApplied())!.groups } };
     // `ringmaster recover` changes c while the controller works on a and b.
-    await new FileStateStore(dir).saveApplied({
+    await openStore(dir).saveApplied({
       ...working,
       groups: { ...working.groups, c: g('c', 'recovered') },
     });
@@ -61,7 +70,7 @@ describe('FileStateStore', () => {
       JSON.stringify({ k: 'a', v: g('a', '2') }),
       JSON.stringify({ k: 'b' }),
     ]);
-    expect((await new FileStateStore(dir).loadApplied())?.groups).toEqual({
+    expect((await openStore(dir).loadApplied())?.groups).toEqual({
       a: g('a', '2'),
       c: g('c', 'recovered'),
     });
@@ -78,6 +87,7 @@ describe('FileStateStore', () => {
     ],
   ])('refuses a damaged applied state %j instead of starting afresh', async (text, message) => {
     await writeFile(join(dir, 'applied.json'), text);
+    // Not tracked: a store whose opening failed holds no file, and its close() would throw the same error.
     const load = new FileStateStore(dir).loadApplied();
     await expect(load).rejects.toThrow(ConfigurationError);
     await expect(new FileStateStore(dir).loadApplied()).rejects.toThrow(message);
