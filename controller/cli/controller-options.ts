@@ -1,28 +1,21 @@
-import { join, resolve } from 'node:path';
-import { GitMirror } from '../source/mirror.js';
+import { join } from 'node:path';
+import type { GitMirror } from '../source/mirror.js';
 import { type Command, InvalidArgumentError } from 'commander';
 import { pino, type Logger } from 'pino';
 import { parseHttpUrl, parsePositiveInt } from '../config.js';
-import { isTransient } from '../errors.js';
 import { FileJournalStore } from '../engine/journal.js';
 import type { EngineDeps } from '../engine/run-transition.js';
 import type { Constellation } from '../model/types.js';
 import { NO_FAULTS, loadFaults } from '../providers/sim/faults.js';
 import { createSimProviders } from '../providers/sim/provider.js';
-import { GitCommitSource, resolveCommit } from '../source/git-source.js';
-import { GitObjectReader } from '../source/git-object-reader.js';
 import { removeStaleTempFiles } from '../state/atomic-file.js';
 import { FileStateStore } from '../state/file-store.js';
 import { GitNotesReporter } from '../status/git-notes.js';
 import { CoalescingReporter } from '../status/coalescing.js';
 import { GitHubStatusReporter } from '../status/github.js';
-import { judgeNewCommits } from '../github/commit-gate.js';
 import { type GitHubParts, openGitHub } from './github-options.js';
-import { loadConstellation } from '../model/load.js';
-import { LoadCache } from '../model/load-cache.js';
-import { DEFAULT_PARSE_LIMITS } from '../model/parse.js';
-import { formatDiagnostic } from '../model/diagnostics.js';
 import type { CliContext } from './context.js';
+import { type DesiredRead, openDesiredReader } from './desired.js';
 
 /** Flags shared by the controller commands (run, plan, status, recover). */
 export interface ControllerOptions {
@@ -108,24 +101,6 @@ export interface ControllerParts {
   close(options?: { compact?: boolean }): Promise<void>;
 }
 
-/** One look at the branch. */
-export interface DesiredRead {
-  readonly commit: string;
-  readonly committedAt: Date;
-  readonly constellation?: Constellation;
-  readonly errors: readonly string[];
-  /** Commits merged since the last look and passed over for a newer one, oldest first. */
-  readonly superseded: readonly string[];
-  /** A new head that rewrote history (force push): not followed until an operator accepts it. */
-  readonly rewritten?: string;
-  /** A new head not applied because a commit up to it lacks an approved pull request (with --github). */
-  readonly refused?: { readonly head: string; readonly commit: string; readonly reason: string };
-  /** A new head whose approvals GitHub could not be asked about: not applied until they can. */
-  readonly unjudged?: string;
-  /** Marks the commit as followed, once it has been reconciled. */
-  accept(): Promise<void>;
-}
-
 const REDACT = [
   'token',
   '*.token',
@@ -183,12 +158,7 @@ export async function openController(ctx: CliContext, opts: ControllerOptions): 
     statusUrl === undefined
       ? undefined
       : (commit: string, ring: string) => `${statusUrl}/?commit=${commit}&ring=${encodeURIComponent(ring)}`;
-  // Each look reads only what changed since the last: the same commit is not loaded twice, and a new
-  // commit reads, parses and checks only the files whose content changed.
-  const cache = new LoadCache();
-  const mirrorDir = join(opts.state, 'mirror.git');
-  // One `git cat-file` child reads every commit: spawned at the first load, while the heap is still small.
-  const objects = new GitObjectReader(opts.rev ? opts.repo : mirrorDir);
+  const desired = await openDesiredReader(ctx, opts, git, log, github);
   // Closing twice waits for the first close: the log file is ended once.
   let closing: Promise<void> | undefined;
   const close = (options: { compact?: boolean } = {}) => (closing ??= closeAll(options));
@@ -197,120 +167,13 @@ export async function openController(ctx: CliContext, opts: ControllerOptions): 
       store.close(options),
       journal.close(options),
       providers.close?.(options),
-      objects.close(),
+      desired.close(),
     ]);
     // Standard error is not ours to close; a log file is, once its last line is written.
     if (logFile !== '-')
       await endStream(destination, (err) => ctx.io.err(`ringmaster: log file ${logFile}: ${err.message}`));
   };
-  let last: { commit: string; read: Pick<DesiredRead, 'constellation' | 'errors'> } | undefined;
-  const load = async (source: GitCommitSource) => {
-    if (last?.commit === source.commit) return last.read;
-    const result = await loadConstellation(source.withReader(objects), {
-      validator: ctx.schemas(),
-      // The same cap as validate: RINGMASTER_MAX_FILE_BYTES applies to what the controller reads too.
-      limits: { ...DEFAULT_PARSE_LIMITS, maxFileBytes: ctx.env.maxFileBytes },
-      cache,
-    });
-    const read = {
-      constellation: result.constellation,
-      errors: result.diagnostics.filter((d) => d.severity === 'error').map(formatDiagnostic),
-    };
-    last = { commit: source.commit, read };
-    return read;
-  };
-  if (opts.rev) {
-    // Rehearsal mode: the local repository's revision as it is now (npm start follows HEAD this way).
-    const rev = opts.rev;
-    const readDesired = async (): Promise<DesiredRead> => {
-      // Through the reader's one child: two git processes per look would cost more than the whole load.
-      const commit = await resolveCommit(git, rev, objects);
-      const committedAt = await objects.committedAt(commit);
-      return {
-        commit,
-        committedAt,
-        ...(await load(new GitCommitSource(git, commit))),
-        superseded: [],
-        accept: async () => {},
-      };
-    };
-    return { store, engine, reporter, targetUrl, log, readDesired, github, close };
-  }
-  const { simpleGit } = await import('simple-git');
-  const mirror = new GitMirror({
-    remote: resolve(opts.repo),
-    branch: opts.branch,
-    dir: mirrorDir,
-    git: (dir) => simpleGit({ baseDir: dir }),
-  });
-  const readDesired = async (): Promise<DesiredRead> => {
-    // Asking the remote is cheap; fetching is not: fetch only when the branch moved.
-    const followed = await mirror.followed();
-    if (followed && (await mirror.peek()) === followed) {
-      const committedAt = await objects.committedAt(followed);
-      return {
-        commit: followed,
-        committedAt,
-        ...(await load(mirror.source(followed))),
-        superseded: [],
-        accept: async () => {},
-      };
-    }
-    const fetched = await mirror.fetch();
-    const rewritten = fetched.previous && !fetched.fastForward ? fetched.head : undefined;
-    const verdict =
-      github && !rewritten && fetched.previous && fetched.moved
-        ? await judge(github, fetched.previous, fetched.commits)
-        : undefined;
-    const refused = verdict === 'unknown' ? undefined : verdict;
-    // Nothing from a rewritten history, past an unapproved commit, or not yet judged is applied:
-    // keep reconciling the commit followed so far, so rollouts under way go on.
-    const held = Boolean(rewritten || verdict);
-    const commit = held ? fetched.previous! : fetched.head;
-    const superseded = held ? [] : fetched.commits.slice(0, -1);
-    const accept = async () => {
-      if (!held && fetched.moved) await mirror.accept(commit);
-    };
-    return {
-      commit,
-      committedAt: await objects.committedAt(commit),
-      ...(await load(mirror.source(commit))),
-      superseded,
-      rewritten,
-      refused,
-      unjudged: verdict === 'unknown' ? fetched.head : undefined,
-      accept,
-    };
-  };
-  /** Whether the commits up to a new head came through approved pull requests; the refusal when not. */
-  const judge = async (gh: GitHubParts, followed: string, commits: readonly string[]) => {
-    let verdict;
-    try {
-      verdict = await judgeNewCommits(
-        {
-          ...gh,
-          cache: gh.approvals,
-          branch: opts.branch,
-          log,
-          load: async (c) => (await load(mirror.source(c))).constellation,
-          firstParent: (c) => mirror.firstParent(c),
-        },
-        followed,
-        commits,
-      );
-    } catch (err) {
-      // GitHub unreachable or rate-limited: the new head waits for the next look; what is under way goes on.
-      if (!isTransient(err)) throw err;
-      log.warn(
-        { err, head: commits.at(-1) },
-        'Approvals of the new head could not be checked; trying again next look',
-      );
-      return 'unknown' as const;
-    }
-    if (verdict.allowed) return undefined;
-    log.warn({ commit: verdict.commit, detail: verdict.detail }, 'Commit not approved; not applied');
-    return { head: commits.at(-1)!, commit: verdict.commit, reason: verdict.reason };
-  };
+  const { readDesired, mirror } = desired;
   return { store, engine, reporter, targetUrl, log, readDesired, mirror, github, close };
 }
 

@@ -9,10 +9,10 @@ import { EXIT, type CliContext } from './context.js';
 import {
   type ControllerOptions,
   type ControllerParts,
-  type DesiredRead,
   addControllerOptions,
   openController,
 } from './controller-options.js';
+import type { DesiredRead } from './desired.js';
 import { renderStatus } from './render-status.js';
 import { watchHeap } from '../server/heap-watch.js';
 import { startServer } from '../server/http.js';
