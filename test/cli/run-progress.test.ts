@@ -3,6 +3,7 @@ import { readFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { type ControllerParts, openController } from '../../controller/cli/controller-options.js';
 import { reconcileTick } from '../../controller/cli/run.js';
+import type { CliContext } from '../../controller/cli/context.js';
 import { createContext } from '../../controller/main.js';
 import { createMetrics } from '../../controller/server/metrics.js';
 import { type FixtureRepo, createFixtureRepo } from '../helpers/constellation.js';
@@ -13,8 +14,18 @@ describe('run, look after look', () => {
   let state: string;
   /** The controllers a test opened: closed (state files, git reader, log file) before the folders go. */
   let opened: ControllerParts[];
-  const open = async (...args: Parameters<typeof openController>) => {
-    const parts = await openController(...args);
+  /** The controller on the fixture's HEAD with the sim and no latency, logging to `log.json` in the state folder. */
+  const open = async (ctx: CliContext, logLevel = 'warn') => {
+    const parts = await openController(ctx, {
+      repo: repo.dir,
+      branch: 'main',
+      rev: 'HEAD',
+      state,
+      simLatency: 0,
+      simSpeed: 100_000,
+      logFile: join(state, 'log.json'),
+      logLevel,
+    });
     opened.push(parts);
     return parts;
   };
@@ -33,16 +44,7 @@ describe('run, look after look', () => {
     const out: string[] = [];
     const base = createContext({ out: (s) => out.push(s), err: (s) => out.push(s) }, {});
     const ctx = { ...base, now: () => new Date('2026-11-22T01:30:00Z') };
-    const parts = await open(ctx, {
-      repo: repo.dir,
-      branch: 'main',
-      rev: 'HEAD',
-      state,
-      simLatency: 0,
-      simSpeed: 100_000,
-      logFile: join(state, 'log.json'),
-      logLevel: 'warn',
-    });
+    const parts = await open(ctx);
     const observed = { metrics: createMetrics({ now: ctx.now }).metrics };
     const waitingLines = () =>
       out.filter((l) => / … globex@[0-9a-f]{12} waiting: waiting for approval/.test(l));
@@ -58,16 +60,7 @@ describe('run, look after look', () => {
   it('closes once however often it is asked, ending the log file with its lines in it', async () => {
     const ctx = createContext({ out: () => {}, err: () => {} }, {});
     const logFile = join(state, 'log.json');
-    const parts = await open(ctx, {
-      repo: repo.dir,
-      branch: 'main',
-      rev: 'HEAD',
-      state,
-      simLatency: 0,
-      simSpeed: 100_000,
-      logFile,
-      logLevel: 'info',
-    });
+    const parts = await open(ctx, 'info');
     parts.log.info('the last line before closing');
     await Promise.all([parts.close(), parts.close()]);
     await parts.close();

@@ -1,7 +1,9 @@
 /** Shared pieces of the sim provider tests. */
 import type { StackColor } from '../../controller/model/naming.js';
-import type { CallContext, StackSpec, StepName } from '../../controller/providers/ports.js';
+import type { CallContext, Providers, StackSpec, StepName } from '../../controller/providers/ports.js';
 import { type FaultPlan, parseFaults } from '../../controller/providers/sim/faults.js';
+import { type SimOptions, createSimProviders } from '../../controller/providers/sim/provider.js';
+import { WorldFile } from '../../controller/providers/sim/state.js';
 
 /** The clock of every simulated world in the tests. */
 export const NOW = new Date('2026-11-02T10:00:00Z');
@@ -35,4 +37,28 @@ export async function failureOf(p: Promise<unknown>): Promise<Error> {
   );
   if (!('err' in outcome)) throw new Error(`expected a failure, got ${JSON.stringify(outcome.value)}`);
   return outcome.err as Error;
+}
+
+/**
+ * Opens sim providers (on the world file `statePath()`) and world files for a
+ * test, and closes every one of them in `closeAll` (afterEach, before the
+ * folder goes): a second open stands for another process, and is closed too.
+ */
+export function simOpener(statePath: () => string) {
+  const opened: { close?: () => Promise<void> }[] = [];
+  return {
+    sim: async (options: Partial<SimOptions> = {}): Promise<Providers> => {
+      const providers = await createSimProviders({ statePath: statePath(), now: () => NOW, ...options });
+      opened.push(providers);
+      return providers;
+    },
+    openWorld: async (path: string): Promise<WorldFile> => {
+      const file = await WorldFile.open(path);
+      opened.push(file);
+      return file;
+    },
+    closeAll: async (): Promise<void> => {
+      await Promise.all(opened.splice(0).map((o) => o.close?.()));
+    },
+  };
 }

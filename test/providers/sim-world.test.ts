@@ -1,27 +1,18 @@
 import { mkdir, readFile, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { ConfigurationError, PermanentError, TransientError } from '../../controller/errors.js';
-import type { Providers } from '../../controller/providers/ports.js';
-import { type SimOptions, createSimProviders } from '../../controller/providers/sim/provider.js';
-import { WorldFile } from '../../controller/providers/sim/state.js';
 import { makeTempDir, removeDir } from '../helpers/git.js';
-import { NOW, ctx, failureOf, spec } from './sim-helpers.js';
+import { ctx, failureOf, spec, simOpener } from './sim-helpers.js';
 
 describe('WorldFile', () => {
   let dir: string;
-  /** World files a test opened: closed (again, harmlessly, when the test did) before the folder goes. */
-  let opened: WorldFile[];
-  const openWorld = async (path: string): Promise<WorldFile> => {
-    const file = await WorldFile.open(path);
-    opened.push(file);
-    return file;
-  };
+  // World files a test opened are closed (again, harmlessly, when the test did) before the folder goes.
+  const { openWorld, closeAll } = simOpener(() => join(dir, 'sim.json'));
   beforeEach(async () => {
     dir = await makeTempDir();
-    opened = [];
   });
   afterEach(async () => {
-    await Promise.all(opened.map((f) => f.close()));
+    await closeAll();
     await removeDir(dir);
   });
 
@@ -58,26 +49,14 @@ describe('WorldFile', () => {
 describe('the sim world', () => {
   let dir: string;
   let statePath: string;
-  /** What a test opened (providers, world files): closed before the folder goes. */
-  let opened: { close?: () => Promise<void> }[];
-  const sim = async (options: Partial<SimOptions> = {}): Promise<Providers> => {
-    const providers = await createSimProviders({ statePath, now: () => NOW, ...options });
-    opened.push(providers);
-    return providers;
-  };
-  const openWorld = async (path: string): Promise<WorldFile> => {
-    const file = await WorldFile.open(path);
-    opened.push(file);
-    return file;
-  };
+  const { sim, openWorld, closeAll } = simOpener(() => statePath);
 
   beforeEach(async () => {
     dir = await makeTempDir();
     statePath = join(dir, 'sim.json');
-    opened = [];
   });
   afterEach(async () => {
-    await Promise.all(opened.map((o) => o.close?.()));
+    await closeAll();
     await removeDir(dir);
   });
 

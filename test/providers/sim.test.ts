@@ -1,34 +1,19 @@
 import { join } from 'node:path';
 import { ConfigurationError, PermanentError, TransientError } from '../../controller/errors.js';
-import type { Providers } from '../../controller/providers/ports.js';
-import { type SimOptions, createSimProviders } from '../../controller/providers/sim/provider.js';
-import { WorldFile } from '../../controller/providers/sim/state.js';
 import { makeTempDir, removeDir } from '../helpers/git.js';
-import { NOW, ctx, failureOf, faults, spec } from './sim-helpers.js';
+import { ctx, failureOf, faults, spec, simOpener } from './sim-helpers.js';
 
 describe('sim providers', () => {
   let dir: string;
   let statePath: string;
-  /** What a test opened (providers, world files): closed before the folder goes. */
-  let opened: { close?: () => Promise<void> }[];
-  const sim = async (options: Partial<SimOptions> = {}): Promise<Providers> => {
-    const providers = await createSimProviders({ statePath, now: () => NOW, ...options });
-    opened.push(providers);
-    return providers;
-  };
-  const openWorld = async (path: string): Promise<WorldFile> => {
-    const file = await WorldFile.open(path);
-    opened.push(file);
-    return file;
-  };
+  const { sim, openWorld, closeAll } = simOpener(() => statePath);
 
   beforeEach(async () => {
     dir = await makeTempDir();
     statePath = join(dir, 'sim.json');
-    opened = [];
   });
   afterEach(async () => {
-    await Promise.all(opened.map((o) => o.close?.()));
+    await closeAll();
     await removeDir(dir);
   });
 
