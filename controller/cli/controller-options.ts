@@ -163,7 +163,8 @@ export async function openController(ctx: CliContext, opts: ControllerOptions): 
   let closing: Promise<void> | undefined;
   const close = (options: { compact?: boolean } = {}) => (closing ??= closeAll(options));
   const closeAll = async (options: { compact?: boolean }) => {
-    await Promise.all([
+    // Every part is closed even when one fails, and the log file ends after all of them.
+    const closed = await Promise.allSettled([
       store.close(options),
       journal.close(options),
       providers.close?.(options),
@@ -172,6 +173,8 @@ export async function openController(ctx: CliContext, opts: ControllerOptions): 
     // Standard error is not ours to close; a log file is, once its last line is written.
     if (logFile !== '-')
       await endStream(destination, (err) => ctx.io.err(`ringmaster: log file ${logFile}: ${err.message}`));
+    const failed = closed.find((r) => r.status === 'rejected');
+    if (failed) throw failed.reason;
   };
   const { readDesired, mirror } = desired;
   return { store, engine, reporter, targetUrl, log, readDesired, mirror, github, close };

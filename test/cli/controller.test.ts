@@ -1,9 +1,9 @@
-import { existsSync } from 'node:fs';
-import { readdir, readFile, writeFile } from 'node:fs/promises';
+import { readFile, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { runRingmaster } from '../helpers/cli.js';
 import { type FixtureRepo, createFixtureRepo } from '../helpers/constellation.js';
 import { makeTempDir, removeDir } from '../helpers/git.js';
+import { itWithOpenFiles, openFiles } from '../helpers/open-files.js';
 
 const SUNDAY_WINDOW = new Date('2026-11-22T01:30:00Z');
 
@@ -212,9 +212,7 @@ describe('the controller commands on a real repository', () => {
   });
   // A long-lived process that runs these commands (a test runner, a wrapper) must not collect
   // state files, log files or git children: each command closes what it opened.
-  const itWithProcFs = existsSync('/proc/self/fd') ? it : it.skip;
-  itWithProcFs('closes every file and child it opened, whether or not the head validates', async () => {
-    const openFiles = async () => (await readdir('/proc/self/fd')).length;
+  itWithOpenFiles('closes every file and child it opened, whether or not the head validates', async () => {
     await ringmaster('run', '--once');
     const before = await openFiles();
     for (let i = 0; i < 3; i++) {

@@ -1,5 +1,5 @@
 /** What `run` prints from one look to the next: a wait is news once, not on every look. */
-import { readFile } from 'node:fs/promises';
+import { readFile, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { type ControllerParts, openController } from '../../controller/cli/controller-options.js';
 import { reconcileTick } from '../../controller/cli/run.js';
@@ -8,6 +8,7 @@ import { createContext } from '../../controller/main.js';
 import { createMetrics } from '../../controller/server/metrics.js';
 import { type FixtureRepo, createFixtureRepo } from '../helpers/constellation.js';
 import { makeTempDir, removeDir } from '../helpers/git.js';
+import { itWithOpenFiles, openFiles } from '../helpers/open-files.js';
 
 describe('run, look after look', () => {
   let repo: FixtureRepo;
@@ -66,4 +67,22 @@ describe('run, look after look', () => {
     await parts.close();
     expect(await readFile(logFile, 'utf8')).toMatch(/"msg":"the last line before closing"}\n$/);
   });
+
+  itWithOpenFiles(
+    'closes every part and the log file even when closing one fails, then says what failed',
+    async () => {
+      await writeFile(join(state, 'applied.json'), '{ "version": 1, "constellation": "acme", "groups": {');
+      const before = await openFiles();
+      const parts = await open(createContext({ out: () => {}, err: () => {} }, {}), 'info');
+      await expect(parts.store.loadApplied()).rejects.toThrow(/applied\.json is not valid JSON/);
+      parts.log.info('the last line before closing');
+      // Closed here, not again in afterEach: the failure is the close's answer.
+      opened = [];
+      await expect(parts.close()).rejects.toThrow(/applied\.json is not valid JSON/);
+      expect(await openFiles()).toBe(before);
+      expect(await readFile(join(state, 'log.json'), 'utf8')).toMatch(
+        /"msg":"the last line before closing"}\n$/,
+      );
+    },
+  );
 });
