@@ -1,5 +1,6 @@
 import { ConfigurationError } from './errors.js';
 import { DEFAULT_PARSE_LIMITS } from './model/parse.js';
+import { redactUrls } from './source/mirror-remote.js';
 
 /** Settings from the environment, read once at start. Flags of each command override them. */
 export interface EnvConfig {
@@ -33,13 +34,23 @@ export function loadEnvConfig(env: Readonly<Record<string, string | undefined>>)
   });
 }
 
-/** Parses an http(s) URL and drops a trailing slash; `name` says where it came from in the error. */
+/**
+ * Parses an http(s) URL and drops a trailing slash; `name` says where it came
+ * from in the error. A URL with credentials in it is refused: they would
+ * travel into logs and links, and tokens have their own variables.
+ */
 export function parseHttpUrl(text: string, name: string): string {
   const url = URL.canParse(text) ? new URL(text) : undefined;
   if (url?.protocol !== 'http:' && url?.protocol !== 'https:') {
     throw new ConfigurationError(
       'BadUrl',
-      `${name} must be an http or https URL like https://api.github.com, got "${text}"`,
+      `${name} must be an http or https URL like https://api.github.com, got "${redactUrls(text)}"`,
+    );
+  }
+  if (url.username || url.password) {
+    throw new ConfigurationError(
+      'CredentialsInUrl',
+      `${name} must not carry a user name or password (${redactUrls(text)}); give the URL without them (a token goes in its own variable, such as GITHUB_TOKEN)`,
     );
   }
   return text.replace(/\/+$/, '');

@@ -9,12 +9,18 @@ import { runCli } from './cli/program.js';
 import { ConfigurationError } from './errors.js';
 import { packageRoot } from './paths.js';
 import { type SchemaValidator, createSchemaValidator } from './schema/validator.js';
+import { redactUrls } from './source/mirror-remote.js';
 
-/** Builds the real context: process environment, git through simple-git, the package's schemas. */
+/**
+ * Builds the real context: process environment, git through simple-git, the
+ * package's schemas. Every line printed through it has the credentials of any
+ * URL in it removed (`https://user:TOKEN@host` prints as `https://host`), so
+ * no message, flag echo or git error can show a token.
+ */
 export function createContext(io: CliIo, env: Readonly<Record<string, string | undefined>>): CliContext {
   let validator: SchemaValidator | undefined;
   return {
-    io,
+    io: { out: (s) => io.out(redactUrls(s)), err: (s) => io.err(redactUrls(s)) },
     env: loadEnvConfig(env),
     async openGit(dir, options = {}) {
       // Loaded on demand: reading a folder needs no git, and start-up time counts for CI on every pull request.
@@ -46,7 +52,7 @@ export async function main(argv: readonly string[]): Promise<void> {
   try {
     code = await runCli(argv, createContext(io, process.env));
   } catch (err) {
-    io.err(`ringmaster: ${err instanceof Error ? err.message : String(err)}`);
+    io.err(redactUrls(`ringmaster: ${err instanceof Error ? err.message : String(err)}`));
     code = 2;
   }
   process.exitCode = code;

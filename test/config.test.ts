@@ -35,3 +35,30 @@ describe('parseInstant', () => {
     );
   });
 });
+
+describe('URLs from the environment', () => {
+  it.each([
+    ['GITHUB_API_URL', 'https://octo:hunter2-secret@ghe.example.com/api/v3'],
+    ['GITHUB_API_URL', 'https://x-access-token@ghe.example.com/api/v3'],
+    ['RINGMASTER_STATUS_URL', 'http://admin:hunter2-secret@ringmaster.example.com'],
+  ])('refuses %s with credentials in it, and the message does not repeat them', (name, value) => {
+    let error: unknown;
+    try {
+      loadEnvConfig({ [name]: value });
+    } catch (err) {
+      error = err;
+    }
+    expect(error).toBeInstanceOf(ConfigurationError);
+    const message = (error as Error).message;
+    expect(message).toMatch(
+      new RegExp(`^${name} must not carry a user name or password \\(https?://[a-z.]+(/api/v3)?\\)`),
+    );
+    expect(message).not.toMatch(/hunter2|x-access-token/);
+  });
+
+  it('keeps a plain URL, without its trailing slash', () => {
+    expect(loadEnvConfig({ GITHUB_API_URL: 'https://ghe.example.com/api/v3/' }).githubApiUrl).toBe(
+      'https://ghe.example.com/api/v3',
+    );
+  });
+});

@@ -3,6 +3,9 @@ import type { GitMirror } from '../source/mirror.js';
 import { type Command, InvalidArgumentError } from 'commander';
 import { pino, type Logger } from 'pino';
 import { parseHttpUrl, parsePositiveInt } from '../config.js';
+import { ConfigurationError } from '../errors.js';
+import { createLogger } from '../log.js';
+import { isRemoteAddress } from '../source/mirror-remote.js';
 import { FileJournalStore } from '../engine/journal.js';
 import type { EngineDeps } from '../engine/run-transition.js';
 import type { Constellation } from '../model/types.js';
@@ -35,7 +38,11 @@ export interface ControllerOptions {
 /** Adds the controller flags to `cmd`. */
 export function addControllerOptions(cmd: Command, ctx: CliContext): Command {
   return cmd
-    .option('--repo <dir>', 'the Ringmaster repository to follow', ctx.env.repo)
+    .option(
+      '--repo <dir|url>',
+      'the Ringmaster repository to follow: a folder, or a URL git takes (followed through a mirror in the state folder)',
+      ctx.env.repo,
+    )
     .option('--branch <name>', 'the tracked branch', 'main')
     .option('--rev <rev>', 'read this revision instead of the branch head')
     .option('--state <dir>', 'the state folder: applied state, journals, simulated world, log', '.ringmaster')
@@ -101,25 +108,22 @@ export interface ControllerParts {
   close(options?: { compact?: boolean }): Promise<void>;
 }
 
-const REDACT = [
-  'token',
-  '*.token',
-  'password',
-  '*.password',
-  'secret',
-  '*.secret',
-  'authorization',
-  '*.authorization',
-  '*.headers.authorization',
-];
-
 /** Builds the controller's parts for `opts`. Throws ConfigurationError on a bad repository, faults file or state. */
 export async function openController(ctx: CliContext, opts: ControllerOptions): Promise<ControllerParts> {
-  const git = await ctx.openGit(opts.repo);
+  const remote = isRemoteAddress(opts.repo);
+  if (remote && opts.rev !== undefined) {
+    throw new ConfigurationError(
+      'RevNeedsFolder',
+      `--rev reads a revision of a local repository, and --repo ${opts.repo} is a remote address; ` +
+        `drop --rev to follow branch ${opts.branch} of it, or pass the folder of a clone`,
+    );
+  }
+  // A remote address is followed through the mirror alone; a folder is also where git-note statuses go.
+  const git = remote ? undefined : await ctx.openGit(opts.repo);
   const logFile = opts.logFile ?? join(opts.state, 'ringmaster.log');
   const destination =
     logFile === '-' ? pino.destination(2) : pino.destination({ dest: logFile, mkdir: true, sync: false });
-  const log = pino({ level: opts.logLevel, redact: REDACT, base: { pid: process.pid } }, destination);
+  const log = createLogger({ level: opts.logLevel, base: { pid: process.pid } }, destination);
   // Writes killed before their rename leave temporary files that nothing else would remove.
   const removed = await removeStaleTempFiles(opts.state);
   if (removed.length > 0) log.info({ count: removed.length, removed }, 'Removed stale temporary files');
@@ -149,16 +153,18 @@ export async function openController(ctx: CliContext, opts: ControllerOptions): 
     log,
   };
   const github = openGitHub(ctx, opts.github, log);
+  const desired = await openDesiredReader(ctx, opts, git, log, github);
+  // Statuses as git notes go to the local repository, or, when following a remote address, to the mirror.
+  const notesRepository = git ?? desired.mirror!.repository();
   const inner = github
     ? new GitHubStatusReporter(github.client, github.repo, { log })
-    : new GitNotesReporter(git, { now: ctx.now });
+    : new GitNotesReporter(notesRepository, { now: ctx.now });
   const reporter = new CoalescingReporter(inner, { log });
   const statusUrl = opts.statusUrl && parseHttpUrl(opts.statusUrl, '--status-url');
   const targetUrl =
     statusUrl === undefined
       ? undefined
       : (commit: string, ring: string) => `${statusUrl}/?commit=${commit}&ring=${encodeURIComponent(ring)}`;
-  const desired = await openDesiredReader(ctx, opts, git, log, github);
   // Closing twice waits for the first close: the log file is ended once.
   let closing: Promise<void> | undefined;
   const close = (options: { compact?: boolean } = {}) => (closing ??= closeAll(options));

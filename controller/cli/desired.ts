@@ -4,7 +4,7 @@
  * and what keeps a new head from being applied: a rewritten history, a commit
  * without an approved pull request, approvals GitHub could not be asked about.
  */
-import { join, resolve } from 'node:path';
+import { join } from 'node:path';
 import type { Logger } from 'pino';
 import type { SimpleGit } from 'simple-git';
 import { isTransient } from '../errors.js';
@@ -55,11 +55,16 @@ export interface DesiredSource {
   readonly state: string;
 }
 
-/** Opens the reader for `opts`; `github`, when given, judges the approvals of each new head. */
+/**
+ * Opens the reader for `opts`; `github`, when given, judges the approvals of
+ * each new head. `git` is the local repository, needed with `rev` alone.
+ * Following a branch, the mirror is made (or checked) now, without asking the
+ * remote: a state folder that mirrors another remote is refused at start.
+ */
 export async function openDesiredReader(
   ctx: CliContext,
   opts: DesiredSource,
-  git: SimpleGit,
+  git: SimpleGit | undefined,
   log: Logger,
   github?: GitHubParts,
 ): Promise<DesiredReader> {
@@ -86,6 +91,7 @@ export async function openDesiredReader(
     return read;
   };
   if (opts.rev) {
+    if (!git) throw new Error('openDesiredReader: --rev needs the local repository');
     // Rehearsal mode: the local repository's revision as it is now (npm start follows HEAD this way).
     const rev = opts.rev;
     const readDesired = async (): Promise<DesiredRead> => {
@@ -104,11 +110,17 @@ export async function openDesiredReader(
   }
   const { simpleGit } = await import('simple-git');
   const mirror = new GitMirror({
-    remote: resolve(opts.repo),
+    remote: opts.repo,
     branch: opts.branch,
     dir: mirrorDir,
     git: (dir) => simpleGit({ baseDir: dir }),
   });
+  try {
+    await mirror.ensure();
+  } catch (err) {
+    await objects.close();
+    throw err;
+  }
   const readDesired = async (): Promise<DesiredRead> => {
     // Asking the remote is cheap; fetching is not: fetch only when the branch moved.
     const followed = await mirror.followed();

@@ -3,9 +3,10 @@
  * token, the repository on GitHub, the base branch as the remote has it, and
  * a logger for Octokit's warnings.
  */
-import { type Logger, pino } from 'pino';
+import type { Logger } from 'pino';
 import type { SimpleGit } from 'simple-git';
 import { ConfigurationError } from '../errors.js';
+import { createLogger } from '../log.js';
 import { type RepoRef, parseRepoRef } from '../github/client.js';
 import { fetchBranch } from '../github/pull-request.js';
 import { resolveCommit } from '../source/git-source.js';
@@ -79,11 +80,5 @@ export async function remoteNames(git: SimpleGit): Promise<string[]> {
 
 /** Octokit's warnings (rate limits) as JSON lines on stderr; tokens redacted. */
 export function cliLogger(ctx: CliContext): Logger {
-  return pino(
-    {
-      level: 'warn',
-      redact: ['token', '*.token', 'authorization', '*.authorization', '*.headers.authorization'],
-    },
-    { write: (line: string) => ctx.io.err(line.trimEnd()) },
-  );
+  return createLogger({ level: 'warn' }, { write: (line: string) => ctx.io.err(line.trimEnd()) });
 }

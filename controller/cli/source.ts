@@ -5,6 +5,7 @@ import { DEFAULT_PARSE_LIMITS } from '../model/parse.js';
 import { DirectorySource } from '../source/dir-source.js';
 import type { FileSource } from '../source/file-source.js';
 import { GitCommitSource, resolveCommit } from '../source/git-source.js';
+import { isRemoteAddress, redactUrls } from '../source/mirror-remote.js';
 import type { CliContext } from './context.js';
 
 /** The source options shared by the commands that read a repository. */
@@ -19,6 +20,12 @@ export interface SourceOptions {
  * NotFoundError with a message for a person.
  */
 export async function openSource(ctx: CliContext, repo: string, rev?: string): Promise<FileSource> {
+  if (isRemoteAddress(repo))
+    throw new ConfigurationError(
+      'RepoIsRemote',
+      `--repo ${redactUrls(repo)} is a remote address, and this command reads a local folder; ` +
+        'clone the repository and pass the folder of the clone',
+    );
   const st = await stat(repo).catch(() => undefined);
   if (!st?.isDirectory())
     throw new ConfigurationError(

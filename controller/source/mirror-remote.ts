@@ -47,6 +47,15 @@ export function parseRemote(remote: string): RemoteAddress {
   return { url, label: redactUrls(url), secrets: isUrl ? secretsOf(url) : [] };
 }
 
+/**
+ * True when `repo` names a remote git reaches over a transport (a URL such as
+ * `https://…` or `file://…`, or scp-like `host:path`) rather than a folder.
+ */
+export function isRemoteAddress(repo: string): boolean {
+  const trimmed = repo.trim();
+  return URL_SCHEME.test(trimmed) || SCP_LIKE.test(trimmed);
+}
+
 /** Removes the user-info (`user:password@`) from every URL in `text`. */
 export function redactUrls(text: string): string {
   return text.replace(USERINFO, '$1');
