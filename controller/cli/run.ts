@@ -3,7 +3,8 @@ import type { Command } from 'commander';
 import { schedule, validate as isValidCron } from 'node-cron';
 import { type ReconcileReport, reconcileOnce } from '../engine/reconcile.js';
 import type { JournalEntry } from '../engine/journal.js';
-import { ConfigurationError } from '../errors.js';
+import { ConfigurationError, isTransient } from '../errors.js';
+import { checkGitHubAccess } from '../github/access.js';
 import { fitDescription } from '../status/reporter.js';
 import { EXIT, type CliContext } from './context.js';
 import {
@@ -73,6 +74,12 @@ export function registerRun(program: Command, ctx: CliContext, setExit: (code: n
         );
       }
       const parts = await openController(ctx, opts);
+      try {
+        await checkToken(ctx, parts);
+      } catch (err) {
+        await parts.close();
+        throw err;
+      }
       const stopHeapWatch = watchHeap(parts.log);
       const { metrics, registry } = createMetrics({ now: ctx.now });
       const observed: Observed = { metrics };
@@ -118,6 +125,23 @@ export function registerRun(program: Command, ctx: CliContext, setExit: (code: n
       }
       setExit(EXIT.ok);
     });
+}
+
+/**
+ * With --github, checks once that GitHub takes the token and that it may do
+ * what the controller asks (see checkGitHubAccess): a wrong token stops `run`
+ * at once with exit 2. GitHub out of reach is no reason to stop: the loop
+ * keeps trying, and says so.
+ */
+async function checkToken(ctx: CliContext, parts: ControllerParts): Promise<void> {
+  if (!parts.github) return;
+  try {
+    await checkGitHubAccess(parts.github.client, parts.github.repo, { statuses: true, pullRequests: true });
+  } catch (err) {
+    if (!isTransient(err)) throw err;
+    parts.log.warn({ err }, 'GitHub could not be asked about the token; going on');
+    ctx.io.err(`ringmaster: ${err.message}; going on, and trying GitHub again at each look`);
+  }
 }
 
 /**

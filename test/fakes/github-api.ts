@@ -3,6 +3,7 @@
  * error bodies, pagination with a `link` header, and commit resolution. Test code only.
  */
 import type { Urls } from './github-shapes.js';
+import type { ViewerRole } from './github-repos.js';
 import type { FakeRepo, GitHubState } from './github-state.js';
 
 /** What a handler answers; the HTTP layer adds rate-limit headers, ETag and JSON encoding. */
@@ -20,6 +21,8 @@ export interface ApiContext {
   anyCommit: boolean;
   /** Statuses allowed per (sha, context); GitHub's documented limit is 1000. */
   maxStatusesPerContext: number;
+  /** The authenticated account's role on every repository (the `permissions` of GET /repos/{owner}/{repo}). */
+  viewerRole: ViewerRole;
 }
 
 /** One routed request. */

@@ -23,6 +23,7 @@ import {
   listPulls,
   listReviews,
 } from './github-pulls.js';
+import { type ViewerRole, getRepo } from './github-repos.js';
 import { DOCS } from './github-shapes.js';
 import { GitHubState } from './github-state.js';
 import { combinedStatus, createStatus, listStatuses } from './github-statuses.js';
@@ -54,6 +55,19 @@ export interface GitHubServerOptions {
   now?: () => number;
   /** Base of rendered `html_url`s; default `https://github.com`. */
   htmlUrl?: string;
+  /** The authenticated account's role on every repository; default `admin`. */
+  viewerRole?: ViewerRole;
+  /**
+   * Makes the token a classic one with these scopes: every answer then carries
+   * `x-oauth-scopes`, as GitHub's do. Default: no header (a fine-grained token or an App).
+   */
+  scopes?: string[];
+  /**
+   * Endpoints a fine-grained token may not use: a request whose path matches
+   * answers 403 "Resource not accessible by personal access token" with the
+   * permission it wanted in `x-accepted-github-permissions`, as GitHub does.
+   */
+  denied?: { pattern: RegExp; permission: string }[];
 }
 
 /** One request as the server saw it, in arrival order. */
@@ -96,6 +110,7 @@ interface Route {
 
 const REPO = '^/repos/(?<owner>[^/]+)/(?<repo>[^/]+)';
 const ROUTES: Route[] = [
+  { method: 'GET', pattern: new RegExp(`${REPO}$`), handler: getRepo },
   { method: 'POST', pattern: new RegExp(`${REPO}/statuses/(?<sha>[^/]+)$`), handler: createStatus },
   { method: 'GET', pattern: new RegExp(`${REPO}/commits/(?<ref>.+)/statuses$`), handler: listStatuses },
   { method: 'GET', pattern: new RegExp(`${REPO}/commits/(?<ref>.+)/status$`), handler: combinedStatus },
@@ -148,6 +163,7 @@ export async function startGitHubServer(options: GitHubServerOptions = {}): Prom
     urls: { api: '', html: options.htmlUrl ?? 'https://github.com' },
     anyCommit: options.anyCommit ?? false,
     maxStatusesPerContext: options.maxStatusesPerContext ?? 1000,
+    viewerRole: options.viewerRole ?? 'admin',
   };
   const server = createServer((req, res) => {
     handle(req, res).catch((err: unknown) => {
@@ -178,6 +194,7 @@ export async function startGitHubServer(options: GitHubServerOptions = {}): Prom
       'x-github-request-id': rid,
       'x-github-media-type': 'github.v3; format=json',
       ...limits.headers(),
+      ...(options.scopes ? { 'x-oauth-scopes': options.scopes.join(', ') } : {}),
       ...reply.headers,
     };
     if (reply.status === 304 || reply.body === undefined) {
@@ -217,6 +234,12 @@ export async function startGitHubServer(options: GitHubServerOptions = {}): Prom
     if (!parsed.ok) {
       limits.consume();
       return errorReply(400, 'Problems parsing JSON', DOCS.rest);
+    }
+    const denial = options.denied?.find((d) => d.pattern.test(url.pathname));
+    if (denial) {
+      limits.consume();
+      const reply = errorReply(403, 'Resource not accessible by personal access token', DOCS.rest);
+      return { ...reply, headers: { 'x-accepted-github-permissions': denial.permission } };
     }
     const reply = route(method, url, parsed.value);
     if (method === 'GET' && reply.status === 200) {
