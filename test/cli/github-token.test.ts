@@ -3,7 +3,6 @@
  * one that may not do what the controller needs, stops it with exit 2 and a
  * message, before anything is read or applied.
  */
-import { join } from 'node:path';
 import { runRingmaster } from '../helpers/cli.js';
 import { type FixtureRepo, createFixtureRepo } from '../helpers/constellation.js';
 import { makeTempDir, removeDir } from '../helpers/git.js';

@@ -61,13 +61,13 @@ export interface GitHubServerOptions {
    * Makes the token a classic one with these scopes: every answer then carries
    * `x-oauth-scopes`, as GitHub's do. Default: no header (a fine-grained token or an App).
    */
-  scopes?: string[];
+  scopes?: readonly string[];
   /**
    * Endpoints a fine-grained token may not use: a request whose path matches
    * answers 403 "Resource not accessible by personal access token" with the
    * permission it wanted in `x-accepted-github-permissions`, as GitHub does.
    */
-  denied?: { pattern: RegExp; permission: string }[];
+  denied?: readonly { readonly pattern: RegExp; readonly permission: string }[];
 }
 
 /** One request as the server saw it, in arrival order. */
