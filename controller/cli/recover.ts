@@ -21,9 +21,10 @@ export function registerRecover(program: Command, ctx: CliContext, setExit: (cod
       const held = next.held
         ? `; commit ${next.held.commit.slice(0, 12)} stays held for it until a newer commit changes it`
         : '';
-      ctx.io.out(
-        `group ${group} recovered to ${opts.to}: the controller treats it as running ${next.snapshot.release}${held}`,
-      );
+      const runs = next.snapshot
+        ? `running ${next.snapshot.release}`
+        : 'not deployed (its first deployment failed)';
+      ctx.io.out(`group ${group} recovered to ${opts.to}: the controller treats it as ${runs}${held}`);
       setExit(EXIT.ok);
     });
 }

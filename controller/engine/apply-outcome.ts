@@ -34,8 +34,8 @@ function groupAfter(
   entry: JournalEntry,
   at: string,
 ): AppliedGroup | 'removed' | undefined {
-  // A group that never ran anything has no applied snapshot: it is held with what it failed to become.
-  const base = () => current ?? { name: entry.group, commit: '', snapshot: entry.to!, appliedAt: '' };
+  // A group that never ran anything keeps no snapshot: held or in emergency, it runs nothing.
+  const base = (): AppliedGroup => current ?? { name: entry.group, commit: '', appliedAt: '' };
   switch (entry.status) {
     case 'succeeded':
       return entry.to
@@ -81,7 +81,7 @@ export function updateRecords(
       members.length > 0 &&
       members.every(
         (g) =>
-          applied.groups[g.name]?.snapshot.release === ring.release && !applied.groups[g.name]?.emergency,
+          applied.groups[g.name]?.snapshot?.release === ring.release && !applied.groups[g.name]?.emergency,
       );
     if (current?.release !== ring.release) {
       rings = [

@@ -12,7 +12,7 @@ import { mayChangeGroup, mayStartRing } from '../policy/runtime.js';
 import type { StateStore } from '../state/file-store.js';
 import type { RolloutRecords } from '../state/records.js';
 import type { ControllerStatus } from '../state/status-view.js';
-import { type AppliedState, emptyAppliedState } from '../state/types.js';
+import { type AppliedGroup, type AppliedState, emptyAppliedState } from '../state/types.js';
 import type { StatusReporter } from '../status/reporter.js';
 import { applyOutcomes, updateRecords } from './apply-outcome.js';
 import { type JournalEntry, type TransitionSummary, isFinal, summarize } from './journal.js';
@@ -72,6 +72,9 @@ export async function reconcileOnce(
     );
   };
 
+  const pruned = pruneNeverDeployed(groups, desired);
+  if (pruned.length) await deps.state.saveApplied(applied, pruned);
+
   // Work is serialised per group: what the journal left open is finished before anything new starts.
   for (const open of await deps.engine.journal.listOpen()) {
     if (open.target) await finish([(await runTransition(open.target, deps.engine)).entry]);
@@ -89,7 +92,7 @@ export async function reconcileOnce(
     const eligible = preview.admitted.filter((t) => t.ring === ring.name);
     if (!eligible.length) continue;
     const rules = desired.policy.rings[ring.name]!;
-    let failures = countFailures(applied, ring.name, commit);
+    let failures = countFailures(applied, desired, ring.name, commit);
     let reportedAt = -Infinity;
     for (let i = 0; i < eligible.length; i += rules.maxParallel) {
       if (failures > rules.failureBudget) break;
@@ -179,11 +182,24 @@ function admit(
   });
 }
 
+/**
+ * Forgets, in place, the groups whose first deployment failed (they run
+ * nothing, so no transition has anything to retire) once their file is gone.
+ * Returns their names. A group in emergency stays: a human resolves it first.
+ */
+export function pruneNeverDeployed(groups: Record<string, AppliedGroup>, desired: Constellation): string[] {
+  const gone = Object.values(groups).filter(
+    (g) => !g.snapshot && !g.emergency && !desired.groups.has(g.name),
+  );
+  for (const g of gone) delete groups[g.name];
+  return gone.map((g) => g.name);
+}
+
 /** Groups of `ring` that failed this commit already (held for it, or in emergency from it). */
-function countFailures(applied: AppliedState, ring: string, commit: string): number {
+function countFailures(applied: AppliedState, desired: Constellation, ring: string, commit: string): number {
   return Object.values(applied.groups).filter(
     (g) =>
-      g.snapshot.ring === ring &&
+      (g.snapshot?.ring ?? desired.groups.get(g.name)?.ring) === ring &&
       (g.held?.commit === commit || g.emergency?.transition.endsWith(`@${commit.slice(0, 12)}`)),
   ).length;
 }

@@ -58,16 +58,19 @@ export function buildStatus(f: ReconcileFacts, onlyRing?: string): ControllerSta
     let reason: string | undefined;
     if (g.suspended) state = 'suspended';
     else if (applied?.emergency) [state, reason] = ['emergency', applied.emergency.reason];
-    else if (applied && snapshotHash(applied.snapshot) === snapshotHash(wanted)) state = 'ready';
+    else if (applied?.snapshot && snapshotHash(applied.snapshot) === snapshotHash(wanted)) state = 'ready';
     else if (applied?.held?.snapshotHash === snapshotHash(wanted))
-      [state, reason] = ['held', applied.held.reason];
+      [state, reason] = [
+        'held',
+        applied.snapshot ? applied.held.reason : `not deployed: ${applied.held.reason}`,
+      ];
     else if (waiting) [state, reason] = ['waiting', waiting.reason];
     else state = 'progressing';
     const transition = lastRun.get(g.name);
     return {
       name: g.name,
       ring: g.ring,
-      appliedRelease: applied?.commit ? applied.snapshot.release : undefined,
+      appliedRelease: applied?.snapshot?.release,
       desiredRelease: wanted.release,
       state,
       reason,

@@ -69,7 +69,7 @@ export function planTransitions(
     const current = applied.groups[group.name];
     const to = snapshotOf(desired, group);
     const hash = snapshotHash(to);
-    if (current && snapshotHash(current.snapshot) === hash) {
+    if (current?.snapshot && snapshotHash(current.snapshot) === hash) {
       upToDate++;
       continue;
     }
@@ -89,7 +89,7 @@ export function planTransitions(
       blocked.push({
         group: group.name,
         reason: 'held',
-        message: `commit ${current.held.commit.slice(0, 12)} failed here (${current.held.reason}); held until a newer commit changes the group`,
+        message: `commit ${current.held.commit.slice(0, 12)} failed here (${current.held.reason}); ${current.snapshot ? '' : 'nothing deployed; '}held until a newer commit changes the group`,
       });
     } else {
       transitions.push(
@@ -104,7 +104,8 @@ export function planTransitions(
     }
   }
   for (const [name, current] of Object.entries(applied.groups)) {
-    if (desired.groups.has(name)) continue;
+    // A group whose first deployment failed runs nothing: there is nothing to retire (see pruneNeverDeployed).
+    if (desired.groups.has(name) || !current.snapshot) continue;
     if (!desired.policy.decommission) {
       blocked.push({
         group: name,

@@ -101,8 +101,20 @@ function fromEntries(entries: ReadonlyMap<string, AppliedGroup | string>): Appli
   const constellation = entries.get(CONSTELLATION);
   if (typeof constellation !== 'string') return undefined;
   const groups: Record<string, AppliedGroup> = {};
-  for (const [name, group] of entries) if (name !== CONSTELLATION) groups[name] = group as AppliedGroup;
+  for (const [name, group] of entries)
+    if (name !== CONSTELLATION) groups[name] = asWritten(group as AppliedGroup);
   return { version: 1, constellation, groups };
+}
+
+/**
+ * A group as this version writes it. Earlier versions stored a group whose first
+ * deployment failed with the snapshot it failed to reach (and no commit), which
+ * read as deployed; that snapshot is dropped.
+ */
+function asWritten(group: AppliedGroup): AppliedGroup {
+  if (group.commit !== '' || !group.snapshot) return group;
+  const { snapshot: _never, ...rest } = group;
+  return rest;
 }
 
 /** applied.json as it always was: `{ version: 1, constellation, groups }`, compact (it is for the controller). */

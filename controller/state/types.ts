@@ -35,9 +35,14 @@ export interface Emergency {
 /** The applied state of one group. */
 export interface AppliedGroup {
   readonly name: string;
-  /** The commit whose desired state the group runs. */
+  /** The commit whose desired state the group runs; empty when nothing was ever deployed. */
   readonly commit: string;
-  readonly snapshot: GroupSnapshot;
+  /**
+   * What the group runs. Absent when nothing was ever deployed: its first
+   * transition failed (the group is then held or in emergency), so nothing of
+   * it serves and it counts as failed, never as ready.
+   */
+  readonly snapshot?: GroupSnapshot;
   readonly appliedAt: string;
   readonly held?: HeldCommit;
   readonly emergency?: Emergency;

@@ -138,7 +138,7 @@ describe('crash safety', () => {
         .join('+');
       const active = w?.active && w.stacks[w.active]?.release;
       const js = mine.filter((j) => j.group === g).map((j) => j.status);
-      return `${g}: applied ${a?.snapshot.release}@${a?.commit === promotion ? 'promotion' : 'old'} held=${Boolean(a?.held)} emergency=${Boolean(a?.emergency)} | serving ${active} from ${stacks} | journals ${js.join(',')}`;
+      return `${g}: applied ${a?.snapshot?.release}@${a?.commit === promotion ? 'promotion' : 'old'} held=${Boolean(a?.held)} emergency=${Boolean(a?.emergency)} | serving ${active} from ${stacks} | journals ${js.join(',')}`;
     });
     const expected = EARLY.map((g) =>
       expect.stringMatching(

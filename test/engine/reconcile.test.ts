@@ -1,3 +1,5 @@
+import { rm } from 'node:fs/promises';
+import { join } from 'node:path';
 import { pino } from 'pino';
 import { FileJournalStore } from '../../controller/engine/journal.js';
 import { reconcileOnce } from '../../controller/engine/reconcile.js';
@@ -160,6 +162,63 @@ describe('reconcileOnce', () => {
     const again = await reconcileOnce(await desired(), C2, deps());
     expect(again.ran).toEqual([]);
     expect(again.plan.blocked.map((b) => `${b.group}:${b.reason}`)).toEqual(['shared-1:held']);
+  });
+
+  it('keeps a group whose first deployment failed as not deployed: held, failed, no bake evidence, retried when changed', async () => {
+    fake.world.setScript({ verify: ['permanent'] });
+    const report = await reconcileOnce(await desired(), C1, deps());
+    expect(report.ran.map((e) => e.status)).toEqual(['rolled-back', 'rolled-back', 'rolled-back']);
+    expect(
+      report.status.groups.map((g) => `${g.name}:${g.state}:${g.appliedRelease ?? '-'}:${g.reason}`),
+    ).toEqual([
+      'internal:held:-:not deployed: verify failed: fake permanent failure in verify',
+      'shared-1:held:-:not deployed: verify failed: fake permanent failure in verify',
+      'globex:held:-:not deployed: verify failed: fake permanent failure in verify',
+    ]);
+    expect(report.status.rings.map((r) => `${r.name}:${r.onRelease}/${r.groups}:${r.failed}`)).toEqual([
+      'canary:0/1:1',
+      'early:0/1:1',
+      'stable:0/1:1',
+    ]);
+    // No ring is healthy on its release: nothing here is evidence for a bake.
+    expect((await store.loadRecords()).rings.map((r) => `${r.ring}:${r.healthyAt ?? 'not healthy'}`)).toEqual(
+      ['canary:not healthy', 'early:not healthy', 'stable:not healthy'],
+    );
+    expect(reporter.written.filter((s) => s.context === 'ringmaster/canary').map((s) => s.state)).toEqual([
+      'pending',
+      'failure',
+    ]);
+
+    fake.world.setScript({});
+    const again = await reconcileOnce(await desired(), C1, deps());
+    expect(again.ran).toEqual([]);
+    expect(again.plan.upToDate).toBe(0);
+    expect(
+      again.plan.blocked.map((b) => `${b.group}:${b.reason}:${b.message.includes('nothing deployed')}`),
+    ).toEqual(['globex:held:true', 'internal:held:true', 'shared-1:held:true']);
+
+    // A newer commit that changes the group creates it again; one that does not leaves it held.
+    await repo.edit('groups/rings.yaml', 'release: "2026.11.0"', 'release: "2026.11.1"');
+    const retried = await reconcileOnce(await desired(), C2, deps());
+    expect(retried.ran.map((e) => `${e.group}:${e.status}`)).toEqual(['shared-1:succeeded']);
+    expect(retried.status.groups.map((g) => `${g.name}:${g.state}:${g.appliedRelease ?? '-'}`)).toEqual([
+      'internal:held:-',
+      'shared-1:ready:2026.11.1',
+      'globex:held:-',
+    ]);
+  });
+
+  it('forgets a group that never deployed once its file is removed, with nothing to retire', async () => {
+    fake.world.setScript({ verify: ['permanent'] });
+    await reconcileOnce(await desired(), C1, deps());
+    fake.world.setScript({});
+    await repo.edit('policies/promotion.yaml', /\n$/, '\ndecommission: true\n');
+    await rm(join(repo.dir, 'groups', 'shared-1.yaml'));
+    const calls = fake.world.calls.length;
+    const report = await reconcileOnce(await desired(), C2, deps());
+    expect(report.plan.transitions.map((t) => t.group)).toEqual([]);
+    expect(fake.world.calls.slice(calls)).toEqual([]);
+    expect(Object.keys((await store.loadApplied())!.groups).sort()).toEqual(['globex', 'internal']);
   });
 
   it('makes an upgrade wait while the release bakes in the previous ring, with the reason', async () => {
