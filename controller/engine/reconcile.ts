@@ -17,7 +17,8 @@ import type { StatusReporter } from '../status/reporter.js';
 import { applyOutcomes, updateRecords } from './apply-outcome.js';
 import { type JournalEntry, type TransitionSummary, isFinal, summarize } from './journal.js';
 import { type EngineDeps, runTransition } from './run-transition.js';
-import { type Halted, type Waiting, buildStatus, commitStatuses } from './status-build.js';
+import { RingStatusLedger, RingStatusWriter, writeRingStatuses } from './ring-statuses.js';
+import { type Halted, type Waiting, buildStatus } from './status-build.js';
 import type { TransitionTarget } from './steps.js';
 
 /** How often a ring's rollout status is brought up to date between waves. */
@@ -57,6 +58,13 @@ export async function reconcileOnce(
   const ran: TransitionSummary[] = [];
   const waiting: Waiting[] = [];
   const halted: Halted[] = [];
+  const stuck: Pick<TransitionSummary, 'commit' | 'ring'>[] = [];
+  const writer =
+    deps.reporter &&
+    new RingStatusWriter(
+      { reporter: deps.reporter, log: deps.engine.log, targetUrl: deps.targetUrl },
+      await RingStatusLedger.load(deps.state),
+    );
   /** Records transitions that ended or wait: the applied state is written once for all of them. */
   const finish = async (entries: readonly JournalEntry[]) => {
     if (!entries.length) return;
@@ -78,11 +86,13 @@ export async function reconcileOnce(
   // Work is serialised per group: what the journal left open is finished before anything new starts.
   for (const open of await deps.engine.journal.listOpen()) {
     if (open.target) await finish([(await runTransition(open.target, deps.engine)).entry]);
-    else
+    else {
+      stuck.push(open);
       waiting.push({
         group: open.group,
         reason: `journal ${open.id} cannot be resumed; recover the group by hand`,
       });
+    }
   }
   const busy = new Set(waiting.map((w) => w.group));
   const preview = previewRun(desired, commit, applied, await deps.state.loadRecords(), now(), busy);
@@ -98,10 +108,10 @@ export async function reconcileOnce(
       if (failures > rules.failureBudget) break;
       // The ring's status says "pending" as its rollout starts and is brought up to date between waves, at
       // most once a second (building it counts the ring's groups); the end of the reconcile reports how it ended.
-      if (deps.reporter && performance.now() - reportedAt >= PROGRESS_EVERY_MS) {
+      if (writer && performance.now() - reportedAt >= PROGRESS_EVERY_MS) {
         reportedAt = performance.now();
         const facts = { desired, commit, applied, waiting, halted, ran, now: now() };
-        await report(deps, commit, buildStatus(facts, ring.name), new Set([ring.name]));
+        await writer.write(commit, buildStatus(facts, ring.name), ring.name);
       }
       const wave = eligible.slice(i, i + rules.maxParallel);
       const outcomes = await Promise.all(wave.map((t) => runTransition(targetFor(desired, t), deps.engine)));
@@ -120,12 +130,7 @@ export async function reconcileOnce(
     updateRecords(await deps.state.loadRecords(), desired, applied, commit, now()),
   );
   const status = buildStatus({ desired, commit, applied, waiting, halted, ran, now: now() });
-  // Each ring's status goes on the commit whose transitions ran there: a resumed transition of an older commit reports there.
-  const ringsByCommit = new Map<string, Set<string>>([
-    [commit, new Set(plan.transitions.filter((t) => !busy.has(t.group)).map((t) => t.ring))],
-  ]);
-  for (const e of ran) ringsByCommit.set(e.commit, (ringsByCommit.get(e.commit) ?? new Set()).add(e.ring));
-  for (const [c, rings] of ringsByCommit) await report(deps, c, status, rings);
+  if (writer) await writeRingStatuses(writer, { desired, commit, applied, status, plan, busy, ran, stuck });
   return { commit, plan, ran, waiting, halted, status };
 }
 
@@ -221,25 +226,4 @@ export function targetFor(desired: Constellation, t: PlannedTransition): Transit
     gracePeriodMs: desired.policy.health.gracePeriodMs,
     observeMs: desired.policy.health.observeMs,
   };
-}
-
-async function report(
-  deps: ReconcileDeps,
-  commit: string,
-  status: ControllerStatus,
-  rings: ReadonlySet<string>,
-): Promise<void> {
-  if (!deps.reporter) return;
-  for (const s of commitStatuses(
-    status,
-    rings,
-    deps.targetUrl && ((ring) => deps.targetUrl!(commit, ring)),
-  )) {
-    try {
-      await deps.reporter.report(commit, s);
-    } catch (err) {
-      // A status that cannot be written must not stop the rollout; the next reconcile tries again.
-      deps.engine.log.warn({ err, context: s.context }, 'Commit status not written');
-    }
-  }
 }

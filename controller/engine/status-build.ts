@@ -120,6 +120,7 @@ function ringView(r: Ring, groups: readonly GroupStatusView[], f: ReconcileFacts
     groups: mine.length,
     onRelease,
     failed,
+    failureBudget: f.desired.policy.rings[r.name]?.failureBudget ?? 0,
     reason: halted?.reason ?? waiting?.reason,
   };
 }
@@ -139,15 +140,19 @@ export function commitStatuses(
     const mine = status.groups.filter((g) => g.ring === ring.name && g.state !== 'suspended');
     const count = (s: GroupState) => mine.filter((g) => g.state === s).length;
     const parts = [`${ring.name}: ${ring.onRelease}/${ring.groups} groups on ${ring.release}`];
-    if (count('held')) parts.push(`${count('held')} rolled back`);
+    const halted = ring.state === 'halted';
+    if (count('held'))
+      parts.push(`${count('held')} rolled back${halted ? '' : `, within budget ${ring.failureBudget}`}`);
     if (count('emergency')) parts.push(`${count('emergency')} in emergency`);
     if (count('waiting')) parts.push(`${count('waiting')} waiting: ${ring.reason ?? 'policy'}`);
-    if (ring.state === 'halted') parts.push(`halted: ${ring.reason}`);
+    if (halted) parts.push(`halted: ${ring.reason}`);
+    // Settled: nothing of the ring is under way or waiting, so its status is final.
+    const settled = !count('progressing') && !count('waiting');
     const state = count('emergency')
       ? 'error'
-      : ring.state === 'halted' || (count('held') && ring.state === 'done')
+      : halted || (settled && count('held'))
         ? 'failure'
-        : ring.state === 'done'
+        : settled
           ? 'success'
           : 'pending';
     out.push({

@@ -4,7 +4,7 @@ import { writeFileAtomic } from './atomic-file.js';
 import { DurableMap, type SnapshotCodec, damaged } from './durable-map.js';
 import { readJsonFile } from './json-file.js';
 import { EMPTY_RECORDS, type RolloutRecords } from './records.js';
-import type { AppliedGroup, AppliedState } from './types.js';
+import { type AppliedGroup, type AppliedState, NO_OPEN_STATUSES, type OpenStatuses } from './types.js';
 
 /** Where the controller keeps what it has applied. */
 export interface StateStore {
@@ -19,6 +19,10 @@ export interface StateStore {
   /** The rollout records (empty when none were kept yet). */
   loadRecords(): Promise<RolloutRecords>;
   saveRecords(records: RolloutRecords): Promise<void>;
+  /** The ring statuses written pending and not yet ended (see engine/ring-statuses.ts); empty when none. */
+  loadOpenStatuses(): Promise<OpenStatuses>;
+  /** Replaces them atomically; on disk before it returns. */
+  saveOpenStatuses(open: OpenStatuses): Promise<void>;
 }
 
 /**
@@ -32,6 +36,7 @@ export interface StateStore {
 export class FileStateStore implements StateStore {
   readonly appliedPath: string;
   readonly recordsPath: string;
+  readonly openStatusesPath: string;
   #map?: Promise<DurableMap<AppliedGroup | string>>;
   /** The applied state last built from the map, while the map has not changed since. */
   #applied?: AppliedState;
@@ -39,6 +44,31 @@ export class FileStateStore implements StateStore {
   constructor(readonly dir: string) {
     this.appliedPath = join(dir, 'applied.json');
     this.recordsPath = join(dir, 'records.json');
+    this.openStatusesPath = join(dir, 'open-statuses.json');
+  }
+
+  async loadOpenStatuses(): Promise<OpenStatuses> {
+    const stored = await readJsonFile(this.openStatusesPath);
+    if (stored === undefined) return NO_OPEN_STATUSES;
+    const open = stored as Partial<OpenStatuses>;
+    const valid =
+      open.version === 1 &&
+      typeof open.commits === 'object' &&
+      open.commits !== null &&
+      Object.values(open.commits).every(
+        (rings) => Array.isArray(rings) && rings.every((r) => typeof r === 'string'),
+      );
+    if (!valid) {
+      throw new ConfigurationError(
+        'StateUnreadable',
+        `${this.openStatusesPath} is not Ringmaster's list of open commit statuses (version 1); move it away (the statuses it lists may then stay pending)`,
+      );
+    }
+    return stored as OpenStatuses;
+  }
+
+  async saveOpenStatuses(open: OpenStatuses): Promise<void> {
+    await writeFileAtomic(this.openStatusesPath, `${JSON.stringify(open, null, 2)}\n`);
   }
 
   async loadRecords(): Promise<RolloutRecords> {

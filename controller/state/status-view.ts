@@ -28,7 +28,10 @@ export interface RingStatusView {
   readonly groups: number;
   /** Groups running the ring's release. */
   readonly onRelease: number;
+  /** Groups held (rolled back, or never deployed) or in emergency. */
   readonly failed: number;
+  /** Failed groups the ring tolerates before its rollout halts (the policy's failureBudget). */
+  readonly failureBudget: number;
   readonly reason?: string;
 }
 

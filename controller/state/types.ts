@@ -55,6 +55,15 @@ export interface AppliedState {
   readonly groups: Readonly<Record<string, AppliedGroup>>;
 }
 
+/** Ring statuses written `pending` and not yet ended, commit -> rings (see engine/ring-statuses.ts). */
+export interface OpenStatuses {
+  readonly version: 1;
+  readonly commits: Readonly<Record<string, readonly string[]>>;
+}
+
+/** No ring status open. */
+export const NO_OPEN_STATUSES: OpenStatuses = { version: 1, commits: {} };
+
 /** The state of a constellation nothing has been applied to yet. */
 export function emptyAppliedState(constellation: string): AppliedState {
   return { version: 1, constellation, groups: {} };

@@ -79,11 +79,15 @@ describe('crash safety', () => {
     }
     await repo.edit('policies/promotion.yaml', 'maxParallel: 5 }\n  stable', 'maxParallel: 3 }\n  stable');
     await repo.edit('policies/promotion.yaml', ', window: maintenance, gate: manual', '');
-    await repo.commit('eight groups in early, no manual gate');
+    // No bake: one promotion moves two rings, so a kill can fall between them.
+    await repo.edit('policies/promotion.yaml', 'early: { bake: 24h', 'early: { bake: 0h');
+    await repo.edit('policies/promotion.yaml', 'stable: { bake: 7d', 'stable: { bake: 0h');
+    await repo.commit('eight groups in early, no manual gate, no bake');
     baseline = await makeTempDir('ringmaster-crash-base-');
     expect((await runController(repo.dir, baseline)).code).toBe(0);
     await repo.edit('groups/rings.yaml', 'release: "2026.11.0"', 'release: "2026.11.1"');
-    promotion = await repo.commit('promote 2026.11.1 to early');
+    await repo.edit('groups/rings.yaml', 'release: "2026.10.4"', 'release: "2026.11.0"');
+    promotion = await repo.commit('promote 2026.11.1 to early and 2026.11.0 to stable');
   }, 60_000);
 
   afterAll(async () => {
@@ -97,6 +101,8 @@ describe('crash safety', () => {
     for (let trial = 0; trial < TRIALS; trial++) {
       const state = await makeTempDir('ringmaster-crash-');
       await cp(baseline, state, { recursive: true });
+      // Each trial's statuses alone: the notes of the trials before are dropped.
+      await repo.git.raw(['update-ref', '-d', 'refs/notes/ringmaster']);
       let result = await runController(repo.dir, state, 50 + Math.floor(next() * 1000));
       for (let restarts = 0; result.code !== 0; restarts++) {
         if (result.killed) kills++;
@@ -111,11 +117,26 @@ describe('crash safety', () => {
         );
       }
       await expectConsistent(state, trial);
+      await expectFinalStatuses(trial);
       await removeDir(state);
     }
     // The test means something only if the kills landed mid-run.
     expect(kills).toBeGreaterThanOrEqual(TRIALS / 2);
   }, 600_000);
+
+  /** Every ring the promotion touched ends with a final status, however often the controller was killed. */
+  async function expectFinalStatuses(trial: number): Promise<void> {
+    const notes = await repo.git.raw(['log', '-1', '--notes=ringmaster', '--format=%N', promotion]);
+    const latest = new Map<string, string>();
+    for (const line of notes.split('\n')) {
+      const m = / (\w+) "(ringmaster\/[^"/]+)" /.exec(line);
+      if (m) latest.set(m[2]!, m[1]!);
+    }
+    expect({ trial, statuses: Object.fromEntries(latest) }).toEqual({
+      trial,
+      statuses: { 'ringmaster/early': 'success', 'ringmaster/stable': 'success' },
+    });
+  }
 
   async function expectConsistent(state: string, trial: number): Promise<void> {
     // Read as the controller reads them: each file with the log of its changes beside it.

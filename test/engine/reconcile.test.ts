@@ -252,6 +252,95 @@ describe('reconcileOnce', () => {
     expect(report.waiting).toEqual([{ group: 'shared-1', reason: 'freeze year-end until 2027-01-04' }]);
   });
 
+  describe('every ring status it turns pending ends', () => {
+    /** With `failFinal`, fails every final status: written pending, never ended, as after a crash. */
+    class FlakyReporter extends MemoryReporter {
+      failFinal = false;
+      override async report(commit: string, status: CommitStatus): Promise<boolean> {
+        if (this.failFinal && status.state !== 'pending') throw new Error('GitHub is down');
+        return super.report(commit, status);
+      }
+    }
+    const ringStates = (commit: string, r: MemoryReporter = reporter) =>
+      Object.fromEntries(
+        r.written
+          .filter((s) => s.commit === commit && s.context.split('/').length === 2)
+          .map((s) => [s.context, s.state]),
+      );
+
+    it('writes the final status at a later look when it could not be written before, with nothing left to run', async () => {
+      const flaky = new FlakyReporter();
+      reporter = flaky;
+      flaky.failFinal = true;
+      await reconcileOnce(await desired(), C1, deps());
+      expect(ringStates(C1)).toEqual({
+        'ringmaster/canary': 'pending',
+        'ringmaster/early': 'pending',
+        'ringmaster/stable': 'pending',
+      });
+      flaky.failFinal = false;
+      const again = await reconcileOnce(await desired(), C1, deps());
+      expect(again.ran).toEqual([]);
+      expect(ringStates(C1)).toEqual({
+        'ringmaster/canary': 'success',
+        'ringmaster/early': 'success',
+        'ringmaster/stable': 'success',
+      });
+      // Ended: the next look has nothing more to say.
+      const count = flaky.written.length;
+      await reconcileOnce(await desired(), C1, deps());
+      expect(flaky.written).toHaveLength(count);
+    });
+
+    it('ends the rings a crash left pending at the restart, though they have nothing left to run', async () => {
+      const journal = openJournal();
+      const save = journal.save.bind(journal);
+      // The process dies as the stable ring starts: canary and early are done, their statuses still pending.
+      journal.save = async (entry) => {
+        if (entry.group === 'globex') throw new Error('killed');
+        return save(entry);
+      };
+      await expect(
+        reconcileOnce(await desired(), C1, { ...deps(), engine: { ...deps().engine, journal } }),
+      ).rejects.toThrow('killed');
+      expect(ringStates(C1)).toEqual({
+        'ringmaster/canary': 'pending',
+        'ringmaster/early': 'pending',
+        'ringmaster/stable': 'pending',
+      });
+      const restarted = await reconcileOnce(await desired(), C1, deps());
+      expect(restarted.ran.map((e) => e.group)).toEqual(['globex']);
+      expect(ringStates(C1)).toEqual({
+        'ringmaster/canary': 'success',
+        'ringmaster/early': 'success',
+        'ringmaster/stable': 'success',
+      });
+    });
+
+    it('ends the ring of a commit superseded before its groups moved, naming the newer commit', async () => {
+      await reconcileOnce(await desired(), C1, deps());
+      await repo.edit('groups/rings.yaml', 'release: "2026.11.0"', 'release: "2026.11.1"');
+      now = new Date('2026-12-24T10:00:00Z'); // frozen: early waits
+      const promoted = await reconcileOnce(await desired(), C2, deps());
+      expect(promoted.waiting).toEqual([{ group: 'shared-1', reason: 'freeze year-end until 2027-01-04' }]);
+      expect(ringStates(C2)).toEqual({ 'ringmaster/early': 'pending' });
+      // A newer commit takes the promotion back before it ran.
+      await repo.edit(
+        'groups/rings.yaml',
+        'release: "2026.11.1"\n  - name: stable',
+        'release: "2026.11.0"\n  - name: stable',
+      );
+      const C3 = '3'.repeat(40);
+      await reconcileOnce(await desired(), C3, deps());
+      expect(reporter.written.filter((s) => s.commit === C2).at(-1)).toMatchObject({
+        context: 'ringmaster/early',
+        state: 'success',
+        description: `early: superseded by ${C3.slice(0, 12)} · 0 groups moved on this commit · the rest follow ${C3.slice(0, 12)}`,
+      });
+      expect(ringStates(C3)).toEqual({});
+    });
+  });
+
   describe('in a large ring', () => {
     beforeEach(async () => {
       for (let i = 1; i <= 7; i++) {
@@ -283,6 +372,19 @@ describe('reconcileOnce', () => {
     it('never runs more groups at once than maxParallel', async () => {
       await reconcileOnce(await desired(), C1, deps());
       expect(maxInFlight).toBe(3);
+    });
+
+    it('ends a ring whose rollback stayed within its budget with failure, saying so', async () => {
+      await reconcileOnce(await desired(), C1, deps());
+      await repo.edit('groups/rings.yaml', 'release: "2026.11.0"', 'release: "2026.11.1"');
+      fake.world.setScript({ verify: ['permanent', 'ok'] });
+      const report = await reconcileOnce(await desired(), C2, deps());
+      expect(report.halted).toEqual([]);
+      const early = reporter.written.filter((s) => s.commit === C2 && s.context === 'ringmaster/early');
+      expect(early.at(-1)).toMatchObject({
+        state: 'failure',
+        description: 'early: 7/8 groups on 2026.11.1 · 1 rolled back, within budget 1',
+      });
     });
 
     it('halts the ring once its failure budget is spent', async () => {

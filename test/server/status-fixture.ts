@@ -6,7 +6,15 @@ export const STATUS: ControllerStatus = {
   commit: 'c'.repeat(40),
   reconciledAt: '2026-11-22T10:00:00.000Z',
   rings: [
-    { name: 'canary', release: '2026.11.2', state: 'done', groups: 2, onRelease: 2, failed: 0 },
+    {
+      name: 'canary',
+      release: '2026.11.2',
+      state: 'done',
+      groups: 2,
+      onRelease: 2,
+      failed: 0,
+      failureBudget: 0,
+    },
     {
       name: 'early',
       release: '2026.11.2',
@@ -14,6 +22,7 @@ export const STATUS: ControllerStatus = {
       groups: 1,
       onRelease: 0,
       failed: 1,
+      failureBudget: 0,
       reason: 'failure budget spent',
     },
   ],
