@@ -19,6 +19,8 @@ import { STEPS, type StepName } from '../ports.js';
 export type FaultKind = 'permanent' | 'transient';
 
 const KINDS: readonly FaultKind[] = ['permanent', 'transient'];
+/** The steps that call the infrastructure, where an injected fault can fire: all but the gate. */
+const FAULT_STEPS: readonly StepName[] = STEPS.filter((s) => s !== 'gate');
 const FAULT_KEYS = ['group', 'step', 'kind', 'times', 'message'] as const;
 
 /** One injected fault: calls made by `group` during `step` fail. */
@@ -143,7 +145,18 @@ function readFault(file: ParsedFile, i: number, item: unknown, sink: DiagnosticS
     sink.error(at('group'), 'wrong-type', '"group" must be the name of a group');
   }
   if (step !== undefined && !(STEPS as readonly unknown[]).includes(step)) {
-    sink.error(at('step'), 'unknown-step', `${describe(step)} is not a step; use one of ${STEPS.join(', ')}`);
+    sink.error(
+      at('step'),
+      'unknown-step',
+      `${describe(step)} is not a step; use one of ${FAULT_STEPS.join(', ')}`,
+    );
+  } else if (step === 'gate') {
+    sink.error(
+      at('step'),
+      'fault-never-fires',
+      `step "gate" makes no call to the infrastructure, so a fault there would never fire; ` +
+        `to rehearse a gate, leave the transition unapproved. Faults fire at ${FAULT_STEPS.join(', ')}`,
+    );
   }
   if (kind !== undefined && !(KINDS as readonly unknown[]).includes(kind)) {
     sink.error(
