@@ -5,9 +5,9 @@ import { ConfigurationError } from '../errors.js';
 import { createGitHubClient } from '../github/client.js';
 import { openPullRequest } from '../github/pull-request.js';
 import { EXIT, type CliContext } from './context.js';
+import type { SimpleGit } from 'simple-git';
+import { judgeApprovalTarget } from './approve-target.js';
 import { cliLogger, gitHubRepo, readBase, requireToken } from './github-pr.js';
-
-const TRANSITION = /^[a-z]([-a-z0-9]*[a-z0-9])?@[0-9a-f]{12}$/;
 
 /**
  * `ringmaster approve TRANSITION`: approves a transition waiting at a manual
@@ -20,8 +20,16 @@ export function registerApprove(program: Command, ctx: CliContext, setExit: (cod
   program
     .command('approve')
     .description('Approve a transition waiting at a manual gate: commit groups/approvals/<transition>.yaml')
-    .argument('<transition>', 'the transition, <group>@<commit>, as the waiting reason names it')
+    .argument(
+      '<transition>',
+      'the transition, <group>@<commit>, as the waiting reason names it (a unique commit prefix of 7 or more characters will do)',
+    )
     .option('--repo <dir>', 'the local Ringmaster repository', ctx.env.repo)
+    .option(
+      '--state <dir>',
+      "the controller's state folder, to check that the transition waits at its gate (skipped when absent)",
+      '.ringmaster',
+    )
     .option('--branch <name>', 'the tracked branch, which must be checked out', 'main')
     .option('--reason <text>', 'why, for the history')
     .option('--pull-request', 'open a pull request on GitHub instead of committing (needs GITHUB_TOKEN)')
@@ -30,18 +38,24 @@ export function registerApprove(program: Command, ctx: CliContext, setExit: (cod
       '--github <owner/repo>',
       'with --pull-request: the repository on GitHub; default: read from the remote URL',
     )
-    .action(async (transition: string, opts: ApproveOptions) => {
-      if (!TRANSITION.test(transition)) {
-        throw new ConfigurationError(
-          'BadTransitionId',
-          `"${transition}" is not a transition id; copy it from the waiting reason, for example globex@e280fb6a80ce`,
-        );
-      }
-      const path = `groups/approvals/${transition}.yaml`;
-      const text = approvalYaml(transition, ctx.now(), opts.reason);
+    .action(async (given: string, opts: ApproveOptions) => {
+      const judge = async (git: SimpleGit, head: string) => {
+        const target = await judgeApprovalTarget(ctx, given, {
+          git,
+          head,
+          branch: opts.branch,
+          state: opts.state,
+        });
+        if (!target.ok) {
+          ctx.io.err(`ringmaster: ${target.message}`);
+          setExit(EXIT.findings);
+          return undefined;
+        }
+        if (target.note) ctx.io.err(`ringmaster: ${target.note}`);
+        return target.id;
+      };
       if (opts.pullRequest) {
-        await openApprovalPullRequest(ctx, opts, transition, path, text);
-        setExit(EXIT.ok);
+        if (await openApprovalPullRequest(ctx, opts, judge)) setExit(EXIT.ok);
         return;
       }
       const git = await ctx.openGit(opts.repo);
@@ -52,6 +66,10 @@ export function registerApprove(program: Command, ctx: CliContext, setExit: (cod
           `approvals are committed on ${opts.branch}, and ${opts.repo} has ${current} checked out; check out ${opts.branch} first`,
         );
       }
+      const transition = await judge(git, (await git.revparse(['HEAD'])).trim());
+      if (!transition) return;
+      const path = `groups/approvals/${transition}.yaml`;
+      const text = approvalYaml(transition, ctx.now(), opts.reason);
       await mkdir(join(opts.repo, 'groups', 'approvals'), { recursive: true });
       await writeFile(join(opts.repo, path), text);
       await git.add([path]);
@@ -66,6 +84,7 @@ export function registerApprove(program: Command, ctx: CliContext, setExit: (cod
 
 interface ApproveOptions {
   repo: string;
+  state: string;
   branch: string;
   reason?: string;
   pullRequest?: boolean;
@@ -85,18 +104,24 @@ function approvalYaml(transition: string, now: Date, reason: string | undefined)
   return `${lines.join('\n')}\n`;
 }
 
-/** Opens (or finds open) the pull request that adds the approval file on top of the branch as the remote has it. */
+/**
+ * Opens (or finds open) the pull request that adds the approval file on top
+ * of the branch as the remote has it, once `judge` accepted the transition
+ * there. Returns false when it did not.
+ */
 async function openApprovalPullRequest(
   ctx: CliContext,
   opts: ApproveOptions,
-  transition: string,
-  path: string,
-  text: string,
-): Promise<void> {
+  judge: (git: SimpleGit, head: string) => Promise<string | undefined>,
+): Promise<boolean> {
   const token = requireToken(ctx, 'approve --pull-request');
   const git = await ctx.openGit(opts.repo);
   const repo = await gitHubRepo(git, opts);
   const base = await readBase(git, opts);
+  const transition = await judge(git, base.sha);
+  if (!transition) return false;
+  const path = `groups/approvals/${transition}.yaml`;
+  const text = approvalYaml(transition, ctx.now(), opts.reason);
   const log = cliLogger(ctx);
   const title = `Approve ${transition}`;
   const pr = await openPullRequest({
@@ -126,4 +151,5 @@ async function openApprovalPullRequest(
       ? `opened pull request #${pr.number}: ${pr.url}; merging it approves ${transition}`
       : `pull request #${pr.number} is already open for ${transition}: ${pr.url}`,
   );
+  return true;
 }

@@ -8,15 +8,16 @@ import { runRingmaster } from '../helpers/cli.js';
 import { type FixtureRepo, createFixtureRepo } from '../helpers/constellation.js';
 import { makeTempDir, removeDir } from '../helpers/git.js';
 
-const TRANSITION = 'globex@0123456789ab';
-const BRANCH = 'ringmaster/approve-globex-0123456789ab';
-
 describe('ringmaster approve --pull-request', () => {
   let repo: FixtureRepo;
   let bare: string;
   let server: GitHubServer;
+  let transition: string;
+  let branch: string;
   beforeEach(async () => {
     repo = await createFixtureRepo();
+    transition = `globex@${repo.baseSha.slice(0, 12)}`;
+    branch = `ringmaster/approve-globex-${repo.baseSha.slice(0, 12)}`;
     bare = join(await makeTempDir(), 'origin.git');
     await simpleGit().clone(repo.dir, bare, ['--bare', '--quiet']);
     await repo.git.addRemote('origin', bare);
@@ -35,7 +36,7 @@ describe('ringmaster approve --pull-request', () => {
     runRingmaster(
       [
         'approve',
-        TRANSITION,
+        transition,
         '--pull-request',
         '--github',
         'o/r',
@@ -43,6 +44,9 @@ describe('ringmaster approve --pull-request', () => {
         'checked by hand',
         '--repo',
         repo.dir,
+        // No state folder here, as on an engineer's machine: whether it waits is not checked.
+        '--state',
+        join(repo.dir, 'no-state'),
       ],
       {
         env,
@@ -57,25 +61,25 @@ describe('ringmaster approve --pull-request', () => {
     const first = await approve();
     expect(first.code).toBe(0);
     expect(first.out).toBe(
-      `opened pull request #1: https://github.com/o/r/pull/1; merging it approves ${TRANSITION}`,
+      `opened pull request #1: https://github.com/o/r/pull/1; merging it approves ${transition}`,
     );
     const [pull] = [...server.state.repo('o/r').pulls.values()];
-    expect(pull).toEqual(expect.objectContaining({ title: `Approve ${TRANSITION}`, state: 'open' }));
-    expect(pull!.head.ref).toBe(BRANCH);
+    expect(pull).toEqual(expect.objectContaining({ title: `Approve ${transition}`, state: 'open' }));
+    expect(pull!.head.ref).toBe(branch);
     expect(pull!.body).toContain('Reason: checked by hand');
-    expect(remoteGit('show', `${BRANCH}:groups/approvals/${TRANSITION}.yaml`)).toBe(
+    expect(remoteGit('show', `${branch}:groups/approvals/${transition}.yaml`)).toBe(
       [
         'apiVersion: ringmaster/v1',
         'kind: Approval',
-        `transition: ${TRANSITION}`,
+        `transition: ${transition}`,
         'approvedAt: "2026-11-22T10:00:00.000Z"',
         'description: "checked by hand"',
         '',
       ].join('\n'),
     );
     // The branch is the base plus the one file; the local repository is left as it was.
-    expect(remoteGit('diff', '--name-only', 'main', BRANCH).trim()).toBe(
-      `groups/approvals/${TRANSITION}.yaml`,
+    expect(remoteGit('diff', '--name-only', 'main', branch).trim()).toBe(
+      `groups/approvals/${transition}.yaml`,
     );
     expect((await repo.git.revparse(['HEAD'])).trim()).toBe(headBefore);
     expect((await repo.git.status()).isClean()).toBe(true);
@@ -83,7 +87,7 @@ describe('ringmaster approve --pull-request', () => {
     const again = await approve();
     expect(again.code).toBe(0);
     expect(again.out).toBe(
-      `pull request #1 is already open for ${TRANSITION}: https://github.com/o/r/pull/1`,
+      `pull request #1 is already open for ${transition}: https://github.com/o/r/pull/1`,
     );
     expect(server.state.repo('o/r').pulls.size).toBe(1);
   });

@@ -70,6 +70,8 @@ describe('the controller commands on a real repository', () => {
       transition,
       '--repo',
       repo.dir,
+      '--state',
+      state,
       '--reason',
       'change board',
     ]);
