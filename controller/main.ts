@@ -19,13 +19,17 @@ import { redactUrls } from './source/mirror-remote.js';
  */
 export function createContext(io: CliIo, env: Readonly<Record<string, string | undefined>>): CliContext {
   let validator: SchemaValidator | undefined;
+  const gitFactory = async () => {
+    // Loaded on demand: reading a folder needs no git, and start-up time counts for CI on every pull request.
+    const { simpleGit } = await import('simple-git');
+    return (dir: string, config: readonly string[] = []) => simpleGit({ baseDir: dir, config: [...config] });
+  };
   return {
     io: { out: (s) => io.out(redactUrls(s)), err: (s) => io.err(redactUrls(s)) },
     env: loadEnvConfig(env),
+    gitFactory,
     async openGit(dir, options = {}) {
-      // Loaded on demand: reading a folder needs no git, and start-up time counts for CI on every pull request.
-      const { simpleGit } = await import('simple-git');
-      const git = simpleGit({ baseDir: dir, config: [...(options.config ?? [])] });
+      const git = (await gitFactory())(dir, options.config);
       if (!(await git.checkIsRepo().catch(() => false))) {
         throw new ConfigurationError(
           'NotAGitRepository',

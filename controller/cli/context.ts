@@ -18,6 +18,11 @@ export interface CliContext {
    * ConfigurationError when it is not one.
    */
   openGit(dir: string, options?: { readonly config?: readonly string[] }): Promise<SimpleGit>;
+  /**
+   * Makes git clients on folders that exist, without checking they are
+   * repositories (a mirror being made).
+   */
+  gitFactory(): Promise<(dir: string) => SimpleGit>;
   /** The compiled schemas (compiled once, on first use). */
   schemas(): SchemaValidator;
   /** The current time. */

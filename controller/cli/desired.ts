@@ -108,12 +108,11 @@ export async function openDesiredReader(
     };
     return { readDesired, close: () => objects.close() };
   }
-  const { simpleGit } = await import('simple-git');
   const mirror = new GitMirror({
     remote: opts.repo,
     branch: opts.branch,
     dir: mirrorDir,
-    git: (dir) => simpleGit({ baseDir: dir }),
+    git: await ctx.gitFactory(),
   });
   try {
     await mirror.ensure();
