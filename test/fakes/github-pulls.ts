@@ -142,14 +142,23 @@ export function listReviews(ctx: ApiContext, req: ApiRequest): Reply {
 
 /**
  * GET /repos/{owner}/{repo}/pulls/{pull_number}/commits: the seeded `commits`, then
- * the head, oldest first; like GitHub, at most 250 commits whatever the paging.
+ * the head, oldest first; like GitHub, at most 250 commits whatever the paging. Each
+ * names the accounts seeded with `setCommitAccounts` as `author` and `committer`.
  */
 export function listPullCommits(ctx: ApiContext, req: ApiRequest): Reply {
   const pull = req.repo.pulls.get(Number(req.params.number));
   if (!pull) return notFound(DOCS.pullCommits);
   const shas = [...new Set([...pull.commits, pull.head.sha])].slice(0, MAX_PULL_COMMITS);
   const { page, headers } = paginate(shas, req.url);
-  return { status: 200, body: page.map((sha) => pullCommitJson(ctx.urls, req.repo, sha)), headers };
+  const users = (sha: string) => {
+    const { author, committer } = req.repo.commitAccounts.get(sha) ?? {};
+    return {
+      ...(author === undefined ? {} : { author: ctx.state.user(author) }),
+      ...(committer === undefined ? {} : { committer: ctx.state.user(committer) }),
+    };
+  };
+  const body = page.map((sha) => pullCommitJson(ctx.urls, req.repo, sha, users(sha)));
+  return { status: 200, body, headers };
 }
 
 /** GitHub's documented cap of the pull request commits list. */
