@@ -6,10 +6,13 @@
  * changes nothing. How reviews count: see review-rules.ts.
  */
 import type { Logger } from 'pino';
-import { ConfigurationError, TransientError } from '../errors.js';
+import { ConfigurationError } from '../errors.js';
 import type { PromotionPolicy, RingPolicy } from '../model/types.js';
 import type { GitHubClient, RepoRef } from './client.js';
-import { type Opinion, type TeamLookup, judgeRing, standingOpinions } from './review-rules.js';
+import { callGitHub } from './github-calls.js';
+import { type PullFacts, findMergedPulls } from './merged-pulls.js';
+import { teamLookup } from './reviewer-lookups.js';
+import { type Opinion, judgeRing, standingOpinions } from './review-rules.js';
 
 /** What `checkApproval` needs. */
 export interface ApprovalRequest {
@@ -134,13 +137,6 @@ function ringRules(policy: PromotionPolicy, ring: string): RingPolicy {
   return rules;
 }
 
-/** A merged pull request, narrowed to what the verdict uses. */
-interface PullFacts {
-  readonly number: number;
-  readonly author: string;
-  readonly url: string;
-}
-
 async function decide(req: ApprovalRequest, guarded: RingRules): Promise<ApprovalVerdict> {
   const pulls = await findMergedPulls(req);
   if (!pulls.length) {
@@ -184,125 +180,16 @@ async function judgePull(
   };
 }
 
-/** Merged pull requests into the branch that brought the commit, merge or squash commit first. */
-async function findMergedPulls(req: ApprovalRequest): Promise<PullFacts[]> {
-  const { client, repo, commit } = req;
-  const listed = await call(req, 'ListPullRequestsAssociatedWithCommit', true, () =>
-    client.paginate(client.rest.repos.listPullRequestsAssociatedWithCommit, {
-      ...repo,
-      commit_sha: commit,
-      per_page: 100,
-    }),
-  );
-  const merged = listed.filter((p) => p.merged_at && p.base.ref === req.branch);
-  const facts = (p: (typeof merged)[number]): PullFacts => ({
-    number: p.number,
-    author: p.user?.login ?? '',
-    url: p.html_url,
-  });
-  const byMerge = merged.filter((p) => p.merge_commit_sha === commit);
-  if (byMerge.length) return byMerge.map(facts);
-  const found: PullFacts[] = [];
-  for (const p of merged) {
-    // A rebase merge or a fast-forward push puts the pull request's own commits on the branch.
-    const commits = await call(req, `ListCommitsOfPullRequest #${p.number}`, false, () =>
-      client.paginate(client.rest.pulls.listCommits, { ...repo, pull_number: p.number, per_page: 100 }),
-    );
-    if (commits.some((c) => c.sha === commit)) found.push(facts(p));
-  }
-  return found;
-}
-
 /** Each reviewer's standing opinion on the pull request. */
 async function latestOpinions(req: ApprovalRequest, pull: PullFacts): Promise<Opinion[]> {
   const { client, repo } = req;
-  const reviews = await call(req, `ListReviews #${pull.number}`, false, () =>
+  const reviews = await callGitHub(req, `ListReviews #${pull.number}`, false, () =>
     client.paginate(client.rest.pulls.listReviews, { ...repo, pull_number: pull.number, per_page: 100 }),
   );
   return standingOpinions(
     reviews.map((r) => ({ login: r.user?.login, state: r.state })),
     pull.author,
   );
-}
-
-/** Team membership lookups for one verdict, each asked once; 404 means no membership. */
-function teamLookup(req: ApprovalRequest): TeamLookup {
-  const asked = new Map<string, Promise<boolean>>();
-  const answered404 = new Map<string, boolean>();
-  return {
-    isMember(org, team, login) {
-      const key = `${org}/${team}/${login}`.toLowerCase();
-      let answer = asked.get(key);
-      if (!answer) {
-        answer = isActiveMember(req, org, team, login, (notFound) => {
-          const slug = `${org}/${team}`.toLowerCase();
-          answered404.set(slug, (answered404.get(slug) ?? true) && notFound);
-        });
-        asked.set(key, answer);
-      }
-      return answer;
-    },
-    onlyNotFound: (org, team) => answered404.get(`${org}/${team}`.toLowerCase()) === true,
-  };
-}
-
-async function isActiveMember(
-  req: ApprovalRequest,
-  org: string,
-  team: string,
-  login: string,
-  record: (notFound: boolean) => void,
-): Promise<boolean> {
-  try {
-    const res = await req.client.rest.teams.getMembershipForUserInOrg({
-      org,
-      team_slug: team,
-      username: login,
-    });
-    record(false);
-    return res.data.state === 'active';
-  } catch (err) {
-    if (statusOf(err) !== 404) throw wrapError(req, `GetTeamMembership @${org}/${team} ${login}`, false, err);
-    record(true);
-    return false;
-  }
-}
-
-async function call<T>(req: ApprovalRequest, op: string, first: boolean, run: () => Promise<T>): Promise<T> {
-  try {
-    return await run();
-  } catch (err) {
-    throw wrapError(req, op, first, err);
-  }
-}
-
-/** GitHub's answer as one of our errors; `first` marks the call that would notice a wrong repository. */
-function wrapError(req: ApprovalRequest, op: string, first: boolean, err: unknown): Error {
-  const status = statusOf(err);
-  const where = `${op} failed for ${req.repo.owner}/${req.repo.repo} (commit ${req.commit.slice(0, 7)})`;
-  const message = err instanceof Error ? err.message : String(err);
-  const config = (reason: string, what: string) =>
-    new ConfigurationError(reason, `${where}: ${what}`, { cause: err });
-  const check =
-    'check that --github names the repository the controller follows and that the token can read it';
-  if (status === 404 && first) return config('GitHubRepositoryNotFound', `GitHub answered 404; ${check}`);
-  if (status === 422 && first)
-    return config('CommitNotOnGitHub', `GitHub does not know the commit; ${check}`);
-  if (status === 401) return config('GitHubBadCredentials', 'GitHub refused the token; check GITHUB_TOKEN');
-  // A 403 that names a rate limit comes after the throttling plugin gave up: wait, do not reconfigure.
-  if (status === 403 && !/rate limit/i.test(message))
-    return config(
-      'GitHubForbidden',
-      `${message}; the token needs read access to pull requests and, for team reviewers, to organization members`,
-    );
-  return new TransientError('GitHubUnavailable', `${where}: ${message}; trying again on the next tick`, {
-    cause: err,
-  });
-}
-
-function statusOf(err: unknown): number | undefined {
-  const status = (err as { status?: unknown } | null)?.status;
-  return typeof status === 'number' ? status : undefined;
 }
 
 /** GitHub refuses status descriptions over 140 characters. */
