@@ -12,7 +12,13 @@ import type { GitHubClient, RepoRef } from './client.js';
 import { callGitHub } from './github-calls.js';
 import { type PullFacts, findMergedPulls } from './merged-pulls.js';
 import { teamLookup } from './reviewer-lookups.js';
-import { type Opinion, judgeRing, standingOpinions } from './review-rules.js';
+import {
+  type Opinion,
+  countOpinions,
+  describeDiscount,
+  judgeRing,
+  standingOpinions,
+} from './review-rules.js';
 
 /** What `checkApproval` needs. */
 export interface ApprovalRequest {
@@ -160,34 +166,38 @@ async function judgePull(
   pull: PullFacts,
   guarded: RingRules,
 ): Promise<ApprovalVerdict> {
-  const opinions = await latestOpinions(req, pull);
+  const { counted, discounted } = countOpinions(await latestOpinions(req, pull), { head: pull.head });
   const teams = teamLookup(req);
   const passed: string[] = [];
   const failed: { reason: string; detail: string }[] = [];
   for (const [ring, rules] of guarded) {
-    const result = await judgeRing(ring, rules, opinions, teams);
+    const result = await judgeRing(ring, rules, counted, teams);
     if (result.ok) passed.push(result.summary);
     else failed.push({ reason: result.summary, detail: result.detail });
   }
-  const approvers = opinions.filter((o) => o.state === 'APPROVED').map((o) => o.login);
-  const head = `#${pull.number} (${pull.url}) by ${pull.author}, approved by ${approvers.join(', ') || 'nobody'}`;
+  const approvers = counted.filter((o) => o.state === 'APPROVED').map((o) => o.login);
+  const notCounted = discounted.map((d) => describeDiscount(d, pull.head));
+  const ignored = notCounted.length ? `; not counted: ${notCounted.map((n) => n.short).join(', ')}` : '';
+  const head = `#${pull.number} (${pull.url}) by ${pull.author}, approved by ${approvers.join(', ') || 'nobody'}${ignored}`;
   if (!failed.length) return { approved: true, pullRequest: pull.number, reasons: [head, ...passed] };
   return {
     approved: false,
     pullRequest: pull.number,
-    reason: fit(failed.map((f) => f.reason).join('; ')),
-    detail: `${head}: ${failed.map((f) => f.detail).join('; ')}`,
+    reason: fit(`${failed.map((f) => f.reason).join('; ')}${ignored}`),
+    detail: [`${head}: ${failed.map((f) => f.detail).join('; ')}`, ...notCounted.map((n) => n.long)].join(
+      '; ',
+    ),
   };
 }
 
-/** Each reviewer's standing opinion on the pull request. */
+/** Each reviewer's standing opinion on the pull request, with the commit it was given on. */
 async function latestOpinions(req: ApprovalRequest, pull: PullFacts): Promise<Opinion[]> {
   const { client, repo } = req;
   const reviews = await callGitHub(req, `ListReviews #${pull.number}`, false, () =>
     client.paginate(client.rest.pulls.listReviews, { ...repo, pull_number: pull.number, per_page: 100 }),
   );
   return standingOpinions(
-    reviews.map((r) => ({ login: r.user?.login, state: r.state })),
+    reviews.map((r) => ({ login: r.user?.login, state: r.state, commitId: r.commit_id })),
     pull.author,
   );
 }

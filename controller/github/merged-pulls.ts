@@ -17,6 +17,8 @@ export interface PullFacts {
   readonly number: number;
   readonly author: string;
   readonly url: string;
+  /** The pull request's final head: the head sha GitHub lists for it once merged. */
+  readonly head: string;
 }
 
 /**
@@ -38,6 +40,7 @@ export async function findMergedPulls(q: PullQuery): Promise<PullFacts[]> {
     number: p.number,
     author: p.user?.login ?? '',
     url: p.html_url,
+    head: p.head.sha,
   });
   const byMerge = merged.filter((p) => p.merge_commit_sha === commit);
   if (byMerge.length) return byMerge.map(facts);

@@ -8,12 +8,16 @@
  *   CHANGES_REQUESTED; a later COMMENTED review leaves it standing; a DISMISSED one
  *   (a dismissal turns the review into a comment) withdraws it;
  * - the author's own review never counts;
- * - a standing CHANGES_REQUESTED blocks, as on GitHub ("cannot be merged until the
- *   same collaborator submits another review approving"). GitHub limits that to
- *   people with write access; we do not read permissions, so the block comes from
- *   whoever could count for the ring: its listed reviewers, or anyone when it lists none.
- * Approvals on earlier pushes of the pull request count (GitHub's default, unless
- * "dismiss stale approvals" is on, which GitHub then records as DISMISSED).
+ * - an approval counts only when it was given on the pull request's final head (the
+ *   review's `commit_id` is the head sha GitHub lists for the merged pull request):
+ *   what was approved is what was merged, whether or not the repository dismisses
+ *   stale approvals. A reviewer whose latest opinion approves an earlier commit
+ *   neither approves nor blocks;
+ * - a standing CHANGES_REQUESTED blocks whatever commit it was given on, as on GitHub
+ *   ("cannot be merged until the same collaborator submits another review
+ *   approving"; new pushes do not lift it). GitHub limits that to people with write
+ *   access; we do not read permissions, so the block comes from whoever could count
+ *   for the ring: its listed reviewers, or anyone when it lists none.
  */
 import type { RingPolicy } from '../model/types.js';
 
@@ -21,6 +25,8 @@ import type { RingPolicy } from '../model/types.js';
 export interface ReviewRecord {
   readonly login?: string | undefined;
   readonly state: string;
+  /** The commit the review was given on (GitHub's `commit_id`); null when GitHub names none. */
+  readonly commitId: string | null;
 }
 
 /**
@@ -31,19 +37,67 @@ export interface ReviewRecord {
  */
 export function standingOpinions(reviews: readonly ReviewRecord[], author: string): Opinion[] {
   const latest = new Map<string, Opinion>();
-  for (const { login, state } of reviews) {
+  for (const { login, state, commitId } of reviews) {
     if (!login || login.toLowerCase() === author.toLowerCase()) continue;
     const key = login.toLowerCase();
-    if (state === 'APPROVED' || state === 'CHANGES_REQUESTED') latest.set(key, { login, state });
+    if (state === 'APPROVED' || state === 'CHANGES_REQUESTED') latest.set(key, { login, state, commitId });
     else if (state === 'DISMISSED') latest.delete(key);
   }
   return [...latest.values()];
 }
 
-/** A reviewer's standing opinion. */
+/** A reviewer's standing opinion, and the commit it was given on. */
 export interface Opinion {
   readonly login: string;
   readonly state: 'APPROVED' | 'CHANGES_REQUESTED';
+  readonly commitId: string | null;
+}
+
+/** Why a standing opinion does not count. */
+export type Discount = 'earlier-commit';
+
+/** A standing opinion that does not count, and why. */
+export interface Discounted {
+  readonly opinion: Opinion;
+  readonly why: Discount;
+}
+
+/** What decides which standing opinions count. */
+export interface CountingRules {
+  /** The pull request's final head: the head sha GitHub lists for it once merged. */
+  readonly head: string;
+}
+
+/** The opinions that count, and those that do not with why. */
+export interface CountedOpinions {
+  readonly counted: readonly Opinion[];
+  readonly discounted: readonly Discounted[];
+}
+
+/**
+ * Splits standing opinions into those that count and those that do not: an
+ * approval counts only when given on `rules.head`; a change request counts
+ * whatever commit it was given on (GitHub keeps it standing across pushes).
+ */
+export function countOpinions(opinions: readonly Opinion[], rules: CountingRules): CountedOpinions {
+  const counted: Opinion[] = [];
+  const discounted: Discounted[] = [];
+  for (const opinion of opinions) {
+    if (opinion.state === 'APPROVED' && opinion.commitId !== rules.head)
+      discounted.push({ opinion, why: 'earlier-commit' });
+    else counted.push(opinion);
+  }
+  return { counted, discounted };
+}
+
+/** How a discounted opinion reads: `short` for a status description, `long` for the log. */
+export function describeDiscount(d: Discounted, head: string): { short: string; long: string } {
+  const { login, commitId } = d.opinion;
+  const given = commitId ? commitId.slice(0, 7) : 'without naming a commit';
+  return {
+    short: `${login} (earlier commit)`,
+    long: `${login} approved ${given}, not the head ${head.slice(0, 7)} the pull request was merged with`,
+  };
 }
 
 /** Answers team membership questions (the adapter asks GitHub). */

@@ -140,6 +140,58 @@ describe('checkApproval against the local GitHub server', () => {
     else expect(verdict).toMatchObject({ approved: false, reason });
   });
 
+  it.each<[string, [ReviewSeed['state'], string][], string | undefined]>([
+    [
+      'an approval of an earlier commit does not count',
+      [['APPROVED', FIRST]],
+      'ring early needs 1 approval; has 0; not counted: bob (earlier commit)',
+    ],
+    ['an approval of the final head counts', [['APPROVED', HEAD]], undefined],
+    [
+      'an approval of the final head after one of an earlier commit counts',
+      [
+        ['APPROVED', FIRST],
+        ['APPROVED', HEAD],
+      ],
+      undefined,
+    ],
+    [
+      'a change request on an earlier commit still blocks, as GitHub keeps it standing',
+      [['CHANGES_REQUESTED', FIRST]],
+      'ring early: changes requested by bob',
+    ],
+    [
+      'an approval of an earlier commit lifts the change request but does not count',
+      [
+        ['CHANGES_REQUESTED', FIRST],
+        ['APPROVED', FIRST],
+      ],
+      'ring early needs 1 approval; has 0; not counted: bob (earlier commit)',
+    ],
+  ])('counts approvals of the final head only: %s', async (_name, reviews, reason) => {
+    mergedPull([]);
+    reviews.forEach(([state, commit], i) =>
+      server.state.addReview(REPO, 7, {
+        user: 'bob',
+        state,
+        commit_id: commit,
+        submitted_at: `2026-11-22T08:0${i}:00Z`,
+      }),
+    );
+    const verdict = await checkApproval(request(MERGE, ['early']));
+    if (reason === undefined) expect(verdict).toMatchObject({ approved: true, pullRequest: 7 });
+    else expect(verdict).toMatchObject({ approved: false, pullRequest: 7, reason });
+  });
+
+  it('says in the detail which commit a stale approval was given on', async () => {
+    mergedPull([]);
+    server.state.addReview(REPO, 7, { user: 'bob', state: 'APPROVED', commit_id: FIRST });
+    const verdict = refusal(await checkApproval(request(MERGE, ['early'])));
+    expect(verdict.detail).toContain(
+      `bob approved ${FIRST.slice(0, 7)}, not the head ${HEAD.slice(0, 7)} the pull request was merged with`,
+    );
+  });
+
   it.each<[string, [string, ReviewSeed['state']][], string | undefined]>([
     [
       'an approval by a member of a listed team counts',
