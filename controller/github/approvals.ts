@@ -11,9 +11,11 @@ import type { PromotionPolicy, RingPolicy } from '../model/types.js';
 import type { GitHubClient, RepoRef } from './client.js';
 import { callGitHub } from './github-calls.js';
 import { type PullFacts, findMergedPulls } from './merged-pulls.js';
-import { teamLookup } from './reviewer-lookups.js';
+import { teamLookup, writeLookup } from './reviewer-lookups.js';
 import {
   type Opinion,
+  type TeamLookup,
+  type WriteLookup,
   countOpinions,
   describeDiscount,
   judgeRing,
@@ -152,32 +154,43 @@ async function decide(req: ApprovalRequest, guarded: RingRules): Promise<Approva
     const detail = `${reason}. GitHub lists no pull request merged into ${req.branch} whose merge commit is ${req.commit} or whose commits include it; direct pushes are allowed only for rings with directPush: true in ${req.policy.file}`;
     return { approved: false, reason: fit(reason), detail };
   }
+  const lookups: Lookups = { teams: teamLookup(req), writers: writeLookup(req) };
   let refusal: ApprovalVerdict | undefined;
   for (const pull of pulls) {
-    const verdict = await judgePull(req, pull, guarded);
+    const verdict = await judgePull(req, pull, guarded, lookups);
     if (verdict.approved) return verdict;
     refusal ??= verdict;
   }
   return refusal!;
 }
 
+/** The questions about reviewers, each asked of GitHub once per verdict. */
+interface Lookups {
+  readonly teams: TeamLookup;
+  readonly writers: WriteLookup;
+}
+
 async function judgePull(
   req: ApprovalRequest,
   pull: PullFacts,
   guarded: RingRules,
+  lookups: Lookups,
 ): Promise<ApprovalVerdict> {
-  const { counted, discounted } = countOpinions(await latestOpinions(req, pull), { head: pull.head });
-  const teams = teamLookup(req);
+  if (!pull.pushers) return unknownPusher(pull);
+  const opinions = await latestOpinions(req, pull);
+  const rules = { head: pull.head, pushers: pull.pushers, writers: lookups.writers };
+  const { counted, discounted } = await countOpinions(opinions, rules);
   const passed: string[] = [];
   const failed: { reason: string; detail: string }[] = [];
-  for (const [ring, rules] of guarded) {
-    const result = await judgeRing(ring, rules, counted, teams);
+  for (const [ring, ringPolicy] of guarded) {
+    const result = await judgeRing(ring, ringPolicy, counted, lookups.teams);
     if (result.ok) passed.push(result.summary);
     else failed.push({ reason: result.summary, detail: result.detail });
   }
   const approvers = counted.filter((o) => o.state === 'APPROVED').map((o) => o.login);
-  const notCounted = discounted.map((d) => describeDiscount(d, pull.head));
-  const ignored = notCounted.length ? `; not counted: ${notCounted.map((n) => n.short).join(', ')}` : '';
+  const notCounted = discounted.map((d) => ({ ...describeDiscount(d, pull.head), state: d.opinion.state }));
+  const shortList = notCounted.filter((n) => n.state === 'APPROVED').map((n) => n.short);
+  const ignored = shortList.length ? `; not counted: ${shortList.join(', ')}` : '';
   const head = `#${pull.number} (${pull.url}) by ${pull.author}, approved by ${approvers.join(', ') || 'nobody'}${ignored}`;
   if (!failed.length) return { approved: true, pullRequest: pull.number, reasons: [head, ...passed] };
   return {
@@ -188,6 +201,13 @@ async function judgePull(
       '; ',
     ),
   };
+}
+
+/** A pull request whose head commit GitHub does not list: who pushed last cannot be told. */
+function unknownPusher(pull: PullFacts): ApprovalVerdict {
+  const reason = `#${pull.number}: GitHub lists ${pull.listed} of its commits, not its head ${pull.head.slice(0, 7)}, so who pushed last is unknown`;
+  const detail = `${reason}: GitHub lists at most 250 commits of a pull request; the approval of whoever pushed last must not count, and the head commit's author and committer are how the controller tells who did. Merge the change through smaller pull requests`;
+  return { approved: false, pullRequest: pull.number, reason: fit(reason), detail };
 }
 
 /** Each reviewer's standing opinion on the pull request, with the commit it was given on. */

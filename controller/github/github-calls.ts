@@ -50,7 +50,7 @@ export function wrapGitHubError(target: CallTarget, op: string, first: boolean, 
   if (status === 403 && !/rate limit/i.test(message))
     return config(
       'GitHubForbidden',
-      `${message}; the token needs read access to pull requests and, for team reviewers, to organization members`,
+      `${message}; the token needs read access to pull requests and to collaborators' permissions (a classic token: push access) and, for team reviewers, to organization members`,
     );
   return new TransientError('GitHubUnavailable', `${where}: ${message}; trying again on the next tick`, {
     cause: err,

@@ -19,7 +19,19 @@ export interface PullFacts {
   readonly url: string;
   /** The pull request's final head: the head sha GitHub lists for it once merged. */
   readonly head: string;
+  /**
+   * The accounts GitHub links to the head commit as its author and committer, standing
+   * for whoever pushed last (`web-flow`, GitHub's committer of web edits, left out);
+   * undefined when GitHub does not list the head among the pull request's commits (it
+   * lists at most 250).
+   */
+  readonly pushers: readonly string[] | undefined;
+  /** How many commits GitHub lists for the pull request. */
+  readonly listed: number;
 }
+
+/** GitHub's own committer login for commits made in its web interface: no person. */
+const WEB_FLOW = 'web-flow';
 
 /**
  * Merged pull requests into the branch that brought the commit: those whose merge
@@ -36,21 +48,24 @@ export async function findMergedPulls(q: PullQuery): Promise<PullFacts[]> {
     }),
   );
   const merged = listed.filter((p) => p.merged_at && p.base.ref === q.branch);
-  const facts = (p: (typeof merged)[number]): PullFacts => ({
-    number: p.number,
-    author: p.user?.login ?? '',
-    url: p.html_url,
-    head: p.head.sha,
-  });
   const byMerge = merged.filter((p) => p.merge_commit_sha === commit);
-  if (byMerge.length) return byMerge.map(facts);
   const found: PullFacts[] = [];
-  for (const p of merged) {
-    // A rebase merge or a fast-forward push puts the pull request's own commits on the branch.
+  for (const p of byMerge.length ? byMerge : merged) {
     const commits = await callGitHub(q, `ListCommitsOfPullRequest #${p.number}`, false, () =>
       client.paginate(client.rest.pulls.listCommits, { ...repo, pull_number: p.number, per_page: 100 }),
     );
-    if (commits.some((c) => c.sha === commit)) found.push(facts(p));
+    // A rebase merge or a fast-forward push puts the pull request's own commits on the branch.
+    if (!byMerge.length && !commits.some((c) => c.sha === commit)) continue;
+    const head = commits.find((c) => c.sha === p.head.sha);
+    const pushers = head && [head.author?.login, head.committer?.login];
+    found.push({
+      number: p.number,
+      author: p.user?.login ?? '',
+      url: p.html_url,
+      head: p.head.sha,
+      pushers: pushers?.filter((login): login is string => !!login && login.toLowerCase() !== WEB_FLOW),
+      listed: commits.length,
+    });
   }
   return found;
 }

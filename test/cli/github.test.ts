@@ -23,6 +23,8 @@ describe('ringmaster run --github', () => {
     state = await makeTempDir('ringmaster-state-');
     server = await startGitHubServer({ repos: [REPO], anyCommit: true, token: 'test-token' });
     server.state.addTeamMember('test', 'release', 'bob');
+    // Approvals count only from accounts with write access to the repository.
+    server.state.grantWrite(REPO, 'alice', 'bob');
   });
   afterEach(async () => {
     await server.close();
@@ -200,6 +202,8 @@ describe('ringmaster run --github', () => {
 
     server = await startGitHubServer({ repos: [REPO], anyCommit: true, token: 'test-token' });
     server.state.addTeamMember('test', 'release', 'bob');
+    // Approvals count only from accounts with write access to the repository.
+    server.state.grantWrite(REPO, 'alice', 'bob');
     server.state.addPull(REPO, {
       number: 10,
       head: { ref: 'promote-early', sha: (await repo.git.revparse([`${merge}^2`])).trim() },

@@ -41,6 +41,8 @@ describe('checkApproval against the local GitHub server', () => {
     server.state.setBranch(REPO, 'main', MERGE);
     server.state.addCommit(REPO, PUSHED);
     server.state.addTeamMember('acme', 'sre', 'alice');
+    // Approvals count only from accounts with write access: the reviewers of these tests have it.
+    server.state.grantWrite(REPO, 'alice', 'bob', 'carol', 'dave', 'erin');
     logs = [];
     clock = Date.parse('2026-11-22T10:00:00Z');
   });
@@ -256,6 +258,98 @@ describe('checkApproval against the local GitHub server', () => {
     else expect(verdict).toMatchObject({ approved: false, pullRequest: 7, reason });
   });
 
+  it.each<[string, (state: GitHubServer['state']) => void, string | undefined]>([
+    ['an admin counts', (st) => st.setRole(REPO, 'mallory', 'admin'), undefined],
+    ['a maintainer counts', (st) => st.setRole(REPO, 'mallory', 'maintain'), undefined],
+    [
+      'a custom role inheriting write counts',
+      (st) => st.setRole(REPO, 'mallory', { name: 'deployer', base: 'write' }),
+      undefined,
+    ],
+    [
+      'a reader does not',
+      (st) => st.setRole(REPO, 'mallory', 'read'),
+      'ring broad needs 2 approvals incl. @acme/sre or @carol; has 1 (alice); not counted: mallory (no write access)',
+    ],
+    [
+      'a triager does not',
+      (st) => st.setRole(REPO, 'mallory', 'triage'),
+      'ring broad needs 2 approvals incl. @acme/sre or @carol; has 1 (alice); not counted: mallory (no write access)',
+    ],
+    [
+      'an account without access to the repository does not',
+      () => {},
+      'ring broad needs 2 approvals incl. @acme/sre or @carol; has 1 (alice); not counted: mallory (no write access)',
+    ],
+    [
+      'a deleted account (GitHub answers 404) does not',
+      (st) => st.deleteAccount('mallory'),
+      'ring broad needs 2 approvals incl. @acme/sre or @carol; has 1 (alice); not counted: mallory (no write access)',
+    ],
+  ])('counts approvals only from accounts with write access: %s', async (_name, seed, reason) => {
+    seed(server.state);
+    mergedPull([
+      ['alice', 'APPROVED'],
+      ['mallory', 'APPROVED'],
+    ]);
+    const verdict = await checkApproval(request(MERGE, ['broad']));
+    if (reason === undefined) expect(verdict).toMatchObject({ approved: true, pullRequest: 7 });
+    else expect(verdict).toMatchObject({ approved: false, pullRequest: 7, reason });
+  });
+
+  it('does not let a change request from an account without write access block, as on GitHub', async () => {
+    mergedPull([
+      ['bob', 'APPROVED'],
+      ['mallory', 'CHANGES_REQUESTED'],
+    ]);
+    const verdict = await checkApproval(request(MERGE, ['early']));
+    expect(verdict).toMatchObject({ approved: true, pullRequest: 7 });
+  });
+
+  it('asks for the permission of each login once per verdict, and not for approvals that cannot count', async () => {
+    mergedPull([
+      ['alice', 'APPROVED'],
+      ['bob', 'APPROVED'],
+    ]);
+    server.state.addReview(REPO, 7, { user: 'mallory', state: 'APPROVED', commit_id: FIRST });
+    expect(await checkApproval(request(MERGE, ['broad', 'early']))).toMatchObject({ approved: true });
+    const asked = server.log.filter((r) => r.path.includes('/collaborators/')).map((r) => r.path);
+    expect(asked).toEqual([
+      '/repos/acme/app/collaborators/alice/permission',
+      '/repos/acme/app/collaborators/bob/permission',
+    ]);
+  });
+
+  it.each([
+    ['the author of the head commit', { author: 'bob', committer: 'web-flow' }],
+    ['the committer of the head commit', { author: 'octocat', committer: 'Bob' }],
+  ])("does not count the approval of %s (GitHub's most recent push rule)", async (_name, accounts) => {
+    mergedPull([
+      ['alice', 'APPROVED'],
+      ['bob', 'APPROVED'],
+    ]);
+    server.state.setCommitAccounts(REPO, HEAD, accounts);
+    const verdict = refusal(await checkApproval(request(MERGE, ['broad'])));
+    expect(verdict.reason).toBe(
+      'ring broad needs 2 approvals incl. @acme/sre or @carol; has 1 (alice); not counted: bob (pushed the head)',
+    );
+    expect(verdict.detail).toContain(`bob authored or committed the head ${HEAD.slice(0, 7)}`);
+    expect(verdict.detail).not.toContain('web-flow');
+  });
+
+  it('refuses a pull request whose head commit GitHub does not list (over 250 commits): who pushed it is unknown', async () => {
+    server.state.addPull(REPO, {
+      number: 7,
+      head: { ref: 'promote', sha: HEAD },
+      commits: Array.from({ length: 260 }, (_, i) => sha(`c${i}`)),
+      merge_commit_sha: MERGE,
+      merged_at: '2026-11-22T09:00:00Z',
+    });
+    server.state.addReview(REPO, 7, { user: 'bob', state: 'APPROVED' });
+    const verdict = refusal(await checkApproval(request(MERGE, ['early'])));
+    expect(verdict.reason).toMatch(/^#7: GitHub lists 250 of its commits, not its head/);
+  });
+
   it('hints at the token or the team when GitHub answered 404 to every membership of a team', async () => {
     mergedPull([
       ['dave', 'APPROVED'],
@@ -292,9 +386,9 @@ describe('checkApproval against the local GitHub server', () => {
   });
 
   it.each([
-    ['a squash or merge commit, by merge_commit_sha', MERGE, []],
-    ['a rebase-merged commit, among the pull request commits', FIRST, ['/repos/acme/app/pulls/7/commits']],
-  ])('finds the pull request of %s', async (_name, commit, extraPaths) => {
+    ['a squash or merge commit, by merge_commit_sha', MERGE],
+    ['a rebase-merged commit, among the pull request commits', FIRST],
+  ])('finds the pull request of %s', async (_name, commit) => {
     server.state.addPull(REPO, {
       number: 7,
       head: { ref: 'promote', sha: HEAD },
@@ -307,8 +401,9 @@ describe('checkApproval against the local GitHub server', () => {
     expect(verdict).toMatchObject({ approved: true, pullRequest: 7 });
     expect(server.log.map((r) => r.path)).toEqual([
       `/repos/acme/app/commits/${commit}/pulls`,
-      ...extraPaths,
+      '/repos/acme/app/pulls/7/commits',
       '/repos/acme/app/pulls/7/reviews',
+      '/repos/acme/app/collaborators/bob/permission',
     ]);
   });
 
@@ -403,6 +498,7 @@ describe('checkApproval against the local GitHub server', () => {
     await expect(failure).rejects.toMatchObject({ reason: 'GitHubUnavailable' });
     server = await startGitHubServer({ repos: [REPO] });
     server.state.setBranch(REPO, 'main', MERGE);
+    server.state.grantWrite(REPO, 'bob');
     mergedPull([['bob', 'APPROVED']]);
     const client = createGitHubClient({ token: 't', baseUrl: server.url, log: req.log });
     expect(await checkApproval({ ...req, client })).toMatchObject({ approved: true });
