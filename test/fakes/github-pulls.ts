@@ -29,7 +29,11 @@ import {
 } from './github-shapes.js';
 import { type FakePull, isoSeconds } from './github-state.js';
 
-/** GET /repos/{owner}/{repo}/commits/{commit_sha}/pulls. */
+/**
+ * GET /repos/{owner}/{repo}/commits/{commit_sha}/pulls: a merged pull request is found
+ * by its merge commit, its own commits, and the commits a rebase merge wrote
+ * (`associated`).
+ */
 export function commitPulls(ctx: ApiContext, req: ApiRequest): Reply {
   const ref = req.params.sha ?? '';
   const pulls = [...req.repo.pulls.values()];
@@ -40,7 +44,8 @@ export function commitPulls(ctx: ApiContext, req: ApiRequest): Reply {
     const sha = resolveRef(ctx, req.repo, ref);
     if (!sha) return noCommit(ref, DOCS.commitPulls);
     const contains = (p: FakePull) => p.head.sha === sha || p.commits.includes(sha);
-    const introduced = pulls.filter((p) => p.merged_at && (p.merge_commit_sha === sha || contains(p)));
+    const credited = (p: FakePull) => p.merge_commit_sha === sha || p.associated.includes(sha) || contains(p);
+    const introduced = pulls.filter((p) => p.merged_at && credited(p));
     found = introduced.length ? introduced : pulls.filter((p) => p.state === 'open' && contains(p));
   }
   found.sort((a, b) => b.number - a.number);

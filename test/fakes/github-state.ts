@@ -43,6 +43,8 @@ export interface FakePull {
   base: { ref: string; sha: string };
   /** Commits of the pull request besides `head.sha` (for the commit -> pulls lookup). */
   commits: string[];
+  /** Commits GitHub credits to the merged pull request besides its own: those a rebase merge wrote on the base. */
+  associated: string[];
   merge_commit_sha: string | null;
   merged_at: string | null;
   closed_at: string | null;
@@ -63,6 +65,8 @@ export interface PullSeed {
   /** Base branch; `sha` defaults to the seeded branch head, else 40 zeros. */
   base?: { ref: string; sha?: string };
   commits?: string[];
+  /** Commits a rebase merge wrote on the base branch, credited to the pull request but not among its commits. */
+  associated?: string[];
   merge_commit_sha?: string | null;
   /** Setting this marks the pull request merged (and closed). */
   merged_at?: string | null;
@@ -242,6 +246,7 @@ export class GitHubState {
       head: { owner: seed.head.owner ?? repo.owner, ref: seed.head.ref, sha: seed.head.sha },
       base: { ref: baseRef, sha: seed.base?.sha ?? repo.branches.get(baseRef) ?? ZERO_SHA },
       commits: seed.commits ?? [],
+      associated: seed.associated ?? [],
       merge_commit_sha: seed.merge_commit_sha ?? null,
       merged_at: merged,
       closed_at: state === 'closed' ? (merged ?? created) : null,
@@ -250,7 +255,8 @@ export class GitHubState {
     };
     repo.pulls.set(number, pull);
     if (seed.labels?.length) repo.labels.set(number, [...seed.labels]);
-    for (const sha of [pull.head.sha, ...pull.commits, pull.merge_commit_sha]) if (sha) repo.commits.add(sha);
+    for (const sha of [pull.head.sha, ...pull.commits, ...pull.associated, pull.merge_commit_sha])
+      if (sha) repo.commits.add(sha);
     return pull;
   }
 
