@@ -10,6 +10,7 @@ import { ConfigurationError } from '../errors.js';
 import type { PromotionPolicy, RingPolicy } from '../model/types.js';
 import type { GitHubClient, RepoRef } from './client.js';
 import { callGitHub } from './github-calls.js';
+import { type MergeEffects, mergeRefusal } from './merge-effect.js';
 import { type PullFacts, findMergedPulls } from './merged-pulls.js';
 import { teamLookup, writeLookup } from './reviewer-lookups.js';
 import {
@@ -36,6 +37,8 @@ export interface ApprovalRequest {
   readonly log: Logger;
   /** Verdicts remembered between calls (see ApprovalCache); without one every call asks GitHub. */
   readonly cache?: ApprovalCache;
+  /** Compares a merge or squash commit with what merging its pull request produces (the mirror). */
+  readonly merges: MergeEffects;
 }
 
 /** The verdict. `reason` fits a 140-character status description; `detail` is for the log. */
@@ -146,14 +149,8 @@ function ringRules(policy: PromotionPolicy, ring: string): RingPolicy {
 }
 
 async function decide(req: ApprovalRequest, guarded: RingRules): Promise<ApprovalVerdict> {
-  const pulls = await findMergedPulls(req);
-  if (!pulls.length) {
-    const names = guarded.map(([ring]) => ring);
-    const rings = `${names.length > 1 ? 'rings' : 'ring'} ${names.join(', ')} ${names.length > 1 ? 'need' : 'needs'} one`;
-    const reason = `not applied: ${req.commit.slice(0, 7)} reached ${req.branch} without a merged pull request; ${rings}`;
-    const detail = `${reason}. GitHub lists no pull request merged into ${req.branch} whose merge commit is ${req.commit} or whose commits include it; direct pushes are allowed only for rings with directPush: true in ${req.policy.file}`;
-    return { approved: false, reason: fit(reason), detail };
-  }
+  const { pulls, rebased } = await findMergedPulls(req);
+  if (!pulls.length) return noPull(req, guarded, rebased);
   const lookups: Lookups = { teams: teamLookup(req), writers: writeLookup(req) };
   let refusal: ApprovalVerdict | undefined;
   for (const pull of pulls) {
@@ -162,6 +159,23 @@ async function decide(req: ApprovalRequest, guarded: RingRules): Promise<Approva
     refusal ??= verdict;
   }
   return refusal!;
+}
+
+/** The refusal of a commit no merged pull request into the branch brought as its merge commit or one of its commits. */
+function noPull(req: ApprovalRequest, guarded: RingRules, rebased: readonly number[]): ApprovalVerdict {
+  const names = guarded.map(([ring]) => ring);
+  const plural = names.length > 1;
+  const rings = `${plural ? 'rings' : 'ring'} ${names.join(', ')} ${plural ? 'need' : 'needs'}`;
+  const c = req.commit.slice(0, 7);
+  if (rebased.length) {
+    const pulls = rebased.map((n) => `#${n}`).join(', ');
+    const reason = `not applied: ${c} is an earlier commit of a rebase merge of ${pulls}; ${rings} a merge or squash commit`;
+    const detail = `${reason}. Only a pull request's merge or squash commit (or the last commit of a rebase merge) can be compared with what the pull request changed; merge or squash pull requests that change rings`;
+    return { approved: false, pullRequest: rebased[0], reason: fit(reason), detail };
+  }
+  const reason = `not applied: ${c} reached ${req.branch} without a merged pull request; ${rings} one`;
+  const detail = `${reason}. GitHub lists no pull request merged into ${req.branch} whose merge commit is ${req.commit} or whose commits include it; direct pushes are allowed only for rings with directPush: true in ${req.policy.file}`;
+  return { approved: false, reason: fit(reason), detail };
 }
 
 /** The questions about reviewers, each asked of GitHub once per verdict. */
@@ -177,6 +191,20 @@ async function judgePull(
   lookups: Lookups,
 ): Promise<ApprovalVerdict> {
   if (!pull.pushers) return unknownPusher(pull);
+  if (pull.via === 'merge') {
+    const refused = mergeRefusal(
+      req.commit,
+      pull,
+      await req.merges.compare(req.commit, pull.head, pull.number),
+    );
+    if (refused)
+      return {
+        approved: false,
+        pullRequest: pull.number,
+        reason: fit(`not applied: ${refused.reason}`),
+        detail: refused.detail,
+      };
+  }
   const opinions = await latestOpinions(req, pull);
   const rules = { head: pull.head, pushers: pull.pushers, writers: lookups.writers };
   const { counted, discounted } = await countOpinions(opinions, rules);

@@ -28,6 +28,22 @@ export interface PullFacts {
   readonly pushers: readonly string[] | undefined;
   /** How many commits GitHub lists for the pull request. */
   readonly listed: number;
+  /**
+   * How the commit came from the pull request: one of its own commits (a fast-forward),
+   * or its `merge_commit_sha` (a merge or squash commit, or the last commit of a rebase
+   * merge), whose content must be compared with the pull request's (see merge-effect.ts).
+   */
+  readonly via: 'own-commit' | 'merge';
+}
+
+/** What the lookup found. */
+export interface MergedPulls {
+  readonly pulls: readonly PullFacts[];
+  /**
+   * Merged pull requests GitHub credits the commit to although it is neither their merge
+   * commit nor one of their commits: the commit is an earlier commit of a rebase merge.
+   */
+  readonly rebased: readonly number[];
 }
 
 /** GitHub's own committer login for commits made in its web interface: no person. */
@@ -38,7 +54,7 @@ const WEB_FLOW = 'web-flow';
  * (or squash) commit it is, else those among whose commits it is. Throws like
  * `callGitHub` (the first call notices a wrong repository or an unknown commit).
  */
-export async function findMergedPulls(q: PullQuery): Promise<PullFacts[]> {
+export async function findMergedPulls(q: PullQuery): Promise<MergedPulls> {
   const { client, repo, commit } = q;
   const listed = await callGitHub(q, 'ListPullRequestsAssociatedWithCommit', true, () =>
     client.paginate(client.rest.repos.listPullRequestsAssociatedWithCommit, {
@@ -50,12 +66,17 @@ export async function findMergedPulls(q: PullQuery): Promise<PullFacts[]> {
   const merged = listed.filter((p) => p.merged_at && p.base.ref === q.branch);
   const byMerge = merged.filter((p) => p.merge_commit_sha === commit);
   const found: PullFacts[] = [];
+  const rebased: number[] = [];
   for (const p of byMerge.length ? byMerge : merged) {
     const commits = await callGitHub(q, `ListCommitsOfPullRequest #${p.number}`, false, () =>
       client.paginate(client.rest.pulls.listCommits, { ...repo, pull_number: p.number, per_page: 100 }),
     );
-    // A rebase merge or a fast-forward push puts the pull request's own commits on the branch.
-    if (!byMerge.length && !commits.some((c) => c.sha === commit)) continue;
+    // A fast-forward push puts the pull request's own commits on the branch.
+    const own = commits.some((c) => c.sha === commit);
+    if (!byMerge.length && !own) {
+      rebased.push(p.number);
+      continue;
+    }
     const head = commits.find((c) => c.sha === p.head.sha);
     const pushers = head && [head.author?.login, head.committer?.login];
     found.push({
@@ -65,7 +86,8 @@ export async function findMergedPulls(q: PullQuery): Promise<PullFacts[]> {
       head: p.head.sha,
       pushers: pushers?.filter((login): login is string => !!login && login.toLowerCase() !== WEB_FLOW),
       listed: commits.length,
+      via: own ? 'own-commit' : 'merge',
     });
   }
-  return found;
+  return { pulls: found, rebased };
 }

@@ -6,7 +6,8 @@ import { join } from 'node:path';
 import { runRingmaster } from '../helpers/cli.js';
 import { type FixtureRepo, createFixtureRepo } from '../helpers/constellation.js';
 import { makeTempDir, removeDir } from '../helpers/git.js';
-import { writeFile } from 'node:fs/promises';
+import { readFile, writeFile } from 'node:fs/promises';
+import { squashCommit } from '../helpers/pull-requests.js';
 import { RemoteBranches } from '../fakes/github-git-branches.js';
 import { type GitHubServer, startGitHubServer } from '../fakes/github-server.js';
 
@@ -72,6 +73,8 @@ describe('ringmaster run --github', () => {
       `name: ${ring}\n    release: "${release}"`,
     );
     const head = await repo.commit(`Promote ${release} to ${ring}`);
+    // GitHub keeps every pull request's head as refs/pull/<number>/head.
+    await repo.git.raw(['update-ref', `refs/pull/${number}/head`, head]);
     await repo.git.checkout('main');
     await repo.git.merge(['--no-ff', '-m', `Merge pull request #${number}`, `promote-${ring}`]);
     const merge = (await repo.git.revparse(['HEAD'])).trim();
@@ -147,6 +150,54 @@ describe('ringmaster run --github', () => {
     const refused = await run(TWO_DAYS_LATER);
     expect(refused.out).not.toContain('shared-1@');
     expect(statuses(merge)).toEqual([expect.stringMatching(/^ringmaster error .*early/)]);
+  });
+
+  it('applies a squash-merged pull request, its head read from refs/pull/N/head, and refuses one whose squash commit changes more', async () => {
+    expect((await run(SUNDAY_WINDOW)).code).toBe(0);
+    type Edit = [path: string, from: string, to: string];
+    /** Squashes a branch making `edit` as pull request `number`, approved by bob; `smuggle` goes into the squash commit alone. */
+    const squash = async (number: number, [path, from, to]: Edit, smuggle?: Edit) => {
+      await repo.git.checkoutLocalBranch(`change-${number}`);
+      await repo.edit(path, from, to);
+      const head = await repo.commit(`Change ${path}`);
+      await repo.git.checkout('main');
+      const extra = smuggle && {
+        [smuggle[0]]: (await readFile(join(repo.dir, smuggle[0]), 'utf8')).replace(smuggle[1], smuggle[2]),
+      };
+      const commit = await squashCommit(repo, `change-${number}`, { number, smuggle: extra });
+      server.state.addPull(REPO, {
+        number,
+        head: { ref: `change-${number}`, sha: head },
+        user: 'alice',
+        merge_commit_sha: commit,
+        merged_at: '2026-11-23T10:00:00Z',
+      });
+      server.state.addReview(REPO, number, {
+        user: 'bob',
+        state: 'APPROVED',
+        submitted_at: '2026-11-23T09:00:00Z',
+      });
+      return commit;
+    };
+    await squash(11, [
+      'groups/rings.yaml',
+      'name: early\n    release: "2026.11.0"',
+      'name: early\n    release: "2026.11.1"',
+    ]);
+    expect((await run(TWO_DAYS_LATER)).out).toMatch(/✓ shared-1@[0-9a-f]{12} succeeded/);
+
+    const commit = await squash(
+      12,
+      ['groups/shared-1.yaml', 'language: fr-FR', 'language: fr-BE'],
+      ['groups/globex.yaml', 'language: de-DE', 'language: de-AT'],
+    );
+    const refused = await run(TWO_DAYS_LATER);
+    expect(refused.out).toMatch(
+      new RegExp(
+        `✗ ${commit.slice(0, 12)} is not applied: .*is not what merging #12 .* differs in groups/globex\\.yaml`,
+      ),
+    );
+    expect(statuses(commit)).toEqual([expect.stringMatching(/^ringmaster error .*groups\/globex\.yaml/)]);
   });
 
   it('opens exactly one pull request returning a halted ring to its release, where the policy asks', async () => {

@@ -12,6 +12,7 @@ import { buildPolicy } from '../../controller/model/build.js';
 import { type GitHubServer, startGitHubServer } from '../fakes/github-server.js';
 import type { ReviewSeed } from '../fakes/github-state.js';
 import { sha } from '../fakes/github-test-client.js';
+import { FakeMergeEffects } from '../fakes/merge-effects.js';
 
 const REPO = 'acme/app';
 const MERGE = sha('merge');
@@ -35,6 +36,7 @@ describe('checkApproval against the local GitHub server', () => {
   let server: GitHubServer;
   let logs: Record<string, unknown>[];
   let clock: number;
+  let merges: FakeMergeEffects;
 
   beforeEach(async () => {
     server = await startGitHubServer({ repos: [REPO] });
@@ -45,6 +47,7 @@ describe('checkApproval against the local GitHub server', () => {
     server.state.grantWrite(REPO, 'alice', 'bob', 'carol', 'dave', 'erin');
     logs = [];
     clock = Date.parse('2026-11-22T10:00:00Z');
+    merges = new FakeMergeEffects();
   });
   afterEach(() => server.close());
 
@@ -69,6 +72,7 @@ describe('checkApproval against the local GitHub server', () => {
       rings,
       policy,
       log,
+      merges,
       ...extra,
     };
   }
@@ -405,6 +409,77 @@ describe('checkApproval against the local GitHub server', () => {
       '/repos/acme/app/pulls/7/reviews',
       '/repos/acme/app/collaborators/bob/permission',
     ]);
+  });
+
+  it('asks whether a merge or squash commit is what merging the head produces, and refuses it when it is not', async () => {
+    mergedPull([['bob', 'APPROVED']]);
+    merges.answer = {
+      outcome: 'differs',
+      paths: ['groups/a.yaml', 'groups/b.yaml', 'groups/c.yaml', 'policies/promotion.yaml'],
+    };
+    const verdict = refusal(await checkApproval(request(MERGE, ['early'])));
+    expect(merges.asked).toEqual([{ commit: MERGE, head: HEAD, pull: 7 }]);
+    expect(verdict).toMatchObject({
+      pullRequest: 7,
+      reason: `not applied: ${MERGE.slice(0, 7)} is not what merging #7 (head ${HEAD.slice(0, 7)}) produces: it differs in groups/a.yaml, groups/b.yaml, groups/c.yaml and 1 more`,
+    });
+    expect(verdict.detail).toContain(
+      'Differing paths: groups/a.yaml, groups/b.yaml, groups/c.yaml, policies/promotion.yaml',
+    );
+  });
+
+  it.each([
+    [
+      'a conflict',
+      { outcome: 'conflict' as const, paths: ['groups/rings.yaml'] },
+      `merging #7 (head ${HEAD.slice(0, 7)}) onto the parent of ${MERGE.slice(0, 7)} conflicts in groups/rings.yaml`,
+    ],
+    [
+      'a head nowhere to be read',
+      { outcome: 'head-missing' as const },
+      `the head ${HEAD.slice(0, 7)} of #7 is not in the mirror nor on the remote as refs/pull/7/head`,
+    ],
+  ])('refuses a merge commit on %s', async (_name, answer, reason) => {
+    mergedPull([['bob', 'APPROVED']]);
+    merges.answer = answer;
+    expect(await checkApproval(request(MERGE, ['early']))).toMatchObject({
+      approved: false,
+      reason: `not applied: ${reason}`,
+    });
+  });
+
+  it("does not compare one of the pull request's own commits (a fast-forward): it is what was pushed for review", async () => {
+    server.state.addPull(REPO, {
+      number: 7,
+      head: { ref: 'promote', sha: HEAD },
+      commits: [FIRST],
+      merge_commit_sha: HEAD,
+      merged_at: '2026-11-22T09:00:00Z',
+    });
+    server.state.addReview(REPO, 7, { user: 'bob', state: 'APPROVED' });
+    merges.answer = { outcome: 'differs', paths: ['groups/rings.yaml'] };
+    expect(await checkApproval(request(FIRST, ['early']))).toMatchObject({ approved: true, pullRequest: 7 });
+    expect(await checkApproval(request(HEAD, ['early']))).toMatchObject({ approved: true, pullRequest: 7 });
+    expect(merges.asked).toEqual([]);
+  });
+
+  it('refuses an earlier commit of a rebase merge, saying to merge or squash', async () => {
+    const rebased = sha('rebased');
+    server.state.addPull(REPO, {
+      number: 7,
+      head: { ref: 'promote', sha: HEAD },
+      commits: [FIRST],
+      associated: [rebased],
+      merge_commit_sha: MERGE,
+      merged_at: '2026-11-22T09:00:00Z',
+    });
+    server.state.addReview(REPO, 7, { user: 'bob', state: 'APPROVED' });
+    const verdict = refusal(await checkApproval(request(rebased, ['early'])));
+    expect(verdict).toMatchObject({
+      pullRequest: 7,
+      reason: `not applied: ${rebased.slice(0, 7)} is an earlier commit of a rebase merge of #7; ring early needs a merge or squash commit`,
+    });
+    expect(verdict.detail).toContain('merge or squash pull requests that change rings');
   });
 
   it.each([
