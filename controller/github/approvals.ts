@@ -169,7 +169,7 @@ function noPull(req: ApprovalRequest, guarded: RingRules, rebased: readonly numb
   const c = req.commit.slice(0, 7);
   if (rebased.length) {
     const pulls = rebased.map((n) => `#${n}`).join(', ');
-    const reason = `not applied: ${c} is an earlier commit of a rebase merge of ${pulls}; ${rings} a merge or squash commit`;
+    const reason = `${c} is an earlier commit of a rebase merge of ${pulls}; ${rings} a merge or squash commit`;
     const detail = `${reason}. Only a pull request's merge or squash commit (or the last commit of a rebase merge) can be compared with what the pull request changed; merge or squash pull requests that change rings`;
     return { approved: false, pullRequest: rebased[0], reason: fit(reason), detail };
   }
@@ -201,7 +201,7 @@ async function judgePull(
       return {
         approved: false,
         pullRequest: pull.number,
-        reason: fit(`not applied: ${refused.reason}`),
+        reason: fit(refused.reason),
         detail: refused.detail,
       };
   }

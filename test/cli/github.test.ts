@@ -6,7 +6,7 @@ import { join } from 'node:path';
 import { runRingmaster } from '../helpers/cli.js';
 import { type FixtureRepo, createFixtureRepo } from '../helpers/constellation.js';
 import { makeTempDir, removeDir } from '../helpers/git.js';
-import { readFile, writeFile } from 'node:fs/promises';
+import { writeFile } from 'node:fs/promises';
 import { squashCommit } from '../helpers/pull-requests.js';
 import { RemoteBranches } from '../fakes/github-git-branches.js';
 import { type GitHubServer, startGitHubServer } from '../fakes/github-server.js';
@@ -155,14 +155,17 @@ describe('ringmaster run --github', () => {
   it('applies a squash-merged pull request, its head read from refs/pull/N/head, and refuses one whose squash commit changes more', async () => {
     expect((await run(SUNDAY_WINDOW)).code).toBe(0);
     type Edit = [path: string, from: string, to: string];
-    /** Squashes a branch making `edit` as pull request `number`, approved by bob; `smuggle` goes into the squash commit alone. */
+    /**
+     * Squashes a branch making `edit` as pull request `number`, approved by bob; `smuggle`,
+     * applied to the branch's version of its file, goes into the squash commit alone.
+     */
     const squash = async (number: number, [path, from, to]: Edit, smuggle?: Edit) => {
       await repo.git.checkoutLocalBranch(`change-${number}`);
       await repo.edit(path, from, to);
       const head = await repo.commit(`Change ${path}`);
       await repo.git.checkout('main');
       const extra = smuggle && {
-        [smuggle[0]]: (await readFile(join(repo.dir, smuggle[0]), 'utf8')).replace(smuggle[1], smuggle[2]),
+        [smuggle[0]]: (await repo.git.show([`${head}:${smuggle[0]}`])).replace(smuggle[1], smuggle[2]),
       };
       const commit = await squashCommit(repo, `change-${number}`, { number, smuggle: extra });
       server.state.addPull(REPO, {
@@ -189,15 +192,17 @@ describe('ringmaster run --github', () => {
     const commit = await squash(
       12,
       ['groups/shared-1.yaml', 'language: fr-FR', 'language: fr-BE'],
-      ['groups/globex.yaml', 'language: de-DE', 'language: de-AT'],
+      // Ring early's too, so bob's approval would cover it: only the comparison with the pull request refuses it.
+      ['groups/shared-1.yaml', 'language: en-GB', 'language: en-US'],
     );
     const refused = await run(TWO_DAYS_LATER);
     expect(refused.out).toMatch(
       new RegExp(
-        `✗ ${commit.slice(0, 12)} is not applied: .*is not what merging #12 .* differs in groups/globex\\.yaml`,
+        `✗ ${commit.slice(0, 12)} is not applied: ${commit.slice(0, 7)} is not what merging #12 .* differs in groups/shared-1\\.yaml`,
       ),
     );
-    expect(statuses(commit)).toEqual([expect.stringMatching(/^ringmaster error .*groups\/globex\.yaml/)]);
+    expect(statuses(commit)).toEqual([expect.stringMatching(/^ringmaster error .*groups\/shared-1\.yaml/)]);
+    expect(refused.out).not.toContain('shared-1@');
   });
 
   it('opens exactly one pull request returning a halted ring to its release, where the policy asks', async () => {

@@ -421,7 +421,7 @@ describe('checkApproval against the local GitHub server', () => {
     expect(merges.asked).toEqual([{ commit: MERGE, head: HEAD, pull: 7 }]);
     expect(verdict).toMatchObject({
       pullRequest: 7,
-      reason: `not applied: ${MERGE.slice(0, 7)} is not what merging #7 (head ${HEAD.slice(0, 7)}) produces: it differs in groups/a.yaml, groups/b.yaml, groups/c.yaml and 1 more`,
+      reason: `${MERGE.slice(0, 7)} is not what merging #7 (head ${HEAD.slice(0, 7)}) produces: it differs in groups/a.yaml, groups/b.yaml, groups/c.yaml and 1 more`,
     });
     expect(verdict.detail).toContain(
       'Differing paths: groups/a.yaml, groups/b.yaml, groups/c.yaml, policies/promotion.yaml',
@@ -444,7 +444,7 @@ describe('checkApproval against the local GitHub server', () => {
     merges.answer = answer;
     expect(await checkApproval(request(MERGE, ['early']))).toMatchObject({
       approved: false,
-      reason: `not applied: ${reason}`,
+      reason,
     });
   });
 
@@ -477,7 +477,7 @@ describe('checkApproval against the local GitHub server', () => {
     const verdict = refusal(await checkApproval(request(rebased, ['early'])));
     expect(verdict).toMatchObject({
       pullRequest: 7,
-      reason: `not applied: ${rebased.slice(0, 7)} is an earlier commit of a rebase merge of #7; ring early needs a merge or squash commit`,
+      reason: `${rebased.slice(0, 7)} is an earlier commit of a rebase merge of #7; ring early needs a merge or squash commit`,
     });
     expect(verdict.detail).toContain('merge or squash pull requests that change rings');
   });
