@@ -1,9 +1,11 @@
 /**
  * Was a commit on the tracked branch approved the way the promotion policy asks?
  * A merged pull request is the approval: the commit must have reached the branch
- * through one, and its reviews must meet the approvals and reviewers of every ring
- * the commit changes. Reads GitHub (pull requests, reviews, team memberships) and
- * changes nothing. How reviews count: see review-rules.ts.
+ * through one, a merge or squash commit must be what merging it produces, and its
+ * reviews must meet the approvals and reviewers of every ring the commit changes.
+ * Reads GitHub (pull requests, their commits and reviews, reviewers' permissions and
+ * team memberships) and asks the mirror to compare merges; changes nothing on GitHub.
+ * How reviews count: see review-rules.ts; how merges compare: see merge-effect.ts.
  */
 import type { Logger } from 'pino';
 import { ConfigurationError } from '../errors.js';
@@ -102,12 +104,13 @@ export class ApprovalCache {
 /**
  * Decides whether `commit` may change `rings`. No rings, or only rings with
  * `directPush: true`: approved without asking GitHub. Otherwise the commit needs a
- * merged pull request into `branch` (its merge or squash commit, or one of its
- * commits) whose reviews meet every such ring's rules. Throws TransientError when
- * GitHub is unreachable, answers 5xx or stays rate-limited (retry next tick), and
+ * merged pull request into `branch` (its merge or squash commit, then compared with
+ * merging its final head, or one of its commits) whose reviews meet every such ring's
+ * rules. Throws TransientError when GitHub is unreachable, answers 5xx or stays
+ * rate-limited, or the mirror cannot compare a merge (retry next tick), and
  * ConfigurationError when the repository is unknown to the token, the token is
- * refused, or GitHub does not know the commit. Throws ConfigurationError for a ring
- * the policy does not name.
+ * refused, GitHub does not know the commit, or git is too old to compare merges.
+ * Throws ConfigurationError for a ring the policy does not name.
  */
 export async function checkApproval(req: ApprovalRequest): Promise<ApprovalVerdict> {
   const rings = [...new Set(req.rings)];
@@ -191,20 +194,8 @@ async function judgePull(
   lookups: Lookups,
 ): Promise<ApprovalVerdict> {
   if (!pull.pushers) return unknownPusher(pull);
-  if (pull.via === 'merge') {
-    const refused = mergeRefusal(
-      req.commit,
-      pull,
-      await req.merges.compare(req.commit, pull.head, pull.number),
-    );
-    if (refused)
-      return {
-        approved: false,
-        pullRequest: pull.number,
-        reason: fit(refused.reason),
-        detail: refused.detail,
-      };
-  }
+  const smuggled = pull.via === 'merge' ? await compareMerge(req, pull) : undefined;
+  if (smuggled) return smuggled;
   const opinions = await latestOpinions(req, pull);
   const rules = { head: pull.head, pushers: pull.pushers, writers: lookups.writers };
   const { counted, discounted } = await countOpinions(opinions, rules);
@@ -229,6 +220,14 @@ async function judgePull(
       '; ',
     ),
   };
+}
+
+/** The refusal of a merge or squash commit that is not what merging the pull request produces, if it is not. */
+async function compareMerge(req: ApprovalRequest, pull: PullFacts): Promise<ApprovalVerdict | undefined> {
+  const compared = await req.merges.compare(req.commit, pull.head, pull.number);
+  const refused = mergeRefusal(req.commit, pull, compared);
+  if (!refused) return undefined;
+  return { approved: false, pullRequest: pull.number, reason: fit(refused.reason), detail: refused.detail };
 }
 
 /** A pull request whose head commit GitHub does not list: who pushed last cannot be told. */

@@ -1,7 +1,8 @@
 /**
  * Which new commits may be applied: before the controller follows a new head,
  * every commit since the head it followed that changes a guarded ring must
- * have reached the branch through a merged, approved pull request
+ * have reached the branch through a merged, approved pull request, and a merge
+ * or squash commit must be what merging that pull request produces
  * (`checkApproval`). Judged by effect: only rings whose desired state differs
  * between the followed head and the new one count, so a direct push undone by
  * a reviewed revert does not block the branch for ever. The rules are those
