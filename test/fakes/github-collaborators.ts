@@ -24,7 +24,7 @@ const LEGACY: Record<RepoRole, 'admin' | 'write' | 'read'> = {
 /** GET /repos/{owner}/{repo}/collaborators/{username}/permission. */
 export function collaboratorPermission(ctx: ApiContext, req: ApiRequest): Reply {
   const username = req.params.username ?? '';
-  if (!ctx.state.accountExists(username)) return notFound(DOCS.collaboratorPermission);
+  if (!ctx.state.accountExists(username)) return notFound(DOCS.rest);
   const role = req.repo.roles.get(username.toLowerCase());
   const user = ctx.state.user(username);
   if (role === undefined)

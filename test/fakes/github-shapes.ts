@@ -27,8 +27,6 @@ export const DOCS = {
   getPull: 'https://docs.github.com/rest/pulls/pulls#get-a-pull-request',
   pullCommits: 'https://docs.github.com/rest/pulls/pulls#list-commits-on-a-pull-request',
   teamMembership: 'https://docs.github.com/rest/teams/members#get-team-membership-for-a-user',
-  collaboratorPermission:
-    'https://docs.github.com/rest/collaborators/collaborators#get-repository-permissions-for-a-user',
   createComment: 'https://docs.github.com/rest/issues/comments#create-an-issue-comment',
   addLabels: 'https://docs.github.com/rest/issues/labels#add-labels-to-an-issue',
   rest: 'https://docs.github.com/rest',
