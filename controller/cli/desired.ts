@@ -15,6 +15,7 @@ import { DEFAULT_PARSE_LIMITS } from '../model/parse.js';
 import { formatDiagnostic } from '../model/diagnostics.js';
 import type { Constellation } from '../model/types.js';
 import { GitCommitSource, resolveCommit } from '../source/git-source.js';
+import { GitMergeEffects } from '../source/git-merge-effects.js';
 import { GitObjectReader } from '../source/git-object-reader.js';
 import { GitMirror } from '../source/mirror.js';
 import type { CliContext } from './context.js';
@@ -159,6 +160,8 @@ export async function openDesiredReader(
       accept,
     };
   };
+  // A merge or squash commit must change the desired state exactly as merging its pull request does.
+  const merges = new GitMergeEffects(mirror);
   /** Whether the commits up to a new head came through approved pull requests; the refusal when not. */
   const judge = async (gh: GitHubParts, followed: string, commits: readonly string[]) => {
     let verdict;
@@ -171,6 +174,7 @@ export async function openDesiredReader(
           log,
           load: async (c) => (await load(mirror.source(c))).constellation,
           firstParent: (c) => mirror.firstParent(c),
+          merges,
         },
         followed,
         commits,

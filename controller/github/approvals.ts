@@ -1,15 +1,29 @@
 /**
  * Was a commit on the tracked branch approved the way the promotion policy asks?
  * A merged pull request is the approval: the commit must have reached the branch
- * through one, and its reviews must meet the approvals and reviewers of every ring
- * the commit changes. Reads GitHub (pull requests, reviews, team memberships) and
- * changes nothing. How reviews count: see review-rules.ts.
+ * through one, a merge or squash commit must be what merging it produces, and its
+ * reviews must meet the approvals and reviewers of every ring the commit changes.
+ * Reads GitHub (pull requests, their commits and reviews, reviewers' permissions and
+ * team memberships) and asks the mirror to compare merges; changes nothing on GitHub.
+ * How reviews count: see review-rules.ts; how merges compare: see merge-effect.ts.
  */
 import type { Logger } from 'pino';
-import { ConfigurationError, TransientError } from '../errors.js';
+import { ConfigurationError } from '../errors.js';
 import type { PromotionPolicy, RingPolicy } from '../model/types.js';
 import type { GitHubClient, RepoRef } from './client.js';
-import { type Opinion, type TeamLookup, judgeRing, standingOpinions } from './review-rules.js';
+import { callGitHub } from './github-calls.js';
+import { type MergeEffects, mergeRefusal } from './merge-effect.js';
+import { type PullFacts, findMergedPulls } from './merged-pulls.js';
+import { teamLookup, writeLookup } from './reviewer-lookups.js';
+import {
+  type Opinion,
+  type TeamLookup,
+  type WriteLookup,
+  countOpinions,
+  describeDiscount,
+  judgeRing,
+  standingOpinions,
+} from './review-rules.js';
 
 /** What `checkApproval` needs. */
 export interface ApprovalRequest {
@@ -25,6 +39,8 @@ export interface ApprovalRequest {
   readonly log: Logger;
   /** Verdicts remembered between calls (see ApprovalCache); without one every call asks GitHub. */
   readonly cache?: ApprovalCache;
+  /** Compares a merge or squash commit with what merging its pull request produces (the mirror). */
+  readonly merges: MergeEffects;
 }
 
 /** The verdict. `reason` fits a 140-character status description; `detail` is for the log. */
@@ -88,12 +104,13 @@ export class ApprovalCache {
 /**
  * Decides whether `commit` may change `rings`. No rings, or only rings with
  * `directPush: true`: approved without asking GitHub. Otherwise the commit needs a
- * merged pull request into `branch` (its merge or squash commit, or one of its
- * commits) whose reviews meet every such ring's rules. Throws TransientError when
- * GitHub is unreachable, answers 5xx or stays rate-limited (retry next tick), and
+ * merged pull request into `branch` (its merge or squash commit, then compared with
+ * merging its final head, or one of its commits) whose reviews meet every such ring's
+ * rules. Throws TransientError when GitHub is unreachable, answers 5xx or stays
+ * rate-limited, or the mirror cannot compare a merge (retry next tick), and
  * ConfigurationError when the repository is unknown to the token, the token is
- * refused, or GitHub does not know the commit. Throws ConfigurationError for a ring
- * the policy does not name.
+ * refused, GitHub does not know the commit, or git is too old to compare merges.
+ * Throws ConfigurationError for a ring the policy does not name.
  */
 export async function checkApproval(req: ApprovalRequest): Promise<ApprovalVerdict> {
   const rings = [...new Set(req.rings)];
@@ -134,175 +151,102 @@ function ringRules(policy: PromotionPolicy, ring: string): RingPolicy {
   return rules;
 }
 
-/** A merged pull request, narrowed to what the verdict uses. */
-interface PullFacts {
-  readonly number: number;
-  readonly author: string;
-  readonly url: string;
-}
-
 async function decide(req: ApprovalRequest, guarded: RingRules): Promise<ApprovalVerdict> {
-  const pulls = await findMergedPulls(req);
-  if (!pulls.length) {
-    const names = guarded.map(([ring]) => ring);
-    const rings = `${names.length > 1 ? 'rings' : 'ring'} ${names.join(', ')} ${names.length > 1 ? 'need' : 'needs'} one`;
-    const reason = `not applied: ${req.commit.slice(0, 7)} reached ${req.branch} without a merged pull request; ${rings}`;
-    const detail = `${reason}. GitHub lists no pull request merged into ${req.branch} whose merge commit is ${req.commit} or whose commits include it; direct pushes are allowed only for rings with directPush: true in ${req.policy.file}`;
-    return { approved: false, reason: fit(reason), detail };
-  }
+  const { pulls, rebased } = await findMergedPulls(req);
+  if (!pulls.length) return noPull(req, guarded, rebased);
+  const lookups: Lookups = { teams: teamLookup(req), writers: writeLookup(req) };
   let refusal: ApprovalVerdict | undefined;
   for (const pull of pulls) {
-    const verdict = await judgePull(req, pull, guarded);
+    const verdict = await judgePull(req, pull, guarded, lookups);
     if (verdict.approved) return verdict;
     refusal ??= verdict;
   }
   return refusal!;
 }
 
+/** The refusal of a commit no merged pull request into the branch brought as its merge commit or one of its commits. */
+function noPull(req: ApprovalRequest, guarded: RingRules, rebased: readonly number[]): ApprovalVerdict {
+  const names = guarded.map(([ring]) => ring);
+  const plural = names.length > 1;
+  const rings = `${plural ? 'rings' : 'ring'} ${names.join(', ')} ${plural ? 'need' : 'needs'}`;
+  const c = req.commit.slice(0, 7);
+  if (rebased.length) {
+    const pulls = rebased.map((n) => `#${n}`).join(', ');
+    const reason = `${c} is an earlier commit of a rebase merge of ${pulls}; ${rings} a merge or squash commit`;
+    const detail = `${reason}. Only a pull request's merge or squash commit (or the last commit of a rebase merge) can be compared with what the pull request changed; merge or squash pull requests that change rings`;
+    return { approved: false, pullRequest: rebased[0], reason: fit(reason), detail };
+  }
+  const reason = `not applied: ${c} reached ${req.branch} without a merged pull request; ${rings} one`;
+  const detail = `${reason}. GitHub lists no pull request merged into ${req.branch} whose merge commit is ${req.commit} or whose commits include it; direct pushes are allowed only for rings with directPush: true in ${req.policy.file}`;
+  return { approved: false, reason: fit(reason), detail };
+}
+
+/** The questions about reviewers, each asked of GitHub once per verdict. */
+interface Lookups {
+  readonly teams: TeamLookup;
+  readonly writers: WriteLookup;
+}
+
 async function judgePull(
   req: ApprovalRequest,
   pull: PullFacts,
   guarded: RingRules,
+  lookups: Lookups,
 ): Promise<ApprovalVerdict> {
+  if (!pull.pushers) return unknownPusher(pull);
+  const smuggled = pull.via === 'merge' ? await compareMerge(req, pull) : undefined;
+  if (smuggled) return smuggled;
   const opinions = await latestOpinions(req, pull);
-  const teams = teamLookup(req);
+  const rules = { head: pull.head, pushers: pull.pushers, writers: lookups.writers };
+  const { counted, discounted } = await countOpinions(opinions, rules);
   const passed: string[] = [];
   const failed: { reason: string; detail: string }[] = [];
-  for (const [ring, rules] of guarded) {
-    const result = await judgeRing(ring, rules, opinions, teams);
+  for (const [ring, ringPolicy] of guarded) {
+    const result = await judgeRing(ring, ringPolicy, counted, lookups.teams);
     if (result.ok) passed.push(result.summary);
     else failed.push({ reason: result.summary, detail: result.detail });
   }
-  const approvers = opinions.filter((o) => o.state === 'APPROVED').map((o) => o.login);
-  const head = `#${pull.number} (${pull.url}) by ${pull.author}, approved by ${approvers.join(', ') || 'nobody'}`;
+  const approvers = counted.filter((o) => o.state === 'APPROVED').map((o) => o.login);
+  const notCounted = discounted.map((d) => ({ ...describeDiscount(d, pull.head), state: d.opinion.state }));
+  const shortList = notCounted.filter((n) => n.state === 'APPROVED').map((n) => n.short);
+  const ignored = shortList.length ? `; not counted: ${shortList.join(', ')}` : '';
+  const head = `#${pull.number} (${pull.url}) by ${pull.author}, approved by ${approvers.join(', ') || 'nobody'}${ignored}`;
   if (!failed.length) return { approved: true, pullRequest: pull.number, reasons: [head, ...passed] };
   return {
     approved: false,
     pullRequest: pull.number,
-    reason: fit(failed.map((f) => f.reason).join('; ')),
-    detail: `${head}: ${failed.map((f) => f.detail).join('; ')}`,
+    reason: fit(`${failed.map((f) => f.reason).join('; ')}${ignored}`),
+    detail: [`${head}: ${failed.map((f) => f.detail).join('; ')}`, ...notCounted.map((n) => n.long)].join(
+      '; ',
+    ),
   };
 }
 
-/** Merged pull requests into the branch that brought the commit, merge or squash commit first. */
-async function findMergedPulls(req: ApprovalRequest): Promise<PullFacts[]> {
-  const { client, repo, commit } = req;
-  const listed = await call(req, 'ListPullRequestsAssociatedWithCommit', true, () =>
-    client.paginate(client.rest.repos.listPullRequestsAssociatedWithCommit, {
-      ...repo,
-      commit_sha: commit,
-      per_page: 100,
-    }),
-  );
-  const merged = listed.filter((p) => p.merged_at && p.base.ref === req.branch);
-  const facts = (p: (typeof merged)[number]): PullFacts => ({
-    number: p.number,
-    author: p.user?.login ?? '',
-    url: p.html_url,
-  });
-  const byMerge = merged.filter((p) => p.merge_commit_sha === commit);
-  if (byMerge.length) return byMerge.map(facts);
-  const found: PullFacts[] = [];
-  for (const p of merged) {
-    // A rebase merge or a fast-forward push puts the pull request's own commits on the branch.
-    const commits = await call(req, `ListCommitsOfPullRequest #${p.number}`, false, () =>
-      client.paginate(client.rest.pulls.listCommits, { ...repo, pull_number: p.number, per_page: 100 }),
-    );
-    if (commits.some((c) => c.sha === commit)) found.push(facts(p));
-  }
-  return found;
+/** The refusal of a merge or squash commit that is not what merging the pull request produces, if it is not. */
+async function compareMerge(req: ApprovalRequest, pull: PullFacts): Promise<ApprovalVerdict | undefined> {
+  const compared = await req.merges.compare(req.commit, pull.head, pull.number);
+  const refused = mergeRefusal(req.commit, pull, compared);
+  if (!refused) return undefined;
+  return { approved: false, pullRequest: pull.number, reason: fit(refused.reason), detail: refused.detail };
 }
 
-/** Each reviewer's standing opinion on the pull request. */
+/** A pull request whose head commit GitHub does not list: who pushed last cannot be told. */
+function unknownPusher(pull: PullFacts): ApprovalVerdict {
+  const reason = `#${pull.number}: GitHub lists ${pull.listed} of its commits, not its head ${pull.head.slice(0, 7)}, so who pushed last is unknown`;
+  const detail = `${reason}: GitHub lists at most 250 commits of a pull request; the approval of whoever pushed last must not count, and the head commit's author and committer are how the controller tells who did. Merge the change through smaller pull requests`;
+  return { approved: false, pullRequest: pull.number, reason: fit(reason), detail };
+}
+
+/** Each reviewer's standing opinion on the pull request, with the commit it was given on. */
 async function latestOpinions(req: ApprovalRequest, pull: PullFacts): Promise<Opinion[]> {
   const { client, repo } = req;
-  const reviews = await call(req, `ListReviews #${pull.number}`, false, () =>
+  const reviews = await callGitHub(req, `ListReviews #${pull.number}`, false, () =>
     client.paginate(client.rest.pulls.listReviews, { ...repo, pull_number: pull.number, per_page: 100 }),
   );
   return standingOpinions(
-    reviews.map((r) => ({ login: r.user?.login, state: r.state })),
+    reviews.map((r) => ({ login: r.user?.login, state: r.state, commitId: r.commit_id })),
     pull.author,
   );
-}
-
-/** Team membership lookups for one verdict, each asked once; 404 means no membership. */
-function teamLookup(req: ApprovalRequest): TeamLookup {
-  const asked = new Map<string, Promise<boolean>>();
-  const answered404 = new Map<string, boolean>();
-  return {
-    isMember(org, team, login) {
-      const key = `${org}/${team}/${login}`.toLowerCase();
-      let answer = asked.get(key);
-      if (!answer) {
-        answer = isActiveMember(req, org, team, login, (notFound) => {
-          const slug = `${org}/${team}`.toLowerCase();
-          answered404.set(slug, (answered404.get(slug) ?? true) && notFound);
-        });
-        asked.set(key, answer);
-      }
-      return answer;
-    },
-    onlyNotFound: (org, team) => answered404.get(`${org}/${team}`.toLowerCase()) === true,
-  };
-}
-
-async function isActiveMember(
-  req: ApprovalRequest,
-  org: string,
-  team: string,
-  login: string,
-  record: (notFound: boolean) => void,
-): Promise<boolean> {
-  try {
-    const res = await req.client.rest.teams.getMembershipForUserInOrg({
-      org,
-      team_slug: team,
-      username: login,
-    });
-    record(false);
-    return res.data.state === 'active';
-  } catch (err) {
-    if (statusOf(err) !== 404) throw wrapError(req, `GetTeamMembership @${org}/${team} ${login}`, false, err);
-    record(true);
-    return false;
-  }
-}
-
-async function call<T>(req: ApprovalRequest, op: string, first: boolean, run: () => Promise<T>): Promise<T> {
-  try {
-    return await run();
-  } catch (err) {
-    throw wrapError(req, op, first, err);
-  }
-}
-
-/** GitHub's answer as one of our errors; `first` marks the call that would notice a wrong repository. */
-function wrapError(req: ApprovalRequest, op: string, first: boolean, err: unknown): Error {
-  const status = statusOf(err);
-  const where = `${op} failed for ${req.repo.owner}/${req.repo.repo} (commit ${req.commit.slice(0, 7)})`;
-  const message = err instanceof Error ? err.message : String(err);
-  const config = (reason: string, what: string) =>
-    new ConfigurationError(reason, `${where}: ${what}`, { cause: err });
-  const check =
-    'check that --github names the repository the controller follows and that the token can read it';
-  if (status === 404 && first) return config('GitHubRepositoryNotFound', `GitHub answered 404; ${check}`);
-  if (status === 422 && first)
-    return config('CommitNotOnGitHub', `GitHub does not know the commit; ${check}`);
-  if (status === 401) return config('GitHubBadCredentials', 'GitHub refused the token; check GITHUB_TOKEN');
-  // A 403 that names a rate limit comes after the throttling plugin gave up: wait, do not reconfigure.
-  if (status === 403 && !/rate limit/i.test(message))
-    return config(
-      'GitHubForbidden',
-      `${message}; the token needs read access to pull requests and, for team reviewers, to organization members`,
-    );
-  return new TransientError('GitHubUnavailable', `${where}: ${message}; trying again on the next tick`, {
-    cause: err,
-  });
-}
-
-function statusOf(err: unknown): number | undefined {
-  const status = (err as { status?: unknown } | null)?.status;
-  return typeof status === 'number' ? status : undefined;
 }
 
 /** GitHub refuses status descriptions over 140 characters. */

@@ -1,7 +1,8 @@
 /**
  * Which new commits may be applied: before the controller follows a new head,
  * every commit since the head it followed that changes a guarded ring must
- * have reached the branch through a merged, approved pull request
+ * have reached the branch through a merged, approved pull request, and a merge
+ * or squash commit must be what merging that pull request produces
  * (`checkApproval`). Judged by effect: only rings whose desired state differs
  * between the followed head and the new one count, so a direct push undone by
  * a reviewed revert does not block the branch for ever. The rules are those
@@ -13,8 +14,9 @@ import type { Constellation } from '../model/types.js';
 import { ringsTouched } from '../plan/change-plan.js';
 import { type ApprovalCache, checkApproval } from './approvals.js';
 import type { GitHubClient, RepoRef } from './client.js';
+import type { MergeEffects } from './merge-effect.js';
 
-/** What the gate needs from the controller: loading a commit and walking its history. */
+/** What the gate needs from the controller: loading a commit, walking its history, comparing merges. */
 export interface CommitGateDeps {
   readonly client: GitHubClient;
   readonly repo: RepoRef;
@@ -24,6 +26,8 @@ export interface CommitGateDeps {
   /** The desired state at `commit`, or undefined when it does not validate. */
   load(commit: string): Promise<Constellation | undefined>;
   firstParent(commit: string): Promise<string | undefined>;
+  /** Compares a merge or squash commit with what merging its pull request produces (the mirror's git). */
+  readonly merges: MergeEffects;
 }
 
 /** The gate's answer for a new head. */
@@ -63,6 +67,7 @@ export async function judgeNewCommits(
       policy: withNewRings(base, rings),
       log: deps.log,
       cache: deps.cache,
+      merges: deps.merges,
     });
     if (!verdict.approved) return { allowed: false, commit, reason: verdict.reason, detail: verdict.detail };
   }

@@ -9,6 +9,7 @@ import { type SimpleGit, simpleGit } from 'simple-git';
 import { ConfigurationError, NotFoundError } from '../errors.js';
 import { GitCommitSource, resolveCommit } from './git-source.js';
 import { branchNotFound, describeTarget, mirrorFailure, remoteFailure } from './mirror-errors.js';
+import { fetchPullHead } from './mirror-pulls.js';
 import { parseRemote } from './mirror-remote.js';
 import {
   type EnsureOutcome,
@@ -237,6 +238,17 @@ export class GitMirror {
       git.raw(['diff', '--name-only', '--no-renames', '--no-ext-diff', '-z', a, b, '--', ...folders]),
     );
     return out.split('\0').filter(Boolean);
+  }
+
+  /**
+   * Fetches the head of pull request `pull` as GitHub exposes it (`refs/pull/<pull>/head`)
+   * into `refs/ringmaster/pulls/<pull>`; returns its sha, or undefined when the remote
+   * has no such ref. Throws ConfigurationError for a bad number, TransientError when the
+   * remote cannot be read.
+   */
+  async fetchPull(pull: number): Promise<string | undefined> {
+    await this.prepare();
+    return fetchPullHead(this.git(), this.target, pull);
   }
 
   /** The branch followed. */

@@ -7,6 +7,7 @@ import { runRingmaster } from '../helpers/cli.js';
 import { type FixtureRepo, createFixtureRepo } from '../helpers/constellation.js';
 import { makeTempDir, removeDir } from '../helpers/git.js';
 import { writeFile } from 'node:fs/promises';
+import { squashCommit } from '../helpers/pull-requests.js';
 import { RemoteBranches } from '../fakes/github-git-branches.js';
 import { type GitHubServer, startGitHubServer } from '../fakes/github-server.js';
 
@@ -23,6 +24,8 @@ describe('ringmaster run --github', () => {
     state = await makeTempDir('ringmaster-state-');
     server = await startGitHubServer({ repos: [REPO], anyCommit: true, token: 'test-token' });
     server.state.addTeamMember('test', 'release', 'bob');
+    // Approvals count only from accounts with write access to the repository.
+    server.state.grantWrite(REPO, 'alice', 'bob');
   });
   afterEach(async () => {
     await server.close();
@@ -70,6 +73,8 @@ describe('ringmaster run --github', () => {
       `name: ${ring}\n    release: "${release}"`,
     );
     const head = await repo.commit(`Promote ${release} to ${ring}`);
+    // GitHub keeps every pull request's head as refs/pull/<number>/head.
+    await repo.git.raw(['update-ref', `refs/pull/${number}/head`, head]);
     await repo.git.checkout('main');
     await repo.git.merge(['--no-ff', '-m', `Merge pull request #${number}`, `promote-${ring}`]);
     const merge = (await repo.git.revparse(['HEAD'])).trim();
@@ -147,6 +152,59 @@ describe('ringmaster run --github', () => {
     expect(statuses(merge)).toEqual([expect.stringMatching(/^ringmaster error .*early/)]);
   });
 
+  it('applies a squash-merged pull request, its head read from refs/pull/N/head, and refuses one whose squash commit changes more', async () => {
+    expect((await run(SUNDAY_WINDOW)).code).toBe(0);
+    type Edit = [path: string, from: string, to: string];
+    /**
+     * Squashes a branch making `edit` as pull request `number`, approved by bob; `smuggle`,
+     * applied to the branch's version of its file, goes into the squash commit alone.
+     */
+    const squash = async (number: number, [path, from, to]: Edit, smuggle?: Edit) => {
+      await repo.git.checkoutLocalBranch(`change-${number}`);
+      await repo.edit(path, from, to);
+      const head = await repo.commit(`Change ${path}`);
+      await repo.git.checkout('main');
+      const extra = smuggle && {
+        [smuggle[0]]: (await repo.git.show([`${head}:${smuggle[0]}`])).replace(smuggle[1], smuggle[2]),
+      };
+      const commit = await squashCommit(repo, `change-${number}`, { number, smuggle: extra });
+      server.state.addPull(REPO, {
+        number,
+        head: { ref: `change-${number}`, sha: head },
+        user: 'alice',
+        merge_commit_sha: commit,
+        merged_at: '2026-11-23T10:00:00Z',
+      });
+      server.state.addReview(REPO, number, {
+        user: 'bob',
+        state: 'APPROVED',
+        submitted_at: '2026-11-23T09:00:00Z',
+      });
+      return commit;
+    };
+    await squash(11, [
+      'groups/rings.yaml',
+      'name: early\n    release: "2026.11.0"',
+      'name: early\n    release: "2026.11.1"',
+    ]);
+    expect((await run(TWO_DAYS_LATER)).out).toMatch(/✓ shared-1@[0-9a-f]{12} succeeded/);
+
+    const commit = await squash(
+      12,
+      ['groups/shared-1.yaml', 'language: fr-FR', 'language: fr-BE'],
+      // Ring early's too, so bob's approval would cover it: only the comparison with the pull request refuses it.
+      ['groups/shared-1.yaml', 'language: en-GB', 'language: en-US'],
+    );
+    const refused = await run(TWO_DAYS_LATER);
+    expect(refused.out).toMatch(
+      new RegExp(
+        `✗ ${commit.slice(0, 12)} is not applied: ${commit.slice(0, 7)} is not what merging #12 .* differs in groups/shared-1\\.yaml`,
+      ),
+    );
+    expect(statuses(commit)).toEqual([expect.stringMatching(/^ringmaster error .*groups\/shared-1\.yaml/)]);
+    expect(refused.out).not.toContain('shared-1@');
+  });
+
   it('opens exactly one pull request returning a halted ring to its release, where the policy asks', async () => {
     server.state.repo(REPO).branches = new RemoteBranches(join(repo.dir, '.git'));
     await repo.edit(
@@ -200,6 +258,8 @@ describe('ringmaster run --github', () => {
 
     server = await startGitHubServer({ repos: [REPO], anyCommit: true, token: 'test-token' });
     server.state.addTeamMember('test', 'release', 'bob');
+    // Approvals count only from accounts with write access to the repository.
+    server.state.grantWrite(REPO, 'alice', 'bob');
     server.state.addPull(REPO, {
       number: 10,
       head: { ref: 'promote-early', sha: (await repo.git.revparse([`${merge}^2`])).trim() },

@@ -29,7 +29,11 @@ import {
 } from './github-shapes.js';
 import { type FakePull, isoSeconds } from './github-state.js';
 
-/** GET /repos/{owner}/{repo}/commits/{commit_sha}/pulls. */
+/**
+ * GET /repos/{owner}/{repo}/commits/{commit_sha}/pulls: a merged pull request is found
+ * by its merge commit, its own commits, and the commits a rebase merge wrote
+ * (`associated`).
+ */
 export function commitPulls(ctx: ApiContext, req: ApiRequest): Reply {
   const ref = req.params.sha ?? '';
   const pulls = [...req.repo.pulls.values()];
@@ -40,7 +44,8 @@ export function commitPulls(ctx: ApiContext, req: ApiRequest): Reply {
     const sha = resolveRef(ctx, req.repo, ref);
     if (!sha) return noCommit(ref, DOCS.commitPulls);
     const contains = (p: FakePull) => p.head.sha === sha || p.commits.includes(sha);
-    const introduced = pulls.filter((p) => p.merged_at && (p.merge_commit_sha === sha || contains(p)));
+    const credited = (p: FakePull) => p.merge_commit_sha === sha || p.associated.includes(sha) || contains(p);
+    const introduced = pulls.filter((p) => p.merged_at && credited(p));
     found = introduced.length ? introduced : pulls.filter((p) => p.state === 'open' && contains(p));
   }
   found.sort((a, b) => b.number - a.number);
@@ -142,14 +147,23 @@ export function listReviews(ctx: ApiContext, req: ApiRequest): Reply {
 
 /**
  * GET /repos/{owner}/{repo}/pulls/{pull_number}/commits: the seeded `commits`, then
- * the head, oldest first; like GitHub, at most 250 commits whatever the paging.
+ * the head, oldest first; like GitHub, at most 250 commits whatever the paging. Each
+ * names the accounts seeded with `setCommitAccounts` as `author` and `committer`.
  */
 export function listPullCommits(ctx: ApiContext, req: ApiRequest): Reply {
   const pull = req.repo.pulls.get(Number(req.params.number));
   if (!pull) return notFound(DOCS.pullCommits);
   const shas = [...new Set([...pull.commits, pull.head.sha])].slice(0, MAX_PULL_COMMITS);
   const { page, headers } = paginate(shas, req.url);
-  return { status: 200, body: page.map((sha) => pullCommitJson(ctx.urls, req.repo, sha)), headers };
+  const users = (sha: string) => {
+    const { author, committer } = req.repo.commitAccounts.get(sha) ?? {};
+    return {
+      ...(author === undefined ? {} : { author: ctx.state.user(author) }),
+      ...(committer === undefined ? {} : { committer: ctx.state.user(committer) }),
+    };
+  };
+  const body = page.map((sha) => pullCommitJson(ctx.urls, req.repo, sha, users(sha)));
+  return { status: 200, body, headers };
 }
 
 /** GitHub's documented cap of the pull request commits list. */

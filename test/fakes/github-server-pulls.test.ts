@@ -66,6 +66,25 @@ describe('local GitHub server: pull requests', () => {
     expect(none.data).toEqual([]);
   });
 
+  it('finds a merged pull request by a commit its rebase merge wrote, which its commits do not list', async () => {
+    const rebased = sha('rebased');
+    server.state.addPull('acme/app', {
+      number: 7,
+      head: { ref: 'promote-1.2', sha: OTHER },
+      associated: [rebased],
+      merge_commit_sha: MERGE,
+      merged_at: '2026-11-20T10:00:00Z',
+    });
+    const found = await gh.rest.repos.listPullRequestsAssociatedWithCommit({
+      owner,
+      repo,
+      commit_sha: rebased,
+    });
+    expect(found.data.map((p) => p.number)).toEqual([7]);
+    const commits = await gh.rest.pulls.listCommits({ owner, repo, pull_number: 7 });
+    expect(commits.data.map((c) => c.sha)).toEqual([OTHER]);
+  });
+
   it('answers 422 for a commit it does not know', async () => {
     const failure = await rejection(
       gh.rest.repos.listPullRequestsAssociatedWithCommit({ owner, repo, commit_sha: sha('nope') }),

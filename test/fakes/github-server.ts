@@ -12,6 +12,7 @@ import { createHash, randomBytes } from 'node:crypto';
 import { type IncomingMessage, type ServerResponse, createServer } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { type ApiContext, type ApiRequest, type Reply, notFound } from './github-api.js';
+import { collaboratorPermission } from './github-collaborators.js';
 import { RateLimiter } from './github-limits.js';
 import {
   addLabels,
@@ -89,7 +90,10 @@ export interface LoggedRequest {
 export interface GitHubServer {
   /** Base URL for Octokit's `baseUrl`, e.g. `http://127.0.0.1:43121` (no trailing slash). */
   url: string;
-  /** The world: seed with `repo`, `addCommit`, `setBranch`, `addPull`, `addReview`, `addIssue`, `addTeamMember`. */
+  /**
+   * The world: seed with `repo`, `addCommit`, `setBranch`, `addPull`, `addReview`, `addIssue`,
+   * `addTeamMember`, `setRole`, `grantWrite`, `deleteAccount`, `setCommitAccounts`.
+   */
   state: GitHubState;
   /** Every request, in order. */
   log: LoggedRequest[];
@@ -122,6 +126,11 @@ const ROUTES: Route[] = [
   { method: 'GET', pattern: new RegExp(`${REPO}/pulls/(?<number>\\d+)/commits$`), handler: listPullCommits },
   { method: 'POST', pattern: new RegExp(`${REPO}/issues/(?<number>\\d+)/comments$`), handler: createComment },
   { method: 'POST', pattern: new RegExp(`${REPO}/issues/(?<number>\\d+)/labels$`), handler: addLabels },
+  {
+    method: 'GET',
+    pattern: new RegExp(`${REPO}/collaborators/(?<username>[^/]+)/permission$`),
+    handler: collaboratorPermission,
+  },
 ];
 
 /** A route under `/orgs/{org}`, which names no repository. */

@@ -2,8 +2,8 @@
  * JSON renderings of the fake's objects in GitHub's REST shapes (the fields of
  * `@octokit/openapi-types` schemas `status`, `simple-commit-status`,
  * `combined-commit-status`, `pull-request-simple`, `pull-request`,
- * `pull-request-review`, `issue-comment`, `label`, `commit` and
- * `team-membership`), narrowed to what a
+ * `pull-request-review`, `issue-comment`, `label`, `commit`,
+ * `team-membership` and `repository-collaborator-permission`), narrowed to what a
  * client can reasonably read. Test code only.
  */
 import type { FakeComment, FakePull, FakeRepo, FakeReview, FakeUser, StoredStatus } from './github-state.js';
@@ -159,9 +159,14 @@ export function reviewJson(urls: Urls, repo: FakeRepo, r: FakeReview) {
   };
 }
 
-/** A `commit` as listed on a pull request, narrowed: the fake knows shas, not their content. */
-export function pullCommitJson(urls: Urls, repo: FakeRepo, sha: string) {
+/**
+ * A `commit` as listed on a pull request, narrowed: the fake knows shas and the accounts
+ * seeded for them, not their content. `author` and `committer` are the linked GitHub
+ * accounts, null when none is (an e-mail linked to no account).
+ */
+export function pullCommitJson(urls: Urls, repo: FakeRepo, sha: string, accounts: CommitUsers = {}) {
   const full = `${repo.owner}/${repo.name}`;
+  const account = (user: FakeUser | undefined) => (user === undefined ? null : userJson(urls, user));
   return {
     sha,
     node_id: `C_fake${sha.slice(0, 12)}`,
@@ -172,8 +177,21 @@ export function pullCommitJson(urls: Urls, repo: FakeRepo, sha: string) {
       message: `Commit ${sha.slice(0, 7)}`,
       comment_count: 0,
     },
+    author: account(accounts.author),
+    committer: account(accounts.committer),
     parents: [],
   };
+}
+
+/** The accounts of a commit, resolved. */
+export interface CommitUsers {
+  author?: FakeUser;
+  committer?: FakeUser;
+}
+
+/** A `repository-collaborator-permission`: the legacy `permission` and the `role_name`. */
+export function collaboratorPermissionJson(urls: Urls, user: FakeUser, permission: string, roleName: string) {
+  return { permission, role_name: roleName, user: { ...userJson(urls, user), role_name: roleName } };
 }
 
 /** A `team-membership`. */

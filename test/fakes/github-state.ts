@@ -1,7 +1,8 @@
 /**
  * In-memory state behind the local GitHub REST API server (test code only): the
  * repositories, commits, branches, commit statuses, pull requests, reviews,
- * comments, labels and team memberships that tests seed and inspect. No HTTP and no rules here; the
+ * comments, labels, team memberships, repository roles and commit accounts that tests seed and
+ * inspect. No HTTP and no rules here; the
  * rules live in `github-rules.ts`, the wire in `github-server.ts`.
  */
 
@@ -42,6 +43,8 @@ export interface FakePull {
   base: { ref: string; sha: string };
   /** Commits of the pull request besides `head.sha` (for the commit -> pulls lookup). */
   commits: string[];
+  /** Commits GitHub credits to the merged pull request besides its own: those a rebase merge wrote on the base. */
+  associated: string[];
   merge_commit_sha: string | null;
   merged_at: string | null;
   closed_at: string | null;
@@ -62,6 +65,8 @@ export interface PullSeed {
   /** Base branch; `sha` defaults to the seeded branch head, else 40 zeros. */
   base?: { ref: string; sha?: string };
   commits?: string[];
+  /** Commits a rebase merge wrote on the base branch, credited to the pull request but not among its commits. */
+  associated?: string[];
   merge_commit_sha?: string | null;
   /** Setting this marks the pull request merged (and closed). */
   merged_at?: string | null;
@@ -92,6 +97,19 @@ export interface ReviewSeed {
 /** A team membership's state: `pending` until the invited person accepts. */
 export type TeamMembershipState = 'active' | 'pending';
 
+/** GitHub's base repository roles, strongest first. */
+export const REPO_ROLES = ['admin', 'maintain', 'write', 'triage', 'read'] as const;
+export type RepoRole = (typeof REPO_ROLES)[number];
+
+/** A role to seed: a base role, or a custom role named with the base role it inherits (GitHub's custom roles). */
+export type RoleSeed = RepoRole | { readonly name: string; readonly base: RepoRole };
+
+/** The GitHub accounts a commit is attributed to; absent when its e-mail is linked to no account. */
+export interface CommitAccounts {
+  author?: string;
+  committer?: string;
+}
+
 /** An issue (or pull request) comment created through the API. */
 export interface FakeComment {
   id: number;
@@ -118,6 +136,10 @@ export interface FakeRepo {
   issues: Set<number>;
   /** Label names per issue or pull request number, in the order added. */
   labels: Map<number, string[]>;
+  /** Collaborators' roles by login (lower case); a login absent here has no access of its own. */
+  roles: Map<string, RoleSeed>;
+  /** The accounts commits are attributed to, by sha. */
+  commitAccounts: Map<string, CommitAccounts>;
 }
 
 const ZERO_SHA = '0'.repeat(40);
@@ -132,6 +154,8 @@ export class GitHubState {
   private readonly repos = new Map<string, FakeRepo>();
   /** Memberships by `org/team` (lower case), then by login (lower case). */
   private readonly teams = new Map<string, Map<string, TeamMembershipState>>();
+  /** Logins (lower case) of accounts that do not exist: GitHub answers 404 for them. */
+  private readonly deleted = new Set<string>();
   private nextId = 1;
 
   /**
@@ -182,6 +206,8 @@ export class GitHubState {
         comments: [],
         issues: new Set(),
         labels: new Map(),
+        roles: new Map(),
+        commitAccounts: new Map(),
       };
       this.repos.set(key, repo);
     }
@@ -220,6 +246,7 @@ export class GitHubState {
       head: { owner: seed.head.owner ?? repo.owner, ref: seed.head.ref, sha: seed.head.sha },
       base: { ref: baseRef, sha: seed.base?.sha ?? repo.branches.get(baseRef) ?? ZERO_SHA },
       commits: seed.commits ?? [],
+      associated: seed.associated ?? [],
       merge_commit_sha: seed.merge_commit_sha ?? null,
       merged_at: merged,
       closed_at: state === 'closed' ? (merged ?? created) : null,
@@ -228,7 +255,8 @@ export class GitHubState {
     };
     repo.pulls.set(number, pull);
     if (seed.labels?.length) repo.labels.set(number, [...seed.labels]);
-    for (const sha of [pull.head.sha, ...pull.commits, pull.merge_commit_sha]) if (sha) repo.commits.add(sha);
+    for (const sha of [pull.head.sha, ...pull.commits, ...pull.associated, pull.merge_commit_sha])
+      if (sha) repo.commits.add(sha);
     return pull;
   }
 
@@ -269,6 +297,38 @@ export class GitHubState {
   /** The membership of `login` in `org/team` (case-insensitive, like GitHub), or undefined when none. */
   teamMembership(org: string, team: string, login: string): TeamMembershipState | undefined {
     return this.teams.get(`${org}/${team}`.toLowerCase())?.get(login.toLowerCase());
+  }
+
+  /** Gives `login` the role `role` on the repository (case-insensitive, like GitHub), replacing any other. */
+  setRole(fullName: string, login: string, role: RoleSeed): void {
+    this.repo(fullName).roles.set(login.toLowerCase(), role);
+  }
+
+  /** Gives each login write access to the repository: what an approval needs to count. */
+  grantWrite(fullName: string, ...logins: string[]): void {
+    for (const login of logins) this.setRole(fullName, login, 'write');
+  }
+
+  /** The role of `login` on the repository, or undefined when it has none. */
+  roleOf(fullName: string, login: string): RoleSeed | undefined {
+    return this.repo(fullName).roles.get(login.toLowerCase());
+  }
+
+  /** Makes `login` name no account, as after the account was deleted: user lookups answer 404. */
+  deleteAccount(login: string): void {
+    this.deleted.add(login.toLowerCase());
+  }
+
+  /** Whether `login` names an account; every login does unless deleted. */
+  accountExists(login: string): boolean {
+    return !this.deleted.has(login.toLowerCase());
+  }
+
+  /** Attributes a commit to accounts (its author and committer, as GitHub links them by e-mail) and makes it known. */
+  setCommitAccounts(fullName: string, sha: string, accounts: CommitAccounts): void {
+    const repo = this.repo(fullName);
+    repo.commits.add(sha);
+    repo.commitAccounts.set(sha, { ...accounts });
   }
 
   /** Statuses written on a repository, oldest first; only those of `sha` when given. */

@@ -12,6 +12,7 @@ import { buildPolicy } from '../../controller/model/build.js';
 import { type GitHubServer, startGitHubServer } from '../fakes/github-server.js';
 import type { ReviewSeed } from '../fakes/github-state.js';
 import { sha } from '../fakes/github-test-client.js';
+import { FakeMergeEffects } from '../fakes/merge-effects.js';
 
 const REPO = 'acme/app';
 const MERGE = sha('merge');
@@ -35,14 +36,18 @@ describe('checkApproval against the local GitHub server', () => {
   let server: GitHubServer;
   let logs: Record<string, unknown>[];
   let clock: number;
+  let merges: FakeMergeEffects;
 
   beforeEach(async () => {
     server = await startGitHubServer({ repos: [REPO] });
     server.state.setBranch(REPO, 'main', MERGE);
     server.state.addCommit(REPO, PUSHED);
     server.state.addTeamMember('acme', 'sre', 'alice');
+    // Approvals count only from accounts with write access: the reviewers of these tests have it.
+    server.state.grantWrite(REPO, 'alice', 'bob', 'carol', 'dave', 'erin');
     logs = [];
     clock = Date.parse('2026-11-22T10:00:00Z');
+    merges = new FakeMergeEffects();
   });
   afterEach(() => server.close());
 
@@ -67,6 +72,7 @@ describe('checkApproval against the local GitHub server', () => {
       rings,
       policy,
       log,
+      merges,
       ...extra,
     };
   }
@@ -140,6 +146,58 @@ describe('checkApproval against the local GitHub server', () => {
     else expect(verdict).toMatchObject({ approved: false, reason });
   });
 
+  it.each<[string, [ReviewSeed['state'], string][], string | undefined]>([
+    [
+      'an approval of an earlier commit does not count',
+      [['APPROVED', FIRST]],
+      'ring early needs 1 approval; has 0; not counted: bob (earlier commit)',
+    ],
+    ['an approval of the final head counts', [['APPROVED', HEAD]], undefined],
+    [
+      'an approval of the final head after one of an earlier commit counts',
+      [
+        ['APPROVED', FIRST],
+        ['APPROVED', HEAD],
+      ],
+      undefined,
+    ],
+    [
+      'a change request on an earlier commit still blocks, as GitHub keeps it standing',
+      [['CHANGES_REQUESTED', FIRST]],
+      'ring early: changes requested by bob',
+    ],
+    [
+      'an approval of an earlier commit lifts the change request but does not count',
+      [
+        ['CHANGES_REQUESTED', FIRST],
+        ['APPROVED', FIRST],
+      ],
+      'ring early needs 1 approval; has 0; not counted: bob (earlier commit)',
+    ],
+  ])('counts approvals of the final head only: %s', async (_name, reviews, reason) => {
+    mergedPull([]);
+    reviews.forEach(([state, commit], i) =>
+      server.state.addReview(REPO, 7, {
+        user: 'bob',
+        state,
+        commit_id: commit,
+        submitted_at: `2026-11-22T08:0${i}:00Z`,
+      }),
+    );
+    const verdict = await checkApproval(request(MERGE, ['early']));
+    if (reason === undefined) expect(verdict).toMatchObject({ approved: true, pullRequest: 7 });
+    else expect(verdict).toMatchObject({ approved: false, pullRequest: 7, reason });
+  });
+
+  it('says in the detail which commit a stale approval was given on', async () => {
+    mergedPull([]);
+    server.state.addReview(REPO, 7, { user: 'bob', state: 'APPROVED', commit_id: FIRST });
+    const verdict = refusal(await checkApproval(request(MERGE, ['early'])));
+    expect(verdict.detail).toContain(
+      `bob approved ${FIRST.slice(0, 7)}, not the head ${HEAD.slice(0, 7)} the pull request was merged with`,
+    );
+  });
+
   it.each<[string, [string, ReviewSeed['state']][], string | undefined]>([
     [
       'an approval by a member of a listed team counts',
@@ -204,6 +262,98 @@ describe('checkApproval against the local GitHub server', () => {
     else expect(verdict).toMatchObject({ approved: false, pullRequest: 7, reason });
   });
 
+  it.each<[string, (state: GitHubServer['state']) => void, string | undefined]>([
+    ['an admin counts', (st) => st.setRole(REPO, 'mallory', 'admin'), undefined],
+    ['a maintainer counts', (st) => st.setRole(REPO, 'mallory', 'maintain'), undefined],
+    [
+      'a custom role inheriting write counts',
+      (st) => st.setRole(REPO, 'mallory', { name: 'deployer', base: 'write' }),
+      undefined,
+    ],
+    [
+      'a reader does not',
+      (st) => st.setRole(REPO, 'mallory', 'read'),
+      'ring broad needs 2 approvals incl. @acme/sre or @carol; has 1 (alice); not counted: mallory (no write access)',
+    ],
+    [
+      'a triager does not',
+      (st) => st.setRole(REPO, 'mallory', 'triage'),
+      'ring broad needs 2 approvals incl. @acme/sre or @carol; has 1 (alice); not counted: mallory (no write access)',
+    ],
+    [
+      'an account without access to the repository does not',
+      () => {},
+      'ring broad needs 2 approvals incl. @acme/sre or @carol; has 1 (alice); not counted: mallory (no write access)',
+    ],
+    [
+      'a deleted account (GitHub answers 404) does not',
+      (st) => st.deleteAccount('mallory'),
+      'ring broad needs 2 approvals incl. @acme/sre or @carol; has 1 (alice); not counted: mallory (no write access)',
+    ],
+  ])('counts approvals only from accounts with write access: %s', async (_name, seed, reason) => {
+    seed(server.state);
+    mergedPull([
+      ['alice', 'APPROVED'],
+      ['mallory', 'APPROVED'],
+    ]);
+    const verdict = await checkApproval(request(MERGE, ['broad']));
+    if (reason === undefined) expect(verdict).toMatchObject({ approved: true, pullRequest: 7 });
+    else expect(verdict).toMatchObject({ approved: false, pullRequest: 7, reason });
+  });
+
+  it('does not let a change request from an account without write access block, as on GitHub', async () => {
+    mergedPull([
+      ['bob', 'APPROVED'],
+      ['mallory', 'CHANGES_REQUESTED'],
+    ]);
+    const verdict = await checkApproval(request(MERGE, ['early']));
+    expect(verdict).toMatchObject({ approved: true, pullRequest: 7 });
+  });
+
+  it('asks for the permission of each login once per verdict, and not for approvals that cannot count', async () => {
+    mergedPull([
+      ['alice', 'APPROVED'],
+      ['bob', 'APPROVED'],
+    ]);
+    server.state.addReview(REPO, 7, { user: 'mallory', state: 'APPROVED', commit_id: FIRST });
+    expect(await checkApproval(request(MERGE, ['broad', 'early']))).toMatchObject({ approved: true });
+    const asked = server.log.filter((r) => r.path.includes('/collaborators/')).map((r) => r.path);
+    expect(asked).toEqual([
+      '/repos/acme/app/collaborators/alice/permission',
+      '/repos/acme/app/collaborators/bob/permission',
+    ]);
+  });
+
+  it.each([
+    ['the author of the head commit', { author: 'bob', committer: 'web-flow' }],
+    ['the committer of the head commit', { author: 'octocat', committer: 'Bob' }],
+  ])("does not count the approval of %s (GitHub's most recent push rule)", async (_name, accounts) => {
+    mergedPull([
+      ['alice', 'APPROVED'],
+      ['bob', 'APPROVED'],
+    ]);
+    server.state.setCommitAccounts(REPO, HEAD, accounts);
+    const verdict = refusal(await checkApproval(request(MERGE, ['broad'])));
+    expect(verdict.reason).toBe(
+      'ring broad needs 2 approvals incl. @acme/sre or @carol; has 1 (alice); not counted: bob (pushed the head)',
+    );
+    expect(verdict.detail).toContain(`bob authored or committed the head ${HEAD.slice(0, 7)}`);
+    expect(verdict.detail).not.toContain('web-flow');
+  });
+
+  it('refuses a pull request whose head commit GitHub does not list (over 250 commits): who pushed it is unknown', async () => {
+    server.state.addPull(REPO, {
+      number: 7,
+      head: { ref: 'promote', sha: HEAD },
+      commits: Array.from({ length: 260 }, (_, i) => sha(`c${i}`)),
+      merge_commit_sha: MERGE,
+      merged_at: '2026-11-22T09:00:00Z',
+    });
+    server.state.addReview(REPO, 7, { user: 'bob', state: 'APPROVED' });
+    const verdict = refusal(await checkApproval(request(MERGE, ['early'])));
+    expect(verdict.reason).toMatch(/^#7: GitHub lists 250 of its commits, not its head/);
+  });
+
   it('hints at the token or the team when GitHub answered 404 to every membership of a team', async () => {
     mergedPull([
       ['dave', 'APPROVED'],
@@ -240,9 +390,9 @@ describe('checkApproval against the local GitHub server', () => {
   });
 
   it.each([
-    ['a squash or merge commit, by merge_commit_sha', MERGE, []],
-    ['a rebase-merged commit, among the pull request commits', FIRST, ['/repos/acme/app/pulls/7/commits']],
-  ])('finds the pull request of %s', async (_name, commit, extraPaths) => {
+    ['a squash or merge commit, by merge_commit_sha', MERGE],
+    ['a rebase-merged commit, among the pull request commits', FIRST],
+  ])('finds the pull request of %s', async (_name, commit) => {
     server.state.addPull(REPO, {
       number: 7,
       head: { ref: 'promote', sha: HEAD },
@@ -255,9 +405,81 @@ describe('checkApproval against the local GitHub server', () => {
     expect(verdict).toMatchObject({ approved: true, pullRequest: 7 });
     expect(server.log.map((r) => r.path)).toEqual([
       `/repos/acme/app/commits/${commit}/pulls`,
-      ...extraPaths,
+      '/repos/acme/app/pulls/7/commits',
       '/repos/acme/app/pulls/7/reviews',
+      '/repos/acme/app/collaborators/bob/permission',
     ]);
+  });
+
+  it('asks whether a merge or squash commit is what merging the head produces, and refuses it when it is not', async () => {
+    mergedPull([['bob', 'APPROVED']]);
+    merges.answer = {
+      outcome: 'differs',
+      paths: ['groups/a.yaml', 'groups/b.yaml', 'groups/c.yaml', 'policies/promotion.yaml'],
+    };
+    const verdict = refusal(await checkApproval(request(MERGE, ['early'])));
+    expect(merges.asked).toEqual([{ commit: MERGE, head: HEAD, pull: 7 }]);
+    expect(verdict).toMatchObject({
+      pullRequest: 7,
+      reason: `${MERGE.slice(0, 7)} is not what merging #7 (head ${HEAD.slice(0, 7)}) produces: it differs in groups/a.yaml, groups/b.yaml, groups/c.yaml and 1 more`,
+    });
+    expect(verdict.detail).toContain(
+      'Differing paths: groups/a.yaml, groups/b.yaml, groups/c.yaml, policies/promotion.yaml',
+    );
+  });
+
+  it.each([
+    [
+      'a conflict',
+      { outcome: 'conflict' as const, paths: ['groups/rings.yaml'] },
+      `merging #7 (head ${HEAD.slice(0, 7)}) onto the parent of ${MERGE.slice(0, 7)} conflicts in groups/rings.yaml`,
+    ],
+    [
+      'a head nowhere to be read',
+      { outcome: 'head-missing' as const },
+      `the head ${HEAD.slice(0, 7)} of #7 is not in the mirror nor on the remote as refs/pull/7/head`,
+    ],
+  ])('refuses a merge commit on %s', async (_name, answer, reason) => {
+    mergedPull([['bob', 'APPROVED']]);
+    merges.answer = answer;
+    expect(await checkApproval(request(MERGE, ['early']))).toMatchObject({
+      approved: false,
+      reason,
+    });
+  });
+
+  it("does not compare one of the pull request's own commits (a fast-forward): it is what was pushed for review", async () => {
+    server.state.addPull(REPO, {
+      number: 7,
+      head: { ref: 'promote', sha: HEAD },
+      commits: [FIRST],
+      merge_commit_sha: HEAD,
+      merged_at: '2026-11-22T09:00:00Z',
+    });
+    server.state.addReview(REPO, 7, { user: 'bob', state: 'APPROVED' });
+    merges.answer = { outcome: 'differs', paths: ['groups/rings.yaml'] };
+    expect(await checkApproval(request(FIRST, ['early']))).toMatchObject({ approved: true, pullRequest: 7 });
+    expect(await checkApproval(request(HEAD, ['early']))).toMatchObject({ approved: true, pullRequest: 7 });
+    expect(merges.asked).toEqual([]);
+  });
+
+  it('refuses an earlier commit of a rebase merge, saying to merge or squash', async () => {
+    const rebased = sha('rebased');
+    server.state.addPull(REPO, {
+      number: 7,
+      head: { ref: 'promote', sha: HEAD },
+      commits: [FIRST],
+      associated: [rebased],
+      merge_commit_sha: MERGE,
+      merged_at: '2026-11-22T09:00:00Z',
+    });
+    server.state.addReview(REPO, 7, { user: 'bob', state: 'APPROVED' });
+    const verdict = refusal(await checkApproval(request(rebased, ['early'])));
+    expect(verdict).toMatchObject({
+      pullRequest: 7,
+      reason: `${rebased.slice(0, 7)} is an earlier commit of a rebase merge of #7; ring early needs a merge or squash commit`,
+    });
+    expect(verdict.detail).toContain('merge or squash pull requests that change rings');
   });
 
   it.each([
@@ -351,6 +573,7 @@ describe('checkApproval against the local GitHub server', () => {
     await expect(failure).rejects.toMatchObject({ reason: 'GitHubUnavailable' });
     server = await startGitHubServer({ repos: [REPO] });
     server.state.setBranch(REPO, 'main', MERGE);
+    server.state.grantWrite(REPO, 'bob');
     mergedPull([['bob', 'APPROVED']]);
     const client = createGitHubClient({ token: 't', baseUrl: server.url, log: req.log });
     expect(await checkApproval({ ...req, client })).toMatchObject({ approved: true });
