@@ -3,13 +3,14 @@
  * after it ends, so a restarted controller knows exactly where every
  * transition stood.
  */
-import { readdir, stat } from 'node:fs/promises';
+import { readdir } from 'node:fs/promises';
 import { join } from 'node:path';
 import { ConfigurationError } from '../errors.js';
 import type { StepName } from '../providers/ports.js';
 import { writeFilesAtomic } from '../state/atomic-file.js';
 import { DurableMap, type SnapshotCodec, damaged } from '../state/durable-map.js';
 import { readJsonFile } from '../state/json-file.js';
+import { isAbsent, stateFileError, statIfPresent } from '../state/state-file.js';
 import type { GroupSnapshot } from '../state/types.js';
 import type { TransitionTarget } from './steps.js';
 
@@ -142,8 +143,9 @@ export class FileJournalStore implements JournalStore {
 
   /** Waits for the ended transitions' files, then closes the log; with `compact`, first folds it into open.json. */
   async close(options: { compact?: boolean } = {}): Promise<void> {
-    if (!this.#open) return;
-    const map = await this.#open;
+    // A map that failed to open has nothing to close; its error went to whoever asked for it.
+    const map = await this.#open?.catch(() => undefined);
+    if (!map) return;
     while (this.#draining) await this.#draining;
     if (options.compact) await map.compact();
     await map.close();
@@ -203,7 +205,10 @@ export class FileJournalStore implements JournalStore {
     const map = await DurableMap.open(path, OPEN_CODEC);
     // A state folder from before the map kept each transition under way in its own file: take them over once.
     if (fresh) {
-      const names = await readdir(this.dir).catch(() => [] as string[]);
+      const names = await readdir(this.dir).catch((err: unknown) => {
+        if (isAbsent(err)) return [] as string[];
+        throw stateFileError(this.dir, err, 'listed');
+      });
       const legacy = await Promise.all(
         names.filter((n) => n.endsWith('.json')).map((n) => this.#file(n.slice(0, -5))),
       );
@@ -302,12 +307,7 @@ const OPEN_CODEC: SnapshotCodec<JournalPart> = {
   },
 };
 
+/** Whether `path` exists; only ENOENT is "no". Throws StateUnreadable for any other failure. */
 async function exists(path: string): Promise<boolean> {
-  return stat(path).then(
-    () => true,
-    (err: { code?: unknown }) => {
-      if (err.code === 'ENOENT') return false;
-      throw err;
-    },
-  );
+  return (await statIfPresent(path)) !== undefined;
 }
