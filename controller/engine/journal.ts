@@ -20,10 +20,20 @@ export type StepStatus = 'started' | 'done' | 'failed' | 'compensating' | 'compe
 export interface StepRecord {
   readonly name: StepName;
   readonly status: StepStatus;
+  /**
+   * Attempts of the step started, across restarts of the controller: each is
+   * recorded before it starts, so the retry budget survives a crash loop.
+   * Back to 0 when the step answers that it must wait.
+   */
   readonly attempts: number;
   readonly startedAt: string;
   readonly endedAt?: string;
+  /** Why the step failed; while it is retried, the error of the last failed attempt. */
   readonly error?: string;
+  /** Attempts of the step's compensation started, across restarts, as `attempts` counts the step's. */
+  readonly undoAttempts?: number;
+  /** While the compensation is retried, or once it failed: the error of its last failed attempt. */
+  readonly undoError?: string;
   /** Side data for diagnosis and for resuming (for example which colour is new). */
   readonly data?: Readonly<Record<string, unknown>>;
 }
