@@ -153,9 +153,8 @@ export class FileJournalStore implements JournalStore {
 
   /** Waits for the ended transitions' files, then closes the log; with `compact`, first folds it into open.json. */
   async close(options: { compact?: boolean } = {}): Promise<void> {
-    // A map that failed to open has nothing to close; its error went to whoever asked for it.
-    const map = await this.#open?.catch(() => undefined);
-    if (!map) return;
+    if (!this.#open) return;
+    const map = await this.#open;
     while (this.#draining) await this.#draining;
     if (options.compact) await map.compact();
     await map.close();

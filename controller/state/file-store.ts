@@ -82,9 +82,8 @@ export class FileStateStore implements StateStore {
 
   /** Closes the log; with `compact`, first folds it into applied.json, so a stopped controller leaves one plain file. */
   async close(options: { compact?: boolean } = {}): Promise<void> {
-    // A log that failed to open has nothing to close; its error went to whoever asked for it.
-    const map = await this.#map?.catch(() => undefined);
-    if (!map) return;
+    if (!this.#map) return;
+    const map = await this.#map;
     if (options.compact) await map.compact();
     await map.close();
   }
