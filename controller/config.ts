@@ -8,6 +8,8 @@ export interface EnvConfig {
   readonly repo: string;
   /** Largest file read, in bytes (RINGMASTER_MAX_FILE_BYTES, default 1 MiB). */
   readonly maxFileBytes: number;
+  /** Most files under groups/ and policies/ read from one commit or folder (RINGMASTER_MAX_FILES, default 20,000). */
+  readonly maxFiles: number;
   /** Token for the GitHub API (GITHUB_TOKEN); absent when unset or empty. */
   readonly githubToken?: string;
   /** The GitHub REST API's base URL (GITHUB_API_URL: GitHub Enterprise, tests); absent means api.github.com. */
@@ -25,6 +27,9 @@ export function loadEnvConfig(env: Readonly<Record<string, string | undefined>>)
     maxFileBytes: env.RINGMASTER_MAX_FILE_BYTES
       ? parsePositiveInt(env.RINGMASTER_MAX_FILE_BYTES, 'RINGMASTER_MAX_FILE_BYTES')
       : DEFAULT_PARSE_LIMITS.maxFileBytes,
+    maxFiles: env.RINGMASTER_MAX_FILES
+      ? parsePositiveInt(env.RINGMASTER_MAX_FILES, 'RINGMASTER_MAX_FILES')
+      : DEFAULT_PARSE_LIMITS.maxFiles,
     ...(env.GITHUB_TOKEN ? { githubToken: env.GITHUB_TOKEN } : {}),
     ...(env.GITHUB_API_URL ? { githubApiUrl: parseHttpUrl(env.GITHUB_API_URL, 'GITHUB_API_URL') } : {}),
     ...(env.GITHUB_WEBHOOK_SECRET ? { githubWebhookSecret: env.GITHUB_WEBHOOK_SECRET } : {}),

@@ -3,8 +3,9 @@
  * releases on 3 lines, a promotion policy, and as many groups and tenants as
  * asked, with maintenance windows and test tenants like a real one.
  */
-import { mkdirSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
+import { simpleGit } from 'simple-git';
 
 /** The rings, earliest first, with their share of the groups and their release. */
 export const RINGS = [
@@ -278,4 +279,23 @@ export function generate(dir: string, groups: number, tenants: number): Generate
     write(`groups/${plan.name}.yaml`, lines.join('\n'));
   });
   return { dir, files, groups, tenants, testTenants, windows, bytes };
+}
+
+/**
+ * Writes the constellation of `generate` into the new folder `dir` and commits
+ * it as the one commit of branch main of a new git repository there, packed.
+ */
+export async function generateRepo(dir: string, groups: number, tenants: number): Promise<Generated> {
+  if (existsSync(dir)) throw new Error(`${dir} exists already; name a new folder`);
+  const generated = generate(dir, groups, tenants);
+  const git = simpleGit({ baseDir: dir });
+  await git.init(['--initial-branch=main']);
+  await git.addConfig('user.email', 'bench@example.com').addConfig('user.name', 'bench');
+  // No gc in the background while a benchmark reads the repository: one packing, below, and done.
+  await git.addConfig('gc.auto', '0');
+  await git.add('.');
+  await git.commit(`${groups} generated groups`);
+  // Packed, as a clone or a fetched mirror is: 100,000 loose objects would be read far more slowly.
+  await git.raw(['gc', '--quiet']);
+  return generated;
 }

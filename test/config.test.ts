@@ -1,28 +1,33 @@
 import { loadEnvConfig, parseInstant } from '../controller/config.js';
 import { ConfigurationError } from '../controller/errors.js';
+import { DEFAULT_PARSE_LIMITS } from '../controller/model/parse.js';
 
 describe('loadEnvConfig', () => {
   it('applies defaults and freezes the result', () => {
     const config = loadEnvConfig({});
-    expect(config).toEqual({ repo: '.', maxFileBytes: 1024 * 1024 });
+    expect(config).toEqual({ repo: '.', maxFileBytes: 1024 * 1024, maxFiles: DEFAULT_PARSE_LIMITS.maxFiles });
     expect(Object.isFrozen(config)).toBe(true);
   });
 
-  it('reads the repository and the size cap', () => {
-    expect(loadEnvConfig({ RINGMASTER_REPO: '/srv/state', RINGMASTER_MAX_FILE_BYTES: '2048' })).toEqual({
-      repo: '/srv/state',
-      maxFileBytes: 2048,
-    });
+  it('reads the repository, the size cap and the file count cap', () => {
+    expect(
+      loadEnvConfig({
+        RINGMASTER_REPO: '/srv/state',
+        RINGMASTER_MAX_FILE_BYTES: '2048',
+        RINGMASTER_MAX_FILES: '50000',
+      }),
+    ).toEqual({ repo: '/srv/state', maxFileBytes: 2048, maxFiles: 50_000 });
   });
 
-  it.each(['-5', '0', '1.5', 'lots', ''])(
-    'refuses RINGMASTER_MAX_FILE_BYTES=%j with a typed error',
-    (value) => {
-      const read = () => loadEnvConfig({ RINGMASTER_MAX_FILE_BYTES: value || ' ' });
-      expect(read).toThrow(ConfigurationError);
-      expect(read).toThrow(/^RINGMASTER_MAX_FILE_BYTES must be a whole number above 0/);
-    },
-  );
+  it.each(
+    ['RINGMASTER_MAX_FILE_BYTES', 'RINGMASTER_MAX_FILES'].flatMap((name) =>
+      ['-5', '0', '1.5', 'lots', ''].map((value) => [name, value] as const),
+    ),
+  )('refuses %s=%j with a typed error', (name, value) => {
+    const read = () => loadEnvConfig({ [name]: value || ' ' });
+    expect(read).toThrow(ConfigurationError);
+    expect(read).toThrow(new RegExp(`^${name} must be a whole number above 0`));
+  });
 });
 
 describe('parseInstant', () => {

@@ -80,8 +80,9 @@ export async function openDesiredReader(
     if (last?.commit === source.commit) return last.read;
     const result = await loadConstellation(source.withReader(objects), {
       validator: ctx.schemas(),
-      // The same cap as validate: RINGMASTER_MAX_FILE_BYTES applies to what the controller reads too.
-      limits: { ...DEFAULT_PARSE_LIMITS, maxFileBytes: ctx.env.maxFileBytes },
+      // The same caps as validate: RINGMASTER_MAX_FILE_BYTES and RINGMASTER_MAX_FILES apply to what the
+      // controller reads too. A head over the file cap is one finding, found before any file is read.
+      limits: { ...DEFAULT_PARSE_LIMITS, maxFileBytes: ctx.env.maxFileBytes, maxFiles: ctx.env.maxFiles },
       cache,
     });
     const read = {

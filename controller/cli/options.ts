@@ -2,7 +2,7 @@ import { type Command, InvalidArgumentError } from 'commander';
 import { parsePositiveInt } from '../config.js';
 import type { CliContext } from './context.js';
 
-/** Adds --repo and --max-file-bytes, defaulting to the environment's settings. */
+/** Adds --repo, --max-file-bytes and --max-files, defaulting to the environment's settings. */
 export function addSourceOptions(cmd: Command, ctx: CliContext): Command {
   return cmd
     .option('--repo <dir>', 'the Ringmaster repository folder', ctx.env.repo)
@@ -11,6 +11,12 @@ export function addSourceOptions(cmd: Command, ctx: CliContext): Command {
       'largest file read, in bytes',
       intArg('--max-file-bytes'),
       ctx.env.maxFileBytes,
+    )
+    .option(
+      '--max-files <n>',
+      'most files read under groups/ and policies/; more and none is read',
+      intArg('--max-files'),
+      ctx.env.maxFiles,
     );
 }
 

@@ -5,7 +5,6 @@ import { formatDiagnostic } from '../model/diagnostics.js';
 import { setRingRelease } from '../model/edit-rings.js';
 import { RING_SET_PATH } from '../model/layout.js';
 import { type LoadResult, loadConstellation } from '../model/load.js';
-import { DEFAULT_PARSE_LIMITS } from '../model/parse.js';
 import { planChange } from '../plan/change-plan.js';
 import { buildPlanReport } from '../plan/report.js';
 import { type BakeEvidence, createGitHubBakeEvidence, gatherBakeEvidence } from '../policy/bake-evidence.js';
@@ -16,7 +15,7 @@ import { GitCommitSource } from '../source/git-source.js';
 import { EXIT, type CliContext } from './context.js';
 import { addSourceOptions } from './options.js';
 import { cliLogger, gitHubRepo, readBase, requireToken } from './github-pr.js';
-import type { SourceOptions } from './source.js';
+import { type SourceOptions, parseLimitsOf } from './source.js';
 
 interface PromoteOptions extends SourceOptions {
   to: string;
@@ -130,7 +129,7 @@ async function planPromotion(
   head: FileSource,
   evidence?: BakeEvidence,
 ): Promise<PlanReport | undefined> {
-  const limits = { ...DEFAULT_PARSE_LIMITS, maxFileBytes: opts.maxFileBytes };
+  const limits = parseLimitsOf(opts);
   const load = (source: FileSource): Promise<LoadResult> =>
     loadConstellation(source, { validator: ctx.schemas(), limits });
   const [from, to] = [await load(base.source), await load(head)];
@@ -161,8 +160,8 @@ function withFile(source: FileSource, path: string, text: string, label: string)
   const bytes = Buffer.from(text, 'utf8');
   return {
     label,
-    async list(folders) {
-      const entries = await source.list(folders);
+    async list(folders, options) {
+      const entries = await source.list(folders, options);
       // No id: the content id of the old file must not stand for the new one.
       return entries.map((e): SourceEntry =>
         e.path === path ? { path, type: 'file', size: bytes.length } : e,

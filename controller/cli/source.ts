@@ -1,9 +1,10 @@
 import { stat } from 'node:fs/promises';
 import { ConfigurationError } from '../errors.js';
 import { type LoadResult, loadConstellation } from '../model/load.js';
-import { DEFAULT_PARSE_LIMITS } from '../model/parse.js';
+import { DEFAULT_PARSE_LIMITS, type ParseLimits } from '../model/parse.js';
 import { DirectorySource } from '../source/dir-source.js';
 import type { FileSource } from '../source/file-source.js';
+import { GitObjectReader } from '../source/git-object-reader.js';
 import { GitCommitSource, resolveCommit } from '../source/git-source.js';
 import { isRemoteAddress, redactUrls } from '../source/mirror-remote.js';
 import type { CliContext } from './context.js';
@@ -12,14 +13,25 @@ import type { CliContext } from './context.js';
 export interface SourceOptions {
   repo: string;
   maxFileBytes: number;
+  maxFiles: number;
+}
+
+/** The parse limits the command's options set. */
+export function parseLimitsOf(opts: SourceOptions): ParseLimits {
+  return { ...DEFAULT_PARSE_LIMITS, maxFileBytes: opts.maxFileBytes, maxFiles: opts.maxFiles };
 }
 
 /**
  * Opens the desired state of `repo`: at commit `rev` when given (read through
- * git), else the folder as it is on disk. Throws ConfigurationError or
- * NotFoundError with a message for a person.
+ * one `git cat-file` child, which `close` ends), else the folder as it is on
+ * disk. Throws ConfigurationError or NotFoundError with a message for a
+ * person.
  */
-export async function openSource(ctx: CliContext, repo: string, rev?: string): Promise<FileSource> {
+export async function openSource(
+  ctx: CliContext,
+  repo: string,
+  rev?: string,
+): Promise<{ source: FileSource; close(): Promise<void> }> {
   if (isRemoteAddress(repo))
     throw new ConfigurationError(
       'RepoIsRemote',
@@ -32,9 +44,13 @@ export async function openSource(ctx: CliContext, repo: string, rev?: string): P
       'RepoNotFound',
       `repository folder "${repo}" does not exist; pass --repo DIR`,
     );
-  if (rev === undefined) return new DirectorySource(repo);
+  if (rev === undefined) return { source: new DirectorySource(repo), close: async () => {} };
   const git = await ctx.openGit(repo);
-  return new GitCommitSource(git, await resolveCommit(git, rev));
+  const commit = await resolveCommit(git, rev);
+  // Trees listed once and files read by object id: `git show <commit>:<path>` searches the folder's tree
+  // for each path, which is quadratic in a folder of thousands of files.
+  const objects = new GitObjectReader(repo);
+  return { source: new GitCommitSource(git, commit, objects), close: () => objects.close() };
 }
 
 /** Loads the constellation of `repo` at `rev` (or its folder) with the command's limits. */
@@ -43,7 +59,13 @@ export async function loadFrom(
   opts: SourceOptions,
   rev?: string,
 ): Promise<{ source: FileSource; result: LoadResult }> {
-  const source = await openSource(ctx, opts.repo, rev);
-  const limits = { ...DEFAULT_PARSE_LIMITS, maxFileBytes: opts.maxFileBytes };
-  return { source, result: await loadConstellation(source, { validator: ctx.schemas(), limits }) };
+  const { source, close } = await openSource(ctx, opts.repo, rev);
+  try {
+    return {
+      source,
+      result: await loadConstellation(source, { validator: ctx.schemas(), limits: parseLimitsOf(opts) }),
+    };
+  } finally {
+    await close();
+  }
 }

@@ -3,13 +3,14 @@
  * after it ends, so a restarted controller knows exactly where every
  * transition stood.
  */
-import { readdir, stat } from 'node:fs/promises';
+import { readdir } from 'node:fs/promises';
 import { join } from 'node:path';
 import { ConfigurationError } from '../errors.js';
 import type { StepName } from '../providers/ports.js';
 import { writeFilesAtomic } from '../state/atomic-file.js';
 import { DurableMap, type SnapshotCodec, damaged } from '../state/durable-map.js';
 import { readJsonFile } from '../state/json-file.js';
+import { isAbsent, stateFileError, statIfPresent } from '../state/state-file.js';
 import type { GroupSnapshot } from '../state/types.js';
 import type { TransitionTarget } from './steps.js';
 
@@ -19,10 +20,20 @@ export type StepStatus = 'started' | 'done' | 'failed' | 'compensating' | 'compe
 export interface StepRecord {
   readonly name: StepName;
   readonly status: StepStatus;
+  /**
+   * Attempts of the step started, across restarts of the controller: each is
+   * recorded before it starts, so the retry budget survives a crash loop.
+   * Back to 0 when the step answers that it must wait.
+   */
   readonly attempts: number;
   readonly startedAt: string;
   readonly endedAt?: string;
+  /** Why the step failed; while it is retried, the error of the last failed attempt. */
   readonly error?: string;
+  /** Attempts of the step's compensation started, across restarts, as `attempts` counts the step's. */
+  readonly undoAttempts?: number;
+  /** While the compensation is retried, or once it failed: the error of its last failed attempt. */
+  readonly undoError?: string;
   /** Side data for diagnosis and for resuming (for example which colour is new). */
   readonly data?: Readonly<Record<string, unknown>>;
 }
@@ -203,7 +214,10 @@ export class FileJournalStore implements JournalStore {
     const map = await DurableMap.open(path, OPEN_CODEC);
     // A state folder from before the map kept each transition under way in its own file: take them over once.
     if (fresh) {
-      const names = await readdir(this.dir).catch(() => [] as string[]);
+      const names = await readdir(this.dir).catch((err: unknown) => {
+        if (isAbsent(err)) return [] as string[];
+        throw stateFileError(this.dir, err, 'listed');
+      });
       const legacy = await Promise.all(
         names.filter((n) => n.endsWith('.json')).map((n) => this.#file(n.slice(0, -5))),
       );
@@ -302,12 +316,7 @@ const OPEN_CODEC: SnapshotCodec<JournalPart> = {
   },
 };
 
+/** Whether `path` exists; only ENOENT is "no". Throws StateUnreadable for any other failure. */
 async function exists(path: string): Promise<boolean> {
-  return stat(path).then(
-    () => true,
-    (err: { code?: unknown }) => {
-      if (err.code === 'ENOENT') return false;
-      throw err;
-    },
-  );
+  return (await statIfPresent(path)) !== undefined;
 }

@@ -5,10 +5,13 @@
  * done so far in reverse, and a failed compensation leaves the group in
  * emergency. Calling it again with the same transition resumes where the
  * journal says; a final transition is returned as it ended.
+ *
+ * The retry budget of a step (and of each compensation) holds across
+ * restarts: every attempt is recorded in the journal before it starts, so a
+ * controller that crashes in a loop resumes the count instead of granting
+ * the step a fresh budget, and a step whose budget is spent fails for good.
  */
-import pRetry from 'p-retry';
 import type { Logger } from 'pino';
-import { isTransient } from '../errors.js';
 import type { CallContext, StepName } from '../providers/ports.js';
 import {
   type JournalEntry,
@@ -18,19 +21,28 @@ import {
   isFinal,
 } from './journal.js';
 import {
+  type BudgetedWork,
+  type RetrySettings,
+  type Spent,
+  type Tried,
+  messageOf,
+  tryWithBudget,
+} from './retry-budget.js';
+import {
   type Recorded,
   STEP_DEFINITIONS,
+  type StepDefinition,
   type StepDeps,
   type StepResult,
   type TransitionTarget,
 } from './steps.js';
 
-/** How transient failures are retried: `retries` more tries, back-off doubling from min to max. */
-export interface RetryPolicy {
-  readonly retries: number;
-  readonly minTimeoutMs: number;
-  readonly maxTimeoutMs: number;
-}
+/**
+ * How transient failures are retried: `retries` more tries, back-off doubling
+ * from min to max. The budget of `retries + 1` attempts is per step and
+ * transition, across restarts of the controller.
+ */
+export type RetryPolicy = RetrySettings;
 
 export interface EngineDeps extends StepDeps {
   readonly journal: JournalStore;
@@ -112,50 +124,62 @@ class Run {
    */
   private async forward(): Promise<string | 'waiting' | undefined> {
     // The first write also marks the transition running again (after a wait, or a restart).
-    let pending: Partial<JournalEntry> = { status: 'running', reason: undefined };
+    const pending: { change?: Partial<JournalEntry> } = { change: { status: 'running', reason: undefined } };
     for (const step of STEP_DEFINITIONS.filter((s) => s.applies(this.t))) {
       const previous = this.record(step.name);
       if (previous?.status === 'done') continue;
       // Failed before a crash, rollback not yet recorded: a permanent failure is never retried.
       if (previous?.status === 'failed') return `${step.name} failed: ${previous.error ?? 'unknown error'}`;
-      const started = previous?.startedAt ?? this.now();
-      await this.putStep({ name: step.name, status: 'started', attempts: 0, startedAt: started }, pending);
-      pending = {};
-      let attempts = 0;
-      try {
-        const result: StepResult = await this.retry(step.name, (ctx) => {
-          attempts = ctx.attempt;
-          return step.run(this.t, ctx, this.deps, this.recorded());
-        });
-        if ('waiting' in result) {
-          await this.save({ status: 'waiting', reason: result.waiting });
-          this.log.info({ step: step.name, reason: result.waiting }, 'Transition waiting');
-          return 'waiting';
-        }
-        this.setStep({
-          name: step.name,
-          status: 'done',
-          attempts,
-          startedAt: started,
-          endedAt: this.now(),
-          data: result.data,
-        });
-        this.deps.observeStep?.(step.name, (Date.parse(this.now()) - Date.parse(started)) / 1000);
-      } catch (err) {
-        const reason = `${step.name} failed: ${messageOf(err)}`;
-        await this.putStep({
-          name: step.name,
-          status: 'failed',
-          attempts,
-          startedAt: started,
-          endedAt: this.now(),
-          error: messageOf(err),
-        });
-        this.log.warn({ err, step: step.name, attempts }, 'Step failed; rolling back');
-        return reason;
-      }
+      const ended = await this.runStep(step, previous, pending);
+      if (ended !== 'done') return ended;
     }
     return undefined;
+  }
+
+  /**
+   * Runs one step to its end: 'done' (recorded in memory; the next write
+   * carries it), 'waiting', or the failure's reason. `previous` is its record
+   * from before a restart; `pending.change` goes with the first write.
+   */
+  private async runStep(
+    step: StepDefinition,
+    previous: StepRecord | undefined,
+    pending: { change?: Partial<JournalEntry> },
+  ): Promise<'done' | 'waiting' | string> {
+    const { name } = step;
+    const startedAt = previous?.startedAt ?? this.now();
+    // Attempts started before a restart count against the budget: a crash loop does not reset it.
+    const before = previous?.status === 'started' ? previous : undefined;
+    const tried = await this.retry(
+      name,
+      { used: before?.attempts ?? 0, error: before?.error },
+      {
+        // Each attempt is on disk before it starts.
+        record: async (attempts, error) => {
+          await this.putStep({ name, status: 'started', attempts, startedAt, error }, pending.change);
+          pending.change = undefined;
+        },
+        run: (ctx) => step.run(this.t, ctx, this.deps, this.recorded()),
+      },
+    );
+    const { attempts } = tried;
+    if (!tried.ok) {
+      const error = messageOf(tried.error);
+      await this.putStep({ name, status: 'failed', attempts, startedAt, endedAt: this.now(), error });
+      this.log.warn({ err: tried.error, step: name, attempts }, 'Step failed; rolling back');
+      return `${name} failed: ${error}`;
+    }
+    const result: StepResult = tried.value;
+    if ('waiting' in result) {
+      // The step answered: coming back later is not a failure, so the next look starts a fresh budget.
+      this.setStep({ name, status: 'started', attempts: 0, startedAt });
+      await this.save({ status: 'waiting', reason: result.waiting });
+      this.log.info({ step: name, reason: result.waiting }, 'Transition waiting');
+      return 'waiting';
+    }
+    this.setStep({ name, status: 'done', attempts, startedAt, endedAt: this.now(), data: result.data });
+    this.deps.observeStep?.(name, (Date.parse(this.now()) - Date.parse(startedAt)) / 1000);
+    return 'done';
   }
 
   /** Undoes what was done, newest first. A cutover that failed may have moved traffic: it is undone too. */
@@ -171,41 +195,49 @@ class Run {
       .map((r) => [r, STEP_DEFINITIONS.find((s) => s.name === r.name)!] as const)
       .filter(([, def]) => def.compensate !== undefined);
     for (const [record, def] of undo) {
-      await this.putStep({ ...record, status: 'compensating' });
-      try {
-        await this.retry(def.name, (ctx) => def.compensate!(this.t, ctx, this.deps, this.recorded()));
-        await this.putStep({ ...record, status: 'compensated', endedAt: this.now() });
-      } catch (err) {
-        const reason = `${this.entry.reason ?? 'rollback'}; undoing ${def.name} failed too: ${messageOf(err)}`;
-        await this.save({ status: 'emergency', reason, endedAt: this.now() });
+      // An undo resumed after a restart goes on counting its attempts.
+      const used = record.status === 'compensating' ? (record.undoAttempts ?? 0) : 0;
+      const tried = await this.retry(
+        def.name,
+        { used, error: record.undoError },
+        {
+          record: (undoAttempts, undoError) =>
+            this.putStep({ ...record, status: 'compensating', undoAttempts, undoError }),
+          run: (ctx) => def.compensate!(this.t, ctx, this.deps, this.recorded()),
+        },
+      );
+      if (!tried.ok) {
+        const error = messageOf(tried.error);
+        const reason = `${this.entry.reason ?? 'rollback'}; undoing ${def.name} failed too: ${error}`;
+        await this.putStep(
+          { ...record, status: 'compensating', undoAttempts: tried.attempts, undoError: error },
+          { status: 'emergency', reason, endedAt: this.now() },
+        );
         this.log.error(
-          { err, step: def.name },
+          { err: tried.error, step: def.name },
           'Compensation failed; group needs a human (ringmaster recover)',
         );
         return;
       }
+      const { undoError: _last, ...kept } = record;
+      await this.putStep({
+        ...kept,
+        status: 'compensated',
+        undoAttempts: tried.attempts,
+        endedAt: this.now(),
+      });
     }
     await this.save({ status: 'rolled-back', endedAt: this.now() });
     this.log.warn({ reason: this.entry.reason }, 'Transition rolled back');
   }
 
-  private retry<T>(step: StepName, fn: (ctx: CallContext) => Promise<T>): Promise<T> {
-    let attempt = 0;
-    const { retries, minTimeoutMs, maxTimeoutMs } = this.deps.retry;
-    return pRetry(() => fn(this.context(step, ++attempt)), {
-      retries,
-      minTimeout: minTimeoutMs,
-      maxTimeout: maxTimeoutMs,
-      factor: 2,
-      randomize: true,
-      shouldRetry: ({ error }) => isTransient(error),
-      onFailedAttempt: ({ error, attemptNumber, retriesLeft }) => {
-        if (isTransient(error) && retriesLeft > 0)
-          this.log.warn(
-            { err: error, step, attempt: attemptNumber, retriesLeft },
-            'Step attempt failed; retrying',
-          );
-      },
+  /** Runs `work` within the step's retry budget (see tryWithBudget), attempts numbered for the providers. */
+  private retry<T>(step: StepName, spent: Spent, work: BudgetedWork<T>): Promise<Tried<T>> {
+    return tryWithBudget(this.deps.retry, spent, {
+      ...work,
+      onRetry: (err, attempt, retriesLeft) =>
+        this.log.warn({ err, step, attempt, retriesLeft }, 'Step attempt failed; retrying'),
+      context: (attempt) => this.context(step, attempt),
     });
   }
 
@@ -248,8 +280,4 @@ class Run {
   private outcome(): TransitionOutcome {
     return { status: this.entry.status, reason: this.entry.reason, entry: this.entry };
   }
-}
-
-function messageOf(err: unknown): string {
-  return err instanceof Error ? err.message : String(err);
 }

@@ -3,12 +3,12 @@ import type { Kind, SchemaValidator } from '../schema/validator.js';
 import { KINDS } from '../schema/validator.js';
 import { buildGroup, buildPolicy, buildRelease, buildRingSet } from './build.js';
 import { type Diagnostic, DiagnosticSink, atFileStart } from './diagnostics.js';
-import { DEFAULT_POLICY_PATH, RING_SET_PATH, STATE_FOLDERS, placeOf, stem } from './layout.js';
+import { DEFAULT_POLICY_PATH, RING_SET_PATH, placeOf, stem } from './layout.js';
 import { LazyMap } from './lazy-map.js';
 import { type ParseLimits, type ParsedFile, locate, parseYamlFile } from './parse.js';
 import { type FileOutcome, type LoadCache, type ModelItem, keptOutcome } from './load-cache.js';
 import { type PartialModel, checkModel } from './rules.js';
-import { type Wanted, selectFiles } from './select-files.js';
+import { type Wanted, listWithinCap, selectFiles } from './select-files.js';
 import type { Constellation } from './types.js';
 
 export const API_VERSION = 'ringmaster/v1';
@@ -36,11 +36,14 @@ export interface LoadResult {
  * Loads the desired state from `source`: reads groups/ and policies/, parses
  * and schema-checks every file, builds the model and runs the cross-file rules.
  * Bad content becomes diagnostics; only failures to read the source throw.
+ * More files than `limits.maxFiles` are one finding (too-many-files), and
+ * then no file is read at all.
  */
 export async function loadConstellation(source: FileSource, options: LoadOptions): Promise<LoadResult> {
   const sink = new DiagnosticSink();
   const cache = options.cache;
-  const entries = await source.list(STATE_FOLDERS);
+  const entries = await listWithinCap(source, options.limits, sink);
+  if (!entries) return { diagnostics: sink.sorted(), fileCount: 0 };
   const links = entries.filter((e) => e.type === 'symlink');
   const linkTargets = await source.read(links.map((l) => l.path));
   const { paths, wanted, records } = selectFiles(entries, linkTargets, options.limits, sink, cache?.paths);

@@ -10,15 +10,24 @@ export interface ParseLimits {
   readonly maxFileBytes: number;
   /** Most alias expansions in one file (anchors are allowed, bombs are not). */
   readonly maxAliasCount: number;
+  /** Most files (entries of any kind) under groups/ and policies/; more and none is read. */
+  readonly maxFiles: number;
 }
 
 /**
  * 10,000 alias expansions leave room for honest reuse (one anchor shared by the
  * tenants of a large group) and still stop a billion-laughs file at once.
+ *
+ * 20,000 files: twice the 10,000 groups the controller is sized for. The
+ * controller keeps every group in memory (about 9 KB of live heap each), and
+ * `npm start`'s heap of 384 MiB holds a 20,000-group constellation (measured:
+ * README, Benchmarks); a commit of 100,000 files would run it out of memory
+ * on every start.
  */
 export const DEFAULT_PARSE_LIMITS: ParseLimits = Object.freeze({
   maxFileBytes: 1024 * 1024,
   maxAliasCount: 10_000,
+  maxFiles: 20_000,
 });
 
 /**

@@ -1,6 +1,6 @@
-/** Which listed entries loading reads: the layout, size and symlink checks that need no file's content. */
+/** Which listed entries loading reads: the count, layout, size and symlink checks that need no file's content. */
 import { posix } from 'node:path';
-import type { SourceEntry } from '../source/file-source.js';
+import { type FileSource, type SourceEntry, TooManyFilesError, topFolderOf } from '../source/file-source.js';
 import type { Kind } from '../schema/validator.js';
 import { type DiagnosticSink, atFileStart } from './diagnostics.js';
 import { type Placement, STATE_FOLDERS, classifyPath } from './layout.js';
@@ -32,6 +32,50 @@ export interface Selection {
   readonly wanted: Wanted[];
   /** The record of each path, when selecting with a memo. */
   readonly records: (PathRecord | undefined)[];
+}
+
+/**
+ * Lists the entries under STATE_FOLDERS of `source`, at most `limits.maxFiles`
+ * of them. More are reported to `sink` (rule too-many-files, on the folder
+ * holding the most) and give undefined: nothing is listed further or read,
+ * so a commit of 100,000 files costs a count, not the process's memory.
+ */
+export async function listWithinCap(
+  source: FileSource,
+  limits: ParseLimits,
+  sink: DiagnosticSink,
+): Promise<SourceEntry[] | undefined> {
+  let entries: SourceEntry[];
+  try {
+    entries = await source.list(STATE_FOLDERS, { maxFiles: limits.maxFiles });
+  } catch (err) {
+    if (!(err instanceof TooManyFilesError)) throw err;
+    reportTooMany(err.counts, limits.maxFiles, sink);
+    return undefined;
+  }
+  if (entries.length <= limits.maxFiles) return entries;
+  // A source that does not count as it lists (a wrapper, say): nothing is read yet either.
+  const counts = new Map<string, number>();
+  for (const e of entries) {
+    const top = topFolderOf(e.path);
+    counts.set(top, (counts.get(top) ?? 0) + 1);
+  }
+  reportTooMany(counts, limits.maxFiles, sink);
+  return undefined;
+}
+
+function reportTooMany(counts: ReadonlyMap<string, number>, limit: number, sink: DiagnosticSink): void {
+  const n = (x: number) => x.toLocaleString('en-US');
+  const total = [...counts.values()].reduce((a, b) => a + b, 0);
+  const [folder, most] = [...counts].reduce((a, b) => (b[1] > a[1] ? b : a));
+  const all =
+    counts.size > 1 ? ` (${n(total)} under ${[...counts.keys()].map((f) => `${f}/`).join(' and ')})` : '';
+  sink.error(
+    atFileStart(`${folder}/`),
+    'too-many-files',
+    `${folder}/ holds ${n(most)} files${all}, more than the ${n(limit)} read at most, so none was read; ` +
+      'remove files, or raise the limit with --max-files or RINGMASTER_MAX_FILES',
+  );
 }
 
 /** Most symlinks followed in a row before giving up. */

@@ -1,7 +1,7 @@
 import { lstat, readdir, readFile, readlink } from 'node:fs/promises';
 import { join } from 'node:path';
 import pLimit from 'p-limit';
-import type { FileSource, SourceEntry } from './file-source.js';
+import { type FileSource, type ListOptions, type SourceEntry, checkFileCount } from './file-source.js';
 
 /** Files read at once: enough to hide the latency of each read, few enough to stay far from the descriptor limit. */
 const READ_CONCURRENCY = 32;
@@ -20,18 +20,40 @@ export class DirectorySource implements FileSource {
     this.label = `directory ${root}`;
   }
 
-  async list(folders: readonly string[]): Promise<SourceEntry[]> {
-    const entries: SourceEntry[] = [];
+  /**
+   * Lists the folders (symlinks as symlinks, each folder's files after its
+   * subfolders). The folders are walked first without looking at any file,
+   * so folders over `options.maxFiles` entries throw TooManyFilesError before
+   * a single file is looked at; then the files' sizes are asked for,
+   * concurrently.
+   */
+  async list(folders: readonly string[], options: ListOptions = {}): Promise<SourceEntry[]> {
+    const found: SourceEntry[] = [];
+    const counts = new Map<string, number>();
     for (const folder of folders) {
       const st = await lstat(join(this.root, folder)).catch(() => undefined);
+      const before = found.length;
       // A linked folder is reported, never followed, as git would show it.
-      if (st?.isSymbolicLink()) this.add(entries, { path: folder, type: 'symlink', size: st.size });
-      else if (st?.isDirectory()) await this.walk(folder, entries);
-      else if (st) this.add(entries, { path: folder, type: 'other', size: st.size });
+      if (st?.isSymbolicLink()) found.push({ path: folder, type: 'symlink', size: st.size });
+      else if (st?.isDirectory()) await this.walk(folder, found);
+      else if (st) found.push({ path: folder, type: 'other', size: st.size });
+      counts.set(folder, found.length - before);
     }
+    checkFileCount(counts, options.maxFiles);
+    // Sizes matter for the size cap before reading.
+    const limit = pLimit(READ_CONCURRENCY);
+    const entries = await Promise.all(
+      found.map((entry) =>
+        entry.type !== 'file'
+          ? entry
+          : limit(async () => ({ ...entry, size: (await lstat(join(this.root, entry.path))).size })),
+      ),
+    );
+    for (const entry of entries) this.add(entry);
     return entries;
   }
 
+  /** Adds the entries below `rel` to `into`, sizes of files still 0: each folder's files after its subfolders. */
   private async walk(rel: string, into: SourceEntry[]): Promise<void> {
     const dirents = await readdir(join(this.root, rel), { withFileTypes: true });
     const files: string[] = [];
@@ -39,18 +61,12 @@ export class DirectorySource implements FileSource {
       const path = `${rel}/${d.name}`;
       if (d.isDirectory()) await this.walk(path, into);
       else if (d.isFile()) files.push(path);
-      else this.add(into, { path, type: d.isSymbolicLink() ? 'symlink' : 'other', size: 0 });
+      else into.push({ path, type: d.isSymbolicLink() ? 'symlink' : 'other', size: 0 });
     }
-    // Sizes matter for the size cap before reading; stat the files concurrently.
-    const limit = pLimit(READ_CONCURRENCY);
-    const sizes = await Promise.all(
-      files.map((p) => limit(async () => (await lstat(join(this.root, p))).size)),
-    );
-    files.forEach((path, i) => this.add(into, { path, type: 'file', size: sizes[i]! }));
+    for (const path of files) into.push({ path, type: 'file', size: 0 });
   }
 
-  private add(into: SourceEntry[], entry: SourceEntry): void {
-    into.push(entry);
+  private add(entry: SourceEntry): void {
     this.listed.add(entry.path);
     if (entry.type === 'symlink') this.links.add(entry.path);
   }

@@ -5,12 +5,27 @@
  * before is not read again, and a changed directory is compared with its
  * last listing entry by entry, so only new blobs are asked for their size.
  * Everything is found by object id: commits need not descend from each other.
+ * With a cap on the number of files, the trees are counted first (a changed
+ * tree is read once, for the count and the listing): a commit over the cap
+ * costs its trees, never a size or a blob.
  */
 import { NotFoundError } from '../errors.js';
-import type { SourceEntry } from './file-source.js';
+import { type ListOptions, type SourceEntry, checkFileCount } from './file-source.js';
 import { GitCatFile } from './git-cat-file.js';
-import { FORMAT, SUBMODULE, SYMLINK, TREE, type TreeEntry, parseTree } from './git-tree-format.js';
+import {
+  FORMAT,
+  SUBMODULE,
+  SYMLINK,
+  TREE,
+  type TreeEntry,
+  decodeEntry,
+  entryEnd,
+  parseTree,
+} from './git-tree-format.js';
 import { type DirListing, type ListingObjects, buildListing } from './git-tree-listing.js';
+
+/** Trees read while counting, by id, for the listing that follows to take instead of reading them again. */
+type ReadTrees = Map<string, Buffer>;
 
 /** Trees from this size on are read into recycled buffers. */
 const RECYCLE_BYTES = 64 * 1024;
@@ -31,15 +46,12 @@ export class GitObjectReader {
    * tree into a fresh buffer costs a page fault every 4 KiB, each time.
    */
   readonly #spare = new Map<string, Buffer>();
-  readonly #objects: ListingObjects = {
-    listDir: (path, id) => this.#listDir(path, id),
-    sizes: async (blobs) => {
-      const infos = await this.#git.info(blobs.map((b) => b.id));
-      return infos.map((info, i) => {
-        if (!info) throw missing(this.dir, `${blobs[i]!.path} (object ${blobs[i]!.id})`);
-        return info.size;
-      });
-    },
+  readonly #sizes: ListingObjects['sizes'] = async (blobs) => {
+    const infos = await this.#git.info(blobs.map((b) => b.id));
+    return infos.map((info, i) => {
+      if (!info) throw missing(this.dir, `${blobs[i]!.path} (object ${blobs[i]!.id})`);
+      return info.size;
+    });
   };
 
   constructor(readonly dir: string) {
@@ -51,9 +63,11 @@ export class GitObjectReader {
    * `git ls-tree -r -l --full-tree <commit> -- <folders>` would: in git's
    * order, symlinks (mode 120000) as symlinks, submodules as 'other', blob
    * sizes included; no blob's content is read. Throws NotFoundError when the
-   * commit or one of its objects is missing.
+   * commit or one of its objects is missing, and TooManyFilesError when the
+   * folders hold more than `options.maxFiles` entries (found by reading
+   * trees only).
    */
-  async list(commit: string, folders: readonly string[]): Promise<SourceEntry[]> {
+  async list(commit: string, folders: readonly string[], options: ListOptions = {}): Promise<SourceEntry[]> {
     const [root] = await this.#git.contents([`${commit}^{tree}`]);
     if (root?.type !== 'tree') {
       throw new NotFoundError(
@@ -62,7 +76,16 @@ export class GitObjectReader {
       );
     }
     const tops = parseTree(root.content).filter((e) => folders.includes(e.name));
-    const parts = await Promise.all(tops.map((e) => this.#top(e)));
+    const read: ReadTrees = new Map();
+    if (options.maxFiles !== undefined) {
+      const counts = await Promise.all(tops.map((e) => this.#countTop(e, read)));
+      checkFileCount(new Map(tops.map((e, i) => [e.name, counts[i]!])), options.maxFiles);
+    }
+    const objects: ListingObjects = {
+      listDir: (path, id) => this.#listDir(path, id, read),
+      sizes: this.#sizes,
+    };
+    const parts = await Promise.all(tops.map((e) => this.#top(e, objects)));
     return ([] as SourceEntry[]).concat(...parts);
   }
 
@@ -111,24 +134,63 @@ export class GitObjectReader {
     return this.#git.close();
   }
 
-  async #top(entry: TreeEntry): Promise<readonly SourceEntry[]> {
+  async #top(entry: TreeEntry, objects: ListingObjects): Promise<readonly SourceEntry[]> {
     const format = entry.mode & FORMAT;
-    if (format === TREE) return (await this.#listDir(entry.name, entry.id)).entries;
+    if (format === TREE) return (await objects.listDir(entry.name, entry.id)).entries;
     if (format === SUBMODULE) return [{ path: entry.name, type: 'other', size: 0, id: entry.id }];
-    const [size] = await this.#objects.sizes([{ path: entry.name, id: entry.id }]);
+    const [size] = await this.#sizes([{ path: entry.name, id: entry.id }]);
     return [
       { path: entry.name, type: entry.mode === SYMLINK ? 'symlink' : 'file', size: size!, id: entry.id },
     ];
   }
 
-  async #listDir(path: string, id: string): Promise<DirListing> {
+  /** How many entries the top-level `entry` holds: 1 unless it is a folder. */
+  async #countTop(entry: TreeEntry, read: ReadTrees): Promise<number> {
+    return (entry.mode & FORMAT) === TREE ? this.#countDir(entry.name, entry.id, read) : 1;
+  }
+
+  /**
+   * How many entries (files, symlinks, submodules) the tree `id` at `path`
+   * holds, recursively: a tree listed before is not read, any other is read
+   * once and kept in `read` for the listing.
+   */
+  async #countDir(path: string, id: string, read: ReadTrees): Promise<number> {
+    const known = this.#dirs.get(path);
+    if (known?.id === id) return known.entries.length;
+    const raw = await this.#readTree(path, id);
+    read.set(id, raw);
+    let count = 0;
+    const subtrees: Promise<number>[] = [];
+    for (let pos = 0; pos < raw.length;) {
+      const end = entryEnd(raw, pos);
+      // Only a tree's mode starts with "4" (40000); nothing else needs decoding.
+      if (raw[pos] !== 0x34) count++;
+      else {
+        const sub = decodeEntry(raw, pos, end);
+        subtrees.push(this.#countDir(`${path}/${sub.name}`, sub.id, read));
+      }
+      pos = end;
+    }
+    for (const n of await Promise.all(subtrees)) count += n;
+    return count;
+  }
+
+  async #readTree(path: string, id: string): Promise<Buffer> {
+    const [tree] = await this.#git.contents([id], (bytes) => this.#storage(path, bytes));
+    if (tree?.type !== 'tree') throw missing(this.dir, `directory ${path} (tree ${id})`);
+    return tree.content;
+  }
+
+  async #listDir(path: string, id: string, read: ReadTrees): Promise<DirListing> {
     const known = this.#dirs.get(path);
     if (known?.id === id) return known;
     this.#building.set(path, (this.#building.get(path) ?? 0) + 1);
     try {
-      const [tree] = await this.#git.contents([id], (bytes) => this.#storage(path, bytes));
-      if (tree?.type !== 'tree') throw missing(this.dir, `directory ${path} (tree ${id})`);
-      const listing = await buildListing(path, id, tree.content, known, this.#objects);
+      const raw = read.get(id) ?? (await this.#readTree(path, id));
+      const listing = await buildListing(path, id, raw, known, {
+        listDir: (p, i) => this.#listDir(p, i, read),
+        sizes: this.#sizes,
+      });
       this.#dirs.set(path, listing);
       return listing;
     } finally {

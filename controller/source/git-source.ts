@@ -1,6 +1,12 @@
 import type { SimpleGit } from 'simple-git';
 import { ConfigurationError, NotFoundError } from '../errors.js';
-import type { FileSource, SourceEntry } from './file-source.js';
+import {
+  type FileSource,
+  type ListOptions,
+  type SourceEntry,
+  checkFileCount,
+  topFolderOf,
+} from './file-source.js';
 import type { GitObjectReader } from './git-object-reader.js';
 
 /** Paths per `git show` call: keeps the command line far below the system limit. */
@@ -41,9 +47,11 @@ export async function resolveCommit(git: SimpleGit, rev: string, objects?: GitOb
 /**
  * A FileSource over one commit, read through git itself, never through the
  * working tree. Construct it with a resolved commit sha. Without a reader it
- * runs `git ls-tree` and `git show`; with a GitObjectReader (shared by the
- * sources of one repository, in a long-running process) it lists and reads
- * through that reader's one `git cat-file` child, and lists only what
+ * runs `git ls-tree` and `git show`, which finds each file by its path, a
+ * search of its folder's tree each time: fine for a few files, quadratic for
+ * a folder of thousands. With a GitObjectReader (shared by the sources of one
+ * repository) it lists and reads through that reader's one `git cat-file`
+ * child, trees once and every file by its object id, and lists only what
  * changed since the reader's last listing.
  */
 export class GitCommitSource implements FileSource {
@@ -66,9 +74,9 @@ export class GitCommitSource implements FileSource {
     return new GitCommitSource(this.git, this.commit, objects);
   }
 
-  async list(folders: readonly string[]): Promise<SourceEntry[]> {
+  async list(folders: readonly string[], options: ListOptions = {}): Promise<SourceEntry[]> {
     if (this.objects) {
-      const entries = await this.objects.list(this.commit, folders);
+      const entries = await this.objects.list(this.commit, folders, options);
       this.#listed.push(entries);
       return entries;
     }
@@ -82,9 +90,17 @@ export class GitCommitSource implements FileSource {
       '--',
       ...folders,
     ]);
+    const records = out.split('\0').filter(Boolean);
+    if (options.maxFiles !== undefined && records.length > options.maxFiles) {
+      const counts = new Map<string, number>();
+      for (const record of records) {
+        const top = topFolderOf(record.slice(record.indexOf('\t') + 1));
+        counts.set(top, (counts.get(top) ?? 0) + 1);
+      }
+      checkFileCount(counts, options.maxFiles);
+    }
     const entries: SourceEntry[] = [];
-    for (const record of out.split('\0')) {
-      if (!record) continue;
+    for (const record of records) {
       const tab = record.indexOf('\t');
       const [mode, kind, id, size] = record.slice(0, tab).split(/\s+/);
       const path = record.slice(tab + 1);

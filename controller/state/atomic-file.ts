@@ -1,7 +1,8 @@
 import { randomBytes } from 'node:crypto';
 import type { Dirent } from 'node:fs';
-import { mkdir, open, readdir, rename, rm, stat, unlink } from 'node:fs/promises';
+import { mkdir, open, readdir, rename, rm, unlink } from 'node:fs/promises';
 import { basename, dirname, join } from 'node:path';
+import { errorCode, isAbsent, stateFileError, statIfPresent } from './state-file.js';
 
 /**
  * Writes `text` to `path` so that a crash at any moment leaves either the old
@@ -91,8 +92,9 @@ const SKIPPED_FOLDER = 'mirror.git';
  * dead (a reused pid keeps a leftover, which is the safe way to be wrong).
  *
  * Returns the removed paths, sorted; [] when `dir` does not exist. A file or
- * subfolder that disappears meanwhile is skipped; other file system errors
- * are thrown as they come.
+ * subfolder that disappears meanwhile is skipped; any other failure (a file
+ * where a folder should be, no permission) throws a ConfigurationError
+ * (StateUnreadable) naming the path.
  */
 export async function removeStaleTempFiles(
   dir: string,
@@ -120,12 +122,8 @@ export async function removeStaleTempFiles(
 
 /** True when `path` was last written before this process started: a leftover of an earlier process with our pid. */
 async function olderThanThisProcess(path: string): Promise<boolean> {
-  try {
-    return (await stat(path)).mtimeMs < Date.now() - process.uptime() * 1000;
-  } catch (err) {
-    if (errorCode(err) === 'ENOENT') return false;
-    throw err;
-  }
+  const st = await statIfPresent(path);
+  return st !== undefined && st.mtimeMs < Date.now() - process.uptime() * 1000;
 }
 
 /** True unless the system says no process has `pid`; EPERM means it exists but is not ours to signal. */
@@ -145,13 +143,17 @@ function tempFilePid(name: string): number | undefined {
   return match ? Number(match[2]) : undefined;
 }
 
-/** The entries of `dir` (types from the entry itself, so symbolic links stay links); [] when it is gone. */
+/**
+ * The entries of `dir` (types from the entry itself, so symbolic links stay
+ * links); [] when it is gone. Anything else (a file where the folder should
+ * be, no permission) is an error naming the folder.
+ */
 async function listEntries(dir: string): Promise<Dirent[]> {
   try {
     return await readdir(dir, { withFileTypes: true });
   } catch (err) {
-    if (errorCode(err) === 'ENOENT' || errorCode(err) === 'ENOTDIR') return [];
-    throw err;
+    if (isAbsent(err)) return [];
+    throw stateFileError(dir, err, 'listed');
   }
 }
 
@@ -161,11 +163,7 @@ async function unlinkIfPresent(path: string): Promise<boolean> {
     await unlink(path);
     return true;
   } catch (err) {
-    if (errorCode(err) === 'ENOENT') return false;
-    throw err;
+    if (isAbsent(err)) return false;
+    throw stateFileError(path, err, 'removed');
   }
-}
-
-function errorCode(err: unknown): unknown {
-  return (err as { code?: unknown } | undefined)?.code;
 }

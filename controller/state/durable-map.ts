@@ -10,17 +10,22 @@
  *   the snapshot already holds changes nothing: a crash in the middle of
  *   compacting loses nothing.
  * - A crash in the middle of an append leaves a torn last line; it is skipped
- *   (its change was never reported as done) and the next writer starts on a
- *   new line.
+ *   (its change was never reported as done), and the next writer first folds
+ *   the log into the snapshot, so the torn line never ends up in the middle.
+ *   A line that does not parse anywhere else is damage, not a crash: opening
+ *   or refreshing the map throws, naming the file and the line.
+ * - Only a missing file is absent; a file that cannot be read (a folder in its
+ *   place, no permission) is an error naming it (see state-file.ts).
  * - Other processes (`ringmaster recover`) may append too: `refresh` reads
  *   what they added, and compaction, which replaces the log, carries over
  *   lines appended meanwhile; an appender that finds the log replaced under it
  *   writes its lines again to the new one.
  */
-import { type FileHandle, mkdir, open, readFile, rename, rm, stat } from 'node:fs/promises';
+import { type FileHandle, mkdir, open, rename, rm } from 'node:fs/promises';
 import { basename, dirname } from 'node:path';
 import { ConfigurationError } from '../errors.js';
 import { syncFolder, tempPathFor, writeFileAtomic } from './atomic-file.js';
+import { readStateText, stateFileError, statIfPresent } from './state-file.js';
 
 /** How a snapshot file's text turns into entries and back. */
 export interface SnapshotCodec<V> {
@@ -56,8 +61,10 @@ export class DurableMap<V> {
   /** The writes and compactions, one at a time. */
   #chain: Promise<void> = Promise.resolve();
   #log?: FileHandle;
-  /** The log file read so far: its identity and how many bytes of it are applied. */
-  #read = { ino: -1, offset: 0 };
+  /** The log file read so far: its identity, how many bytes of it are applied, and how many lines those are. */
+  #read = { ino: -1, offset: 0, lines: 0 };
+  /** Whether the log, as last read, ends in a torn line: one cut short, or a last line that does not parse. */
+  #tornTail = false;
   #snapshotBytes = 0;
 
   private constructor(
@@ -69,7 +76,11 @@ export class DurableMap<V> {
     this.#compactBytes = options.compactBytes ?? DEFAULT_COMPACT_BYTES;
   }
 
-  /** Reads the snapshot and replays its log. Throws ConfigurationError when either is damaged. */
+  /**
+   * Reads the snapshot and replays its log. Throws ConfigurationError when
+   * either is damaged (a log line that does not parse, anywhere but at the
+   * end, is named by its number) or cannot be read.
+   */
   static async open<V>(
     path: string,
     codec: SnapshotCodec<V>,
@@ -104,7 +115,7 @@ export class DurableMap<V> {
     return this.#write();
   }
 
-  /** Applies what other processes appended since the last look. True when anything was applied. */
+  /** Applies what other processes appended since the last look. True when anything was applied. Throws as `open` does. */
   refresh(): Promise<boolean> {
     return this.#serial(() => this.#catchUp());
   }
@@ -162,11 +173,14 @@ export class DurableMap<V> {
       const log = await this.#openLog();
       await log.appendFile(text);
       await log.datasync();
-      const current = await stat(this.logPath).catch(() => undefined);
+      const current = await statIfPresent(this.logPath);
       if (current?.ino === this.#read.ino) {
         // Nobody else wrote since we last read: what we wrote needs no reading back. (Otherwise the
         // next refresh reads their lines and ours again, which is harmless: a line sets a key.)
-        if (current.size === this.#read.offset + bytes) this.#read.offset = current.size;
+        if (current.size === this.#read.offset + bytes) {
+          this.#read.offset = current.size;
+          this.#read.lines += lineCount(text);
+        }
         return;
       }
       // Another process compacted meanwhile, and our lines may have gone with the old log: read its
@@ -180,25 +194,24 @@ export class DurableMap<V> {
     if (this.#log) return this.#log;
     await this.#catchUp();
     await mkdir(dirname(this.logPath), { recursive: true });
-    const log = await open(this.logPath, 'a+', 0o600);
+    const log = await open(this.logPath, 'a+', 0o600).catch((err: unknown) => {
+      throw stateFileError(this.logPath, err, 'opened for writing');
+    });
     // The log may be new: its name must survive a power loss as well as its lines.
     await syncFolder(dirname(this.logPath));
     const { size, ino } = await log.stat();
-    if (this.#read.ino === -1) this.#read = { ino, offset: 0 };
+    if (this.#read.ino === -1) this.#read = { ino, offset: 0, lines: 0 };
     if (ino !== this.#read.ino) {
       // Replaced between our look and our open: look again.
       await log.close();
       return this.#openLog();
     }
     await this.#applyFrom(log, this.#read.offset, size);
-    // A torn last line from a crash: start ours on a line of its own.
-    if (size > 0) {
-      const last = Buffer.alloc(1);
-      await log.read(last, 0, 1, size - 1);
-      if (last[0] !== 0x0a) await log.appendFile('\n');
-    }
     this.#log = log;
-    return log;
+    // A torn last line from a crash: lines appended after it would leave it in the middle, where it reads
+    // as damage. Fold the log into the snapshot instead; the fresh log leaves the torn line behind.
+    if (this.#tornTail) await this.#compact();
+    return this.#log;
   }
 
   async #closeLog(): Promise<void> {
@@ -212,22 +225,24 @@ export class DurableMap<V> {
    * the changes not written yet, which neither file holds.
    */
   async #reload(unwritten = ''): Promise<void> {
-    const text = await readFile(this.path, 'utf8').catch((err: unknown) => {
-      if ((err as { code?: unknown }).code === 'ENOENT') return undefined;
-      throw err;
-    });
+    const text = await readStateText(this.path);
     const entries = this.codec.decode(text, this.path);
     this.#entries.clear();
     for (const [k, v] of entries) this.#entries.set(k, v);
     this.#snapshotBytes = text === undefined ? 0 : Buffer.byteLength(text);
-    this.#read = { ino: -1, offset: 0 };
+    this.#read = { ino: -1, offset: 0, lines: 0 };
+    this.#tornTail = false;
     await this.#catchUp();
-    this.#applyText(unwritten + this.#pending.join(''));
+    // Our own lines, made in this process: never damaged.
+    for (const line of (unwritten + this.#pending.join('')).split('\n')) {
+      const record = line ? this.#parseLine(line) : undefined;
+      if (record) this.#applyRecord(record);
+    }
   }
 
   /** Applies the log from where we stopped reading; starts over when the log was replaced. */
   async #catchUp(): Promise<boolean> {
-    const current = await stat(this.logPath).catch(() => undefined);
+    const current = await statIfPresent(this.logPath);
     if (!current) return false;
     if (current.ino !== this.#read.ino) {
       if (this.#read.ino !== -1) {
@@ -236,10 +251,12 @@ export class DurableMap<V> {
         await this.#reload();
         return true;
       }
-      this.#read = { ino: current.ino, offset: 0 };
+      this.#read = { ino: current.ino, offset: 0, lines: 0 };
     }
     if (current.size <= this.#read.offset) return false;
-    const log = await open(this.logPath, 'r');
+    const log = await open(this.logPath, 'r').catch((err: unknown) => {
+      throw stateFileError(this.logPath, err);
+    });
     try {
       return (await this.#applyFrom(log, this.#read.offset, current.size)) > 0;
     } finally {
@@ -247,28 +264,52 @@ export class DurableMap<V> {
     }
   }
 
-  /** Applies the whole lines of `log` between `from` and `to`; advances the read offset past them. */
+  /**
+   * Applies the whole lines of `log` between `from` and `to` (the end of the
+   * log as it is now) and advances the read offset past them. The last line
+   * may be torn: cut short (it is left unread) or not parsing (it is skipped).
+   * Throws damagedLine for a line before it that does not parse.
+   */
   async #applyFrom(log: FileHandle, from: number, to: number): Promise<number> {
     if (to <= from) return 0;
     const buffer = Buffer.alloc(to - from);
-    await log.read(buffer, 0, buffer.length, from);
+    await log.read(buffer, 0, buffer.length, from).catch((err: unknown) => {
+      throw stateFileError(this.logPath, err);
+    });
     const end = buffer.lastIndexOf(0x0a);
+    // Bytes after the last newline: a line still being written, or cut short by a crash.
+    this.#tornTail = end < buffer.length - 1;
     if (end < 0) return 0;
+    const lines = buffer.subarray(0, end).toString('utf8').split('\n');
+    const records: LogLine[] = [];
+    lines.forEach((line, i) => {
+      // An empty line sets nothing and hides nothing.
+      const record = line ? this.#parseLine(line) : undefined;
+      if (record) records.push(record);
+      else if (line && (i < lines.length - 1 || this.#tornTail))
+        throw damagedLine(this.path, this.#read.lines + i + 1);
+      else if (line) this.#tornTail = true;
+    });
+    for (const record of records) this.#applyRecord(record);
     this.#read.offset = from + end + 1;
-    return this.#applyText(buffer.subarray(0, end).toString('utf8'));
+    this.#read.lines += lines.length;
+    return records.length;
   }
 
-  /** Applies log lines; a damaged line is skipped: only a crash mid-append leaves one, and its change was never reported as done. */
-  #applyText(text: string): number {
-    let applied = 0;
-    for (const line of text.split('\n')) {
-      const record = line ? parseLine(line) : undefined;
-      if (!record) continue;
-      if (record.v === undefined) this.#entries.delete(record.k);
-      else this.#entries.set(record.k, this.codec.line ? this.codec.line.unpack(record.v) : (record.v as V));
-      applied++;
+  #applyRecord(record: LogLine): void {
+    if (record.v === undefined) this.#entries.delete(record.k);
+    else this.#entries.set(record.k, record.v as V);
+  }
+
+  /** The change a log line makes, its value unpacked; undefined when the line does not parse or has the wrong shape. */
+  #parseLine(line: string): LogLine | undefined {
+    const record = parseLine(line);
+    if (!record || record.v === undefined || !this.codec.line) return record;
+    try {
+      return { k: record.k, v: this.codec.line.unpack(record.v) };
+    } catch {
+      return undefined;
     }
-    return applied;
   }
 
   async #compact(): Promise<void> {
@@ -279,6 +320,7 @@ export class DurableMap<V> {
     this.#snapshotBytes = text === undefined ? 0 : Buffer.byteLength(text);
     const old = this.#log ?? (await open(this.logPath, 'a+', 0o600));
     this.#log = undefined;
+    this.#tornTail = false;
     try {
       const fresh = tempPathFor(this.logPath);
       await (await open(fresh, 'w', 0o600)).close();
@@ -291,7 +333,7 @@ export class DurableMap<V> {
       if (carried.length) await old.read(carried, 0, carried.length, this.#read.offset);
       const whole = carried.subarray(0, carried.lastIndexOf(0x0a) + 1);
       const log = await open(this.logPath, 'a+', 0o600);
-      this.#read = { ino: (await log.stat()).ino, offset: 0 };
+      this.#read = { ino: (await log.stat()).ino, offset: 0, lines: 0 };
       this.#log = log;
       if (whole.length) {
         await log.appendFile(whole);
@@ -306,21 +348,41 @@ export class DurableMap<V> {
 
 /** The size of the file at `path`; 0 when there is none. */
 async function sizeOf(path: string): Promise<number> {
-  try {
-    return (await stat(path)).size;
-  } catch (err) {
-    if ((err as NodeJS.ErrnoException).code === 'ENOENT') return 0;
-    throw err;
-  }
+  return (await statIfPresent(path))?.size ?? 0;
 }
 
+function lineCount(text: string): number {
+  let n = 0;
+  for (let at = text.indexOf('\n'); at >= 0; at = text.indexOf('\n', at + 1)) n++;
+  return n;
+}
+
+/** A log line as written: an object with the key `k` (text) and, unless the key was deleted, `v`; nothing else. */
 function parseLine(line: string): LogLine | undefined {
+  let record: unknown;
   try {
-    const record = JSON.parse(line) as LogLine;
-    return typeof record === 'object' && record !== null && typeof record.k === 'string' ? record : undefined;
+    record = JSON.parse(line);
   } catch {
     return undefined;
   }
+  if (typeof record !== 'object' || record === null || Array.isArray(record)) return undefined;
+  const { k, ...rest } = record as Record<string, unknown>;
+  if (typeof k !== 'string' || Object.keys(rest).some((key) => key !== 'v')) return undefined;
+  return record as LogLine;
+}
+
+/**
+ * A ConfigurationError for line `line` of the log of the snapshot `path`,
+ * which does not parse although it is not the last: a crash tears only the
+ * last line, so this is damage, and a change reported as done may be lost.
+ */
+export function damagedLine(path: string, line: number): ConfigurationError {
+  const log = `${path}.log`;
+  return new ConfigurationError(
+    'StateUnreadable',
+    `${log}:${line}: line ${line} is damaged: it is not a change Ringmaster wrote, and only the last line can be torn by a crash; ` +
+      `restore ${basename(path)} and ${basename(log)} from a backup, or move both away to start afresh and put right what the controller then finds with ringmaster recover`,
+  );
 }
 
 /** A ConfigurationError for a damaged snapshot file. */

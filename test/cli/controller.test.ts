@@ -1,9 +1,11 @@
 import { readFile, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
+import { simpleGit } from 'simple-git';
 import { runRingmaster } from '../helpers/cli.js';
 import { type FixtureRepo, createFixtureRepo } from '../helpers/constellation.js';
 import { makeTempDir, removeDir } from '../helpers/git.js';
 import { itWithOpenFiles, openFiles } from '../helpers/open-files.js';
+import { FOLLOWED_REF } from '../../controller/source/mirror.js';
 
 const SUNDAY_WINDOW = new Date('2026-11-22T01:30:00Z');
 
@@ -200,6 +202,64 @@ describe('the controller commands on a real repository', () => {
     expect(run.out).toMatch(/^✗ commit [0-9a-f]{12} does not validate; nothing applied:$/m);
     expect(run.out).toContain('over the limit of 100; split it, or raise --max-file-bytes [file-too-large]');
     expect(run.out).not.toMatch(/✓ \S+@/);
+  });
+
+  it('refuses a head over the file count cap with a located error status, and keeps following the commit it followed', async () => {
+    const withCap = (cap: string, ...args: string[]) =>
+      runRingmaster(
+        [
+          ...args,
+          '--repo',
+          repo.dir,
+          '--state',
+          state,
+          '--sim-speed',
+          '100000',
+          '--log-file',
+          join(state, 'log.json'),
+        ],
+        { env: { RINGMASTER_MAX_FILES: cap }, now: SUNDAY_WINDOW },
+      );
+    // The commit the controller follows, as its mirror in the state folder records it.
+    const followed = async () =>
+      (
+        await simpleGit({ baseDir: join(state, 'mirror.git') }).raw([
+          'for-each-ref',
+          '--format=%(objectname)',
+          FOLLOWED_REF,
+        ])
+      ).trim();
+    // The base holds 8 files: within a cap of 8.
+    expect((await withCap('8', 'run', '--once')).code).toBe(0);
+    expect(await followed()).toBe(repo.baseSha);
+    await repo.edit('groups/rings.yaml', 'release: "2026.11.0"', 'release: "2026.11.1"');
+    await repo.write(
+      'groups/extra.yaml',
+      'apiVersion: ringmaster/v1\nkind: Group\nname: extra\nring: early\nresources:\n  cluster: eu-1\n  namespace: extra\n  database: { instance: extra-db, engine: postgres }\n  secrets: []\ntenants:\n  - { id: extra-t, host: extra.example.com, language: en-GB, utcOffset: "+00:00" }\n',
+    );
+    const head = await repo.commit('promote early and add a group: 9 files');
+    const finding =
+      'groups/:1:1: groups/ holds 8 files (9 under groups/ and policies/), more than the 8 read at most, so none was read; ' +
+      'remove files, or raise the limit with --max-files or RINGMASTER_MAX_FILES [too-many-files]';
+    // Refused at every look (a restart included), never applied.
+    for (let look = 0; look < 2; look++) {
+      const refused = await withCap('8', 'run', '--once');
+      expect(refused.out).toContain(
+        `✗ commit ${head.slice(0, 12)} does not validate; nothing applied:\n  ${finding}`,
+      );
+    }
+    expect(await notes(head)).toEqual([
+      expect.stringMatching(
+        / error "ringmaster\/validate" "not applied: 1 validation errors; first: groups\/:1:1: groups\/ holds 8 files/,
+      ),
+    ]);
+    expect(await followed()).toBe(repo.baseSha);
+    // Still running the release of the base (status, without the cap, reads the head and calls it progressing).
+    expect((await groups())['shared-1']).toMatch(/ 2026\.11\.0$/);
+    // Raising the cap lets the same head through.
+    const applied = await withCap('9', 'run', '--once');
+    expect(applied.out).toMatch(/✓ shared-1@[0-9a-f]{12} succeeded/);
+    expect(await followed()).toBe(head);
   });
 
   it('prints what run would start before anything ran', async () => {

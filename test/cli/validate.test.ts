@@ -96,10 +96,56 @@ describe('ringmaster validate', () => {
       });
       expect(raised.code).toBe(0);
     });
+
+    /** The finding of a commit or folder over a cap of 5 files: the fixture has 7 in groups/, 1 in policies/. */
+    const TOO_MANY =
+      'groups/:1:1: groups/ holds 7 files (8 under groups/ and policies/), more than the 5 read at most, so none was read; ' +
+      'remove files, or raise the limit with --max-files or RINGMASTER_MAX_FILES [too-many-files]';
+
+    it.each([
+      ['a commit', true],
+      ['the folder', false],
+    ])(
+      'refuses %s over --max-files with one finding on the folder, reading no file',
+      async (_what, fromGit) => {
+        // A broken file: had any file been read, its error would show too.
+        await repo.edit('groups/globex.yaml', 'engine: postgres', 'engine: oracle');
+        const head = await repo.commit('a broken group');
+        const rev = fromGit ? ['--rev', 'HEAD'] : [];
+        const run = await runRingmaster(['validate', '--repo', repo.dir, ...rev, '--max-files', '5']);
+        expect(run.code).toBe(1);
+        const label = fromGit ? `commit ${head.slice(0, 12)}` : `directory ${repo.dir}`;
+        expect(run.out.split('\n')).toEqual([TOO_MANY, `✗ 1 error in 0 files (${label})`]);
+      },
+    );
+
+    it('takes the file count cap from the environment and lets the flag override it', async () => {
+      const env = { RINGMASTER_MAX_FILES: '5' };
+      const capped = await runRingmaster(['validate', '--repo', repo.dir, '--rev', 'HEAD', '--json'], {
+        env,
+      });
+      expect(capped.code).toBe(1);
+      expect(JSON.parse(capped.out)).toEqual(
+        expect.objectContaining({
+          ok: false,
+          files: 0,
+          errors: [expect.objectContaining({ file: 'groups/', line: 1, column: 1, rule: 'too-many-files' })],
+        }),
+      );
+      const raised = await runRingmaster(
+        ['validate', '--repo', repo.dir, '--rev', 'HEAD', '--max-files', '8'],
+        {
+          env,
+        },
+      );
+      expect(raised.code).toBe(0);
+      expect(raised.out).toBe(`✓ 8 files valid (commit ${repo.baseSha.slice(0, 12)})`);
+    });
   });
 
   it.each([
     [['validate', '--max-file-bytes', 'lots'], '--max-file-bytes must be a whole number above 0, got "lots"'],
+    [['validate', '--max-files', '0'], '--max-files must be a whole number above 0, got "0"'],
     [['validate', '--bogus'], "unknown option '--bogus'"],
     [
       ['validate', '--repo', '/nonexistent/ringmaster'],

@@ -231,6 +231,90 @@ describe('runTransition', () => {
     expect(logs.filter((l) => l.msg === 'Step attempt failed; retrying')).toHaveLength(2);
   });
 
+  /** The engine of a controller started again on the same state folder: a new journal store, the same world. */
+  const restarted = (engine: EngineDeps): EngineDeps => ({ ...engine, journal: openJournal() });
+
+  /** Runs `t` until the world hangs in a call, as a controller killed there; its run never ends. */
+  async function runUntilKilled(d: ReturnType<typeof deps>, t: TransitionTarget, engine: EngineDeps) {
+    const hung = d.fake.world.nextHang();
+    void runTransition(t, engine);
+    return hung;
+  }
+
+  it('keeps counting attempts across restarts: a transient fault outlasting the budget rolls back, attempts summed', async () => {
+    // Budget: 3 retries, 4 attempts. Each run of the controller dies during its second attempt.
+    const d = deps({ validate: ['transient', 'hang', 'transient', 'hang', 'transient'] });
+    const t = target(undefined, '2026.11.0');
+    expect(await runUntilKilled(d, t, d.engine)).toBe('validate');
+    // The attempt the process died in was on disk before it started, with the error of the one before.
+    const journal = (await openJournal().load(t.planned.id))!;
+    expect(journal.steps).toEqual([
+      expect.objectContaining({
+        name: 'validate',
+        status: 'started',
+        attempts: 2,
+        error: 'fake transient failure in validate',
+      }),
+    ]);
+    expect(await runUntilKilled(d, t, restarted(d.engine))).toBe('validate');
+    const outcome = await runTransition(t, restarted(d.engine));
+    expect(outcome.status).toBe('rolled-back');
+    expect(outcome.reason).toBe(
+      'validate failed: no attempts left: all 4 were started, the last before the controller restarted; ' +
+        'the last error: fake transient failure in validate',
+    );
+    expect(outcome.entry.steps).toEqual([
+      expect.objectContaining({ name: 'validate', status: 'failed', attempts: 4 }),
+    ]);
+    // Two attempts in each of the first two runs, none in the third: the budget, not three budgets.
+    expect(d.fake.world.counts.get('validate')).toBe(4);
+    expect(await openJournal().load(t.planned.id)).toEqual(outcome.entry);
+  });
+
+  it('goes on with the attempts left after a restart and succeeds within the budget', async () => {
+    const d = deps({ prepare: ['transient', 'hang', 'ok'] });
+    const t = target(undefined, '2026.11.0');
+    await runUntilKilled(d, t, d.engine);
+    const outcome = await runTransition(t, restarted(d.engine));
+    expect(outcome.status).toBe('succeeded');
+    expect(outcome.entry.steps.find((s) => s.name === 'prepare')).toEqual(
+      expect.objectContaining({ status: 'done', attempts: 3 }),
+    );
+  });
+
+  it('keeps counting the attempts to undo a step across restarts: spent, the group is in emergency', async () => {
+    const d = deps();
+    await deployed(d);
+    d.fake.world.setScript({
+      cutover: ['permanent'],
+      'compensate-cutover': ['transient', 'hang', 'transient', 'hang', 'transient'],
+    });
+    const t = target('2026.11.0', '2026.11.2');
+    expect(await runUntilKilled(d, t, d.engine)).toBe('compensate-cutover');
+    expect(await runUntilKilled(d, t, restarted(d.engine))).toBe('compensate-cutover');
+    const outcome = await runTransition(t, restarted(d.engine));
+    expect(outcome.status).toBe('emergency');
+    expect(outcome.reason).toBe(
+      'cutover failed: fake permanent failure in cutover; undoing cutover failed too: no attempts left: ' +
+        'all 4 were started, the last before the controller restarted; the last error: fake transient failure in compensate-cutover',
+    );
+    expect(outcome.entry.steps.find((s) => s.name === 'cutover')).toEqual(
+      expect.objectContaining({ status: 'compensating', attempts: 1, undoAttempts: 4 }),
+    );
+    expect(d.fake.world.counts.get('compensate-cutover')).toBe(4);
+  });
+
+  it('gives a step that waits a fresh budget at each look: waiting is an answer, not a failure', async () => {
+    const d = deps();
+    const t = target(undefined, '2026.11.0', { gate: 'manual' });
+    for (let look = 0; look < 6; look++) expect((await runTransition(t, d.engine)).status).toBe('waiting');
+    expect((await openJournal().load(t.planned.id))!.steps.find((s) => s.name === 'gate')).toEqual(
+      expect.objectContaining({ status: 'started', attempts: 0 }),
+    );
+    approved.add(t.planned.id);
+    expect((await runTransition(t, d.engine)).status).toBe('succeeded');
+  });
+
   it('rolls back on a permanent failure in verify: the new stack goes, traffic stays on blue', async () => {
     const d = deps();
     await deployed(d);

@@ -21,17 +21,32 @@ export interface FakeWorld {
   unhealthy: Set<StepName>;
   /** Replaces the scripted failures; their counters start again. */
   setScript(script: Script): void;
+  /**
+   * Resolves when a call scripted to 'hang' is made: the controller's process
+   * died during that call, in effect. The call itself never returns.
+   */
+  nextHang(): Promise<string>;
+  /** How many calls each scripted name received, hangs included. */
+  readonly counts: ReadonlyMap<string, number>;
 }
 
-/** Scripted failures: for a step, what each successive call does ('ok', 'transient', 'permanent'); the last entry repeats. */
+/**
+ * Scripted failures: for a step, what each successive call does ('ok',
+ * 'transient', 'permanent', or 'hang': never return, as if the process died
+ * there); the last entry repeats.
+ */
 export type Script = Partial<
-  Record<StepName | 'compensate-cutover' | 'compensate-prepare', ('ok' | 'transient' | 'permanent')[]>
+  Record<
+    StepName | 'compensate-cutover' | 'compensate-prepare',
+    ('ok' | 'transient' | 'permanent' | 'hang')[]
+  >
 >;
 
 /** A fresh fake world with no failures scripted. */
 export function createFakeProviders(): { providers: Providers; world: FakeWorld } {
   let script: Script = {};
   const counters = new Map<string, number>();
+  let hangWaiters: ((name: string) => void)[] = [];
   const world: FakeWorld = {
     stacks: new Map(),
     active: new Map(),
@@ -41,6 +56,8 @@ export function createFakeProviders(): { providers: Providers; world: FakeWorld 
       script = next;
       counters.clear();
     },
+    nextHang: () => new Promise((resolve) => hangWaiters.push(resolve)),
+    counts: counters,
   };
   const forwardColor = new Map<string, StackColor>();
   const key = (cluster: string, ns: string) => `${cluster}/${ns}`;
@@ -52,6 +69,13 @@ export function createFakeProviders(): { providers: Providers; world: FakeWorld 
     const what = plan[Math.min(n, plan.length - 1)];
     if (what === 'transient') throw new TransientError('FakeTransient', `fake transient failure in ${name}`);
     if (what === 'permanent') throw new PermanentError('FakePermanent', `fake permanent failure in ${name}`);
+    if (what === 'hang') {
+      const waiters = hangWaiters;
+      hangWaiters = [];
+      for (const resolve of waiters) resolve(name);
+      return new Promise<never>(() => {});
+    }
+    return undefined;
   };
   const providers: Providers = {
     cluster: {
@@ -62,7 +86,7 @@ export function createFakeProviders(): { providers: Providers; world: FakeWorld 
           : undefined;
       },
       async ensureStack(ctx, spec) {
-        gate(ctx);
+        await gate(ctx);
         const stacks =
           world.stacks.get(key(spec.cluster, spec.namespace)) ?? new Map<StackColor, StackSpec>();
         world.stacks.set(key(spec.cluster, spec.namespace), stacks);
@@ -72,28 +96,28 @@ export function createFakeProviders(): { providers: Providers; world: FakeWorld 
         return !had ? 'created' : JSON.stringify(had) === JSON.stringify(spec) ? 'unchanged' : 'updated';
       },
       async deleteStack(ctx, cluster, ns, color) {
-        if (ctx.step === 'prepare') gate(ctx, 'compensate-prepare');
+        if (ctx.step === 'prepare') await gate(ctx, 'compensate-prepare');
         world.calls.push(`delete ${color}`);
         return world.stacks.get(key(cluster, ns))?.delete(color) ? 'deleted' : 'absent';
       },
       async switchTraffic(ctx, cluster, ns, color) {
         // The first colour a transition switches to is its cutover; switching to another colour undoes it.
         if (!forwardColor.has(ctx.transition)) forwardColor.set(ctx.transition, color);
-        gate(ctx, forwardColor.get(ctx.transition) === color ? 'cutover' : 'compensate-cutover');
+        await gate(ctx, forwardColor.get(ctx.transition) === color ? 'cutover' : 'compensate-cutover');
         if (!world.stacks.get(key(cluster, ns))?.has(color))
           throw new PermanentError('NoStack', `no ${color} stack`);
         world.active.set(key(cluster, ns), color);
         world.calls.push(`switch ${color}`);
       },
       async stopTraffic(ctx, cluster, ns) {
-        gate(ctx, 'cutover');
+        await gate(ctx, 'cutover');
         if (!world.active.delete(key(cluster, ns))) return;
         world.calls.push('stop traffic');
       },
     },
     database: {
       async checkAvailable(ctx) {
-        gate(ctx);
+        await gate(ctx);
       },
     },
     secrets: {
@@ -101,7 +125,7 @@ export function createFakeProviders(): { providers: Providers; world: FakeWorld 
     },
     health: {
       async check(ctx): Promise<HealthReport> {
-        gate(ctx);
+        await gate(ctx);
         return world.unhealthy.has(ctx.step)
           ? { healthy: false, reason: `fake: unhealthy during ${ctx.step}` }
           : { healthy: true };

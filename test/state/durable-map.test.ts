@@ -61,13 +61,57 @@ describe('DurableMap', () => {
     );
   });
 
-  it('skips a torn last line left by a crash and starts the next write on a line of its own', async () => {
+  it('skips a torn last line left by a crash, and folds the log into the snapshot before writing after it', async () => {
     await writeFile(`${path}.log`, '{"k":"a","v":1}\n{"k":"b","v":');
     const map = await open();
     expect(contents(map)).toEqual({ a: 1 });
     await map.set('c', 3);
-    expect(await lines(`${path}.log`)).toEqual(['{"k":"a","v":1}', '{"k":"b","v":', '{"k":"c","v":3}']);
+    // Not appended after the torn line, which would then sit in the middle of the log and read as damage.
+    // (The snapshot already holds the change being written too: the map is changed before it is written.)
+    expect(JSON.parse(await readFile(path, 'utf8'))).toEqual({ a: 1, c: 3 });
+    expect(await lines(`${path}.log`)).toEqual(['{"k":"c","v":3}']);
     expect(contents(await open())).toEqual({ a: 1, c: 3 });
+  });
+
+  it.each([
+    ['a line that is not JSON', 'not json'],
+    ['a line cut short', '{"k":"b","v":'],
+    ['a line of the wrong shape', '{"key":"b","v":2}'],
+    ['a line that is not an object', '[1,2]'],
+  ])('skips %s when it is the last line of the log, ending in a newline', async (_what, bad) => {
+    await writeFile(`${path}.log`, `{"k":"a","v":1}\n${bad}\n`);
+    const map = await open();
+    expect(contents(map)).toEqual({ a: 1 });
+    await map.set('c', 3);
+    expect(contents(await open())).toEqual({ a: 1, c: 3 });
+  });
+
+  it.each([
+    ['a line that is not JSON', 'not json'],
+    ['a line cut short', '{"k":"b","v":'],
+    ['a line of the wrong shape', '{"key":"b","v":2}'],
+    ['a line with a key that is not text', '{"k":7,"v":2}'],
+  ])('refuses %s in the middle of the log, naming the file and the line', async (_what, bad) => {
+    await writeFile(`${path}.log`, `{"k":"a","v":1}\n{"k":"b","v":2}\n${bad}\n{"k":"c","v":3}\n`);
+    const opening = open();
+    await expect(opening).rejects.toThrow(ConfigurationError);
+    await expect(opening).rejects.toThrow(
+      `${path}.log:3: line 3 is damaged: it is not a change Ringmaster wrote, and only the last line can be torn by a crash; ` +
+        'restore state.json and state.json.log from a backup, or move both away to start afresh and put right what the controller then finds with ringmaster recover',
+    );
+  });
+
+  it('refuses a damaged line before a torn last line', async () => {
+    await writeFile(`${path}.log`, '{"k":"a","v":1}\nnot json\n{"k":"b","v":');
+    await expect(open()).rejects.toThrow(`${path}.log:2: line 2 is damaged`);
+  });
+
+  it('counts lines across reads: damage another process appended is named by its line in the whole log', async () => {
+    const map = await open();
+    await map.set('a', 1);
+    await map.set('b', 2);
+    await appendFile(`${path}.log`, 'garbage\n{"k":"c","v":3}\n');
+    await expect(map.refresh()).rejects.toThrow(`${path}.log:3: line 3 is damaged`);
   });
 
   it('compacts into the snapshot once the log outgrows it, losing nothing', async () => {
