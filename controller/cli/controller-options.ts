@@ -1,4 +1,5 @@
 import { join } from 'node:path';
+import { setTimeout as delay } from 'node:timers/promises';
 import type { GitMirror } from '../source/mirror.js';
 import { type Command, InvalidArgumentError } from 'commander';
 import { pino, type Logger } from 'pino';
@@ -100,6 +101,12 @@ export interface ControllerParts {
   /** The GitHub side (--github): client, repository, approval verdicts. */
   readonly github?: GitHubParts;
   /**
+   * Asks the engine to stop: no step, attempt or wave starts after it, waits
+   * end at once, and transitions under way stay open in the journal, to
+   * resume at the next start. The reconcile under way then ends soon.
+   */
+  stop(): void;
+  /**
    * Waits for the state writes under way and closes the state files; with
    * `compact`, first folds their logs into the files (the controller, as it
    * stops, so that a stopped controller leaves plain files). Last it ends a
@@ -140,13 +147,16 @@ export async function openController(ctx: CliContext, opts: ControllerOptions): 
     faults,
     latencyMs: opts.simLatency,
   });
+  // Aborted by stop(): no new step starts, waits end at once, what is under way stays open in the journal.
+  const stopping = new AbortController();
   const engine: EngineDeps = {
     providers,
     journal,
     constellation: '',
     now: ctx.now,
     // Only waiting is sped up; the policy's periods still decide how many health checks run.
-    sleep: (ms) => new Promise((r) => setTimeout(r, ms / opts.simSpeed)),
+    sleep: (ms) => delay(ms / opts.simSpeed, undefined, { signal: stopping.signal }),
+    signal: stopping.signal,
     healthIntervalMs: 30_000,
     isApproved: async () => false,
     retry: { retries: 3, minTimeoutMs: 1_000, maxTimeoutMs: 30_000 },
@@ -183,7 +193,8 @@ export async function openController(ctx: CliContext, opts: ControllerOptions): 
     if (failed) throw failed.reason;
   };
   const { readDesired, mirror } = desired;
-  return { store, engine, reporter, targetUrl, log, readDesired, mirror, github, close };
+  const stop = () => stopping.abort();
+  return { store, engine, reporter, targetUrl, log, readDesired, mirror, github, stop, close };
 }
 
 /**

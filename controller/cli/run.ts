@@ -1,6 +1,6 @@
 import { createHash } from 'node:crypto';
 import type { Command } from 'commander';
-import { schedule, validate as isValidCron } from 'node-cron';
+import { validate as isValidCron } from 'node-cron';
 import { type ReconcileReport, reconcileOnce } from '../engine/reconcile.js';
 import type { JournalEntry } from '../engine/journal.js';
 import { ConfigurationError, isTransient } from '../errors.js';
@@ -16,6 +16,8 @@ import {
 import type { DesiredRead } from './desired.js';
 import { renderStatus } from './render-status.js';
 import { watchHeap } from '../server/heap-watch.js';
+import { whenStopSignal } from './stop-signal.js';
+import { TickLoop } from './tick-loop.js';
 import { startServer } from '../server/http.js';
 import { createGitHubWebhook } from '../server/webhook.js';
 import { openRevertPullRequests } from '../github/revert.js';
@@ -86,10 +88,19 @@ export function registerRun(program: Command, ctx: CliContext, setExit: (code: n
       const tick = async () => {
         await reconcileTick(ctx, parts, observed);
       };
+      await sayResuming(ctx, parts);
+      const stopped = whenStopSignal((signal) => {
+        ctx.io.out(
+          `${signal}: stopping. No new step starts; steps under way end at their next call and stay open in the journal (${signal} again quits at once).`,
+        );
+        parts.stop();
+      });
       if (opts.once) {
         try {
           await tick();
+          await sayLeftOpen(ctx, parts, stopped.received());
         } finally {
+          stopped.remove();
           stopHeapWatch();
           await parts.reporter.flush();
           await parts.close({ compact: true });
@@ -113,8 +124,10 @@ export function registerRun(program: Command, ctx: CliContext, setExit: (code: n
       });
       ctx.io.out(`Status page ${server.url}  (metrics at ${new URL('/metrics', server.url).href})`);
       try {
-        await loop.runForever(opts.poll);
+        await loop.runForever(opts.poll, stopped.promise);
+        await sayLeftOpen(ctx, parts, true);
       } finally {
+        stopped.remove();
         stopHeapWatch();
         await server.close();
         parts.reporter.close();
@@ -125,6 +138,30 @@ export function registerRun(program: Command, ctx: CliContext, setExit: (code: n
       }
       setExit(EXIT.ok);
     });
+}
+
+/** Says, at start, which transitions a stopped or killed controller left open: this run resumes them first. */
+async function sayResuming(ctx: CliContext, parts: ControllerParts): Promise<void> {
+  const open = await parts.engine.journal.listOpen();
+  if (!open.length) return;
+  const named = open.slice(0, 5).map((e) => `${e.id} (${e.status})`);
+  const more = open.length > named.length ? ` and ${open.length - named.length} more` : '';
+  ctx.io.out(
+    `Resuming ${open.length} transition${open.length === 1 ? '' : 's'} left open: ${named.join(', ')}${more}`,
+  );
+}
+
+/** After a stop, says what is left open in the journal, and that the next start resumes it. */
+async function sayLeftOpen(ctx: CliContext, parts: ControllerParts, stopped: boolean): Promise<void> {
+  if (!stopped) return;
+  const open = (await parts.engine.journal.listOpen()).filter(
+    (e) => e.status !== 'waiting' || /^stopped /.test(e.reason ?? ''),
+  );
+  ctx.io.out(
+    open.length
+      ? `Stopped. ${open.length} transition${open.length === 1 ? ' is' : 's are'} left open (${open.map((e) => e.id).join(', ')}); the next start resumes ${open.length === 1 ? 'it' : 'them'}.`
+      : 'Stopped.',
+  );
 }
 
 /**
@@ -141,54 +178,6 @@ async function checkToken(ctx: CliContext, parts: ControllerParts): Promise<void
     if (!isTransient(err)) throw err;
     parts.log.warn({ err }, 'GitHub could not be asked about the token; going on');
     ctx.io.err(`ringmaster: ${err.message}; going on, and trying GitHub again at each look`);
-  }
-}
-
-/**
- * Runs ticks one at a time: on the poll schedule, and at once when kicked (a
- * webhook). A kick during a tick runs one more tick after it, never two at once.
- */
-class TickLoop {
-  #running?: Promise<void>;
-  #again = false;
-
-  constructor(
-    private readonly ctx: CliContext,
-    private readonly tick: () => Promise<void>,
-  ) {}
-
-  /** Starts a tick now, or right after the one running. */
-  kick(): void {
-    if (this.#running) {
-      this.#again = true;
-      return;
-    }
-    this.#running = (async () => {
-      do {
-        this.#again = false;
-        try {
-          await this.tick();
-        } catch (err) {
-          // One failed tick (git unreachable, say) must not stop the controller: the next one tries again.
-          this.ctx.io.err(`ringmaster: reconcile failed: ${(err as Error).message}`);
-        }
-      } while (this.#again);
-    })().finally(() => {
-      this.#running = undefined;
-    });
-  }
-
-  async runForever(poll: string): Promise<void> {
-    this.kick();
-    const task = schedule(poll, () => this.kick());
-    this.ctx.io.out(`Following the branch (${poll}); Ctrl-C stops after the current step.`);
-    await new Promise<void>((resolve) => {
-      process.once('SIGINT', resolve);
-      process.once('SIGTERM', resolve);
-    });
-    await task.stop();
-    await this.#running;
-    this.ctx.io.out('Stopped.');
   }
 }
 

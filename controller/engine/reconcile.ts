@@ -84,8 +84,13 @@ export async function reconcileOnce(
   if (pruned.length) await deps.state.saveApplied(applied, pruned);
 
   // Work is serialised per group: what the journal left open is finished before anything new starts.
+  const stopping = () => deps.engine.signal?.aborted === true;
   for (const open of await deps.engine.journal.listOpen()) {
-    if (open.target) await finish([(await runTransition(open.target, deps.engine)).entry]);
+    // Stopping: what is not resumed stays open in the journal, as it was.
+    if (stopping()) {
+      stuck.push(open);
+      waiting.push({ group: open.group, reason: open.reason ?? 'left open: the controller is stopping' });
+    } else if (open.target) await finish([(await runTransition(open.target, deps.engine)).entry]);
     else {
       stuck.push(open);
       waiting.push({
@@ -105,7 +110,7 @@ export async function reconcileOnce(
     let failures = countFailures(applied, desired, ring.name, commit);
     let reportedAt = -Infinity;
     for (let i = 0; i < eligible.length; i += rules.maxParallel) {
-      if (failures > rules.failureBudget) break;
+      if (failures > rules.failureBudget || stopping()) break;
       // The ring's status says "pending" as its rollout starts and is brought up to date between waves, at
       // most once a second (building it counts the ring's groups); the end of the reconcile reports how it ended.
       if (writer && performance.now() - reportedAt >= PROGRESS_EVERY_MS) {

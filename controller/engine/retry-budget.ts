@@ -51,6 +51,8 @@ export async function tryWithBudget<T>(
   work: BudgetedWork<T> & {
     readonly context: (attempt: number) => CallContext;
     readonly onRetry: (err: unknown, attempt: number, retriesLeft: number) => void;
+    /** Ends a back-off at once when aborted: the last error is then returned. */
+    readonly signal?: AbortSignal;
   },
 ): Promise<Tried<T>> {
   const budget = settings.retries + 1;
@@ -77,6 +79,7 @@ export async function tryWithBudget<T>(
         maxTimeout: settings.maxTimeoutMs,
         factor: 2,
         randomize: true,
+        ...(work.signal ? { signal: work.signal } : {}),
         shouldRetry: ({ error }) => isTransient(error),
         onFailedAttempt: ({ error, retriesLeft }) => {
           lastError = messageOf(error);

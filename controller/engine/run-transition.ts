@@ -51,6 +51,13 @@ export interface EngineDeps extends StepDeps {
   readonly log: Logger;
   /** Told how long each step took, retries included. */
   readonly observeStep?: (step: StepName, seconds: number) => void;
+  /**
+   * Aborted when the controller stops: no step, attempt or undo starts after
+   * it, a wait (a back-off, a health interval) ends at once, and a transition
+   * is left open in the journal where it stood, to resume at the next start.
+   * An attempt cut short this way does not count against the step's budget.
+   */
+  readonly signal?: AbortSignal;
 }
 
 /** How a run of a transition ended (for now: waiting is not final). */
@@ -150,6 +157,7 @@ class Run {
     const startedAt = previous?.startedAt ?? this.now();
     // Attempts started before a restart count against the budget: a crash loop does not reset it.
     const before = previous?.status === 'started' ? previous : undefined;
+    if (this.stopping()) return this.interrupt(name, 'before');
     const tried = await this.retry(
       name,
       { used: before?.attempts ?? 0, error: before?.error },
@@ -163,6 +171,12 @@ class Run {
       },
     );
     const { attempts } = tried;
+    if (!tried.ok && this.stopping()) {
+      // Cut short by the stop, not failed: the attempt is handed back and the step runs again at the next start.
+      const handedBack = Math.max(before?.attempts ?? 0, attempts - 1);
+      await this.putStep({ name, status: 'started', attempts: handedBack, startedAt, error: before?.error });
+      return this.interrupt(name, 'during');
+    }
     if (!tried.ok) {
       const error = messageOf(tried.error);
       await this.putStep({ name, status: 'failed', attempts, startedAt, endedAt: this.now(), error });
@@ -195,6 +209,8 @@ class Run {
       .map((r) => [r, STEP_DEFINITIONS.find((s) => s.name === r.name)!] as const)
       .filter(([, def]) => def.compensate !== undefined);
     for (const [record, def] of undo) {
+      // Stopping leaves the rollback where it stands: it is rolling-back in the journal, and resumes at the next start.
+      if (this.stopping()) return;
       // An undo resumed after a restart goes on counting its attempts.
       const used = record.status === 'compensating' ? (record.undoAttempts ?? 0) : 0;
       const tried = await this.retry(
@@ -206,6 +222,11 @@ class Run {
           run: (ctx) => def.compensate!(this.t, ctx, this.deps, this.recorded()),
         },
       );
+      if (!tried.ok && this.stopping()) {
+        const handedBack = Math.max(used, tried.attempts - 1);
+        await this.putStep({ ...record, status: 'compensating', undoAttempts: handedBack });
+        return;
+      }
       if (!tried.ok) {
         const error = messageOf(tried.error);
         const reason = `${this.entry.reason ?? 'rollback'}; undoing ${def.name} failed too: ${error}`;
@@ -231,10 +252,23 @@ class Run {
     this.log.warn({ reason: this.entry.reason }, 'Transition rolled back');
   }
 
+  private stopping(): boolean {
+    return this.deps.signal?.aborted === true;
+  }
+
+  /** Leaves the transition open where it stands, saying so: it resumes with `step` at the next start. */
+  private async interrupt(step: StepName, when: 'before' | 'during'): Promise<'waiting'> {
+    const reason = `stopped ${when} ${step}; resumes when the controller starts again`;
+    await this.save({ status: 'waiting', reason });
+    this.log.info({ step, reason }, 'Transition left open: the controller is stopping');
+    return 'waiting';
+  }
+
   /** Runs `work` within the step's retry budget (see tryWithBudget), attempts numbered for the providers. */
   private retry<T>(step: StepName, spent: Spent, work: BudgetedWork<T>): Promise<Tried<T>> {
     return tryWithBudget(this.deps.retry, spent, {
       ...work,
+      signal: this.deps.signal,
       onRetry: (err, attempt, retriesLeft) =>
         this.log.warn({ err, step, attempt, retriesLeft }, 'Step attempt failed; retrying'),
       context: (attempt) => this.context(step, attempt),

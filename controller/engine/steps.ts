@@ -27,6 +27,7 @@ export interface TransitionTarget {
 export interface StepDeps {
   readonly providers: Providers;
   readonly now: () => Date;
+  /** Waits `ms`; rejects at once when the controller stops (see EngineDeps.signal). */
   readonly sleep: (ms: number) => Promise<void>;
   /** Time between two health checks of a grace or observe period. */
   readonly healthIntervalMs: number;

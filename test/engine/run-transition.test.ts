@@ -483,4 +483,106 @@ describe('runTransition', () => {
     );
     expect([...d.fake.world.stacks.get('eu-1/globex')!.keys()]).toEqual(['blue']);
   });
+
+  describe('when the controller stops', () => {
+    /** A sleep that waits until the stop, as the composition root's does, and tells when it began. */
+    function stoppable(stop: AbortController) {
+      let sleeping!: () => void;
+      const asleep = new Promise<void>((resolve) => (sleeping = resolve));
+      const sleep = (ms: number) =>
+        new Promise<void>((resolve, reject) => {
+          sleeping();
+          const timer = setTimeout(resolve, ms);
+          stop.signal.addEventListener('abort', () => {
+            clearTimeout(timer);
+            reject(stop.signal.reason);
+          });
+        });
+      return { sleep, asleep };
+    }
+
+    it('leaves a step cut short open, not failed, hands its attempt back, and the next start finishes it', async () => {
+      const d = deps();
+      const stop = new AbortController();
+      const { sleep, asleep } = stoppable(stop);
+      // A grace period of two checks an hour apart: the step sleeps between them until the stop.
+      const t = { ...target(undefined, '2026.11.0'), gracePeriodMs: 2 * 3_600_000 };
+      const engine = { ...d.engine, sleep, healthIntervalMs: 3_600_000, signal: stop.signal };
+      const running = runTransition(t, engine);
+      await asleep;
+      stop.abort();
+      const stopped = await running;
+      expect(stopped.status).toBe('waiting');
+      expect(stopped.reason).toBe('stopped during verify; resumes when the controller starts again');
+      expect(stopped.entry.steps.map((s) => `${s.name}:${s.status}:${s.attempts}`)).toEqual([
+        'validate:done:1',
+        'prepare:done:1',
+        'verify:started:0',
+      ]);
+      // Nothing was undone: the new stack stays for the step to go on with.
+      expect(d.fake.world.calls).toEqual(['ensure blue 2026.11.0']);
+
+      const resumed = await runTransition(t, { ...d.engine, journal: openJournal() });
+      expect(resumed.status).toBe('succeeded');
+      expect(resumed.entry.steps.find((s) => s.name === 'verify')).toMatchObject({
+        status: 'done',
+        attempts: 1,
+      });
+    });
+
+    it('starts no step once stopped, and says so', async () => {
+      const d = deps();
+      const stop = new AbortController();
+      stop.abort();
+      const outcome = await runTransition(target(undefined, '2026.11.0'), {
+        ...d.engine,
+        signal: stop.signal,
+      });
+      expect(outcome).toMatchObject({
+        status: 'waiting',
+        reason: 'stopped before validate; resumes when the controller starts again',
+      });
+      expect(outcome.entry.steps).toEqual([]);
+      expect(d.fake.world.calls).toEqual([]);
+    });
+
+    it('leaves a rollback open where it stands, to go on at the next start', async () => {
+      const d = deps();
+      await deployed(d);
+      d.fake.world.setScript({ observe: ['permanent'] });
+      const stop = new AbortController();
+      const undo = d.fake.providers.cluster.switchTraffic.bind(d.fake.providers.cluster);
+      // The stop arrives as the cutover is being undone.
+      d.fake.providers.cluster.switchTraffic = async (...args) => {
+        if (args[0].step === 'cutover' && d.fake.world.calls.includes('switch green')) stop.abort();
+        return undo(...args);
+      };
+      const outcome = await runTransition(target('2026.11.0', '2026.11.1'), {
+        ...d.engine,
+        signal: stop.signal,
+      });
+      expect(outcome.status).toBe('rolling-back');
+      expect(outcome.entry.steps.map((s) => `${s.name}:${s.status}`)).toEqual([
+        'validate:done',
+        'prepare:done',
+        'verify:done',
+        // The undo under way was abandoned at the stop (it is idempotent): the next start does it again.
+        'cutover:compensating',
+        'observe:failed',
+      ]);
+      const resumed = await runTransition(target('2026.11.0', '2026.11.1'), {
+        ...d.engine,
+        journal: openJournal(),
+      });
+      expect(resumed.status).toBe('rolled-back');
+      expect(resumed.entry.steps.map((s) => `${s.name}:${s.status}`)).toEqual([
+        'validate:done',
+        'prepare:compensated',
+        'verify:done',
+        'cutover:compensated',
+        'observe:failed',
+      ]);
+      expect(d.fake.world.active.get('eu-1/globex')).toBe('blue');
+    });
+  });
 });
