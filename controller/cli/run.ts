@@ -96,8 +96,9 @@ export function registerRun(program: Command, ctx: CliContext, setExit: (code: n
         parts.stop();
       });
       if (opts.once) {
+        let report: ReconcileReport | undefined;
         try {
-          await tick();
+          report = await reconcileTick(ctx, parts, observed);
           await sayLeftOpen(ctx, parts, stopped.received());
         } finally {
           stopped.remove();
@@ -105,7 +106,8 @@ export function registerRun(program: Command, ctx: CliContext, setExit: (code: n
           await parts.reporter.flush();
           await parts.close({ compact: true });
         }
-        setExit(EXIT.ok);
+        // A head that does not validate applied nothing: a finding, as validate says of it.
+        setExit(report ? EXIT.ok : EXIT.findings);
         return;
       }
       const loop = new TickLoop(ctx, tick);

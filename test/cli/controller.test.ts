@@ -199,6 +199,7 @@ describe('the controller commands on a real repository', () => {
       join(state, 'log.json'),
     ];
     const run = await runRingmaster(args, { env: { RINGMASTER_MAX_FILE_BYTES: '100' }, now: SUNDAY_WINDOW });
+    expect(run.code).toBe(1);
     expect(run.out).toMatch(/^✗ commit [0-9a-f]{12} does not validate; nothing applied:$/m);
     expect(run.out).toContain('over the limit of 100; split it, or raise --max-file-bytes [file-too-large]');
     expect(run.out).not.toMatch(/✓ \S+@/);
