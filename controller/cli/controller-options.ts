@@ -1,11 +1,11 @@
 import { join } from 'node:path';
-import { setTimeout as delay } from 'node:timers/promises';
 import type { GitMirror } from '../source/mirror.js';
 import { type Command, InvalidArgumentError } from 'commander';
 import { pino, type Logger } from 'pino';
 import { parseHttpUrl, parsePositiveInt } from '../config.js';
 import { ConfigurationError } from '../errors.js';
 import { createLogger } from '../log.js';
+import { type Clock, systemClock } from '../loop/clock.js';
 import { isRemoteAddress } from '../source/mirror-remote.js';
 import { FileJournalStore } from '../engine/journal.js';
 import type { EngineDeps } from '../engine/run-transition.js';
@@ -13,6 +13,7 @@ import type { Constellation } from '../model/types.js';
 import { NO_FAULTS, loadFaults } from '../providers/sim/faults.js';
 import { createSimProviders } from '../providers/sim/provider.js';
 import { removeStaleTempFiles } from '../state/atomic-file.js';
+import { loadClockTime, saveClockTime } from '../state/clock-file.js';
 import { FileStateStore } from '../state/file-store.js';
 import { GitNotesReporter } from '../status/git-notes.js';
 import { CoalescingReporter } from '../status/coalescing.js';
@@ -51,7 +52,7 @@ export function addControllerOptions(cmd: Command, ctx: CliContext): Command {
     .option('--sim-latency <ms>', 'delay of every simulated call, in milliseconds', latencyArg, 0)
     .option(
       '--sim-speed <n>',
-      'with the sim provider, wait grace and observe periods n times faster (600: 10 minutes in 1 second)',
+      'rehearse with time n times faster: health periods, bake and keep times, windows (600: 10 minutes in 1 second)',
       speedArg,
       1,
     )
@@ -100,6 +101,10 @@ export interface ControllerParts {
   readonly mirror?: GitMirror;
   /** The GitHub side (--github): client, repository, approval verdicts. */
   readonly github?: GitHubParts;
+  /** The controller's time (sped up in a rehearsal, see --sim-speed). */
+  readonly clock: Clock;
+  /** Records the clock's time in the state folder, where the next start goes on from. */
+  saveClock(): Promise<void>;
   /**
    * Asks the engine to stop: no step, attempt or wave starts after it, waits
    * end at once, and transitions under way stay open in the journal, to
@@ -149,13 +154,17 @@ export async function openController(ctx: CliContext, opts: ControllerOptions): 
   });
   // Aborted by stop(): no new step starts, waits end at once, what is under way stays open in the journal.
   const stopping = new AbortController();
+  // A rehearsal's time runs --sim-speed times faster from the start: health periods, bake and keep times and
+  // maintenance windows all pass at that pace. At speed 1 it is the machine's time.
+  // Time never runs backwards across restarts: a rehearsal's clock goes on from where it stopped.
+  const saved = await loadClockTime(opts.state);
+  const clock = systemClock(opts.simSpeed, saved && saved > ctx.now() ? saved : ctx.now());
   const engine: EngineDeps = {
     providers,
     journal,
     constellation: '',
-    now: ctx.now,
-    // Only waiting is sped up; the policy's periods still decide how many health checks run.
-    sleep: (ms) => delay(ms / opts.simSpeed, undefined, { signal: stopping.signal }),
+    now: () => clock.now(),
+    sleep: (ms) => clock.sleep(ms, stopping.signal),
     signal: stopping.signal,
     healthIntervalMs: 30_000,
     isApproved: async () => false,
@@ -168,7 +177,7 @@ export async function openController(ctx: CliContext, opts: ControllerOptions): 
   const notesRepository = git ?? desired.mirror!.repository();
   const inner = github
     ? new GitHubStatusReporter(github.client, github.repo, { log })
-    : new GitNotesReporter(notesRepository, { now: ctx.now });
+    : new GitNotesReporter(notesRepository, { now: () => clock.now() });
   const reporter = new CoalescingReporter(inner, { log });
   const statusUrl = opts.statusUrl && parseHttpUrl(opts.statusUrl, '--status-url');
   const targetUrl =
@@ -194,7 +203,21 @@ export async function openController(ctx: CliContext, opts: ControllerOptions): 
   };
   const { readDesired, mirror } = desired;
   const stop = () => stopping.abort();
-  return { store, engine, reporter, targetUrl, log, readDesired, mirror, github, stop, close };
+  const saveClock = () => saveClockTime(opts.state, clock.now());
+  return {
+    store,
+    engine,
+    reporter,
+    targetUrl,
+    log,
+    readDesired,
+    mirror,
+    github,
+    clock,
+    saveClock,
+    stop,
+    close,
+  };
 }
 
 /**

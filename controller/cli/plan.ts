@@ -19,7 +19,7 @@ export function registerPlan(program: Command, ctx: CliContext, setExit: (code: 
           desired.commit,
           applied,
           await parts.store.loadRecords(),
-          ctx.now(),
+          parts.clock.now(),
           busy,
         );
         ctx.io.out(opts.json ? JSON.stringify(preview, null, 2) : renderPreview(preview));

@@ -251,6 +251,7 @@ export async function reconcileTick(
   observed.metrics.setGroupStates(report.status);
   await desired.accept();
   observed.metrics.observeReconcile((Date.now() - started) / 1000);
+  await parts.saveClock();
   const text = summary(report);
   // Kept as a hash: at 10,000 groups the table is a megabyte.
   const printed = createHash('sha256').update(text).digest('hex');

@@ -20,7 +20,7 @@ export function registerStatus(program: Command, ctx: CliContext, setExit: (code
           waiting: open.map((e) => ({ group: e.group, reason: e.reason ?? e.status })),
           halted: [],
           ran: open,
-          now: ctx.now(),
+          now: parts.clock.now(),
         });
         ctx.io.out(opts.json ? JSON.stringify(status, null, 2) : renderStatus(status));
         return true;

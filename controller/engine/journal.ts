@@ -53,8 +53,13 @@ export interface JournalEntry {
   readonly steps: readonly StepRecord[];
   readonly startedAt: string;
   readonly endedAt?: string;
-  /** Why the transition waits, failed or needs a human. */
+  /** Why the transition waits, failed or needs a human; while running between two checks, what it does. */
   readonly reason?: string;
+  /**
+   * When it comes back, where known: running between two health checks, the
+   * next check; waiting, the end of the wait (a keep window). ISO 8601.
+   */
+  readonly until?: string;
   /** Everything the steps need, so a resumed transition does not depend on the desired state of a newer commit. */
   readonly target?: TransitionTarget;
   /** How a human resolved an emergency (`ringmaster recover`). */
@@ -231,7 +236,7 @@ export class FileJournalStore implements JournalStore {
 const OPEN_FILE = 'open.json';
 
 /** What changes as a transition goes on; the rest of its entry is written once. */
-const PROGRESS_KEYS = ['status', 'steps', 'endedAt', 'reason', 'recovery'] as const;
+const PROGRESS_KEYS = ['status', 'steps', 'endedAt', 'reason', 'until', 'recovery'] as const;
 type Progress = Pick<JournalEntry, (typeof PROGRESS_KEYS)[number]>;
 type JournalPart = JournalEntry | Progress;
 

@@ -16,7 +16,7 @@ import { type AppliedGroup, type AppliedState, emptyAppliedState } from '../stat
 import type { StatusReporter } from '../status/reporter.js';
 import { applyOutcomes, updateRecords } from './apply-outcome.js';
 import { type JournalEntry, type TransitionSummary, isFinal, summarize } from './journal.js';
-import { type EngineDeps, runTransition } from './run-transition.js';
+import { type EngineDeps, type TransitionOutcome, runTransition } from './run-transition.js';
 import { RingStatusLedger, RingStatusWriter, writeRingStatuses } from './ring-statuses.js';
 import { type Halted, type Waiting, buildStatus } from './status-build.js';
 import type { TransitionTarget } from './steps.js';
@@ -90,7 +90,7 @@ export async function reconcileOnce(
     if (stopping()) {
       stuck.push(open);
       waiting.push({ group: open.group, reason: open.reason ?? 'left open: the controller is stopping' });
-    } else if (open.target) await finish([(await runTransition(open.target, deps.engine)).entry]);
+    } else if (open.target) await finish([(await runThrough(open.target, deps.engine)).entry]);
     else {
       stuck.push(open);
       waiting.push({
@@ -119,7 +119,7 @@ export async function reconcileOnce(
         await writer.write(commit, buildStatus(facts, ring.name), ring.name);
       }
       const wave = eligible.slice(i, i + rules.maxParallel);
-      const outcomes = await Promise.all(wave.map((t) => runTransition(targetFor(desired, t), deps.engine)));
+      const outcomes = await Promise.all(wave.map((t) => runThrough(targetFor(desired, t), deps.engine)));
       await finish(outcomes.map((o) => o.entry));
       failures += outcomes.filter((o) => o.status === 'rolled-back' || o.status === 'emergency').length;
     }
@@ -137,6 +137,24 @@ export async function reconcileOnce(
   const status = buildStatus({ desired, commit, applied, waiting, halted, ran, now: now() });
   if (writer) await writeRingStatuses(writer, { desired, commit, applied, status, plan, busy, ran, stuck });
   return { commit, plan, ran, waiting, halted, status };
+}
+
+/**
+ * Runs `t` until it ends or waits for something outside: between two health
+ * checks it sleeps until the next one is due (or the controller stops).
+ */
+async function runThrough(t: TransitionTarget, deps: EngineDeps): Promise<TransitionOutcome> {
+  let outcome = await runTransition(t, deps);
+  while (outcome.status === 'running' && outcome.entry.until && !deps.signal?.aborted) {
+    const ms = Date.parse(outcome.entry.until) - deps.now().getTime();
+    try {
+      if (ms > 0) await deps.sleep(ms);
+    } catch {
+      break; // stopped: the transition stays open in the journal, where it stood
+    }
+    outcome = await runTransition(t, deps);
+  }
+  return outcome;
 }
 
 /** The transitions policy lets start now; the others are added to `waiting` with their reason. */

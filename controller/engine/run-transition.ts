@@ -89,6 +89,14 @@ function newEntry(t: TransitionTarget, now: Date): JournalEntry {
   };
 }
 
+/** How the steps went: all done; paused (waiting, coming back at a time, or stopped); or failed, with why. */
+type StepEnd =
+  | { readonly kind: 'done' }
+  | { readonly kind: 'paused' }
+  | { readonly kind: 'failed'; readonly reason: string };
+
+const PAUSED: StepEnd = { kind: 'paused' };
+
 class Run {
   private readonly log: Logger;
 
@@ -109,50 +117,53 @@ class Run {
   async execute(): Promise<TransitionOutcome> {
     if (isFinal(this.entry.status)) return this.outcome();
     if (this.entry.status !== 'rolling-back') {
-      const failure = await this.forward();
-      if (failure === 'waiting') return this.outcome();
-      if (!failure) {
-        await this.save({ status: 'succeeded', endedAt: this.now(), reason: undefined });
+      const ended = await this.forward();
+      if (ended.kind === 'paused') return this.outcome();
+      if (ended.kind === 'done') {
+        await this.save({ status: 'succeeded', endedAt: this.now(), reason: undefined, until: undefined });
         this.log.info({ changes: this.t.planned.changes }, 'Transition succeeded');
         return this.outcome();
       }
-      await this.save({ status: 'rolling-back', reason: failure });
+      await this.save({ status: 'rolling-back', reason: ended.reason, until: undefined });
     }
     await this.compensate();
     return this.outcome();
   }
 
   /**
-   * Runs the steps not yet done; returns undefined when all are done, 'waiting',
-   * or the failure's reason. The end of one step and the start of the next are
-   * one journal write: the end is on disk before the next step touches
-   * anything, at half the writes. The last step's end is written with the
-   * transition's own end by the caller.
+   * Runs the steps not yet done, until all are done, one pauses (waits, comes
+   * back later, or the controller stops) or one fails. The end of one step and
+   * the start of the next are one journal write: the end is on disk before the
+   * next step touches anything, at half the writes. The last step's end is
+   * written with the transition's own end by the caller.
    */
-  private async forward(): Promise<string | 'waiting' | undefined> {
+  private async forward(): Promise<StepEnd> {
     // The first write also marks the transition running again (after a wait, or a restart).
-    const pending: { change?: Partial<JournalEntry> } = { change: { status: 'running', reason: undefined } };
+    const pending: { change?: Partial<JournalEntry> } = {
+      change: { status: 'running', reason: undefined, until: undefined },
+    };
     for (const step of STEP_DEFINITIONS.filter((s) => s.applies(this.t))) {
       const previous = this.record(step.name);
       if (previous?.status === 'done') continue;
       // Failed before a crash, rollback not yet recorded: a permanent failure is never retried.
-      if (previous?.status === 'failed') return `${step.name} failed: ${previous.error ?? 'unknown error'}`;
+      if (previous?.status === 'failed')
+        return { kind: 'failed', reason: `${step.name} failed: ${previous.error ?? 'unknown error'}` };
       const ended = await this.runStep(step, previous, pending);
-      if (ended !== 'done') return ended;
+      if (ended.kind !== 'done') return ended;
     }
-    return undefined;
+    return { kind: 'done' };
   }
 
   /**
-   * Runs one step to its end: 'done' (recorded in memory; the next write
-   * carries it), 'waiting', or the failure's reason. `previous` is its record
-   * from before a restart; `pending.change` goes with the first write.
+   * Runs one step until it is done (recorded in memory; the next write
+   * carries it), pauses, or fails. `previous` is its record from before a
+   * restart; `pending.change` goes with the first write.
    */
   private async runStep(
     step: StepDefinition,
     previous: StepRecord | undefined,
     pending: { change?: Partial<JournalEntry> },
-  ): Promise<'done' | 'waiting' | string> {
+  ): Promise<StepEnd> {
     const { name } = step;
     const startedAt = previous?.startedAt ?? this.now();
     // Attempts started before a restart count against the budget: a crash loop does not reset it.
@@ -164,7 +175,11 @@ class Run {
       {
         // Each attempt is on disk before it starts.
         record: async (attempts, error) => {
-          await this.putStep({ name, status: 'started', attempts, startedAt, error }, pending.change);
+          // A step part-way (health checks passed so far) keeps its progress for the attempt to read.
+          await this.putStep(
+            { name, status: 'started', attempts, startedAt, error, data: before?.data },
+            pending.change,
+          );
           pending.change = undefined;
         },
         run: (ctx) => step.run(this.t, ctx, this.deps, this.recorded()),
@@ -174,26 +189,40 @@ class Run {
     if (!tried.ok && this.stopping()) {
       // Cut short by the stop, not failed: the attempt is handed back and the step runs again at the next start.
       const handedBack = Math.max(before?.attempts ?? 0, attempts - 1);
-      await this.putStep({ name, status: 'started', attempts: handedBack, startedAt, error: before?.error });
+      await this.putStep({
+        name,
+        status: 'started',
+        attempts: handedBack,
+        startedAt,
+        error: before?.error,
+        data: before?.data,
+      });
       return this.interrupt(name, 'during');
     }
     if (!tried.ok) {
       const error = messageOf(tried.error);
       await this.putStep({ name, status: 'failed', attempts, startedAt, endedAt: this.now(), error });
       this.log.warn({ err: tried.error, step: name, attempts }, 'Step failed; rolling back');
-      return `${name} failed: ${error}`;
+      return { kind: 'failed', reason: `${name} failed: ${error}` };
     }
     const result: StepResult = tried.value;
     if ('waiting' in result) {
       // The step answered: coming back later is not a failure, so the next look starts a fresh budget.
       this.setStep({ name, status: 'started', attempts: 0, startedAt });
-      await this.save({ status: 'waiting', reason: result.waiting });
+      await this.save({ status: 'waiting', reason: result.waiting, until: result.until?.toISOString() });
       this.log.info({ step: name, reason: result.waiting }, 'Transition waiting');
-      return 'waiting';
+      return PAUSED;
+    }
+    if ('again' in result) {
+      // Part-way (a health check passed): its progress on disk, the transition comes back at its time, and
+      // each part starts a fresh budget, since it succeeded.
+      this.setStep({ name, status: 'started', attempts: 0, startedAt, data: result.progress });
+      await this.save({ status: 'running', reason: result.note, until: result.again.toISOString() });
+      return PAUSED;
     }
     this.setStep({ name, status: 'done', attempts, startedAt, endedAt: this.now(), data: result.data });
     this.deps.observeStep?.(name, (Date.parse(this.now()) - Date.parse(startedAt)) / 1000);
-    return 'done';
+    return { kind: 'done' };
   }
 
   /** Undoes what was done, newest first. A cutover that failed may have moved traffic: it is undone too. */
@@ -257,11 +286,11 @@ class Run {
   }
 
   /** Leaves the transition open where it stands, saying so: it resumes with `step` at the next start. */
-  private async interrupt(step: StepName, when: 'before' | 'during'): Promise<'waiting'> {
+  private async interrupt(step: StepName, when: 'before' | 'during'): Promise<StepEnd> {
     const reason = `stopped ${when} ${step}; resumes when the controller starts again`;
-    await this.save({ status: 'waiting', reason });
+    await this.save({ status: 'waiting', reason, until: undefined });
     this.log.info({ step, reason }, 'Transition left open: the controller is stopping');
-    return 'waiting';
+    return PAUSED;
   }
 
   /** Runs `work` within the step's retry budget (see tryWithBudget), attempts numbered for the providers. */

@@ -35,8 +35,17 @@ export interface StepDeps {
   readonly isApproved: (transition: string) => Promise<boolean>;
 }
 
-/** A step either finishes (with side data to record) or must wait and come back. */
-export type StepResult = { readonly data?: Record<string, unknown> } | { readonly waiting: string };
+/**
+ * How a run of a step ended: done (with side data to record); waiting for
+ * something outside the controller's hands (an approval, a window, the end
+ * of a keep time, `until` where known); or part-way, to run `again` at a time
+ * with its `progress` recorded (a health check of a grace period: the step
+ * holds no worker between two checks, and each check is in the journal).
+ */
+export type StepResult =
+  | { readonly data?: Record<string, unknown> }
+  | { readonly waiting: string; readonly until?: Date }
+  | { readonly again: Date; readonly note: string; readonly progress: Record<string, unknown> };
 
 /** Side data recorded by earlier steps, by step name. */
 export type Recorded = Partial<Record<StepName, Readonly<Record<string, unknown>>>>;
@@ -57,25 +66,45 @@ function colours(recorded: Recorded): { oldColor?: StackColor; newColor: StackCo
   return { oldColor: data.oldColor as StackColor | undefined, newColor: data.newColor as StackColor };
 }
 
-async function watchHealth(
+/**
+ * One health check of a grace or observe period of `periodMs`: a check every
+ * `healthIntervalMs`, the first at once. `progress` is what earlier checks
+ * recorded (`passed`, `nextAt`). Throws PermanentError on an unhealthy check;
+ * comes back `again` until the period's checks have all passed.
+ */
+async function checkHealth(
   t: TransitionTarget,
   ctx: CallContext,
   deps: StepDeps,
   color: StackColor,
   periodMs: number,
+  progress: Readonly<Record<string, unknown>> | undefined,
+  doing: string,
 ): Promise<StepResult> {
   const checks = Math.max(1, Math.ceil(periodMs / deps.healthIntervalMs));
-  for (let i = 0; i < checks; i++) {
-    if (i > 0) await deps.sleep(deps.healthIntervalMs);
-    const report = await deps.providers.health.check(ctx, t.cluster, t.namespace, color);
-    if (!report.healthy) {
-      throw new PermanentError(
-        'Unhealthy',
-        `${color} stack of group ${t.planned.group} is unhealthy at check ${i + 1} of ${checks}: ${report.reason ?? 'no reason given'}`,
-      );
-    }
+  const passed = typeof progress?.passed === 'number' ? progress.passed : 0;
+  const nextAt = typeof progress?.nextAt === 'string' ? new Date(progress.nextAt) : undefined;
+  // Woken early (a restart, a look): not time for the next check yet.
+  if (nextAt && deps.now() < nextAt)
+    return {
+      again: nextAt,
+      note: `${doing}: ${passed} of ${checks} checks healthy`,
+      progress: { ...progress },
+    };
+  const report = await deps.providers.health.check(ctx, t.cluster, t.namespace, color);
+  if (!report.healthy) {
+    throw new PermanentError(
+      'Unhealthy',
+      `${color} stack of group ${t.planned.group} is unhealthy at check ${passed + 1} of ${checks}: ${report.reason ?? 'no reason given'}`,
+    );
   }
-  return { data: { color, checks } };
+  if (passed + 1 >= checks) return { data: { color, checks } };
+  const again = new Date(deps.now().getTime() + deps.healthIntervalMs);
+  return {
+    again,
+    note: `${doing}: ${passed + 1} of ${checks} checks healthy`,
+    progress: { color, passed: passed + 1, nextAt: again.toISOString() },
+  };
 }
 
 /** The steps in order: validate, prepare, verify, gate, cutover, observe, finalize. */
@@ -114,7 +143,8 @@ export const STEP_DEFINITIONS: readonly StepDefinition[] = [
   {
     name: 'verify',
     applies: (t) => !removing(t),
-    run: (t, ctx, deps, recorded) => watchHealth(t, ctx, deps, colours(recorded).newColor, t.gracePeriodMs),
+    run: (t, ctx, deps, recorded) =>
+      checkHealth(t, ctx, deps, colours(recorded).newColor, t.gracePeriodMs, recorded.verify, 'verifying'),
   },
   {
     name: 'gate',
@@ -145,7 +175,8 @@ export const STEP_DEFINITIONS: readonly StepDefinition[] = [
   {
     name: 'observe',
     applies: (t) => !removing(t),
-    run: (t, ctx, deps, recorded) => watchHealth(t, ctx, deps, colours(recorded).newColor, t.observeMs),
+    run: (t, ctx, deps, recorded) =>
+      checkHealth(t, ctx, deps, colours(recorded).newColor, t.observeMs, recorded.observe, 'observing'),
   },
   {
     name: 'finalize',
@@ -161,7 +192,10 @@ export const STEP_DEFINITIONS: readonly StepDefinition[] = [
       const cutAt = Date.parse(String(recorded.cutover?.at ?? deps.now().toISOString()));
       const until = cutAt + t.ringPolicy.keepMs;
       if (deps.now().getTime() < until)
-        return { waiting: `keeping the ${oldColor} stack until ${new Date(until).toISOString()}` };
+        return {
+          waiting: `keeping the ${oldColor} stack until ${new Date(until).toISOString()}`,
+          until: new Date(until),
+        };
       await deps.providers.cluster.deleteStack(ctx, t.cluster, t.namespace, oldColor);
       return { data: { retired: [oldColor] } };
     },

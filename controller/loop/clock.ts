@@ -24,13 +24,14 @@ export interface Clock {
 }
 
 /**
- * A clock on the machine's time, running `speed` times faster from the
- * moment it is made (speed 1: the machine's time itself). Real waits are
- * `ms / speed` long.
+ * A clock that reads `start` when it is made and then runs `speed` times
+ * faster than the machine's time (speed 1 and the default start: the
+ * machine's time itself). Real waits are `ms / speed` long.
  */
-export function systemClock(speed = 1, realNow: () => number = Date.now): Clock {
+export function systemClock(speed = 1, start?: Date, realNow: () => number = Date.now): Clock {
   const origin = realNow();
-  const now = () => new Date(origin + (realNow() - origin) * speed);
+  const from = start?.getTime() ?? origin;
+  const now = () => new Date(from + (realNow() - origin) * speed);
   const realDelay = (ms: number) => Math.max(0, ms / speed);
   return {
     now,

@@ -99,7 +99,8 @@ describe('reconcileOnce', () => {
       journal: openJournal(),
       constellation: 'test',
       now: () => now,
-      sleep: async () => {},
+      // Sleeping moves the test clock: time passes only when the engine waits.
+      sleep: async (ms) => void (now = new Date(now.getTime() + ms)),
       healthIntervalMs: 60_000,
       isApproved: async () => true,
       retry: { retries: 2, minTimeoutMs: 0, maxTimeoutMs: 0 },

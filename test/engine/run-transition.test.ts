@@ -103,7 +103,8 @@ describe('runTransition', () => {
       journal: openJournal(),
       constellation: 'acme-prod',
       now: () => now,
-      sleep: async () => {},
+      // Sleeping moves the test clock: time passes only when the engine waits.
+      sleep: async (ms) => void (now = new Date(now.getTime() + ms)),
       healthIntervalMs: 1000,
       isApproved: async (id) => approved.has(id),
       retry: { retries: 3, minTimeoutMs: 0, maxTimeoutMs: 0 },
@@ -484,32 +485,56 @@ describe('runTransition', () => {
     expect([...d.fake.world.stacks.get('eu-1/globex')!.keys()]).toEqual(['blue']);
   });
 
-  describe('when the controller stops', () => {
-    /** A sleep that waits until the stop, as the composition root's does, and tells when it began. */
-    function stoppable(stop: AbortController) {
-      let sleeping!: () => void;
-      const asleep = new Promise<void>((resolve) => (sleeping = resolve));
-      const sleep = (ms: number) =>
-        new Promise<void>((resolve, reject) => {
-          sleeping();
-          const timer = setTimeout(resolve, ms);
-          stop.signal.addEventListener('abort', () => {
-            clearTimeout(timer);
-            reject(stop.signal.reason);
-          });
-        });
-      return { sleep, asleep };
-    }
+  it('runs a grace period as health checks journaled one by one, holding nothing between them', async () => {
+    const d = deps();
+    let checks = 0;
+    const check = d.fake.providers.health.check.bind(d.fake.providers.health);
+    d.fake.providers.health.check = async (...args) => {
+      checks++;
+      return check(...args);
+    };
+    const t = { ...target(undefined, '2026.11.0'), gracePeriodMs: 3 * 3_600_000 };
+    const engine = { ...d.engine, healthIntervalMs: 3_600_000 };
+    const first = await runTransition(t, engine);
+    expect(first).toMatchObject({ status: 'running', reason: 'verifying: 1 of 3 checks healthy' });
+    expect(first.entry.until).toBe('2026-11-22T11:00:00.000Z');
+    expect(first.entry.steps.at(-1)).toMatchObject({
+      name: 'verify',
+      status: 'started',
+      data: { passed: 1 },
+    });
+    // Woken early (a restart, say): no check before its time.
+    expect((await runTransition(t, { ...engine, journal: openJournal() })).entry.until).toBe(
+      '2026-11-22T11:00:00.000Z',
+    );
+    expect(checks).toBe(1);
+    now = new Date('2026-11-22T11:00:00Z');
+    expect((await runTransition(t, engine)).reason).toBe('verifying: 2 of 3 checks healthy');
+    now = new Date('2026-11-22T12:00:00Z');
+    const done = await runTransition(t, engine);
+    expect(done.status).toBe('succeeded');
+    expect(checks).toBe(4); // three for the grace period, one for the observe period
+    expect(done.entry.until).toBeUndefined();
+  });
 
+  describe('when the controller stops', () => {
     it('leaves a step cut short open, not failed, hands its attempt back, and the next start finishes it', async () => {
       const d = deps();
       const stop = new AbortController();
-      const { sleep, asleep } = stoppable(stop);
-      // A grace period of two checks an hour apart: the step sleeps between them until the stop.
-      const t = { ...target(undefined, '2026.11.0'), gracePeriodMs: 2 * 3_600_000 };
-      const engine = { ...d.engine, sleep, healthIntervalMs: 3_600_000, signal: stop.signal };
-      const running = runTransition(t, engine);
-      await asleep;
+      // The health check under way hangs until the stop arrives: a provider call the stop abandons.
+      let checking!: () => void;
+      const inCheck = new Promise<void>((resolve) => (checking = resolve));
+      const check = d.fake.providers.health.check.bind(d.fake.providers.health);
+      d.fake.providers.health.check = async (...args) => {
+        if (!stop.signal.aborted) {
+          checking();
+          await new Promise((resolve) => stop.signal.addEventListener('abort', resolve));
+        }
+        return check(...args);
+      };
+      const t = target(undefined, '2026.11.0');
+      const running = runTransition(t, { ...d.engine, signal: stop.signal });
+      await inCheck;
       stop.abort();
       const stopped = await running;
       expect(stopped.status).toBe('waiting');

@@ -86,7 +86,7 @@ describe('status writes of a ring rollout', () => {
         log,
       },
     );
-    const now = new Date('2026-11-22T01:30:00Z');
+    let now = new Date('2026-11-22T01:30:00Z');
     const journal = track(new FileJournalStore(join(repo.dir, '.ringmaster', 'journal')));
     const report = await reconcileOnce(desired, COMMIT, {
       engine: {
@@ -94,7 +94,8 @@ describe('status writes of a ring rollout', () => {
         journal,
         constellation: 'test',
         now: () => now,
-        sleep: async () => {},
+        // Sleeping moves the test clock: time passes only when the engine waits.
+        sleep: async (ms) => void (now = new Date(now.getTime() + ms)),
         healthIntervalMs: 60_000,
         isApproved: async () => true,
         retry: { retries: 0, minTimeoutMs: 0, maxTimeoutMs: 0 },
