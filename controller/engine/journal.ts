@@ -6,7 +6,7 @@
 import { readdir } from 'node:fs/promises';
 import { join } from 'node:path';
 import { ConfigurationError } from '../errors.js';
-import type { StepName } from '../providers/ports.js';
+import type { StepName } from './step-names.js';
 import { writeFilesAtomic } from '../state/atomic-file.js';
 import { DurableMap, type SnapshotCodec, damaged } from '../state/durable-map.js';
 import { readJsonFile } from '../state/json-file.js';
