@@ -1,4 +1,5 @@
 import type { Command } from 'commander';
+import { createGitHubBakeEvidence } from '../github/bake-evidence.js';
 import { createGitHubClient } from '../github/client.js';
 import { openPullRequest } from '../github/pull-request.js';
 import { formatDiagnostic } from '../model/diagnostics.js';
@@ -7,7 +8,7 @@ import { RING_SET_PATH } from '../model/layout.js';
 import { type LoadResult, loadConstellation } from '../model/load.js';
 import { planChange } from '../plan/change-plan.js';
 import { buildPlanReport } from '../plan/report.js';
-import { type BakeEvidence, createGitHubBakeEvidence, gatherBakeEvidence } from '../policy/bake-evidence.js';
+import { type BakeEvidence, gatherBakeEvidence } from '../policy/bake-evidence.js';
 import { bakeQuestions } from '../policy/verdicts.js';
 import { type PlanReport, renderPlan } from '../plan/render.js';
 import type { FileSource, SourceEntry } from '../source/file-source.js';
