@@ -23,8 +23,8 @@ import { performance } from 'node:perf_hooks';
 import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
 import { simpleGit } from 'simple-git';
+import { TooManyFilesError } from '../controller/model/file-source.js';
 import { DEFAULT_PARSE_LIMITS } from '../controller/model/parse.js';
-import { TooManyFilesError } from '../controller/source/file-source.js';
 import { GitObjectReader } from '../controller/source/git-object-reader.js';
 import { generateRepo } from './generate-constellation.js';
 

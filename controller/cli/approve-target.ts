@@ -9,12 +9,13 @@
 import { stat } from 'node:fs/promises';
 import { join } from 'node:path';
 import type { SimpleGit } from 'simple-git';
-import { FileJournalStore, type JournalEntry } from '../engine/journal.js';
+import type { JournalEntry } from '../engine/journal.js';
 import { ConfigurationError, NotFoundError } from '../errors.js';
 import { loadConstellation } from '../model/load.js';
 import { DEFAULT_PARSE_LIMITS } from '../model/parse.js';
 import { transitionId } from '../plan/transitions.js';
 import { GitCommitSource, resolveCommit } from '../source/git-source.js';
+import { FileJournalStore } from '../state/journal-store.js';
 import type { CliContext } from './context.js';
 
 const GIVEN = /^([a-z](?:[-a-z0-9]*[a-z0-9])?)@([0-9a-f]{7,64})$/;

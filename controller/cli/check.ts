@@ -1,18 +1,14 @@
 import type { Command } from 'commander';
 import { parseInstant } from '../config.js';
 import { ConfigurationError } from '../errors.js';
+import { createGitHubBakeEvidence } from '../github/bake-evidence.js';
 import { type GitHubClient, type RepoRef, createGitHubClient, parseRepoRef } from '../github/client.js';
 import { formatDiagnostic } from '../model/diagnostics.js';
 import type { LoadResult } from '../model/load.js';
 import { planChange } from '../plan/change-plan.js';
 import { buildPlanReport } from '../plan/report.js';
 import { type PlanReport, renderPlan } from '../plan/render.js';
-import {
-  type BakeEvidenceReport,
-  type BakeQuestion,
-  createGitHubBakeEvidence,
-  gatherBakeEvidence,
-} from '../policy/bake-evidence.js';
+import { type BakeEvidenceReport, type BakeQuestion, gatherBakeEvidence } from '../policy/bake-evidence.js';
 import { bakeQuestions } from '../policy/verdicts.js';
 import { GitCommitSource } from '../source/git-source.js';
 import { GitHubStatusReporter } from '../status/github.js';

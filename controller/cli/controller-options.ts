@@ -7,7 +7,7 @@ import { ConfigurationError } from '../errors.js';
 import { createLogger } from '../log.js';
 import { type Clock, systemClock } from '../loop/clock.js';
 import { isRemoteAddress } from '../source/mirror-remote.js';
-import { FileJournalStore } from '../engine/journal.js';
+import { FileJournalStore } from '../state/journal-store.js';
 import type { EngineDeps } from '../engine/run-transition.js';
 import type { Constellation } from '../model/types.js';
 import { NO_FAULTS, loadFaults } from '../providers/sim/faults.js';

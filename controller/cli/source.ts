@@ -1,9 +1,9 @@
 import { stat } from 'node:fs/promises';
 import { ConfigurationError } from '../errors.js';
+import type { FileSource } from '../model/file-source.js';
 import { type LoadResult, loadConstellation } from '../model/load.js';
 import { DEFAULT_PARSE_LIMITS, type ParseLimits } from '../model/parse.js';
 import { DirectorySource } from '../source/dir-source.js';
-import type { FileSource } from '../source/file-source.js';
 import { GitObjectReader } from '../source/git-object-reader.js';
 import { GitCommitSource, resolveCommit } from '../source/git-source.js';
 import { isRemoteAddress, redactUrls } from '../source/mirror-remote.js';

@@ -12,7 +12,8 @@
  * the step a fresh budget, and a step whose budget is spent fails for good.
  */
 import type { Logger } from 'pino';
-import type { CallContext, StepName } from '../providers/ports.js';
+import type { CallContext } from '../providers/ports.js';
+import type { StepName } from './step-names.js';
 import {
   type JournalEntry,
   type JournalStore,

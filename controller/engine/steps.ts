@@ -6,7 +6,8 @@
 import { PermanentError } from '../errors.js';
 import type { StackColor } from '../model/naming.js';
 import type { DatabaseRef, RingPolicy, SecretRef } from '../model/types.js';
-import type { CallContext, Providers, ServiceSpec, StepName } from '../providers/ports.js';
+import type { CallContext, Providers, ServiceSpec } from '../providers/ports.js';
+import type { StepName } from './step-names.js';
 import type { PlannedTransition } from '../plan/transitions.js';
 
 /** Everything a transition's steps need to know about its target. */

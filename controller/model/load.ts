@@ -1,8 +1,8 @@
-import type { FileSource } from '../source/file-source.js';
 import type { Kind, SchemaValidator } from '../schema/validator.js';
 import { KINDS } from '../schema/validator.js';
 import { buildGroup, buildPolicy, buildRelease, buildRingSet } from './build.js';
 import { type Diagnostic, DiagnosticSink, atFileStart } from './diagnostics.js';
+import type { FileSource } from './file-source.js';
 import { DEFAULT_POLICY_PATH, RING_SET_PATH, placeOf, stem } from './layout.js';
 import { LazyMap } from './lazy-map.js';
 import { type ParseLimits, type ParsedFile, locate, parseYamlFile } from './parse.js';

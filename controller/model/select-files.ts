@@ -1,8 +1,8 @@
 /** Which listed entries loading reads: the count, layout, size and symlink checks that need no file's content. */
 import { posix } from 'node:path';
-import { type FileSource, type SourceEntry, TooManyFilesError, topFolderOf } from '../source/file-source.js';
 import type { Kind } from '../schema/validator.js';
 import { type DiagnosticSink, atFileStart } from './diagnostics.js';
+import { type FileSource, type SourceEntry, TooManyFilesError, topFolderOf } from './file-source.js';
 import { type Placement, STATE_FOLDERS, classifyPath } from './layout.js';
 import type { FileOutcome } from './load-cache.js';
 import type { ParseLimits } from './parse.js';

@@ -5,13 +5,12 @@
  * group of the ring runs the release. So the evidence for release R in ring N
  * is the time that status turned `success` on the commit that promoted R into
  * ring N (found in the base branch's first-parent history).
+ *
+ * Pure: the history and the statuses are read through ports (`RingHistory`,
+ * a StatusReporter's `list`); the adapters are source/ring-history.ts and
+ * github/bake-evidence.ts, built by cli/.
  */
-import type { SimpleGit } from 'simple-git';
-import { parse } from 'yaml';
 import { NotFoundError, PermanentError } from '../errors.js';
-import type { GitHubClient, RepoRef } from '../github/client.js';
-import { RING_SET_PATH } from '../model/layout.js';
-import { GitHubStatusReporter } from '../status/github.js';
 import { type RecordedStatus, type StatusReporter, ringContext } from '../status/reporter.js';
 
 /** When a release turned healthy in a ring, and the commit whose status says so. */
@@ -64,47 +63,6 @@ export async function gatherBakeEvidence(
 }
 
 /**
- * The most recent commit on the first-parent history of `base` at which ring
- * `ring` started running `release` (by groups/rings.yaml read with the yaml
- * library at each commit that changed it), or undefined when it never did.
- * Reads git only; stops at the first answer.
- */
-export async function findPromotionCommit(
-  git: SimpleGit,
-  base: string,
-  ring: string,
-  release: string,
-): Promise<string | undefined> {
-  const log = await git.raw(['log', '--first-parent', '--format=%H', base, '--', RING_SET_PATH]);
-  let found: string | undefined;
-  for (const commit of log.split('\n').filter(Boolean)) {
-    const runs = (await ringReleaseAt(git, commit, ring)) === release;
-    // Newest first: the last of the run of commits where the ring runs `release` is where it started.
-    if (runs) found = commit;
-    else if (found) break;
-  }
-  return found;
-}
-
-/** The release ring `ring` runs in groups/rings.yaml at `commit`; undefined when the file is missing, unreadable or lacks the ring. */
-async function ringReleaseAt(git: SimpleGit, commit: string, ring: string): Promise<string | undefined> {
-  let data: unknown;
-  try {
-    data = parse(await git.show([`${commit}:${RING_SET_PATH}`]));
-  } catch {
-    return undefined;
-  }
-  const rings = (data as { rings?: unknown } | null)?.rings;
-  if (!Array.isArray(rings)) return undefined;
-  for (const r of rings as unknown[]) {
-    const item = r as { name?: unknown; release?: unknown } | null;
-    if (item?.name === ring && item.release !== undefined && item.release !== null)
-      return String(item.release);
-  }
-  return undefined;
-}
-
-/**
  * When the status `context` last turned `success`: the earliest `success`
  * after the latest status of any other state, from `statuses` oldest first.
  * Contexts compare case-insensitively, as on GitHub. Undefined when the
@@ -120,9 +78,19 @@ export function turnedSuccessAt(statuses: readonly RecordedStatus[], context: st
   return since === undefined ? undefined : new Date(since);
 }
 
-/** What `StatusBakeEvidence` reads: git for the history, a status reporter for the ring statuses. */
+/** Where the bake rule learns which commit promoted a release into a ring. */
+export interface RingHistory {
+  /**
+   * The most recent commit on the first-parent history of `base` at which
+   * ring `ring` started running `release`, or undefined when it never did.
+   * Throws the history's own errors when it cannot be read.
+   */
+  promotionCommit(base: string, ring: string, release: string): Promise<string | undefined>;
+}
+
+/** What `StatusBakeEvidence` reads: the ring set's history, a status reporter for the ring statuses. */
 export interface StatusBakeEvidenceOptions {
-  readonly git: SimpleGit;
+  readonly history: RingHistory;
   /** The commit whose first-parent history is searched (the pull request's base). */
   readonly base: string;
   readonly statuses: Pick<StatusReporter, 'list'>;
@@ -143,8 +111,8 @@ export class StatusBakeEvidence implements BakeEvidence {
   }
 
   async healthySince(ring: string, release: string): Promise<HealthySince | undefined> {
-    const { git, base, statuses } = this.options;
-    const commit = await findPromotionCommit(git, base, ring, release);
+    const { history, base, statuses } = this.options;
+    const commit = await history.promotionCommit(base, ring, release);
     if (!commit) return undefined;
     let recorded: RecordedStatus[];
     try {
@@ -157,23 +125,4 @@ export class StatusBakeEvidence implements BakeEvidence {
     const since = turnedSuccessAt(recorded, ringContext(ring));
     return since ? { since, commit } : undefined;
   }
-}
-
-/**
- * Bake evidence from GitHub: the statuses of the promoting commit are read
- * with GET /repos/{owner}/{repo}/commits/{sha}/statuses (every page). Needs a
- * token that can read commit statuses.
- */
-export function createGitHubBakeEvidence(options: {
-  git: SimpleGit;
-  base: string;
-  client: GitHubClient;
-  repo: RepoRef;
-}): BakeEvidence {
-  return new StatusBakeEvidence({
-    git: options.git,
-    base: options.base,
-    statuses: new GitHubStatusReporter(options.client, options.repo),
-    source: `GitHub ${options.repo.owner}/${options.repo.repo}`,
-  });
 }

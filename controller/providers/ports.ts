@@ -5,12 +5,9 @@
  * PermanentError (the step fails), NotFoundError. Every mutating call is
  * idempotent: calling it twice leaves the world as calling it once.
  */
+import type { StepName } from '../engine/step-names.js';
 import type { DatabaseRef, SecretRef } from '../model/types.js';
 import type { StackColor } from '../model/naming.js';
-
-/** The steps of a transition, in order. */
-export const STEPS = ['validate', 'prepare', 'verify', 'gate', 'cutover', 'observe', 'finalize'] as const;
-export type StepName = (typeof STEPS)[number];
 
 /** Who is asking, so adapters can label what they create and log whom it concerns. */
 export interface CallContext {

@@ -9,7 +9,7 @@
 import { getHeapStatistics } from 'node:v8';
 import { Counter, Gauge, Histogram, Registry, collectDefaultMetrics } from 'prom-client';
 import type { TransitionStatus } from '../engine/journal.js';
-import { STEPS, type StepName } from '../providers/ports.js';
+import { STEPS, type StepName } from '../engine/step-names.js';
 import type { ControllerStatus, GroupState } from '../state/status-view.js';
 
 /** How a run of a transition ended, as counted by `ringmaster_transitions_total`. */

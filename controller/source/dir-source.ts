@@ -1,7 +1,7 @@
 import { lstat, readdir, readFile, readlink } from 'node:fs/promises';
 import { join } from 'node:path';
 import pLimit from 'p-limit';
-import { type FileSource, type ListOptions, type SourceEntry, checkFileCount } from './file-source.js';
+import { type FileSource, type ListOptions, type SourceEntry, checkFileCount } from '../model/file-source.js';
 
 /** Files read at once: enough to hide the latency of each read, few enough to stay far from the descriptor limit. */
 const READ_CONCURRENCY = 32;

@@ -10,7 +10,7 @@
  * costs its trees, never a size or a blob.
  */
 import { NotFoundError } from '../errors.js';
-import { type ListOptions, type SourceEntry, checkFileCount } from './file-source.js';
+import { type ListOptions, type SourceEntry, checkFileCount } from '../model/file-source.js';
 import { GitCatFile } from './git-cat-file.js';
 import {
   FORMAT,

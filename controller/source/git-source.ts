@@ -6,7 +6,7 @@ import {
   type SourceEntry,
   checkFileCount,
   topFolderOf,
-} from './file-source.js';
+} from '../model/file-source.js';
 import type { GitObjectReader } from './git-object-reader.js';
 
 /** Paths per `git show` call: keeps the command line far below the system limit. */

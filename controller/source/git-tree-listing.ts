@@ -5,7 +5,7 @@
  * end is found by comparing bytes natively and taken over as it is; only the
  * entries between are decoded, and only their new blobs are asked for a size.
  */
-import type { SourceEntry } from './file-source.js';
+import type { SourceEntry } from '../model/file-source.js';
 import {
   FORMAT,
   SUBMODULE,

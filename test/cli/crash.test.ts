@@ -9,9 +9,9 @@ import { spawn } from 'node:child_process';
 import { existsSync } from 'node:fs';
 import { cp, readdir } from 'node:fs/promises';
 import { join } from 'node:path';
-import { FileJournalStore } from '../../controller/engine/journal.js';
 import { WorldFile } from '../../controller/providers/sim/state.js';
 import { FileStateStore } from '../../controller/state/file-store.js';
+import { FileJournalStore } from '../../controller/state/journal-store.js';
 import { type FixtureRepo, createFixtureRepo } from '../helpers/constellation.js';
 import { makeTempDir, removeDir } from '../helpers/git.js';
 

@@ -1,7 +1,6 @@
 import { rm } from 'node:fs/promises';
 import { join } from 'node:path';
 import { pino } from 'pino';
-import { FileJournalStore } from '../../controller/engine/journal.js';
 import { reconcileOnce } from '../../controller/engine/reconcile.js';
 import type { EngineDeps } from '../../controller/engine/run-transition.js';
 import { loadConstellation } from '../../controller/model/load.js';
@@ -10,6 +9,7 @@ import type { Constellation } from '../../controller/model/types.js';
 import { createSchemaValidator } from '../../controller/schema/validator.js';
 import { DirectorySource } from '../../controller/source/dir-source.js';
 import { FileStateStore } from '../../controller/state/file-store.js';
+import { FileJournalStore } from '../../controller/state/journal-store.js';
 import type { CommitStatus, RecordedStatus, StatusReporter } from '../../controller/status/reporter.js';
 import { createFakeProviders } from '../fakes/providers.js';
 import { type FixtureRepo, createFixtureRepo } from '../helpers/constellation.js';

@@ -1,10 +1,10 @@
 import { Writable } from 'node:stream';
 import { pino } from 'pino';
-import { FileJournalStore } from '../../controller/engine/journal.js';
 import { type EngineDeps, runTransition } from '../../controller/engine/run-transition.js';
 import type { TransitionTarget } from '../../controller/engine/steps.js';
 import type { RingPolicy } from '../../controller/model/types.js';
 import type { PlannedTransition } from '../../controller/plan/transitions.js';
+import { FileJournalStore } from '../../controller/state/journal-store.js';
 import type { GroupSnapshot } from '../../controller/state/types.js';
 import { type Script, createFakeProviders } from '../fakes/providers.js';
 import { makeTempDir, removeDir } from '../helpers/git.js';

@@ -6,7 +6,6 @@
 import { writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { pino } from 'pino';
-import { FileJournalStore } from '../../controller/engine/journal.js';
 import { reconcileOnce } from '../../controller/engine/reconcile.js';
 import { createGitHubClient } from '../../controller/github/client.js';
 import { loadConstellation } from '../../controller/model/load.js';
@@ -14,6 +13,7 @@ import { DEFAULT_PARSE_LIMITS } from '../../controller/model/parse.js';
 import { createSchemaValidator } from '../../controller/schema/validator.js';
 import { DirectorySource } from '../../controller/source/dir-source.js';
 import { FileStateStore } from '../../controller/state/file-store.js';
+import { FileJournalStore } from '../../controller/state/journal-store.js';
 import { CoalescingReporter } from '../../controller/status/coalescing.js';
 import { GitHubStatusReporter } from '../../controller/status/github.js';
 import { type GitHubServer, startGitHubServer } from '../fakes/github-server.js';

@@ -3,14 +3,9 @@
  * stacks and traffic per namespace, with failures scripted per step.
  */
 import { PermanentError, TransientError } from '../../controller/errors.js';
+import type { StepName } from '../../controller/engine/step-names.js';
 import type { StackColor } from '../../controller/model/naming.js';
-import type {
-  CallContext,
-  HealthReport,
-  Providers,
-  StackSpec,
-  StepName,
-} from '../../controller/providers/ports.js';
+import type { CallContext, HealthReport, Providers, StackSpec } from '../../controller/providers/ports.js';
 
 export interface FakeWorld {
   stacks: Map<string, Map<StackColor, StackSpec>>;

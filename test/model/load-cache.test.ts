@@ -1,10 +1,10 @@
 import { rm } from 'node:fs/promises';
 import { join } from 'node:path';
+import type { FileSource } from '../../controller/model/file-source.js';
 import { type LoadResult, loadConstellation } from '../../controller/model/load.js';
 import { LoadCache } from '../../controller/model/load-cache.js';
 import { DEFAULT_PARSE_LIMITS } from '../../controller/model/parse.js';
 import { createSchemaValidator } from '../../controller/schema/validator.js';
-import type { FileSource } from '../../controller/source/file-source.js';
 import { GitCommitSource } from '../../controller/source/git-source.js';
 import { type FixtureRepo, createFixtureRepo } from '../helpers/constellation.js';
 import { removeDir } from '../helpers/git.js';

@@ -1,6 +1,7 @@
 /** Shared pieces of the sim provider tests. */
 import type { StackColor } from '../../controller/model/naming.js';
-import type { CallContext, Providers, StackSpec, StepName } from '../../controller/providers/ports.js';
+import type { StepName } from '../../controller/engine/step-names.js';
+import type { CallContext, Providers, StackSpec } from '../../controller/providers/ports.js';
 import { type FaultPlan, parseFaults } from '../../controller/providers/sim/faults.js';
 import { type SimOptions, createSimProviders } from '../../controller/providers/sim/provider.js';
 import { WorldFile } from '../../controller/providers/sim/state.js';

@@ -1,6 +1,6 @@
 import { getHeapStatistics } from 'node:v8';
 import { register as globalRegistry } from 'prom-client';
-import { STEPS } from '../../controller/providers/ports.js';
+import { STEPS } from '../../controller/engine/step-names.js';
 import {
   GROUP_STATES,
   TRANSITION_RESULTS,

@@ -5,8 +5,8 @@
  */
 import { mkdir, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
+import { type FileSource, TooManyFilesError } from '../../controller/model/file-source.js';
 import { DirectorySource } from '../../controller/source/dir-source.js';
-import { type FileSource, TooManyFilesError } from '../../controller/source/file-source.js';
 import { GitObjectReader } from '../../controller/source/git-object-reader.js';
 import { GitCommitSource } from '../../controller/source/git-source.js';
 import { type FixtureRepo, createFixtureRepo } from '../helpers/constellation.js';

@@ -6,12 +6,12 @@
  */
 import { mkdir, symlink, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
-import { FileJournalStore } from '../../controller/engine/journal.js';
 import { ConfigurationError } from '../../controller/errors.js';
 import { WorldFile } from '../../controller/providers/sim/state.js';
 import { removeStaleTempFiles } from '../../controller/state/atomic-file.js';
 import { DurableMap, type SnapshotCodec } from '../../controller/state/durable-map.js';
 import { FileStateStore } from '../../controller/state/file-store.js';
+import { FileJournalStore } from '../../controller/state/journal-store.js';
 import { readJsonFile } from '../../controller/state/json-file.js';
 import { readStateText, statIfPresent } from '../../controller/state/state-file.js';
 import { makeTempDir, removeDir } from '../helpers/git.js';

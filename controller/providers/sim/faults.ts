@@ -13,7 +13,7 @@ import { readFile } from 'node:fs/promises';
 import { ConfigurationError } from '../../errors.js';
 import { DiagnosticSink, atFileStart, formatDiagnostic } from '../../model/diagnostics.js';
 import { DEFAULT_PARSE_LIMITS, type ParsedFile, locate, parseYamlFile } from '../../model/parse.js';
-import { STEPS, type StepName } from '../ports.js';
+import { STEPS, type StepName } from '../../engine/step-names.js';
 
 /** How an injected fault fails: `transient` is worth retrying, `permanent` fails the step. */
 export type FaultKind = 'permanent' | 'transient';

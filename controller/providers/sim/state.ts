@@ -10,7 +10,8 @@
 import { ConfigurationError, TransientError } from '../../errors.js';
 import type { StackColor } from '../../model/naming.js';
 import { DurableMap, type SnapshotCodec } from '../../state/durable-map.js';
-import { STEPS, type ServiceSpec, type StepName } from '../ports.js';
+import { STEPS, type StepName } from '../../engine/step-names.js';
+import type { ServiceSpec } from '../ports.js';
 
 /** One simulated stack. */
 export interface SimStack {

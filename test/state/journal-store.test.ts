@@ -1,7 +1,8 @@
 import { mkdir, readFile, readdir, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
-import { FileJournalStore, type JournalEntry } from '../../controller/engine/journal.js';
+import type { JournalEntry } from '../../controller/engine/journal.js';
 import type { TransitionTarget } from '../../controller/engine/steps.js';
+import { FileJournalStore } from '../../controller/state/journal-store.js';
 import type { GroupSnapshot } from '../../controller/state/types.js';
 import { makeTempDir, removeDir } from '../helpers/git.js';
 

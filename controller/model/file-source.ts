@@ -1,6 +1,7 @@
 /**
  * The port through which the model reads repository content: a commit or a
- * directory. Paths are POSIX and relative to the repository root.
+ * directory. Paths are POSIX and relative to the repository root. The model
+ * owns it; the adapters in source/ (a git commit, a folder) implement it.
  */
 import { ConfigurationError } from '../errors.js';
 
