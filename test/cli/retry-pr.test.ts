@@ -1,0 +1,134 @@
+/** `ringmaster retry --pull-request`: the retry of a held group arrives as a pull request on GitHub. */
+import { execFileSync } from 'node:child_process';
+import { writeFile } from 'node:fs/promises';
+import { join } from 'node:path';
+import { simpleGit } from 'simple-git';
+import { RemoteBranches } from '../fakes/github-git-branches.js';
+import { type GitHubServer, startGitHubServer } from '../fakes/github-server.js';
+import { runRingmaster } from '../helpers/cli.js';
+import { type FixtureRepo, createFixtureRepo } from '../helpers/constellation.js';
+import { makeTempDir, removeDir } from '../helpers/git.js';
+
+const SUNDAY_WINDOW = new Date('2026-11-22T01:30:00Z');
+
+describe('ringmaster retry --pull-request', () => {
+  let repo: FixtureRepo;
+  let state: string;
+  let bare: string;
+  let server: GitHubServer;
+  let held: string;
+  beforeAll(async () => {
+    repo = await createFixtureRepo();
+    state = await makeTempDir('ringmaster-state-');
+    const controller = (...args: string[]) =>
+      runRingmaster(
+        [
+          ...args,
+          '--repo',
+          repo.dir,
+          '--state',
+          state,
+          '--sim-speed',
+          '100000',
+          '--log-file',
+          join(state, 'log'),
+        ],
+        { now: SUNDAY_WINDOW },
+      );
+    await controller('run', '--once');
+    await repo.edit('groups/rings.yaml', 'release: "2026.11.0"', 'release: "2026.11.1"');
+    const promotion = await repo.commit('promote 2026.11.1 to early');
+    held = `shared-1@${promotion.slice(0, 12)}`;
+    await writeFile(
+      join(state, 'faults.yaml'),
+      'faults:\n  - { group: shared-1, step: verify, kind: permanent }\n',
+    );
+    await controller('run', '--once', '--sim-faults', join(state, 'faults.yaml'));
+    bare = join(await makeTempDir(), 'origin.git');
+    await simpleGit().clone(repo.dir, bare, ['--bare', '--quiet']);
+    await repo.git.addRemote('origin', bare);
+    server = await startGitHubServer({ repos: ['o/r'] });
+    server.state.repo('o/r').branches = new RemoteBranches(bare);
+  });
+  afterAll(async () => {
+    await server.close();
+    await removeDir(repo.dir);
+    await removeDir(state);
+    await removeDir(join(bare, '..'));
+  });
+
+  const retry = (
+    group: string,
+    env: Record<string, string> = { GITHUB_TOKEN: 'test-token', GITHUB_API_URL: server.url },
+  ) =>
+    runRingmaster(
+      [
+        'retry',
+        group,
+        '--pull-request',
+        '--github',
+        'o/r',
+        '--reason',
+        'the database was restarted',
+        '--repo',
+        repo.dir,
+        '--state',
+        state,
+      ],
+      { env, now: new Date('2026-11-22T10:00:00Z') },
+    );
+  const remoteGit = (...args: string[]) =>
+    execFileSync('git', ['--git-dir', bare, ...args], { encoding: 'utf8' });
+
+  it('refuses a group that is not held with exit 1, and pushes nothing', async () => {
+    const refs = remoteGit('for-each-ref');
+    const run = await retry('internal');
+    expect(run.code).toBe(1);
+    expect(run.err).toMatch(
+      /^ringmaster: group internal is not held: it runs what main asks; held: shared-1@/,
+    );
+    expect(remoteGit('for-each-ref')).toBe(refs);
+    expect(server.state.repo('o/r').pulls.size).toBe(0);
+  });
+
+  it('opens one pull request adding the Retry file, and finds it again instead of opening a second', async () => {
+    const branch = `ringmaster/retry-${held.replace('@', '-')}`;
+    const headBefore = (await repo.git.revparse(['HEAD'])).trim();
+    const first = await retry('shared-1');
+    expect(first.err).toBe('');
+    expect(first.code).toBe(0);
+    expect(first.out).toBe(
+      `opened pull request #1: https://github.com/o/r/pull/1; merging it retries ${held}`,
+    );
+    const [pull] = [...server.state.repo('o/r').pulls.values()];
+    expect(pull).toEqual(expect.objectContaining({ title: `Retry ${held}`, state: 'open' }));
+    expect(pull!.head.ref).toBe(branch);
+    expect(pull!.body).toContain(`Retries **${held}**: group shared-1 failed to apply commit`);
+    expect(pull!.body).toContain('Reason: the database was restarted');
+    expect(remoteGit('show', `${branch}:groups/retries/${held}.yaml`)).toBe(
+      [
+        'apiVersion: ringmaster/v1',
+        'kind: Retry',
+        `retry: ${held}`,
+        'requestedAt: "2026-11-22T10:00:00.000Z"',
+        'description: "the database was restarted"',
+        '',
+      ].join('\n'),
+    );
+    // The branch is the base plus the one file; the local repository is left as it was.
+    expect(remoteGit('diff', '--name-only', 'main', branch).trim()).toBe(`groups/retries/${held}.yaml`);
+    expect((await repo.git.revparse(['HEAD'])).trim()).toBe(headBefore);
+    expect((await repo.git.status()).isClean()).toBe(true);
+
+    const again = await retry('shared-1');
+    expect(again.code).toBe(0);
+    expect(again.out).toBe(`pull request #1 is already open for ${held}: https://github.com/o/r/pull/1`);
+    expect(server.state.repo('o/r').pulls.size).toBe(1);
+  });
+
+  it('refuses to run without GITHUB_TOKEN, naming it', async () => {
+    const run = await retry('shared-1', {});
+    expect(run.code).toBe(2);
+    expect(run.err).toMatch(/GITHUB_TOKEN is not set; retry --pull-request opens a pull request/);
+  });
+});
