@@ -4,9 +4,7 @@ import { judgeApprovalTarget } from './approve-target.js';
 import {
   type FileRequest,
   type FileRequestOptions,
-  type Judgement,
-  addFileRequestOptions,
-  requestFile,
+  registerFileRequest,
   requestYaml,
 } from './file-request.js';
 
@@ -18,33 +16,21 @@ import {
  * review it like any other change of the ring).
  */
 export function registerApprove(program: Command, ctx: CliContext, setExit: (code: number) => void): void {
-  addFileRequestOptions(
-    program
-      .command('approve')
-      .description('Approve a transition waiting at a manual gate: commit groups/approvals/<transition>.yaml')
-      .argument(
-        '<transition>',
-        'the transition, <group>@<commit>, as the waiting reason names it (a unique commit prefix of 7 or more characters will do)',
-      ),
-    ctx,
-    "the controller's state folder, to check that the transition waits at its gate (skipped when absent)",
-  ).action(async (given: string, opts: FileRequestOptions) => {
-    const code = await requestFile(
-      ctx,
-      opts,
-      { name: 'approve', files: 'approvals' },
-      async (git, head): Promise<Judgement> => {
-        const target = await judgeApprovalTarget(ctx, given, {
-          git,
-          head,
-          branch: opts.branch,
-          state: opts.state,
-        });
-        if (!target.ok) return { kind: 'refused', message: target.message };
-        return { kind: 'request', request: approvalOf(target.id, ctx.now(), opts), note: target.note };
-      },
-    );
-    setExit(code);
+  registerFileRequest(program, ctx, setExit, {
+    name: 'approve',
+    files: 'approvals',
+    description: 'Approve a transition waiting at a manual gate: commit groups/approvals/<transition>.yaml',
+    argument: [
+      '<transition>',
+      'the transition, <group>@<commit>, as the waiting reason names it (a unique commit prefix of 7 or more characters will do)',
+    ],
+    stateHelp:
+      "the controller's state folder, to check that the transition waits at its gate (skipped when absent)",
+    async judge(given, at, opts) {
+      const target = await judgeApprovalTarget(ctx, given, at);
+      if (!target.ok) return { kind: 'refused', message: target.message };
+      return { kind: 'request', request: approvalOf(target.id, ctx.now(), opts), note: target.note };
+    },
   });
 }
 

@@ -20,7 +20,7 @@ import { GitCommitSource } from '../source/git-source.js';
 import { EXIT, type CliContext } from './context.js';
 import { cliLogger, gitHubRepo, readBase, requireToken } from './github-pr.js';
 
-/** The flags the commands share (see `addFileRequestOptions`). */
+/** The flags the commands share (see `registerFileRequest`). */
 export interface FileRequestOptions {
   repo: string;
   state: string;
@@ -31,11 +31,31 @@ export interface FileRequestOptions {
   github?: string;
 }
 
-/** Adds the shared flags to `cmd`; `stateHelp` says what the command reads in the state folder. */
-export function addFileRequestOptions(cmd: Command, ctx: CliContext, stateHelp: string): Command {
-  return cmd
+/** A command that adds one file: how it names itself, its help, and its judgement of the target. */
+export interface FileRequestCommand extends RequestCommand {
+  /** The command's one-line help. */
+  readonly description: string;
+  /** Its one argument: name and help. */
+  readonly argument: readonly [string, string];
+  /** What the command reads in the state folder, for the help of --state. */
+  readonly stateHelp: string;
+  /** Judges `given` (the argument) at the branch head `at`. */
+  judge(given: string, at: BranchLookup, opts: FileRequestOptions): Promise<Judgement>;
+}
+
+/** Registers `command` with the shared flags; its exit code comes from `requestFile`. */
+export function registerFileRequest(
+  program: Command,
+  ctx: CliContext,
+  setExit: (code: number) => void,
+  command: FileRequestCommand,
+): void {
+  program
+    .command(command.name)
+    .description(command.description)
+    .argument(...command.argument)
     .option('--repo <dir>', 'the local Ringmaster repository', ctx.env.repo)
-    .option('--state <dir>', stateHelp, '.ringmaster')
+    .option('--state <dir>', command.stateHelp, '.ringmaster')
     .option('--branch <name>', 'the tracked branch, which must be checked out', 'main')
     .option('--reason <text>', 'why, for the history')
     .option('--pull-request', 'open a pull request on GitHub instead of committing (needs GITHUB_TOKEN)')
@@ -43,7 +63,12 @@ export function addFileRequestOptions(cmd: Command, ctx: CliContext, stateHelp: 
     .option(
       '--github <owner/repo>',
       'with --pull-request: the repository on GitHub; default: read from the remote URL',
-    );
+    )
+    .action(async (given: string, opts: FileRequestOptions) => {
+      const judge = (git: SimpleGit, head: string) =>
+        command.judge(given, { git, head, branch: opts.branch, state: opts.state }, opts);
+      setExit(await requestFile(ctx, opts, command, judge));
+    });
 }
 
 /** The one file a command adds, and how to speak of it. */

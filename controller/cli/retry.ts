@@ -3,9 +3,7 @@ import type { CliContext } from './context.js';
 import {
   type FileRequest,
   type FileRequestOptions,
-  type Judgement,
-  addFileRequestOptions,
-  requestFile,
+  registerFileRequest,
   requestYaml,
 } from './file-request.js';
 import { type Hold, judgeRetryTarget } from './retry-target.js';
@@ -20,36 +18,23 @@ import { type Hold, judgeRetryTarget } from './retry-target.js';
  * again, the group is held for the commit it ran at.
  */
 export function registerRetry(program: Command, ctx: CliContext, setExit: (code: number) => void): void {
-  addFileRequestOptions(
-    program
-      .command('retry')
-      .description('Try a held group again without changing it: commit groups/retries/<group>@<commit>.yaml')
-      .argument('<group>', 'the held group (ringmaster plan lists what is held)'),
-    ctx,
-    "the controller's state folder, where retry reads which commit the group is held for",
-  ).action(async (group: string, opts: FileRequestOptions) => {
-    const code = await requestFile(
-      ctx,
-      opts,
-      { name: 'retry', files: 'retries' },
-      async (git, head): Promise<Judgement> => {
-        const target = await judgeRetryTarget(ctx, group, {
-          git,
-          head,
-          branch: opts.branch,
-          state: opts.state,
-        });
-        if (!target.ok) return { kind: 'refused', message: target.message };
-        const { hold } = target;
-        if (hold.retryOnBranch)
-          return {
-            kind: 'done',
-            message: `a retry of ${hold.id} is already on ${opts.branch} (groups/retries/${hold.id}.yaml); the controller tries ${group} again at its next look`,
-          };
-        return { kind: 'request', request: retryOf(hold, ctx.now(), opts) };
-      },
-    );
-    setExit(code);
+  registerFileRequest(program, ctx, setExit, {
+    name: 'retry',
+    files: 'retries',
+    description: 'Try a held group again without changing it: commit groups/retries/<group>@<commit>.yaml',
+    argument: ['<group>', 'the held group (ringmaster plan lists what is held)'],
+    stateHelp: "the controller's state folder, where retry reads which commit the group is held for",
+    async judge(group, at, opts) {
+      const target = await judgeRetryTarget(ctx, group, at);
+      if (!target.ok) return { kind: 'refused', message: target.message };
+      const { hold } = target;
+      if (hold.retryOnBranch)
+        return {
+          kind: 'done',
+          message: `a retry of ${hold.id} is already on ${at.branch} (groups/retries/${hold.id}.yaml); the controller tries ${group} again at its next look`,
+        };
+      return { kind: 'request', request: retryOf(hold, ctx.now(), opts) };
+    },
   });
 }
 

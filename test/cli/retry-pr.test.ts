@@ -1,49 +1,22 @@
 /** `ringmaster retry --pull-request`: the retry of a held group arrives as a pull request on GitHub. */
 import { execFileSync } from 'node:child_process';
-import { writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { simpleGit } from 'simple-git';
 import { RemoteBranches } from '../fakes/github-git-branches.js';
 import { type GitHubServer, startGitHubServer } from '../fakes/github-server.js';
 import { runRingmaster } from '../helpers/cli.js';
-import { type FixtureRepo, createFixtureRepo } from '../helpers/constellation.js';
+import type { FixtureRepo } from '../helpers/constellation.js';
 import { makeTempDir, removeDir } from '../helpers/git.js';
-
-const SUNDAY_WINDOW = new Date('2026-11-22T01:30:00Z');
+import { type HeldGroupRepo, createHeldGroupRepo } from '../helpers/held-group.js';
 
 describe('ringmaster retry --pull-request', () => {
+  let fixture: HeldGroupRepo;
   let repo: FixtureRepo;
-  let state: string;
   let bare: string;
   let server: GitHubServer;
-  let held: string;
   beforeAll(async () => {
-    repo = await createFixtureRepo();
-    state = await makeTempDir('ringmaster-state-');
-    const controller = (...args: string[]) =>
-      runRingmaster(
-        [
-          ...args,
-          '--repo',
-          repo.dir,
-          '--state',
-          state,
-          '--sim-speed',
-          '100000',
-          '--log-file',
-          join(state, 'log'),
-        ],
-        { now: SUNDAY_WINDOW },
-      );
-    await controller('run', '--once');
-    await repo.edit('groups/rings.yaml', 'release: "2026.11.0"', 'release: "2026.11.1"');
-    const promotion = await repo.commit('promote 2026.11.1 to early');
-    held = `shared-1@${promotion.slice(0, 12)}`;
-    await writeFile(
-      join(state, 'faults.yaml'),
-      'faults:\n  - { group: shared-1, step: verify, kind: permanent }\n',
-    );
-    await controller('run', '--once', '--sim-faults', join(state, 'faults.yaml'));
+    fixture = await createHeldGroupRepo();
+    repo = fixture.repo;
     bare = join(await makeTempDir(), 'origin.git');
     await simpleGit().clone(repo.dir, bare, ['--bare', '--quiet']);
     await repo.git.addRemote('origin', bare);
@@ -52,8 +25,7 @@ describe('ringmaster retry --pull-request', () => {
   });
   afterAll(async () => {
     await server.close();
-    await removeDir(repo.dir);
-    await removeDir(state);
+    await fixture.remove();
     await removeDir(join(bare, '..'));
   });
 
@@ -73,7 +45,7 @@ describe('ringmaster retry --pull-request', () => {
         '--repo',
         repo.dir,
         '--state',
-        state,
+        fixture.state,
       ],
       { env, now: new Date('2026-11-22T10:00:00Z') },
     );
@@ -92,37 +64,41 @@ describe('ringmaster retry --pull-request', () => {
   });
 
   it('opens one pull request adding the Retry file, and finds it again instead of opening a second', async () => {
-    const branch = `ringmaster/retry-${held.replace('@', '-')}`;
+    const branch = `ringmaster/retry-${fixture.held.replace('@', '-')}`;
     const headBefore = (await repo.git.revparse(['HEAD'])).trim();
     const first = await retry('shared-1');
     expect(first.err).toBe('');
     expect(first.code).toBe(0);
     expect(first.out).toBe(
-      `opened pull request #1: https://github.com/o/r/pull/1; merging it retries ${held}`,
+      `opened pull request #1: https://github.com/o/r/pull/1; merging it retries ${fixture.held}`,
     );
     const [pull] = [...server.state.repo('o/r').pulls.values()];
-    expect(pull).toEqual(expect.objectContaining({ title: `Retry ${held}`, state: 'open' }));
+    expect(pull).toEqual(expect.objectContaining({ title: `Retry ${fixture.held}`, state: 'open' }));
     expect(pull!.head.ref).toBe(branch);
-    expect(pull!.body).toContain(`Retries **${held}**: group shared-1 failed to apply commit`);
+    expect(pull!.body).toContain(`Retries **${fixture.held}**: group shared-1 failed to apply commit`);
     expect(pull!.body).toContain('Reason: the database was restarted');
-    expect(remoteGit('show', `${branch}:groups/retries/${held}.yaml`)).toBe(
+    expect(remoteGit('show', `${branch}:groups/retries/${fixture.held}.yaml`)).toBe(
       [
         'apiVersion: ringmaster/v1',
         'kind: Retry',
-        `retry: ${held}`,
+        `retry: ${fixture.held}`,
         'requestedAt: "2026-11-22T10:00:00.000Z"',
         'description: "the database was restarted"',
         '',
       ].join('\n'),
     );
     // The branch is the base plus the one file; the local repository is left as it was.
-    expect(remoteGit('diff', '--name-only', 'main', branch).trim()).toBe(`groups/retries/${held}.yaml`);
+    expect(remoteGit('diff', '--name-only', 'main', branch).trim()).toBe(
+      `groups/retries/${fixture.held}.yaml`,
+    );
     expect((await repo.git.revparse(['HEAD'])).trim()).toBe(headBefore);
     expect((await repo.git.status()).isClean()).toBe(true);
 
     const again = await retry('shared-1');
     expect(again.code).toBe(0);
-    expect(again.out).toBe(`pull request #1 is already open for ${held}: https://github.com/o/r/pull/1`);
+    expect(again.out).toBe(
+      `pull request #1 is already open for ${fixture.held}: https://github.com/o/r/pull/1`,
+    );
     expect(server.state.repo('o/r').pulls.size).toBe(1);
   });
 

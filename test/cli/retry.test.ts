@@ -5,55 +5,27 @@
  * It refuses what is not held, naming what is, and needs the state folder to
  * know which commit a group is held for.
  */
-import { readFile, readdir, writeFile } from 'node:fs/promises';
+import { readFile, readdir } from 'node:fs/promises';
 import { join } from 'node:path';
-import { runRingmaster } from '../helpers/cli.js';
-import { type FixtureRepo, createFixtureRepo } from '../helpers/constellation.js';
-import { makeTempDir, removeDir } from '../helpers/git.js';
+import { runController, runRingmaster } from '../helpers/cli.js';
+import type { FixtureRepo } from '../helpers/constellation.js';
+import { type HeldGroupRepo, SUNDAY_WINDOW, createHeldGroupRepo } from '../helpers/held-group.js';
 
-const SUNDAY_WINDOW = new Date('2026-11-22T01:30:00Z');
 const LATER = new Date('2026-11-22T10:00:00Z');
 
 describe('ringmaster retry', () => {
+  let fixture: HeldGroupRepo;
   let repo: FixtureRepo;
   let state: string;
-  let faults: string;
-  /** The commit promoting early to 2026.11.1, which shared-1 failed and is held for. */
-  let promotion: string;
+  /** The transition shared-1 failed (promoting early to 2026.11.1) and is held for. */
   let held: string;
   beforeAll(async () => {
-    repo = await createFixtureRepo();
-    state = await makeTempDir('ringmaster-state-');
-    faults = join(state, 'faults.yaml');
-    await writeFile(faults, 'faults:\n  - { group: shared-1, step: verify, kind: permanent }\n');
-    await controller('run', '--once');
-    await repo.edit('groups/rings.yaml', 'release: "2026.11.0"', 'release: "2026.11.1"');
-    promotion = await repo.commit('promote 2026.11.1 to early');
-    held = `shared-1@${promotion.slice(0, 12)}`;
-    const run = await controller('run', '--once', '--sim-faults', faults);
-    expect(run.out).toContain(`↺ ${held} rolled-back: verify failed`);
+    fixture = await createHeldGroupRepo();
+    ({ repo, state, held } = fixture);
   });
-  afterAll(async () => {
-    await removeDir(repo.dir);
-    await removeDir(state);
-  });
+  afterAll(() => fixture.remove());
 
-  async function controller(...args: string[]) {
-    return runRingmaster(
-      [
-        ...args,
-        '--repo',
-        repo.dir,
-        '--state',
-        state,
-        '--sim-speed',
-        '100000',
-        '--log-file',
-        join(state, 'log.json'),
-      ],
-      { now: SUNDAY_WINDOW },
-    );
-  }
+  const controller = (...args: string[]) => runController(repo.dir, state, args, SUNDAY_WINDOW);
   const retry = (group: string, ...args: string[]) =>
     runRingmaster(['retry', group, '--repo', repo.dir, '--state', state, ...args], { now: LATER });
   const head = async () => (await repo.git.revparse(['HEAD'])).trim();
@@ -138,12 +110,12 @@ describe('ringmaster retry', () => {
     expect(await head()).toBe(first);
 
     // The fault is still there: the retry fails, under its own id, beside the failed attempt's journal.
-    const failed = await controller('run', '--once', '--sim-faults', faults);
+    const failed = await controller('run', '--once', '--sim-faults', fixture.faults);
     expect(failed.out).toContain(`↺ ${retried} rolled-back: verify failed`);
     const journals = await readdir(join(state, 'journal'));
     expect(journals).toEqual(expect.arrayContaining([`${held}.json`, `${retried}.json`]));
     // The same Retry file does not start another.
-    const quiet = await controller('run', '--once', '--sim-faults', faults);
+    const quiet = await controller('run', '--once', '--sim-faults', fixture.faults);
     expect(quiet.out).not.toContain('shared-1@');
     expect((await controller('plan')).out).toMatch(
       new RegExp(
