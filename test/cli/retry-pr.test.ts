@@ -1,38 +1,21 @@
 /** `ringmaster retry --pull-request`: the retry of a held group arrives as a pull request on GitHub. */
-import { execFileSync } from 'node:child_process';
-import { join } from 'node:path';
-import { simpleGit } from 'simple-git';
-import { RemoteBranches } from '../fakes/github-git-branches.js';
-import { type GitHubServer, startGitHubServer } from '../fakes/github-server.js';
 import { runRingmaster } from '../helpers/cli.js';
-import type { FixtureRepo } from '../helpers/constellation.js';
-import { makeTempDir, removeDir } from '../helpers/git.js';
+import { type GitHubOrigin, addGitHubOrigin } from '../helpers/github-origin.js';
 import { type HeldGroupRepo, createHeldGroupRepo } from '../helpers/held-group.js';
 
 describe('ringmaster retry --pull-request', () => {
   let fixture: HeldGroupRepo;
-  let repo: FixtureRepo;
-  let bare: string;
-  let server: GitHubServer;
+  let origin: GitHubOrigin;
   beforeAll(async () => {
     fixture = await createHeldGroupRepo();
-    repo = fixture.repo;
-    bare = join(await makeTempDir(), 'origin.git');
-    await simpleGit().clone(repo.dir, bare, ['--bare', '--quiet']);
-    await repo.git.addRemote('origin', bare);
-    server = await startGitHubServer({ repos: ['o/r'] });
-    server.state.repo('o/r').branches = new RemoteBranches(bare);
+    origin = await addGitHubOrigin(fixture.repo);
   });
   afterAll(async () => {
-    await server.close();
+    await origin.close();
     await fixture.remove();
-    await removeDir(join(bare, '..'));
   });
 
-  const retry = (
-    group: string,
-    env: Record<string, string> = { GITHUB_TOKEN: 'test-token', GITHUB_API_URL: server.url },
-  ) =>
+  const retry = (group: string, env: Readonly<Record<string, string>> = origin.env) =>
     runRingmaster(
       [
         'retry',
@@ -43,14 +26,14 @@ describe('ringmaster retry --pull-request', () => {
         '--reason',
         'the database was restarted',
         '--repo',
-        repo.dir,
+        fixture.repo.dir,
         '--state',
         fixture.state,
       ],
       { env, now: new Date('2026-11-22T10:00:00Z') },
     );
-  const remoteGit = (...args: string[]) =>
-    execFileSync('git', ['--git-dir', bare, ...args], { encoding: 'utf8' });
+  const remoteGit = (...args: string[]) => origin.git(...args);
+  const repo = () => fixture.repo;
 
   it('refuses a group that is not held with exit 1, and pushes nothing', async () => {
     const refs = remoteGit('for-each-ref');
@@ -60,19 +43,19 @@ describe('ringmaster retry --pull-request', () => {
       /^ringmaster: group internal is not held: it runs what main asks; held: shared-1@/,
     );
     expect(remoteGit('for-each-ref')).toBe(refs);
-    expect(server.state.repo('o/r').pulls.size).toBe(0);
+    expect(origin.server.state.repo('o/r').pulls.size).toBe(0);
   });
 
   it('opens one pull request adding the Retry file, and finds it again instead of opening a second', async () => {
     const branch = `ringmaster/retry-${fixture.held.replace('@', '-')}`;
-    const headBefore = (await repo.git.revparse(['HEAD'])).trim();
+    const headBefore = (await repo().git.revparse(['HEAD'])).trim();
     const first = await retry('shared-1');
     expect(first.err).toBe('');
     expect(first.code).toBe(0);
     expect(first.out).toBe(
       `opened pull request #1: https://github.com/o/r/pull/1; merging it retries ${fixture.held}`,
     );
-    const [pull] = [...server.state.repo('o/r').pulls.values()];
+    const [pull] = [...origin.server.state.repo('o/r').pulls.values()];
     expect(pull).toEqual(expect.objectContaining({ title: `Retry ${fixture.held}`, state: 'open' }));
     expect(pull!.head.ref).toBe(branch);
     expect(pull!.body).toContain(`Retries **${fixture.held}**: group shared-1 failed to apply commit`);
@@ -91,15 +74,15 @@ describe('ringmaster retry --pull-request', () => {
     expect(remoteGit('diff', '--name-only', 'main', branch).trim()).toBe(
       `groups/retries/${fixture.held}.yaml`,
     );
-    expect((await repo.git.revparse(['HEAD'])).trim()).toBe(headBefore);
-    expect((await repo.git.status()).isClean()).toBe(true);
+    expect((await repo().git.revparse(['HEAD'])).trim()).toBe(headBefore);
+    expect((await repo().git.status()).isClean()).toBe(true);
 
     const again = await retry('shared-1');
     expect(again.code).toBe(0);
     expect(again.out).toBe(
       `pull request #1 is already open for ${fixture.held}: https://github.com/o/r/pull/1`,
     );
-    expect(server.state.repo('o/r').pulls.size).toBe(1);
+    expect(origin.server.state.repo('o/r').pulls.size).toBe(1);
   });
 
   it('refuses to run without GITHUB_TOKEN, naming it', async () => {
