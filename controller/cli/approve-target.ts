@@ -6,17 +6,15 @@
  * written under the full id, `<group>@<12 hex digits>`, as the controller
  * looks it up.
  */
-import { stat } from 'node:fs/promises';
 import { join } from 'node:path';
 import type { SimpleGit } from 'simple-git';
 import type { JournalEntry } from '../engine/journal.js';
 import { ConfigurationError, NotFoundError } from '../errors.js';
-import { loadConstellation } from '../model/load.js';
-import { DEFAULT_PARSE_LIMITS } from '../model/parse.js';
 import { transitionId } from '../plan/transitions.js';
-import { GitCommitSource, resolveCommit } from '../source/git-source.js';
+import { resolveCommit } from '../source/git-source.js';
 import { FileJournalStore } from '../state/journal-store.js';
 import type { CliContext } from './context.js';
+import { type BranchLookup, desiredAtHead, isFolder } from './file-request.js';
 
 const GIVEN = /^([a-z](?:[-a-z0-9]*[a-z0-9])?)@([0-9a-f]{7,64})$/;
 
@@ -25,15 +23,6 @@ export type ApprovalTarget =
   | { readonly ok: true; readonly id: string; readonly note?: string }
   | { readonly ok: false; readonly message: string };
 
-/** Where to look: the repository, the commit whose desired state counts, and the controller's state folder. */
-export interface ApprovalLookup {
-  readonly git: SimpleGit;
-  /** The head of the tracked branch (local, or as the remote has it). */
-  readonly head: string;
-  readonly branch: string;
-  readonly state: string;
-}
-
 /**
  * Judges `given` (`<group>@<commit prefix>`). Throws ConfigurationError for an
  * id that is not one, or a prefix that names no commit or several.
@@ -41,7 +30,7 @@ export interface ApprovalLookup {
 export async function judgeApprovalTarget(
   ctx: CliContext,
   given: string,
-  at: ApprovalLookup,
+  at: BranchLookup,
 ): Promise<ApprovalTarget> {
   const match = GIVEN.exec(given);
   if (!match) {
@@ -59,18 +48,10 @@ export async function judgeApprovalTarget(
       : waiting.length
         ? `waiting for approval: ${waiting.join(', ')}`
         : 'no transition waits for approval';
-  const loaded = await loadConstellation(new GitCommitSource(at.git, at.head), {
-    validator: ctx.schemas(),
-    limits: { ...DEFAULT_PARSE_LIMITS, maxFileBytes: ctx.env.maxFileBytes },
-  });
+  const head = await desiredAtHead(ctx, at, 'approving');
+  if ('refused' in head) return { ok: false, message: head.refused };
+  const { desired } = head;
   const short = at.head.slice(0, 12);
-  const desired = loaded.constellation;
-  if (!desired) {
-    return {
-      ok: false,
-      message: `${at.branch} (commit ${short}) does not validate; fix it before approving (ringmaster validate)`,
-    };
-  }
   const found = desired.groups.get(group);
   if (!found) {
     return {
@@ -114,14 +95,7 @@ async function commitOf(git: SimpleGit, prefix: string): Promise<string> {
 
 /** The transitions waiting at their gate, from the journal; undefined when there is no state folder here. */
 async function waitingAtGate(state: string): Promise<string[] | undefined> {
-  const present = await stat(state).then(
-    (s) => s.isDirectory(),
-    (err: { code?: unknown }) => {
-      if (err.code === 'ENOENT') return false;
-      throw err;
-    },
-  );
-  if (!present) return undefined;
+  if (!(await isFolder(state))) return undefined;
   const journal = new FileJournalStore(join(state, 'journal'));
   try {
     return (await journal.listOpen())

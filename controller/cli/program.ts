@@ -7,6 +7,7 @@ import { registerShow } from './show.js';
 import { registerValidate } from './validate.js';
 import { registerPlan } from './plan.js';
 import { registerApprove } from './approve.js';
+import { registerRetry } from './retry.js';
 import { registerRecover } from './recover.js';
 import { registerAcceptHistory } from './accept-history.js';
 import { registerRun } from './run.js';
@@ -36,6 +37,7 @@ export async function runCli(argv: readonly string[], ctx: CliContext): Promise<
   registerPlan(program, ctx, setExit);
   registerStatus(program, ctx, setExit);
   registerApprove(program, ctx, setExit);
+  registerRetry(program, ctx, setExit);
   registerPromote(program, ctx, setExit);
   registerRecover(program, ctx, setExit);
   registerAcceptHistory(program, ctx, setExit);

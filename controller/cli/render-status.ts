@@ -26,7 +26,8 @@ export function renderStatus(s: ControllerStatus): string {
 
 /** What `run` would do now, from the same preview `run` uses. */
 export function renderPreview(p: RunPreview): string {
-  const line = (t: PlannedTransition) => `  ${t.id.padEnd(28)} ${t.ring.padEnd(8)} ${t.details.join('; ')}`;
+  const line = (t: PlannedTransition) =>
+    `  ${t.id.padEnd(28)} ${t.ring.padEnd(8)} ${t.retryOf ? `(retry of ${t.retryOf}) ` : ''}${t.details.join('; ')}`;
   const out = [
     `Plan for commit ${p.plan.commit.slice(0, 12)}: ${p.admitted.length} would start, ${p.waiting.length} wait, ${p.plan.blocked.length} blocked, ${p.plan.upToDate} up to date`,
   ];

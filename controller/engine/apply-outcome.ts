@@ -5,7 +5,7 @@
 import type { Constellation } from '../model/types.js';
 import { snapshotHash } from '../plan/snapshot.js';
 import type { RolloutRecords } from '../state/records.js';
-import type { AppliedGroup, AppliedState } from '../state/types.js';
+import type { AppliedGroup, AppliedState, HeldCommit } from '../state/types.js';
 import type { JournalEntry } from './journal.js';
 
 /**
@@ -42,11 +42,14 @@ function groupAfter(
         ? { name: entry.group, commit: entry.commit, snapshot: entry.to, appliedAt: at }
         : 'removed';
     case 'rolled-back': {
-      const held = {
+      const retryOf = entry.target?.planned.retryOf;
+      const held: HeldCommit = {
         commit: entry.commit,
         snapshotHash: entry.to ? snapshotHash(entry.to) : 'removal',
         reason: entry.reason ?? 'rolled back',
         since: at,
+        // A failed retry holds the group for its own commit, which no earlier Retry names: no retry loop.
+        ...(retryOf ? { retryOf } : {}),
       };
       return { ...base(), held };
     }

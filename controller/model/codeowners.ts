@@ -6,6 +6,7 @@ export const CODEOWNERS_PATH = '.github/CODEOWNERS';
 /**
  * Generates CODEOWNERS from the policy's reviewers: each group file goes to its
  * ring's reviewers; files that touch every ring (rings, releases, the policy)
+ * and the approvals and retries
  * go to the reviewers of all rings. Pure; the same input gives the same text.
  */
 export function renderCodeowners(c: Constellation): string {
@@ -24,6 +25,7 @@ export function renderCodeowners(c: Constellation): string {
   add(RING_SET_PATH, all);
   add('groups/releases/', all);
   add('groups/approvals/', all);
+  add('groups/retries/', all);
   add(DEFAULT_POLICY_PATH.replace(/[^/]+$/, ''), all);
   for (const ring of c.rings) {
     const groups = [...c.groups.values()]

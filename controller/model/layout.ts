@@ -13,7 +13,7 @@ export type Placement =
   | { readonly type: 'unexpected'; readonly hint: string };
 
 const LAYOUT_HINT =
-  'expected groups/rings.yaml, groups/<group>.yaml, groups/releases/<version>.yaml, groups/approvals/<transition>.yaml or policies/<name>.yaml';
+  'expected groups/rings.yaml, groups/<group>.yaml, groups/releases/<version>.yaml, groups/approvals/<transition>.yaml, groups/retries/<group>@<commit>.yaml or policies/<name>.yaml';
 
 /** Classifies a repository path under groups/ or policies/. Documentation files are ignored. */
 export function classifyPath(path: string): Placement {
@@ -28,6 +28,8 @@ export function classifyPath(path: string): Placement {
   }
   if (parts[0] === 'groups' && parts[1] === 'approvals' && parts.length === 3)
     return { type: 'kind', kind: 'Approval' };
+  if (parts[0] === 'groups' && parts[1] === 'retries' && parts.length === 3)
+    return { type: 'kind', kind: 'Retry' };
   if (parts[0] === 'groups' && parts[1] === 'releases' && parts.length === 3)
     return { type: 'kind', kind: 'Release' };
   if (parts[0] === 'policies' && parts.length === 2) return { type: 'kind', kind: 'PromotionPolicy' };
@@ -49,6 +51,8 @@ export function placeOf(kind: Kind, data?: Record<string, unknown>): string {
       return DEFAULT_POLICY_PATH;
     case 'Approval':
       return `groups/approvals/${typeof data?.transition === 'string' ? data.transition : '<transition>'}.yaml`;
+    case 'Retry':
+      return `groups/retries/${typeof data?.retry === 'string' && /^[-a-z0-9]+@[0-9a-f]+$/.test(data.retry) ? data.retry : '<group>@<commit>'}.yaml`;
   }
 }
 

@@ -17,6 +17,7 @@ export type ModelItem =
   | { readonly kind: 'Release'; readonly release: Release }
   | { readonly kind: 'Group'; readonly group: Group }
   | { readonly kind: 'Approval'; readonly transition: string }
+  | { readonly kind: 'Retry'; readonly retry: string }
   | { readonly kind: 'PromotionPolicy'; readonly policy: PromotionPolicy };
 
 /** The outcome of loading one file on its own: its findings, and what it adds to the model when it is sound. */

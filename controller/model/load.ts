@@ -64,6 +64,7 @@ export async function loadConstellation(source: FileSource, options: LoadOptions
     failed: new Set(),
     policies: [],
     approvals: new Map(),
+    retries: new Map(),
   };
   let reused = 0;
   let hasRingSet = false;
@@ -122,6 +123,7 @@ export async function loadConstellation(source: FileSource, options: LoadOptions
     policy: model.policy,
     ringSetFile: model.ringSet.file,
     approvals: new Set(model.approvals.keys()),
+    retries: new Set(model.retries.keys()),
     files: model.files,
   };
   return { constellation, diagnostics, fileCount };
@@ -179,6 +181,8 @@ function buildItem(kind: Kind, file: ParsedFile): ModelItem {
       return { kind, group: buildGroup(file.data, file.path) };
     case 'Approval':
       return { kind, transition: (file.data as { transition: string }).transition };
+    case 'Retry':
+      return { kind, retry: (file.data as { retry: string }).retry };
     case 'PromotionPolicy':
       return { kind, policy: buildPolicy(file.data, file.path) };
   }
@@ -214,20 +218,38 @@ function addToModel(model: PartialModel, item: ModelItem, file: ParsedFile, sink
       } else model.groups.set(group.name, group);
       return;
     }
-    case 'Approval': {
-      const id = item.transition;
-      if (stem(file.path) !== id) {
-        sink.error(
-          locate(file, ['transition']),
-          'file-name-mismatch',
-          `the approval of ${id} must be in groups/approvals/${id}.yaml; rename the file or fix the transition`,
-        );
-      } else model.approvals.set(id, file.path);
+    case 'Approval':
+      addById(model.approvals, item.transition, file, sink, { noun: 'approval', field: 'transition' });
       return;
-    }
+    case 'Retry':
+      addById(model.retries, item.retry, file, sink, { noun: 'retry', field: 'retry' });
+      return;
     case 'PromotionPolicy':
       model.policies.push(file.path);
       if (!model.policy) model.policy = item.policy;
       return;
   }
+}
+
+/**
+ * Adds a file named after the id it holds (an Approval, a Retry) to `byId`;
+ * a file whose name is not its id is reported at the id and left out.
+ */
+function addById(
+  byId: Map<string, string>,
+  id: string,
+  file: ParsedFile,
+  sink: DiagnosticSink,
+  what: { readonly noun: string; readonly field: string },
+): void {
+  if (stem(file.path) === id) {
+    byId.set(id, file.path);
+    return;
+  }
+  const folder = file.path.slice(0, file.path.lastIndexOf('/'));
+  sink.error(
+    locate(file, [what.field]),
+    'file-name-mismatch',
+    `the ${what.noun} of ${id} must be in ${folder}/${id}.yaml; rename the file or fix the ${what.field}`,
+  );
 }

@@ -17,6 +17,8 @@ export interface PartialModel {
   policies: string[];
   /** Approved transition ids, with the file that approves each. */
   approvals: Map<string, string>;
+  /** Held transitions asked to be tried again through groups/retries/, with the file that asks for each. */
+  retries: Map<string, string>;
 }
 
 /** True when some group file failed to load, so tenants may be missing from the model. */

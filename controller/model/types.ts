@@ -127,6 +127,13 @@ export interface Constellation {
   readonly ringSetFile: string;
   /** Transitions approved through groups/approvals/, by id. */
   readonly approvals: ReadonlySet<string>;
+  /**
+   * Held transitions to try again, by id (`<group>@<commit, 12 characters>`,
+   * the commit the group is held for), from groups/retries/. Like approvals,
+   * a retry of a group that is gone or no longer held is no error: it names
+   * history, and the planner ignores it.
+   */
+  readonly retries: ReadonlySet<string>;
   /** Parsed files by path, for locating anything later. */
   readonly files: ReadonlyMap<string, ParsedFile>;
 }

@@ -46,6 +46,14 @@ export interface ReleaseChange {
   readonly runningIn: readonly string[];
 }
 
+/** A Retry file the change adds for a group of the head: the group's held transition is tried again. */
+export interface RetryChange {
+  /** The held transition named, `<group>@<commit>`. */
+  readonly id: string;
+  readonly group: string;
+  readonly ring: string;
+}
+
 /** The whole effect of a change. */
 export interface ChangePlan {
   readonly constellation: string;
@@ -55,6 +63,8 @@ export interface ChangePlan {
   readonly groups: readonly GroupChange[];
   readonly releases: readonly ReleaseChange[];
   readonly policyChanged: boolean;
+  /** Retry files added, of groups the head has (a retry of a group that is gone does nothing). */
+  readonly retries: readonly RetryChange[];
 }
 
 /** Compares the constellation at `base` with the one at `head`. */
@@ -99,7 +109,22 @@ export function planChange(base: Constellation, head: Constellation): ChangePlan
     groups: planGroups(base, head),
     releases: planReleases(base, head),
     policyChanged: !isDeepStrictEqual(stripFile(base.policy), stripFile(head.policy)),
+    retries: planRetries(base, head),
   };
+}
+
+function planRetries(base: Constellation, head: Constellation): RetryChange[] {
+  const changes: RetryChange[] = [];
+  for (const id of head.retries) {
+    const group = head.groups.get(groupOf(id));
+    if (!base.retries.has(id) && group) changes.push({ id, group: group.name, ring: group.ring });
+  }
+  return changes.sort((a, b) => a.id.localeCompare(b.id));
+}
+
+/** The group a transition id (`<group>@<commit>`) names. */
+function groupOf(id: string): string {
+  return id.slice(0, id.indexOf('@'));
 }
 
 function stripFile<T extends { file: string }>(x: T): Omit<T, 'file'> {
@@ -186,7 +211,7 @@ function planReleases(base: Constellation, head: Constellation): ReleaseChange[]
  * Every ring a change touches: rings whose release changes, rings added or
  * removed, the rings of groups that change, move, appear or go (both rings of
  * a move), rings running a release whose file changes, the rings of new
- * approvals, and every ring when the policy itself changes.
+ * approvals and retries, and every ring when the policy itself changes.
  */
 export function ringsTouched(base: Constellation, head: Constellation): Set<string> {
   const plan = planChange(base, head);
@@ -200,8 +225,9 @@ export function ringsTouched(base: Constellation, head: Constellation): Set<stri
   if (plan.policyChanged) for (const r of [...base.rings, ...head.rings]) rings.add(r.name);
   for (const id of head.approvals) {
     if (base.approvals.has(id)) continue;
-    const ring = head.groups.get(id.slice(0, id.indexOf('@')))?.ring;
+    const ring = head.groups.get(groupOf(id))?.ring;
     if (ring) rings.add(ring);
   }
+  for (const r of plan.retries) rings.add(r.ring);
   return rings;
 }

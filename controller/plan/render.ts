@@ -67,7 +67,16 @@ export function renderPlan(r: PlanReport): string {
     out.push('');
   }
   if (plan.policyChanged) out.push('### Promotion policy', '', '- the promotion policy changes', '');
+  if (plan.retries.length) {
+    out.push('### Retries', '');
+    for (const t of plan.retries)
+      out.push(
+        `- **${t.id}** (${t.ring}): the held group is tried again, once, when this change is merged; if it fails again, it stays held until a newer commit changes it or another retry is merged`,
+      );
+    out.push('');
+  }
   if (
+    !plan.retries.length &&
     !plan.rings.length &&
     !plan.groups.length &&
     !plan.releases.length &&

@@ -3,11 +3,11 @@
  * each group gives the typed transitions that would bring the groups there.
  * Pure: `ringmaster plan` prints its result, the engine runs it.
  */
-import type { Constellation } from '../model/types.js';
+import type { Constellation, Group } from '../model/types.js';
 import { isDeepStrictEqual } from 'node:util';
 import { compareVersions } from '../model/versions.js';
 import { describeTenantChanges } from './tenant-diff.js';
-import type { AppliedState, GroupSnapshot } from '../state/types.js';
+import type { AppliedGroup, AppliedState, GroupSnapshot, HeldCommit } from '../state/types.js';
 import { snapshotHash, snapshotOf } from './snapshot.js';
 
 /** What a transition changes about a group. */
@@ -31,6 +31,11 @@ export interface PlannedTransition {
   readonly details: readonly string[];
   /** Test tenants of the group: groups holding them go first in a wave. */
   readonly testTenants: number;
+  /**
+   * When a Retry file asked for it: the held transition this one tries again
+   * (`<group>@<held commit>`). It runs under its own id, at this commit.
+   */
+  readonly retryOf?: string;
 }
 
 export type BlockReason = 'suspended' | 'held' | 'emergency' | 'decommission-forbidden';
@@ -56,7 +61,12 @@ export function transitionId(group: string, commit: string): string {
   return `${group}@${commit.slice(0, 12)}`;
 }
 
-/** Plans every transition `commit` (whose desired state is `desired`) asks for against `applied`. */
+/**
+ * Plans every transition `commit` (whose desired state is `desired`) asks for
+ * against `applied`. A group held for a failed commit is blocked while the
+ * commit asks the same of it, unless the desired state holds a Retry naming
+ * that hold (see `retryAsked`): then it is planned again, marked `retryOf`.
+ */
 export function planTransitions(
   desired: Constellation,
   commit: string,
@@ -66,42 +76,10 @@ export function planTransitions(
   const blocked: BlockedGroup[] = [];
   let upToDate = 0;
   for (const group of desired.groups.values()) {
-    const current = applied.groups[group.name];
-    const to = snapshotOf(desired, group);
-    const hash = snapshotHash(to);
-    if (current?.snapshot && snapshotHash(current.snapshot) === hash) {
-      upToDate++;
-      continue;
-    }
-    if (current?.emergency) {
-      blocked.push({
-        group: group.name,
-        reason: 'emergency',
-        message: `in emergency since ${current.emergency.since}: ${current.emergency.reason}; run ringmaster recover ${group.name}`,
-      });
-    } else if (group.suspended) {
-      blocked.push({
-        group: group.name,
-        reason: 'suspended',
-        message: 'suspended: the controller leaves it alone',
-      });
-    } else if (current?.held && current.held.snapshotHash === hash) {
-      blocked.push({
-        group: group.name,
-        reason: 'held',
-        message: `commit ${current.held.commit.slice(0, 12)} failed here (${current.held.reason}); ${current.snapshot ? '' : 'nothing deployed; '}held until a newer commit changes the group`,
-      });
-    } else {
-      transitions.push(
-        describe(
-          group.name,
-          commit,
-          current?.snapshot,
-          to,
-          group.tenants.filter((t) => t.testOf !== undefined).length,
-        ),
-      );
-    }
+    const planned = planGroup(desired, group, applied.groups[group.name], commit);
+    if (planned === 'up-to-date') upToDate++;
+    else if ('reason' in planned) blocked.push(planned);
+    else transitions.push(planned);
   }
   for (const [name, current] of Object.entries(applied.groups)) {
     // A group whose first deployment failed runs nothing: there is nothing to retire (see pruneNeverDeployed).
@@ -134,6 +112,66 @@ export function planTransitions(
       a.group.localeCompare(b.group),
   );
   return { commit, transitions, blocked: blocked.sort((a, b) => a.group.localeCompare(b.group)), upToDate };
+}
+
+/** What the commit asks of one group of the desired state: nothing, a transition, or why it is blocked. */
+function planGroup(
+  desired: Constellation,
+  group: Group,
+  current: AppliedGroup | undefined,
+  commit: string,
+): PlannedTransition | BlockedGroup | 'up-to-date' {
+  const to = snapshotOf(desired, group);
+  const hash = snapshotHash(to);
+  if (current?.snapshot && snapshotHash(current.snapshot) === hash) return 'up-to-date';
+  const fresh = () =>
+    describe(
+      group.name,
+      commit,
+      current?.snapshot,
+      to,
+      group.tenants.filter((t) => t.testOf !== undefined).length,
+    );
+  if (current?.emergency) {
+    return {
+      group: group.name,
+      reason: 'emergency',
+      message: `in emergency since ${current.emergency.since}: ${current.emergency.reason}; run ringmaster recover ${group.name}`,
+    };
+  }
+  if (group.suspended)
+    return { group: group.name, reason: 'suspended', message: 'suspended: the controller leaves it alone' };
+  if (current?.held && current.held.snapshotHash === hash) {
+    const retry = retryAsked(desired, group.name, current.held, commit);
+    if (retry) return { ...fresh(), retryOf: retry };
+    const { held } = current;
+    const what = held.retryOf ? ` (a retry of ${held.retryOf})` : '';
+    return {
+      group: group.name,
+      reason: 'held',
+      message: `commit ${held.commit.slice(0, 12)}${what} failed here (${held.reason}); ${current.snapshot ? '' : 'nothing deployed; '}held until a newer commit changes the group, or a retry is merged (ringmaster retry ${group.name})`,
+    };
+  }
+  return fresh();
+}
+
+/**
+ * The id of the hold `held` of `group` (the failed transition,
+ * `<group>@<held commit>`) when the desired state holds a Retry naming it and
+ * it may run at `commit`; undefined otherwise. A retry runs once: its own
+ * transition is `<group>@<commit>`, and if it fails the group is held for
+ * that commit, which no earlier Retry names. At the held commit itself the id
+ * would be the failed attempt's, whose journal has ended, so it does not run
+ * there (a Retry file is only ever added by a later commit).
+ */
+export function retryAsked(
+  desired: Constellation,
+  group: string,
+  held: HeldCommit,
+  commit: string,
+): string | undefined {
+  const id = transitionId(group, held.commit);
+  return desired.retries.has(id) && transitionId(group, commit) !== id ? id : undefined;
 }
 
 function describe(

@@ -13,6 +13,7 @@ export const KIND_SCHEMAS = {
   Group: 'group.schema.json',
   PromotionPolicy: 'promotion-policy.schema.json',
   Approval: 'approval.schema.json',
+  Retry: 'retry.schema.json',
 } as const;
 
 export type Kind = keyof typeof KIND_SCHEMAS;

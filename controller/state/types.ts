@@ -23,6 +23,11 @@ export interface HeldCommit {
   readonly snapshotHash: string;
   readonly reason: string;
   readonly since: string;
+  /**
+   * When the transition that failed was a retry (asked for by a Retry file):
+   * the held transition it tried again. The group is now held for `commit`.
+   */
+  readonly retryOf?: string;
 }
 
 /** A cutover that could not be undone cleanly: a human runs `ringmaster recover`. */

@@ -1,38 +1,27 @@
 /** `ringmaster approve --pull-request`: the approval of a gate arrives as a pull request on GitHub. */
-import { execFileSync } from 'node:child_process';
 import { join } from 'node:path';
-import { simpleGit } from 'simple-git';
-import { RemoteBranches } from '../fakes/github-git-branches.js';
-import { type GitHubServer, startGitHubServer } from '../fakes/github-server.js';
 import { runRingmaster } from '../helpers/cli.js';
 import { type FixtureRepo, createFixtureRepo } from '../helpers/constellation.js';
-import { makeTempDir, removeDir } from '../helpers/git.js';
+import { removeDir } from '../helpers/git.js';
+import { type GitHubOrigin, addGitHubOrigin } from '../helpers/github-origin.js';
 
 describe('ringmaster approve --pull-request', () => {
   let repo: FixtureRepo;
-  let bare: string;
-  let server: GitHubServer;
+  let origin: GitHubOrigin;
   let transition: string;
   let branch: string;
   beforeEach(async () => {
     repo = await createFixtureRepo();
     transition = `globex@${repo.baseSha.slice(0, 12)}`;
     branch = `ringmaster/approve-globex-${repo.baseSha.slice(0, 12)}`;
-    bare = join(await makeTempDir(), 'origin.git');
-    await simpleGit().clone(repo.dir, bare, ['--bare', '--quiet']);
-    await repo.git.addRemote('origin', bare);
-    server = await startGitHubServer({ repos: ['o/r'] });
-    server.state.repo('o/r').branches = new RemoteBranches(bare);
+    origin = await addGitHubOrigin(repo);
   });
   afterEach(async () => {
-    await server.close();
+    await origin.close();
     await removeDir(repo.dir);
-    await removeDir(join(bare, '..'));
   });
 
-  const approve = (
-    env: Record<string, string> = { GITHUB_TOKEN: 'test-token', GITHUB_API_URL: server.url },
-  ) =>
+  const approve = (env: Readonly<Record<string, string>> = origin.env) =>
     runRingmaster(
       [
         'approve',
@@ -53,8 +42,7 @@ describe('ringmaster approve --pull-request', () => {
         now: new Date('2026-11-22T10:00:00Z'),
       },
     );
-  const remoteGit = (...args: string[]) =>
-    execFileSync('git', ['--git-dir', bare, ...args], { encoding: 'utf8' });
+  const remoteGit = (...args: string[]) => origin.git(...args);
 
   it('opens one pull request adding the approval file, and finds it again instead of opening a second', async () => {
     const headBefore = (await repo.git.revparse(['HEAD'])).trim();
@@ -63,7 +51,7 @@ describe('ringmaster approve --pull-request', () => {
     expect(first.out).toBe(
       `opened pull request #1: https://github.com/o/r/pull/1; merging it approves ${transition}`,
     );
-    const [pull] = [...server.state.repo('o/r').pulls.values()];
+    const [pull] = [...origin.server.state.repo('o/r').pulls.values()];
     expect(pull).toEqual(expect.objectContaining({ title: `Approve ${transition}`, state: 'open' }));
     expect(pull!.head.ref).toBe(branch);
     expect(pull!.body).toContain('Reason: checked by hand');
@@ -89,7 +77,7 @@ describe('ringmaster approve --pull-request', () => {
     expect(again.out).toBe(
       `pull request #1 is already open for ${transition}: https://github.com/o/r/pull/1`,
     );
-    expect(server.state.repo('o/r').pulls.size).toBe(1);
+    expect(origin.server.state.repo('o/r').pulls.size).toBe(1);
   });
 
   it('refuses to run without GITHUB_TOKEN, naming it, and pushes nothing', async () => {

@@ -1,4 +1,4 @@
-import { rm } from 'node:fs/promises';
+import { mkdir, rm } from 'node:fs/promises';
 import { join } from 'node:path';
 import { removeDir } from '../helpers/git.js';
 import { runRingmaster } from '../helpers/cli.js';
@@ -30,6 +30,19 @@ describe('ringmaster check', () => {
     expect(run.out).toContain('✅ | bake | early | ring canary has no bake time');
     expect(run.out).toContain('needs 1 approving review from @test/release');
     expect(run.out).toContain('**Verdict: allowed.**');
+  });
+
+  it('explains a retry of a held group, so its reviewers see what merging does', async () => {
+    await mkdir(join(repo.dir, 'groups', 'retries'));
+    const id = `shared-1@${repo.baseSha.slice(0, 12)}`;
+    await repo.write(`groups/retries/${id}.yaml`, `apiVersion: ringmaster/v1\nkind: Retry\nretry: ${id}\n`);
+    const head = await repo.commit('retry shared-1');
+    const run = await check(head);
+    expect(run.code).toBe(0);
+    expect(run.out).toContain(
+      `### Retries\n\n- **${id}** (early): the held group is tried again, once, when this change is merged; if it fails again, it stays held until a newer commit changes it or another retry is merged\n`,
+    );
+    expect(run.out).not.toContain('No change to the desired state');
   });
 
   it('forbids a release that skips a ring, saying which', async () => {

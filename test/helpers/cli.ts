@@ -25,3 +25,20 @@ export async function runRingmaster(
   const code = await runCli(argv, ctx);
   return { code, out: out.join('\n'), err: err.join('\n') };
 }
+
+/**
+ * Runs a controller command (`run`, `plan`, `status`) on the repository in
+ * `repo` with the state folder `state`: the sim sped up 100,000 times, the
+ * log in the state folder, the clock at `now`.
+ */
+export function runController(
+  repo: string,
+  state: string,
+  args: readonly string[],
+  now: Date,
+): Promise<CliRun> {
+  return runRingmaster(
+    [...args, '--repo', repo, '--state', state, '--sim-speed', '100000', '--log-file', `${state}/log.json`],
+    { now },
+  );
+}

@@ -1,3 +1,5 @@
+import { mkdir } from 'node:fs/promises';
+import { join } from 'node:path';
 import { loadConstellation } from '../../controller/model/load.js';
 import { DEFAULT_PARSE_LIMITS } from '../../controller/model/parse.js';
 import type { Constellation } from '../../controller/model/types.js';
@@ -5,7 +7,12 @@ import { snapshotHash, snapshotOf } from '../../controller/plan/snapshot.js';
 import { planTransitions } from '../../controller/plan/transitions.js';
 import { createSchemaValidator } from '../../controller/schema/validator.js';
 import { DirectorySource } from '../../controller/source/dir-source.js';
-import { type AppliedGroup, type AppliedState, emptyAppliedState } from '../../controller/state/types.js';
+import {
+  type AppliedGroup,
+  type AppliedState,
+  type HeldCommit,
+  emptyAppliedState,
+} from '../../controller/state/types.js';
 import { type FixtureRepo, createFixtureRepo, releaseYaml } from '../helpers/constellation.js';
 import { removeDir } from '../helpers/git.js';
 
@@ -31,6 +38,11 @@ function appliedFrom(c: Constellation, tweak: (g: AppliedGroup) => AppliedGroup 
     ]),
   );
   return { version: 1, constellation: c.name, groups };
+}
+
+/** `c` with the Retry files `ids` added, as loading groups/retries/ gives them. */
+function withRetries(c: Constellation, ...ids: string[]): Constellation {
+  return { ...c, retries: new Set(ids) };
 }
 
 describe('planTransitions', () => {
@@ -126,7 +138,7 @@ describe('planTransitions', () => {
       {
         group: 'shared-1',
         reason: 'held',
-        message: `commit ${NEW.slice(0, 12)} failed here (verify failed); held until a newer commit changes the group`,
+        message: `commit ${NEW.slice(0, 12)} failed here (verify failed); held until a newer commit changes the group, or a retry is merged (ringmaster retry shared-1)`,
       },
     ]);
 
@@ -174,5 +186,112 @@ describe('planTransitions', () => {
     expect(allowed.transitions).toEqual([
       expect.objectContaining({ group: 'legacy', changes: ['remove'], ring: 'stable' }),
     ]);
+  });
+
+  describe('with Retry files', () => {
+    const RETRY = 'e'.repeat(40);
+    const AGAIN = 'f'.repeat(40);
+    let desired: Constellation;
+    /** shared-1 failed to move to 2026.11.1 at NEW and is held for it; `held` tweaks the hold. */
+    const heldAt = (held: Partial<HeldCommit> = {}) =>
+      appliedFrom(before, (g) =>
+        g.name === 'shared-1'
+          ? {
+              ...g,
+              held: {
+                commit: NEW,
+                snapshotHash: snapshotHash(snapshotOf(desired, desired.groups.get('shared-1')!)),
+                reason: 'verify failed',
+                since: '2026-11-22T01:00:00Z',
+                ...held,
+              },
+            }
+          : g,
+      );
+    beforeEach(async () => {
+      await repo.edit('groups/rings.yaml', 'release: "2026.11.0"', 'release: "2026.11.1"');
+      desired = await load(repo.dir);
+    });
+
+    it('plans a held group again, at the commit followed, when a Retry names its hold', async () => {
+      await mkdir(join(repo.dir, 'groups', 'retries'));
+      await repo.write(
+        `groups/retries/shared-1@${NEW.slice(0, 12)}.yaml`,
+        `apiVersion: ringmaster/v1\nkind: Retry\nretry: shared-1@${NEW.slice(0, 12)}\n`,
+      );
+      const plan = planTransitions(await load(repo.dir), RETRY, heldAt());
+      expect(plan.blocked).toEqual([]);
+      expect(plan.transitions).toEqual([
+        expect.objectContaining({
+          id: `shared-1@${RETRY.slice(0, 12)}`,
+          group: 'shared-1',
+          commit: RETRY,
+          changes: ['release'],
+          retryOf: `shared-1@${NEW.slice(0, 12)}`,
+        }),
+      ]);
+    });
+
+    it('holds the group again after the retry failed: the same Retry file does not start another', () => {
+      // What applyOutcomes records when the retry, run at RETRY, rolls back.
+      const failedAgain = heldAt({ commit: RETRY, retryOf: `shared-1@${NEW.slice(0, 12)}` });
+      const plan = planTransitions(withRetries(desired, `shared-1@${NEW.slice(0, 12)}`), AGAIN, failedAgain);
+      expect(plan.transitions).toEqual([]);
+      expect(plan.blocked).toEqual([
+        {
+          group: 'shared-1',
+          reason: 'held',
+          message: `commit ${RETRY.slice(0, 12)} (a retry of shared-1@${NEW.slice(0, 12)}) failed here (verify failed); held until a newer commit changes the group, or a retry is merged (ringmaster retry shared-1)`,
+        },
+      ]);
+      // A new Retry naming the new hold starts one more.
+      const next = planTransitions(
+        withRetries(desired, `shared-1@${NEW.slice(0, 12)}`, `shared-1@${RETRY.slice(0, 12)}`),
+        AGAIN,
+        failedAgain,
+      );
+      expect(next.transitions.map((t) => [t.id, t.retryOf])).toEqual([
+        [`shared-1@${AGAIN.slice(0, 12)}`, `shared-1@${RETRY.slice(0, 12)}`],
+      ]);
+    });
+
+    it.each([
+      ['another commit of the held group', `shared-1@${'9'.repeat(12)}`],
+      ['a group that is not held', `globex@${NEW.slice(0, 12)}`],
+      ['a group that does not exist', `retired@${NEW.slice(0, 12)}`],
+    ])('changes nothing with a Retry naming %s', (_name, id) => {
+      const applied = heldAt();
+      expect(planTransitions(withRetries(desired, id), RETRY, applied)).toEqual(
+        planTransitions(desired, RETRY, applied),
+      );
+    });
+
+    it('does not run a retry at the held commit itself, whose failed journal has that id', () => {
+      const plan = planTransitions(withRetries(desired, `shared-1@${NEW.slice(0, 12)}`), NEW, heldAt());
+      expect(plan.transitions).toEqual([]);
+      expect(plan.blocked.map((b) => [b.group, b.reason])).toEqual([['shared-1', 'held']]);
+    });
+
+    it('leaves a held group in emergency or suspended alone, Retry or not', async () => {
+      const retry = `shared-1@${NEW.slice(0, 12)}`;
+      const emergency = heldAt();
+      const inEmergency = {
+        ...emergency,
+        groups: {
+          ...emergency.groups,
+          'shared-1': {
+            ...emergency.groups['shared-1']!,
+            emergency: { transition: retry, reason: 'cutover failed', since: '2026-11-22T02:00:00Z' },
+          },
+        },
+      };
+      expect(
+        planTransitions(withRetries(desired, retry), RETRY, inEmergency).blocked.map((b) => b.reason),
+      ).toEqual(['emergency']);
+
+      await repo.edit('groups/shared-1.yaml', 'ring: early', 'ring: early\nsuspended: true');
+      const suspended = withRetries(await load(repo.dir), retry);
+      expect(planTransitions(suspended, RETRY, heldAt()).blocked.map((b) => b.reason)).toEqual(['suspended']);
+    });
   });
 });
