@@ -1,7 +1,7 @@
 /**
  * Benchmark of the controller on a large constellation with the sim provider
  * and no simulated latency, through the same code `ringmaster run` uses
- * (openController, reconcileTick) on a real git repository:
+ * (openController, lookAndSettle) on a real git repository:
  *
  *   npm run bench:engine -- [--groups N] [--tenants M] [--parallel P] [--plans K] [--keep] [--json]
  *
@@ -36,8 +36,8 @@ import { parseArgs } from 'node:util';
 import { getHeapStatistics } from 'node:v8';
 import { simpleGit } from 'simple-git';
 import { openController } from '../controller/cli/controller-options.js';
-import { reconcileTick } from '../controller/cli/run.js';
-import { previewRun } from '../controller/engine/reconcile.js';
+import { createRunner, lookAndSettle } from '../controller/cli/run.js';
+import { previewRun } from '../controller/plan/admission.js';
 import { createContext } from '../controller/main.js';
 import { createMetrics } from '../controller/server/metrics.js';
 import { RINGS, generate } from './generate-constellation.js';
@@ -143,13 +143,16 @@ async function main(): Promise<void> {
     log(`generated; ${memory()}`);
     const parts = await openController(ctx, opts);
     running = parts;
-    const observed = { metrics: createMetrics({ now: ctx.now }).metrics };
+    const runner = createRunner(ctx, parts, {
+      workers: 64,
+      metrics: createMetrics({ now: ctx.now }).metrics,
+    });
 
     const tick = async (label: string) => {
       const started = performance.now();
-      const report = await reconcileTick(ctx, parts, observed);
+      const report = await lookAndSettle(ctx, parts, runner);
       const ms = performance.now() - started;
-      if (!report) throw new Error(`${label}: the commit did not validate`);
+      if (!report.followed || report.head) throw new Error(`${label}: the commit did not validate`);
       const failed = report.ran.filter((e) => e.status !== 'succeeded');
       if (failed.length) throw new Error(`${label}: ${failed.length} transitions did not succeed`);
       log(`  ${label}: ${report.ran.length} transitions in ${(ms / 1000).toFixed(1)} s; ${memory()}`);
@@ -194,7 +197,7 @@ async function main(): Promise<void> {
       planMs.push(performance.now() - started);
       if (preview.admitted.length !== 1)
         throw new Error(`plan ${i}: expected 1 transition, got ${preview.admitted.length}`);
-      await reconcileTick(ctx, parts, observed);
+      await lookAndSettle(ctx, parts, runner);
     }
     log(`plan after a one-file change: median ${median(planMs).toFixed(0)} ms of ${o.plans}; ${memory()}`);
 
@@ -312,8 +315,12 @@ async function restartHere(opts: ControllerRunOptions): Promise<void> {
     const started = performance.now();
     await parts.readDesired();
     const loaded = performance.now();
-    const report = await reconcileTick(ctx, parts, { metrics: createMetrics({ now: ctx.now }).metrics });
-    if (!report) throw new Error('the commit did not validate');
+    const runner = createRunner(ctx, parts, {
+      workers: 64,
+      metrics: createMetrics({ now: ctx.now }).metrics,
+    });
+    const report = await lookAndSettle(ctx, parts, runner);
+    if (!report.followed || report.head) throw new Error('the commit did not validate');
     if (report.ran.length) throw new Error(`expected nothing to do, ran ${report.ran.length} transitions`);
     const restart: Restart = {
       loadMs: loaded - started,

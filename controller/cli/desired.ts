@@ -14,6 +14,7 @@ import { LoadCache } from '../model/load-cache.js';
 import { DEFAULT_PARSE_LIMITS } from '../model/parse.js';
 import { formatDiagnostic } from '../model/diagnostics.js';
 import type { Constellation } from '../model/types.js';
+import type { HeadProblem } from '../state/status-view.js';
 import { GitCommitSource, resolveCommit } from '../source/git-source.js';
 import { GitMergeEffects } from '../source/git-merge-effects.js';
 import { GitObjectReader } from '../source/git-object-reader.js';
@@ -35,8 +36,42 @@ export interface DesiredRead {
   readonly refused?: { readonly head: string; readonly commit: string; readonly reason: string };
   /** A new head whose approvals GitHub could not be asked about: not applied until they can. */
   readonly unjudged?: string;
+  /**
+   * A new head that does not validate, with its findings, while the commit
+   * followed so far (`commit`, `constellation`) still does: that one goes on
+   * being reconciled.
+   */
+  readonly invalid?: { readonly commit: string; readonly errors: readonly string[] };
   /** Marks the commit as followed, once it has been reconciled. */
   accept(): Promise<void>;
+}
+
+/**
+ * Why the newest head is not what `read` follows, if it is not: it does not
+ * validate, a commit up to it lacks approval, it rewrote history, or GitHub
+ * could not be asked about it.
+ */
+export function headProblemOf(read: DesiredRead): HeadProblem | undefined {
+  if (read.invalid)
+    return {
+      commit: read.invalid.commit,
+      problem: 'invalid',
+      reason: `does not validate (${read.invalid.errors.length} errors; first: ${read.invalid.errors[0] ?? ''})`,
+    };
+  if (read.refused) return { commit: read.refused.head, problem: 'refused', reason: read.refused.reason };
+  if (read.rewritten)
+    return {
+      commit: read.rewritten,
+      problem: 'rewritten',
+      reason: `history rewritten (force push); not followed until an operator runs ringmaster accept-history ${read.rewritten.slice(0, 12)}`,
+    };
+  if (read.unjudged)
+    return {
+      commit: read.unjudged,
+      problem: 'unjudged',
+      reason: 'its approvals could not be checked on GitHub; waits until they can',
+    };
+  return undefined;
 }
 
 /** Reads the desired state look after look; close it to end its git child. */
@@ -150,10 +185,26 @@ export async function openDesiredReader(
     const accept = async () => {
       if (!held && fetched.moved) await mirror.accept(commit);
     };
+    const read = await load(mirror.source(commit));
+    if (!read.constellation && !held && fetched.previous) {
+      // A head that does not validate applies nothing: the commit followed so far goes on being reconciled,
+      // and the commits before the head wait with it (no status says they were applied).
+      const previous = await load(mirror.source(fetched.previous));
+      if (previous.constellation) {
+        return {
+          commit: fetched.previous,
+          committedAt: await objects.committedAt(fetched.previous),
+          ...previous,
+          superseded: [],
+          invalid: { commit, errors: read.errors },
+          accept: async () => {},
+        };
+      }
+    }
     return {
       commit,
       committedAt: await objects.committedAt(commit),
-      ...(await load(mirror.source(commit))),
+      ...read,
       superseded,
       rewritten,
       refused,

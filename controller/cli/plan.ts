@@ -1,5 +1,5 @@
 import type { Command } from 'commander';
-import { previewRun } from '../engine/reconcile.js';
+import { previewRun } from '../plan/admission.js';
 import { emptyAppliedState } from '../state/types.js';
 import { EXIT, type CliContext } from './context.js';
 import { type ControllerOptions, addControllerOptions, withDesired } from './controller-options.js';

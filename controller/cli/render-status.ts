@@ -1,5 +1,5 @@
 import type { PlannedTransition } from '../plan/transitions.js';
-import type { RunPreview } from '../engine/reconcile.js';
+import type { RunPreview } from '../plan/admission.js';
 import type { ControllerStatus } from '../state/status-view.js';
 import { formatTable } from './table.js';
 

@@ -1,9 +1,11 @@
 import { createHash } from 'node:crypto';
+import { performance } from 'node:perf_hooks';
 import type { Command } from 'commander';
 import { validate as isValidCron } from 'node-cron';
-import { type ReconcileReport, reconcileOnce } from '../engine/reconcile.js';
-import type { JournalEntry } from '../engine/journal.js';
+import { parsePositiveInt } from '../config.js';
+import { type JournalEntry, type TransitionSummary, isFinal, summarize } from '../engine/journal.js';
 import { ConfigurationError, isTransient } from '../errors.js';
+import { type Followed, LiveController } from '../loop/live-controller.js';
 import { checkGitHubAccess } from '../github/access.js';
 import { fitDescription } from '../status/reporter.js';
 import { EXIT, type CliContext } from './context.js';
@@ -13,7 +15,7 @@ import {
   addControllerOptions,
   openController,
 } from './controller-options.js';
-import type { DesiredRead } from './desired.js';
+import { type DesiredRead, headProblemOf } from './desired.js';
 import { renderStatus } from './render-status.js';
 import { watchHeap } from '../server/heap-watch.js';
 import { whenStopSignal } from './stop-signal.js';
@@ -23,7 +25,7 @@ import { createGitHubWebhook } from '../server/webhook.js';
 import { openRevertPullRequests } from '../github/revert.js';
 import { join } from 'node:path';
 import { type Metrics, createMetrics } from '../server/metrics.js';
-import type { ControllerStatus } from '../state/status-view.js';
+import type { ControllerStatus, HeadProblem } from '../state/status-view.js';
 import { InvalidArgumentError } from 'commander';
 
 function portArg(value: string): number {
@@ -38,22 +40,24 @@ interface RunOptions extends ControllerOptions {
   poll: string;
   host: string;
   port: number;
-}
-
-/** What the loop shares with the HTTP server. */
-interface Observed {
-  readonly metrics: Metrics;
-  status?: ControllerStatus;
-  /** A hash of the last summary printed: a tick that changed nothing prints nothing. */
-  printed?: string;
-  /** The reason last printed for each waiting transition: a wait is printed when it starts or its reason changes. */
-  waitingPrinted?: Map<string, string>;
+  workers: number;
 }
 
 /** Who the controller's own commits (revert branches) are by: git's `-c` settings for them. */
 const COMMITTER = ['user.name=Ringmaster', 'user.email=ringmaster@localhost'];
 
 const MARK: Record<string, string> = { succeeded: '✓', 'rolled-back': '↺', emergency: '⚠', waiting: '…' };
+
+/** Transitions under way at most at once by default: sized for one machine (each mostly waits on a provider). */
+const DEFAULT_WORKERS = 32;
+
+function workersArg(value: string): number {
+  try {
+    return parsePositiveInt(value, '--workers');
+  } catch (err) {
+    throw new InvalidArgumentError((err as Error).message);
+  }
+}
 
 /** `ringmaster run`: reconcile the groups towards the branch head, once or on a schedule. */
 export function registerRun(program: Command, ctx: CliContext, setExit: (code: number) => void): void {
@@ -63,9 +67,15 @@ export function registerRun(program: Command, ctx: CliContext, setExit: (code: n
     )
     .option(
       '--once',
-      'reconcile once, wait until every transition has finished, failed or is waiting, then exit',
+      'look once, wait until every transition it started has finished, failed or is waiting, then exit',
     )
     .option('--poll <cron>', 'when to look at the branch (cron with seconds)', '*/15 * * * * *')
+    .option(
+      '--workers <n>',
+      "transitions under way at most at once, over all rings (each ring's maxParallel still applies)",
+      workersArg,
+      DEFAULT_WORKERS,
+    )
     .option('--host <host>', 'address of the HTTP server (status page, /metrics, /healthz)', '127.0.0.1')
     .option('--port <port>', 'port of the HTTP server; 0 picks a free one', portArg, 7070)
     .action(async (opts: RunOptions) => {
@@ -84,21 +94,31 @@ export function registerRun(program: Command, ctx: CliContext, setExit: (code: n
       }
       const stopHeapWatch = watchHeap(parts.log);
       const { metrics, registry } = createMetrics({ now: ctx.now });
-      const observed: Observed = { metrics };
-      const tick = async () => {
-        await reconcileTick(ctx, parts, observed);
-      };
+      // Looks, one at a time: on the poll schedule, at a webhook, and when a wait with a known end runs out.
+      const loop = new TickLoop(ctx, async () => {
+        await lookAtBranch(ctx, parts, runner);
+      });
+      const runner = createRunner(ctx, parts, {
+        workers: opts.workers,
+        metrics,
+        // --once looks once: what waits is left to the next run.
+        onWake: opts.once ? undefined : () => loop.kick(),
+      });
       await sayResuming(ctx, parts);
       const stopped = whenStopSignal((signal) => {
         ctx.io.out(
           `${signal}: stopping. No new step starts; steps under way end at their next call and stay open in the journal (${signal} again quits at once).`,
         );
         parts.stop();
+        void runner.controller.stop();
       });
       if (opts.once) {
-        let report: ReconcileReport | undefined;
+        let head: HeadProblem | undefined;
         try {
-          report = await reconcileTick(ctx, parts, observed);
+          ({ head } = await lookAndSettle(ctx, parts, runner));
+          // Waits with a known end are left to the next run.
+          await runner.controller.stop();
+          if (runner.controller.ready) printSummary(ctx, runner, runner.controller.status());
           await sayLeftOpen(ctx, parts, stopped.received());
         } finally {
           stopped.remove();
@@ -106,19 +126,18 @@ export function registerRun(program: Command, ctx: CliContext, setExit: (code: n
           await parts.reporter.flush();
           await parts.close({ compact: true });
         }
-        // A head that does not validate applied nothing: a finding, as validate says of it.
-        setExit(report ? EXIT.ok : EXIT.findings);
+        // A head that does not validate applied nothing of it: a finding, as validate says of it.
+        setExit(head?.problem === 'invalid' ? EXIT.findings : EXIT.ok);
         return;
       }
-      const loop = new TickLoop(ctx, tick);
       const secret = ctx.env.githubWebhookSecret;
       const server = await startServer({
         host: opts.host,
         port: opts.port,
         log: parts.log,
         registry,
-        getStatus: async () => observed.status,
-        isReady: () => observed.status !== undefined,
+        getStatus: async () => (runner.controller.ready ? runner.controller.status() : undefined),
+        isReady: () => runner.controller.ready,
         // A webhook only makes the loop look at once; polling stays the source of truth.
         onWebhook: secret
           ? createGitHubWebhook({ secret, branch: opts.branch, log: parts.log, onTrigger: () => loop.kick() })
@@ -127,6 +146,8 @@ export function registerRun(program: Command, ctx: CliContext, setExit: (code: n
       ctx.io.out(`Status page ${server.url}  (metrics at ${new URL('/metrics', server.url).href})`);
       try {
         await loop.runForever(opts.poll, stopped.promise);
+        await runner.controller.stop();
+        await parts.saveClock();
         await sayLeftOpen(ctx, parts, true);
       } finally {
         stopped.remove();
@@ -183,53 +204,90 @@ async function checkToken(ctx: CliContext, parts: ControllerParts): Promise<void
   }
 }
 
-/** One reconcile of the branch head, printing progress; a head that does not validate is reported, never applied. */
-export async function reconcileTick(
+/** What the looks of one `run` share: the live controller, what was printed, the head problem logged. */
+export interface Runner {
+  readonly controller: LiveController;
+  readonly metrics: Metrics;
+  /** The commit followed by the last look that had one, to go on with while the head is refused or invalid. */
+  followed?: Followed;
+  /** Transitions that ended since the summary was last printed. */
+  ended: TransitionSummary[];
+  /** A hash of the last summary printed: a look that changed nothing prints nothing. */
+  printed?: string;
+  /** The reason last printed for each waiting transition: a wait is printed when it starts or its reason changes. */
+  readonly waitingPrinted: Map<string, string>;
+  /** The head problem last told (`problem:commit`): told once, not at every look. */
+  headTold?: string;
+}
+
+/** Makes the live controller of a `run` and what its looks share. */
+export function createRunner(
   ctx: CliContext,
   parts: ControllerParts,
-  observed: Observed,
-): Promise<ReconcileReport | undefined> {
-  const started = Date.now();
+  options: { workers: number; metrics: Metrics; onWake?: () => void },
+): Runner {
+  const { metrics } = options;
+  const runner: Runner = {
+    metrics,
+    ended: [],
+    waitingPrinted: new Map(),
+    controller: new LiveController({
+      engine: { ...parts.engine, observeStep: (step, seconds) => metrics.observeStep(step, seconds) },
+      state: parts.store,
+      clock: parts.clock,
+      workers: options.workers,
+      log: parts.log,
+      reporter: parts.reporter,
+      targetUrl: parts.targetUrl,
+      onWake: options.onWake,
+      onTransition: (e) => {
+        if (e.status !== 'running' && e.status !== 'rolling-back') metrics.countTransition(e.status);
+        if (isFinal(e.status)) runner.ended.push(summarize(e));
+        const waits = runner.waitingPrinted;
+        if (e.status === 'waiting' && waits.get(e.id) === e.reason) return;
+        if (e.status === 'waiting') waits.set(e.id, e.reason ?? '');
+        else waits.delete(e.id);
+        ctx.io.out(progressLine(ctx, e));
+      },
+    }),
+  };
+  return runner;
+}
+
+/**
+ * One look at the branch: reads the head, validates and plans it, and hands
+ * what may start to the live controller, without waiting for the work. A head
+ * that does not validate, or is refused, applies nothing: the commit followed
+ * so far goes on. Returns the head's problem, if it has one.
+ */
+export async function lookAtBranch(
+  ctx: CliContext,
+  parts: ControllerParts,
+  runner: Runner,
+  options: { print?: boolean } = {},
+): Promise<{ followed?: Followed; head?: HeadProblem }> {
+  const started = performance.now();
   const desired = await parts.readDesired();
-  observed.metrics.setNewestCommitTime(desired.committedAt);
-  const short = desired.commit.slice(0, 12);
-  await reportHistory(ctx, parts, desired);
+  runner.metrics.setNewestCommitTime(desired.committedAt);
+  let head = headProblemOf(desired);
   if (!desired.constellation) {
-    ctx.io.out(
-      [`✗ commit ${short} does not validate; nothing applied:`, ...desired.errors.map((e) => `  ${e}`)].join(
-        '\n',
-      ),
-    );
-    await parts.reporter.report(desired.commit, {
-      state: 'error',
-      context: 'ringmaster/validate',
-      description: fitDescription(
-        `not applied: ${desired.errors.length} validation errors; first: ${desired.errors[0] ?? ''}`,
-      ),
-    });
-    return undefined;
+    head = {
+      commit: desired.commit,
+      problem: 'invalid',
+      reason: `does not validate (${desired.errors.length} errors; first: ${desired.errors[0] ?? ''})`,
+    };
   }
-  const report = await reconcileOnce(desired.constellation, desired.commit, {
-    engine: {
-      ...parts.engine,
-      constellation: desired.constellation.name,
-      // Approvals arrive through git: only an approval in the commit being applied counts.
-      isApproved: async (id) => desired.constellation!.approvals.has(id),
-      observeStep: (step, seconds) => observed.metrics.observeStep(step, seconds),
-    },
-    state: parts.store,
-    reporter: parts.reporter,
-    targetUrl: parts.targetUrl,
-    onTransition: (e) => {
-      if (e.status !== 'running' && e.status !== 'rolling-back') observed.metrics.countTransition(e.status);
-      const waits = (observed.waitingPrinted ??= new Map());
-      if (e.status === 'waiting' && waits.get(e.id) === e.reason) return;
-      if (e.status === 'waiting') waits.set(e.id, e.reason ?? '');
-      else waits.delete(e.id);
-      ctx.io.out(progressLine(ctx, e));
-    },
-  });
-  if (parts.github && parts.mirror && report.halted.length) {
+  await tellHead(ctx, parts, runner, desired, head);
+  await reportSuperseded(parts, desired);
+  const followed: Followed | undefined = desired.constellation
+    ? { constellation: desired.constellation, commit: desired.commit, head }
+    : runner.followed && { ...runner.followed, head };
+  if (!followed) return { head };
+  runner.followed = followed;
+  await runner.controller.look(followed);
+  const status = runner.controller.status();
+  const halted = status.rings.filter((r) => r.state === 'halted');
+  if (parts.github && parts.mirror && halted.length) {
     const opened = await openRevertPullRequests(
       {
         ...parts.github,
@@ -239,29 +297,81 @@ export async function reconcileTick(
         dir: join(parts.store.dir, 'reverts'),
         log: parts.log,
       },
-      desired.constellation,
-      desired.commit,
-      report.halted,
+      followed.constellation,
+      followed.commit,
+      halted.map((r) => ({ ring: r.name, reason: r.reason ?? 'halted' })),
       await parts.store.loadRecords(),
     );
     for (const r of opened.filter((o) => o.created))
       ctx.io.out(`↩ opened ${r.url}: return ${r.ring} to ${r.to}`);
   }
-  observed.status = report.status;
-  observed.metrics.setGroupStates(report.status);
-  await desired.accept();
-  observed.metrics.observeReconcile((Date.now() - started) / 1000);
+  runner.metrics.setGroupStates(status);
+  if (desired.constellation) await desired.accept();
+  runner.metrics.observeReconcile((performance.now() - started) / 1000);
   await parts.saveClock();
-  const text = summary(report);
-  // Kept as a hash: at 10,000 groups the table is a megabyte.
-  const printed = createHash('sha256').update(text).digest('hex');
-  if (printed !== observed.printed) ctx.io.out(text);
-  observed.printed = printed;
-  return report;
+  if (options.print !== false) printSummary(ctx, runner, status);
+  return { followed, head };
 }
 
-/** Final statuses for commits passed over between two looks, and an error on a head that rewrote history. */
-async function reportHistory(ctx: CliContext, parts: ControllerParts, desired: DesiredRead): Promise<void> {
+/** What one look and the work it started, to the end, came to. */
+export interface SettledLook {
+  readonly followed?: Followed;
+  readonly head?: HeadProblem;
+  /** The transitions that ended meanwhile. */
+  readonly ran: readonly TransitionSummary[];
+  /** The status once settled; absent when nothing is followed yet. */
+  readonly status?: ControllerStatus;
+}
+
+/**
+ * Looks at the branch and waits until the work it started has ended, waits
+ * for something outside (an approval) or was stopped: what `run --once` does.
+ * Waits with a known end (bake, freeze, windows) are waited for, looking
+ * again when they end; a rehearsal's clock makes them short.
+ */
+export async function lookAndSettle(
+  ctx: CliContext,
+  parts: ControllerParts,
+  runner: Runner,
+): Promise<SettledLook> {
+  runner.ended = [];
+  const controller = runner.controller;
+  let look = await lookAtBranch(ctx, parts, runner, { print: false });
+  for (;;) {
+    if (!look.followed) break;
+    await controller.settled({ scheduled: true });
+    const wake = controller.nextWake;
+    if (!wake || parts.engine.signal?.aborted) break;
+    try {
+      await parts.clock.sleep(Math.max(0, wake.getTime() - parts.clock.now().getTime()), parts.engine.signal);
+    } catch {
+      break; // stopped
+    }
+    look = await lookAtBranch(ctx, parts, runner, { print: false });
+  }
+  const status = controller.ready ? controller.status() : undefined;
+  return { ...look, ran: runner.ended, status };
+}
+
+/** Prints the status with what ended since it was last printed, when it changed. */
+function printSummary(ctx: CliContext, runner: Runner, status: ControllerStatus): void {
+  const ended = runner.ended;
+  const count = (s: string) => ended.filter((e) => e.status === s).length;
+  const waiting = status.groups.filter((g) => g.state === 'waiting').length;
+  const halted = status.rings.filter((r) => r.state === 'halted').length;
+  const line = `commit ${status.commit?.slice(0, 12) ?? '?'}: ${ended.length} transitions (${count('succeeded')} succeeded, ${count('rolled-back')} rolled back, ${count('emergency')} in emergency), ${waiting} waiting, ${halted} rings halted`;
+  const text = `${line}\n\n${renderStatus(status)}\n`;
+  // Kept as a hash: at 10,000 groups the table is a megabyte.
+  const printed = createHash('sha256').update(text).digest('hex');
+  if (printed !== runner.printed) {
+    ctx.io.out(text);
+    runner.ended = [];
+  }
+  runner.printed = printed;
+}
+
+/** Final statuses for commits passed over between two looks. */
+async function reportSuperseded(parts: ControllerParts, desired: DesiredRead): Promise<void> {
   const head = desired.commit.slice(0, 12);
   for (const commit of desired.superseded) {
     await parts.reporter.report(commit, {
@@ -272,17 +382,53 @@ async function reportHistory(ctx: CliContext, parts: ControllerParts, desired: D
       ),
     });
   }
-  if (desired.unjudged) {
+}
+
+/**
+ * Tells of a head that is not followed, once per head and problem: on the
+ * console, in the JSON log, and as its commit status.
+ */
+async function tellHead(
+  ctx: CliContext,
+  parts: ControllerParts,
+  runner: Runner,
+  desired: DesiredRead,
+  head: HeadProblem | undefined,
+): Promise<void> {
+  const key = head && `${head.problem}:${head.commit}`;
+  if (key === runner.headTold) return;
+  runner.headTold = key;
+  if (!head) return;
+  const followed = desired.constellation ? desired.commit.slice(0, 12) : undefined;
+  const still = followed ? `still following ${followed}` : 'nothing followed yet';
+  parts.log.warn(
+    { head: head.commit, problem: head.problem, reason: head.reason, followed },
+    'Head not followed',
+  );
+  const short = head.commit.slice(0, 12);
+  if (head.problem === 'invalid') {
+    const errors = desired.invalid?.errors ?? desired.errors;
     ctx.io.out(
-      `… ${desired.unjudged.slice(0, 12)} waits: its approvals could not be checked on GitHub; still following ${head} until they can`,
+      [
+        `✗ commit ${short} does not validate; nothing of it applied (${still}):`,
+        ...errors.map((e) => `  ${e}`),
+      ].join('\n'),
     );
-  }
-  if (desired.refused) {
-    const { head, commit, reason } = desired.refused;
+    await parts.reporter.report(head.commit, {
+      state: 'error',
+      context: 'ringmaster/validate',
+      description: fitDescription(
+        `not applied: ${errors.length} validation errors; first: ${errors[0] ?? ''}`,
+      ),
+    });
+  } else if (head.problem === 'unjudged') {
+    ctx.io.out(`… ${short} waits: its approvals could not be checked on GitHub; ${still} until they can`);
+  } else if (head.problem === 'refused' && desired.refused) {
+    const { commit, reason } = desired.refused;
     ctx.io.out(
-      `✗ ${commit.slice(0, 12)} is not applied: ${reason}; merge the change through an approved pull request, or an operator runs ringmaster accept-history ${head.slice(0, 12)}`,
+      `✗ ${commit.slice(0, 12)} is not applied: ${reason}; merge the change through an approved pull request, or an operator runs ringmaster accept-history ${short}`,
     );
-    for (const c of new Set([commit, head])) {
+    for (const c of new Set([commit, head.commit])) {
       await parts.reporter.report(c, {
         state: 'error',
         context: 'ringmaster',
@@ -291,17 +437,11 @@ async function reportHistory(ctx: CliContext, parts: ControllerParts, desired: D
         ),
       });
     }
-  }
-  if (desired.rewritten) {
-    const short = desired.rewritten.slice(0, 12);
+  } else if (head.problem === 'rewritten') {
     ctx.io.out(
       `✗ the branch was rewritten (force push) to ${short}; nothing from it is applied until: ringmaster accept-history ${short}`,
     );
-    parts.log.warn(
-      { head: desired.rewritten, followed: desired.commit },
-      'Branch history rewritten; not followed',
-    );
-    await parts.reporter.report(desired.rewritten, {
+    await parts.reporter.report(head.commit, {
       state: 'error',
       context: 'ringmaster',
       description: fitDescription(
@@ -314,10 +454,4 @@ async function reportHistory(ctx: CliContext, parts: ControllerParts, desired: D
 function progressLine(ctx: CliContext, e: JournalEntry): string {
   const time = ctx.now().toISOString().slice(11, 19);
   return `${time} ${MARK[e.status] ?? '·'} ${e.id} ${e.status}${e.reason ? `: ${e.reason}` : ''}`;
-}
-
-function summary(r: ReconcileReport): string {
-  const count = (s: string) => r.ran.filter((e) => e.status === s).length;
-  const head = `commit ${r.commit.slice(0, 12)}: ${r.ran.length} transitions (${count('succeeded')} succeeded, ${count('rolled-back')} rolled back, ${count('emergency')} in emergency), ${r.waiting.length} waiting, ${r.halted.length} rings halted`;
-  return `${head}\n\n${renderStatus(r.status)}\n`;
 }

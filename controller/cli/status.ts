@@ -1,8 +1,9 @@
 import type { Command } from 'commander';
-import { buildStatus } from '../engine/status-build.js';
+import { summarizeState } from '../loop/summary.js';
 import { emptyAppliedState } from '../state/types.js';
 import { EXIT, type CliContext } from './context.js';
 import { type ControllerOptions, addControllerOptions, withDesired } from './controller-options.js';
+import { headProblemOf } from './desired.js';
 import { renderStatus } from './render-status.js';
 
 /** `ringmaster status`: where every ring and group stands, from the state folder and the branch head. */
@@ -12,15 +13,15 @@ export function registerStatus(program: Command, ctx: CliContext, setExit: (code
     .option('--json', 'print the status as JSON (an object with rings, groups and transitions)')
     .action(async (opts: ControllerOptions & { json?: boolean }) => {
       const shown = await withDesired(ctx, opts, async (parts, desired) => {
-        const open = await parts.engine.journal.listOpen();
-        const status = buildStatus({
+        // The same summary of the same state as the running controller's /api/status.
+        const { status } = summarizeState({
           desired: desired.constellation,
           commit: desired.commit,
           applied: (await parts.store.loadApplied()) ?? emptyAppliedState(desired.constellation.name),
-          waiting: open.map((e) => ({ group: e.group, reason: e.reason ?? e.status })),
-          halted: [],
-          ran: open,
+          records: await parts.store.loadRecords(),
+          open: await parts.engine.journal.listOpen(),
           now: parts.clock.now(),
+          head: headProblemOf(desired),
         });
         ctx.io.out(opts.json ? JSON.stringify(status, null, 2) : renderStatus(status));
         return true;

@@ -30,7 +30,7 @@ export class TickLoop {
           await this.tick();
         } catch (err) {
           // One failed tick (git unreachable, say) must not stop the controller: the next one tries again.
-          this.ctx.io.err(`ringmaster: reconcile failed: ${(err as Error).message}`);
+          this.ctx.io.err(`ringmaster: look at the branch failed: ${(err as Error).message}`);
         }
       } while (this.#again);
     })().finally(() => {

@@ -50,6 +50,8 @@ export interface JournalEntry {
   readonly endedAt?: string;
   /** Why the transition waits, failed or needs a human; while running between two checks, what it does. */
   readonly reason?: string;
+  /** When the transition's status last changed (ISO 8601): its current state began then. */
+  readonly since?: string;
   /**
    * When it comes back, where known: running between two health checks, the
    * next check; waiting, the end of the wait (a keep window). ISO 8601.

@@ -333,7 +333,8 @@ class Run {
   }
 
   private async save(change: Partial<JournalEntry>): Promise<void> {
-    this.entry = { ...this.entry, ...change };
+    const since = change.status && change.status !== this.entry.status ? this.now() : this.entry.since;
+    this.entry = { ...this.entry, ...change, since };
     await this.deps.journal.save(this.entry);
   }
 

@@ -8,18 +8,10 @@ import type { CommitStatus } from '../status/reporter.js';
 import { fitDescription, groupContext, ringContext } from '../status/reporter.js';
 import type { ControllerStatus, GroupState, GroupStatusView, RingStatusView } from '../state/status-view.js';
 import type { AppliedState } from '../state/types.js';
-import type { TransitionSummary } from './journal.js';
+import type { Halted, Waiting } from '../plan/admission.js';
+import type { JournalEntry, TransitionSummary } from './journal.js';
 
-/** A group that could not change this time, and why. */
-export interface Waiting {
-  readonly group: string;
-  readonly reason: string;
-}
-
-export interface Halted {
-  readonly ring: string;
-  readonly reason: string;
-}
+export type { Halted, Waiting } from '../plan/admission.js';
 
 /** What a reconcile learnt, as the status builders need it. */
 export interface ReconcileFacts {
@@ -29,6 +21,8 @@ export interface ReconcileFacts {
   readonly waiting: readonly Waiting[];
   readonly halted: readonly Halted[];
   readonly ran: readonly TransitionSummary[];
+  /** Transitions open in the journal: each group's step under way, since when, until when. */
+  readonly open?: readonly JournalEntry[];
   readonly now: Date;
 }
 
@@ -50,6 +44,7 @@ export function buildStatus(f: ReconcileFacts, onlyRing?: string): ControllerSta
   const waitingBy = new Map<string, Waiting>();
   for (const w of f.waiting) if (!waitingBy.has(w.group)) waitingBy.set(w.group, w);
   const lastRun = new Map(f.ran.map((e) => [e.group, e.id]));
+  const openBy = new Map((f.open ?? []).map((e) => [e.group, e]));
   const groups = ordered.map((g): GroupStatusView => {
     const applied = f.applied.groups[g.name];
     const wanted = snapshotOf(f.desired, g);
@@ -65,8 +60,18 @@ export function buildStatus(f: ReconcileFacts, onlyRing?: string): ControllerSta
         applied.snapshot ? applied.held.reason : `not deployed: ${applied.held.reason}`,
       ];
     else if (waiting) [state, reason] = ['waiting', waiting.reason];
-    else state = 'progressing';
+    else [state, reason] = ['progressing', openBy.get(g.name)?.reason];
     const transition = lastRun.get(g.name);
+    const open = openBy.get(g.name);
+    const since =
+      state === 'ready'
+        ? applied?.appliedAt || undefined
+        : state === 'held'
+          ? applied?.held?.since
+          : state === 'emergency'
+            ? applied?.emergency?.since
+            : open && (open.since ?? open.startedAt);
+    const until = open?.until ?? (state === 'waiting' ? waiting?.until : undefined);
     return {
       name: g.name,
       ring: g.ring,
@@ -75,6 +80,9 @@ export function buildStatus(f: ReconcileFacts, onlyRing?: string): ControllerSta
       state,
       reason,
       transition,
+      ...(open && state !== 'ready' ? { step: stepUnderWay(open) } : {}),
+      ...(since ? { since } : {}),
+      ...(until ? { until } : {}),
     };
   });
   const rings = f.desired.rings
@@ -98,6 +106,11 @@ export function buildStatus(f: ReconcileFacts, onlyRing?: string): ControllerSta
     groups,
     transitions,
   };
+}
+
+/** The step a transition is in: the last one started, or being undone. */
+function stepUnderWay(e: JournalEntry): string | undefined {
+  return [...e.steps].reverse().find((s) => s.status === 'started' || s.status === 'compensating')?.name;
 }
 
 function ringView(r: Ring, groups: readonly GroupStatusView[], f: ReconcileFacts): RingStatusView {

@@ -16,7 +16,8 @@ export interface Clock {
   now(): Date;
   /**
    * Calls `fn` once the clock reads `at` or later (at once when it already
-   * does). Timers never keep the process alive on their own.
+   * does). A timer keeps the process alive until it fires or is cancelled:
+   * work due later is work still to do.
    */
   at(at: Date, fn: () => void): Timer;
   /** Resolves once the clock reads `now + ms`; rejects with the signal's reason when it aborts first. */
@@ -42,7 +43,6 @@ export function systemClock(speed = 1, start?: Date, realNow: () => number = Dat
       const arm = () => {
         const wait = realDelay(at.getTime() - now().getTime());
         timer = setTimeout(wait > MAX ? arm : fn, Math.min(wait, MAX));
-        timer.unref();
       };
       arm();
       return { cancel: () => clearTimeout(timer) };

@@ -115,13 +115,16 @@ export class WorkQueue<K> {
     return this.#until(() => this.#running.size === 0);
   }
 
-  /** Resolves once nothing runs, nothing is due, and no wake-up marked `progress` waits. */
-  settled(): Promise<void> {
+  /**
+   * Resolves once nothing runs, nothing is due, and no wake-up marked
+   * `progress` waits; with `scheduled`, once no wake-up at all waits either.
+   */
+  settled(options: { scheduled?: boolean } = {}): Promise<void> {
     return this.#until(
       () =>
         this.#running.size === 0 &&
         this.#due.size === 0 &&
-        ![...this.#scheduled.values()].some((s) => s.progress),
+        ![...this.#scheduled.values()].some((s) => s.progress || options.scheduled === true),
     );
   }
 

@@ -157,7 +157,7 @@ export class FileJournalStore implements JournalStore {
 const OPEN_FILE = 'open.json';
 
 /** What changes as a transition goes on; the rest of its entry is written once. */
-const PROGRESS_KEYS = ['status', 'steps', 'endedAt', 'reason', 'until', 'recovery'] as const;
+const PROGRESS_KEYS = ['status', 'steps', 'endedAt', 'reason', 'until', 'since', 'recovery'] as const;
 type Progress = Pick<JournalEntry, (typeof PROGRESS_KEYS)[number]>;
 type JournalPart = JournalEntry | Progress;
 

@@ -17,6 +17,12 @@ export interface GroupStatusView {
   readonly reason?: string;
   /** The transition in progress or last run. */
   readonly transition?: string;
+  /** The step under way or waiting, while a transition is open. */
+  readonly step?: string;
+  /** When its current state began, where known (ISO 8601). */
+  readonly since?: string;
+  /** When a wait with a known end ends, or the next health check is due (ISO 8601). */
+  readonly until?: string;
 }
 
 export type RingState = 'done' | 'rolling' | 'waiting' | 'halted';
@@ -44,6 +50,14 @@ export interface TransitionView {
   readonly endedAt?: string;
 }
 
+/** A newer head the controller does not follow, and why. */
+export interface HeadProblem {
+  readonly commit: string;
+  /** `invalid`: it does not validate; `refused`: a commit lacks approval; `rewritten`: a force push; `unjudged`: GitHub could not be asked. */
+  readonly problem: 'invalid' | 'refused' | 'rewritten' | 'unjudged';
+  readonly reason: string;
+}
+
 export interface ControllerStatus {
   readonly constellation: string;
   /** The commit the desired state was read from. */
@@ -52,4 +66,6 @@ export interface ControllerStatus {
   readonly rings: readonly RingStatusView[];
   readonly groups: readonly GroupStatusView[];
   readonly transitions: readonly TransitionView[];
+  /** A newer head not followed, and why; absent when the head is followed. */
+  readonly head?: HeadProblem;
 }

@@ -2,7 +2,7 @@
 import { readFile, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { type ControllerParts, openController } from '../../controller/cli/controller-options.js';
-import { reconcileTick } from '../../controller/cli/run.js';
+import { createRunner, lookAndSettle } from '../../controller/cli/run.js';
 import type { CliContext } from '../../controller/cli/context.js';
 import { createContext } from '../../controller/main.js';
 import { createMetrics } from '../../controller/server/metrics.js';
@@ -46,15 +46,16 @@ describe('run, look after look', () => {
     const base = createContext({ out: (s) => out.push(s), err: (s) => out.push(s) }, {});
     const ctx = { ...base, now: () => new Date('2026-11-22T01:30:00Z') };
     const parts = await open(ctx);
-    const observed = { metrics: createMetrics({ now: ctx.now }).metrics };
+    const runner = createRunner(ctx, parts, { workers: 4, metrics: createMetrics({ now: ctx.now }).metrics });
     const waitingLines = () =>
       out.filter((l) => / … globex@[0-9a-f]{12} waiting: waiting for approval/.test(l));
 
-    await reconcileTick(ctx, parts, observed);
+    await lookAndSettle(ctx, parts, runner);
     expect(waitingLines()).toHaveLength(1);
-    await reconcileTick(ctx, parts, observed);
-    await reconcileTick(ctx, parts, observed);
+    await lookAndSettle(ctx, parts, runner);
+    await lookAndSettle(ctx, parts, runner);
     expect(waitingLines()).toHaveLength(1);
+    await runner.controller.stop();
     await parts.reporter.flush();
   });
 

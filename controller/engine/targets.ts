@@ -1,0 +1,40 @@
+/**
+ * What a transition is given to run, and the applied groups nothing is left
+ * of: pure helpers of the controller's loop.
+ */
+import type { Constellation, RingPolicy } from '../model/types.js';
+import type { PlannedTransition } from '../plan/transitions.js';
+import type { AppliedGroup } from '../state/types.js';
+import type { TransitionTarget } from './steps.js';
+
+/**
+ * Forgets, in place, the groups whose first deployment failed (they run
+ * nothing, so no transition has anything to retire) once their file is gone.
+ * Returns their names. A group in emergency stays: a human resolves it first.
+ */
+export function pruneNeverDeployed(groups: Record<string, AppliedGroup>, desired: Constellation): string[] {
+  const gone = Object.values(groups).filter(
+    (g) => !g.snapshot && !g.emergency && !desired.groups.has(g.name),
+  );
+  for (const g of gone) delete groups[g.name];
+  return gone.map((g) => g.name);
+}
+
+/** Everything the steps need for `t`, from the desired state (or, for a removal, from what was applied). */
+export function targetFor(desired: Constellation, t: PlannedTransition): TransitionTarget {
+  const resources = desired.groups.get(t.group)?.resources ?? t.from!.resources;
+  const services = t.to ? desired.releases.get(t.to.release)!.services : {};
+  const ringPolicy: RingPolicy =
+    desired.policy.rings[t.ring] ?? desired.policy.rings[desired.rings[0]!.name]!;
+  return {
+    planned: t,
+    cluster: resources.cluster,
+    namespace: resources.namespace,
+    database: resources.database,
+    secrets: resources.secrets,
+    services,
+    ringPolicy,
+    gracePeriodMs: desired.policy.health.gracePeriodMs,
+    observeMs: desired.policy.health.observeMs,
+  };
+}

@@ -1,0 +1,418 @@
+/**
+ * The live controller: each group's transition is an item of a work queue,
+ * looks at the branch never wait for work, and waits hold no worker.
+ *
+ * - A look (`look`) takes the desired state of a commit, re-reads the applied
+ *   state, admits what may start (see plan/admission.ts) and hands it to the
+ *   queue, ring by ring, up to each ring's maxParallel transitions under way;
+ *   what it admitted before and has not started is replaced (a newer commit
+ *   replans what has not started; what is under way finishes).
+ * - A worker runs one group's transition until it ends, waits or pauses
+ *   between two health checks: the group then comes back at its time
+ *   (requeue-after) without holding a worker, and a slot of its ring freed by
+ *   an end or a wait is filled at once.
+ * - Waits whose end is known (bake, freeze, window) make the controller look
+ *   again at that time; an approval arrives with the commit a look reads.
+ * - `stop` lets no step start, abandons the waits, and resolves once the
+ *   workers under way have returned; the journal keeps where each stood.
+ * - The status is the one summary (loop/summary.ts) of the state as it is.
+ */
+import { performance } from 'node:perf_hooks';
+import type { Logger } from 'pino';
+import { applyOutcomes, updateRecords } from '../engine/apply-outcome.js';
+import { type JournalEntry, type TransitionSummary, isFinal, summarize } from '../engine/journal.js';
+import { pruneNeverDeployed, targetFor } from '../engine/targets.js';
+import { RingStatusLedger, RingStatusWriter, writeRingStatuses } from '../engine/ring-statuses.js';
+import { type EngineDeps, type TransitionOutcome, runTransition } from '../engine/run-transition.js';
+import type { TransitionTarget } from '../engine/steps.js';
+import type { Constellation } from '../model/types.js';
+import { type PlannedTransition, type TransitionPlan } from '../plan/transitions.js';
+import type { StateStore } from '../state/file-store.js';
+import type { RolloutRecords } from '../state/records.js';
+import type { ControllerStatus, HeadProblem } from '../state/status-view.js';
+import { type AppliedGroup, type AppliedState, emptyAppliedState } from '../state/types.js';
+import type { StatusReporter } from '../status/reporter.js';
+import type { Clock, Timer } from './clock.js';
+import { failuresByRing } from '../plan/admission.js';
+import { summarizeState } from './summary.js';
+import { WorkQueue } from './work-queue.js';
+
+/** Statuses and records are brought up to date at most this often while work goes on (real time). */
+const WRITE_EVERY_MS = 1000;
+
+/** What the live controller is built from. */
+export interface LiveControllerDeps {
+  readonly engine: EngineDeps;
+  readonly state: StateStore;
+  readonly clock: Clock;
+  /** Transitions run at most at once, over all rings. */
+  readonly workers: number;
+  readonly log: Logger;
+  readonly reporter?: StatusReporter;
+  /** Link from a ring's commit status to the controller's status page. */
+  readonly targetUrl?: (commit: string, ring: string) => string;
+  /** Told of every transition that ends, starts waiting or stops, for people to follow. */
+  readonly onTransition?: (entry: JournalEntry) => void;
+  /** Asks for a look at the branch (a wait with a known end ran out). */
+  readonly onWake?: () => void;
+  /** Whether a transition waiting at its gate is approved; default: an Approval in the commit followed now. */
+  readonly isApproved?: (transition: string) => Promise<boolean>;
+}
+
+/** The commit a look applies, with its desired state. */
+export interface Followed {
+  readonly constellation: Constellation;
+  readonly commit: string;
+  /** A newer head that is not followed, and why. */
+  readonly head?: HeadProblem;
+}
+
+/** What a look found. */
+export interface LookReport {
+  readonly plan: TransitionPlan;
+  /** Transitions handed to the queue by this look. */
+  readonly started: readonly string[];
+}
+
+/** See the module comment. */
+export class LiveController {
+  readonly #deps: LiveControllerDeps;
+  readonly #queue: WorkQueue<string>;
+  #followed?: Followed;
+  #applied?: AppliedState;
+  /** The working copy of the applied groups, changed in place as transitions end. */
+  #groups: Record<string, AppliedGroup> = {};
+  #records?: RolloutRecords;
+  /** Open journal entries by group, as last known. */
+  readonly #open = new Map<string, JournalEntry>();
+  /** Admitted transitions not started yet, by ring, in order. */
+  #pending = new Map<string, PlannedTransition[]>();
+  /** Targets handed to the queue and not started yet, by group. */
+  readonly #planned = new Map<string, TransitionTarget>();
+  /** Groups that failed what the followed commit asks of them, by ring (see plan/admission.ts). */
+  #failures = new Map<string, number>();
+  /** Groups under way (holding a slot of their ring), by ring. */
+  readonly #inFlight = new Map<string, Set<string>>();
+  /** Transitions ended since the statuses were last written. */
+  #ended: TransitionSummary[] = [];
+  #plan?: TransitionPlan;
+  #resumed = false;
+  #wake?: Timer;
+  #nextWake?: Date;
+  #writer?: Promise<RingStatusWriter>;
+  #writing: Promise<void> = Promise.resolve();
+  #statusDirty = false;
+  #flushTimer?: NodeJS.Timeout;
+  #lastWrite = -Infinity;
+  /** Bumped at every change the status shows. */
+  #version = 0;
+  #cache?: { readonly version: number; readonly at: number; readonly status: ControllerStatus };
+
+  constructor(deps: LiveControllerDeps) {
+    this.#deps = deps;
+    this.#queue = new WorkQueue<string>({
+      workers: deps.workers,
+      clock: deps.clock,
+      work: (group) => this.#work(group),
+      priority: (group) => this.#priority(group),
+      onError: (group, err) =>
+        deps.log.error({ err, group }, 'Transition work failed; tried again at the next look'),
+    });
+  }
+
+  /**
+   * The status as it stands now (built at most once a second while nothing
+   * changes: it reads every group). Throws before the first look.
+   */
+  status(): ControllerStatus {
+    const f = this.#followed;
+    if (!f || !this.#applied) throw new Error('LiveController.status: no look yet');
+    const cached = this.#cache;
+    if (cached && cached.version === this.#version && performance.now() - cached.at < WRITE_EVERY_MS)
+      return cached.status;
+    const status = summarizeState({
+      desired: f.constellation,
+      commit: f.commit,
+      applied: this.#applied,
+      records: this.#records!,
+      open: [...this.#open.values()],
+      now: this.#deps.clock.now(),
+      head: f.head,
+    }).status;
+    this.#cache = { version: this.#version, at: performance.now(), status };
+    return status;
+  }
+
+  /** True once a look has been made. */
+  get ready(): boolean {
+    return this.#followed !== undefined;
+  }
+
+  /**
+   * Applies `followed`: re-reads the applied state and the records, resumes
+   * what the journal holds open (at the first look), admits what may start
+   * now and hands it to the queue. Returns without waiting for the work.
+   */
+  async look(followed: Followed): Promise<LookReport> {
+    const { constellation: desired, commit } = followed;
+    const loaded = (await this.#deps.state.loadApplied()) ?? emptyAppliedState(desired.name);
+    const groups = { ...loaded.groups };
+    this.#groups = groups;
+    this.#applied = { ...loaded, groups };
+    const pruned = pruneNeverDeployed(groups, desired);
+    if (pruned.length) await this.#deps.state.saveApplied(this.#applied, pruned);
+    this.#records = await this.#deps.state.loadRecords();
+    this.#followed = followed;
+    if (!this.#resumed) await this.#resume();
+    // An approval arrives with a commit: transitions waiting at their gate look again.
+    for (const e of this.#open.values())
+      if (e.status === 'waiting' && !e.until && desired.approvals.has(e.id)) this.#queue.add(e.group);
+    const busy = new Set([...this.#open.keys(), ...this.#planned.keys()]);
+    const summary = summarizeState({
+      desired,
+      commit,
+      applied: this.#applied,
+      records: this.#records,
+      open: [...this.#open.values()],
+      now: this.#deps.clock.now(),
+    });
+    const { plan, admitted, waiting } = summary.preview;
+    this.#failures = failuresByRing(desired, commit, this.#applied);
+    this.#plan = plan;
+    // What was admitted before and has not started is replaced by this look's admission.
+    for (const [group] of this.#planned) if (!this.#queue.running.has(group)) this.#unplan(group);
+    this.#pending = new Map();
+    for (const t of admitted) {
+      if (busy.has(t.group) && this.#planned.has(t.group)) continue;
+      const line = this.#pending.get(t.ring) ?? [];
+      line.push(t);
+      this.#pending.set(t.ring, line);
+    }
+    const started: string[] = [];
+    for (const ring of desired.rings) started.push(...this.#fill(ring.name));
+    this.#scheduleWake(waiting.map((w) => w.until).filter((u): u is string => u !== undefined));
+    this.#markStatus();
+    return { plan, started };
+  }
+
+  /**
+   * Resolves once nothing runs, nothing is due, no health check waits, and
+   * the statuses are written; with `scheduled`, once no transition waits for
+   * a known time either (a keep or maintenance window).
+   */
+  async settled(options: { scheduled?: boolean } = {}): Promise<void> {
+    await this.#queue.settled(options);
+    await this.#writeStatuses();
+  }
+
+  /** When the nearest wait with a known end that the last look found (bake, freeze, window) ends. */
+  get nextWake(): Date | undefined {
+    return this.#nextWake;
+  }
+
+  /**
+   * Stops: nothing starts after it, waits are called off, and it resolves
+   * once the workers under way returned (the engine's signal makes them
+   * return soon) and the statuses are written.
+   */
+  async stop(): Promise<void> {
+    this.#queue.stop();
+    this.#wake?.cancel();
+    this.#nextWake = undefined;
+    await this.#queue.idle();
+    await this.#writeStatuses();
+  }
+
+  /** Transitions the journal holds open now, as last known. */
+  openTransitions(): JournalEntry[] {
+    return [...this.#open.values()];
+  }
+
+  async #resume(): Promise<void> {
+    this.#resumed = true;
+    for (const e of await this.#deps.engine.journal.listOpen()) {
+      this.#open.set(e.group, e);
+      if (!e.target) continue;
+      if (e.status === 'waiting' && e.until) this.#queue.addAt(e.group, new Date(e.until));
+      else if (e.status === 'waiting' && !/^stopped /.test(e.reason ?? '')) this.#queue.add(e.group);
+      else {
+        this.#slots(e.ring).add(e.group);
+        if (e.until) this.#queue.addAt(e.group, new Date(e.until), { progress: true });
+        else this.#queue.add(e.group);
+      }
+    }
+  }
+
+  /** Starts admitted transitions of `ring` while it has free slots; returns their ids. */
+  #fill(ring: string): string[] {
+    const followed = this.#followed!;
+    const rules = followed.constellation.policy.rings[ring];
+    const line = this.#pending.get(ring);
+    const slots = this.#slots(ring);
+    const started: string[] = [];
+    // Stopping, or the ring's failure budget spent: nothing more starts there.
+    if (this.#deps.engine.signal?.aborted) return started;
+    if ((this.#failures.get(ring) ?? 0) > (rules?.failureBudget ?? 0)) return started;
+    while (line?.length && slots.size < (rules?.maxParallel ?? 1)) {
+      const t = line.shift()!;
+      // Under way already: it finishes what it started. Due but not started: it takes the new target.
+      if (this.#open.has(t.group) || this.#queue.running.has(t.group)) continue;
+      this.#planned.set(t.group, targetFor(followed.constellation, t));
+      slots.add(t.group);
+      this.#queue.add(t.group);
+      started.push(t.id);
+    }
+    return started;
+  }
+
+  #unplan(group: string): void {
+    const target = this.#planned.get(group);
+    if (!target) return;
+    this.#planned.delete(group);
+    this.#slots(target.planned.ring).delete(group);
+  }
+
+  #slots(ring: string): Set<string> {
+    let slots = this.#inFlight.get(ring);
+    if (!slots) this.#inFlight.set(ring, (slots = new Set()));
+    return slots;
+  }
+
+  #priority(group: string): number {
+    const desired = this.#followed?.constellation;
+    const g = desired?.groups.get(group);
+    const ring = desired?.rings.find((r) => r.name === g?.ring);
+    const tests = g?.tenants.some((t) => t.testOf !== undefined) ?? false;
+    return (ring?.index ?? 0) * 2 + (tests ? 0 : 1);
+  }
+
+  async #work(group: string): Promise<void> {
+    const open = this.#open.get(group);
+    const target = open?.target ?? this.#planned.get(group);
+    if (!target) return;
+    this.#planned.delete(group);
+    const engine = this.#engineDeps();
+    const outcome = await runTransition(target, engine);
+    await this.#settle(group, target, outcome);
+  }
+
+  /** Engine deps for one run: approvals are read from the commit followed now. */
+  #engineDeps(): EngineDeps {
+    return {
+      ...this.#deps.engine,
+      constellation: this.#followed!.constellation.name,
+      isApproved: this.#deps.isApproved ?? (async (id) => this.#followed!.constellation.approvals.has(id)),
+    };
+  }
+
+  /** Records how a run of `group`'s transition ended, and fills the slot it leaves. */
+  async #settle(group: string, target: TransitionTarget, outcome: TransitionOutcome): Promise<void> {
+    const entry = outcome.entry;
+    const ring = target.planned.ring;
+    const pausedForCheck = entry.status === 'running' && entry.until !== undefined;
+    if (!pausedForCheck) this.#deps.onTransition?.(entry);
+    if (isFinal(entry.status)) {
+      this.#open.delete(group);
+      applyOutcomes(this.#groups, [entry], this.#deps.clock.now());
+      await this.#deps.state.saveApplied(this.#applied!, [group]);
+      this.#ended.push(summarize(entry));
+      if (entry.status === 'rolled-back' || entry.status === 'emergency')
+        this.#failures.set(ring, (this.#failures.get(ring) ?? 0) + 1);
+      this.#slots(ring).delete(group);
+    } else {
+      this.#open.set(group, entry);
+      if (pausedForCheck) this.#queue.addAt(group, new Date(entry.until!), { progress: true });
+      else {
+        // Waiting (a gate, a keep window) or stopped: the ring's slot goes to the next group.
+        this.#slots(ring).delete(group);
+        if (entry.status === 'waiting' && entry.until) this.#queue.addAt(group, new Date(entry.until));
+      }
+    }
+    if (!pausedForCheck) this.#fill(ring);
+    this.#markStatus();
+  }
+
+  /** Looks again when the nearest known end of a wait comes. */
+  #scheduleWake(untils: readonly string[]): void {
+    this.#wake?.cancel();
+    this.#wake = undefined;
+    const next = untils
+      .map((u) => Date.parse(u))
+      .filter((t) => Number.isFinite(t))
+      .sort((a, b) => a - b)[0];
+    this.#nextWake = next === undefined ? undefined : new Date(next);
+    if (next === undefined || !this.#deps.onWake) return;
+    const wake = this.#deps.onWake;
+    this.#wake = this.#deps.clock.at(new Date(next), () => wake());
+  }
+
+  /**
+   * Asks for the statuses and records to be brought up to date: at once when
+   * the last write is a second old, else a second after it (building them
+   * reads every group), one write at a time.
+   */
+  #markStatus(): void {
+    this.#version++;
+    this.#statusDirty = true;
+    if (this.#flushTimer) return;
+    const wait = Math.max(0, this.#lastWrite + WRITE_EVERY_MS - performance.now());
+    this.#flushTimer = setTimeout(() => {
+      this.#flushTimer = undefined;
+      this.#writing = this.#writing.then(() => this.#writeIfDirty());
+    }, wait);
+    // Never what keeps the process alive: settled() and stop() write what is left.
+    this.#flushTimer.unref();
+  }
+
+  /** Writes now what is due, and waits for it. */
+  async #writeStatuses(): Promise<void> {
+    clearTimeout(this.#flushTimer);
+    this.#flushTimer = undefined;
+    this.#statusDirty = true;
+    this.#writing = this.#writing.then(() => this.#writeIfDirty());
+    await this.#writing;
+  }
+
+  async #writeIfDirty(): Promise<void> {
+    if (!this.#statusDirty || !this.#followed) return;
+    this.#statusDirty = false;
+    this.#lastWrite = performance.now();
+    try {
+      await this.#writeNow();
+    } catch (err) {
+      this.#deps.log.warn(
+        { err },
+        'Statuses and records not brought up to date; tried again at the next change',
+      );
+    }
+  }
+
+  async #writeNow(): Promise<void> {
+    const f = this.#followed!;
+    const now = this.#deps.clock.now();
+    this.#records = updateRecords(this.#records!, f.constellation, this.#applied!, f.commit, now);
+    await this.#deps.state.saveRecords(this.#records);
+    if (!this.#deps.reporter) return;
+    this.#writer ??= RingStatusLedger.load(this.#deps.state).then(
+      (ledger) =>
+        new RingStatusWriter(
+          { reporter: this.#deps.reporter!, log: this.#deps.log, targetUrl: this.#deps.targetUrl },
+          ledger,
+        ),
+    );
+    const writer = await this.#writer;
+    const open = [...this.#open.values()];
+    const ended = this.#ended;
+    this.#ended = [];
+    await writeRingStatuses(writer, {
+      desired: f.constellation,
+      commit: f.commit,
+      applied: this.#applied!,
+      status: this.status(),
+      plan: this.#plan!,
+      busy: new Set(open.map((e) => e.group)),
+      ran: [...ended, ...open.map(summarize)],
+      stuck: open.filter((e) => !e.target),
+    });
+  }
+}
