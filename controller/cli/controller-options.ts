@@ -224,18 +224,30 @@ export async function openController(ctx: CliContext, opts: ControllerOptions): 
  * Opens the controller's parts for a read-only command (logs go to standard
  * error at warn), reads the branch head and hands both to `use`, closing the
  * parts afterwards whatever happens. When the head does not validate it prints
- * the findings and returns undefined: nothing is judged against it.
+ * the findings and returns undefined: nothing is judged against it. With
+ * `followed`, a command about what runs (status) is handed the commit the
+ * controller still follows instead, after the findings.
  */
 export async function withDesired<T>(
   ctx: CliContext,
   opts: ControllerOptions,
   use: (parts: ControllerParts, desired: DesiredRead & { constellation: Constellation }) => Promise<T>,
+  options: { followed?: boolean } = {},
 ): Promise<T | undefined> {
   const parts = await openController(ctx, { ...opts, logFile: opts.logFile ?? '-', logLevel: 'warn' });
   try {
     const desired = await parts.readDesired();
-    if (desired.constellation) return await use(parts, { ...desired, constellation: desired.constellation });
-    ctx.io.out([...desired.errors, `✗ commit ${desired.commit.slice(0, 12)} does not validate`].join('\n'));
+    const invalid =
+      desired.invalid ??
+      (desired.constellation ? undefined : { commit: desired.commit, errors: desired.errors });
+    if (invalid) {
+      const still = desired.constellation ? `; still following ${desired.commit.slice(0, 12)}` : '';
+      ctx.io.out(
+        [...invalid.errors, `✗ commit ${invalid.commit.slice(0, 12)} does not validate${still}`].join('\n'),
+      );
+    }
+    if (desired.constellation && (!invalid || options.followed))
+      return await use(parts, { ...desired, constellation: desired.constellation });
     return undefined;
   } finally {
     await parts.close();

@@ -1,6 +1,6 @@
 import type { PlannedTransition } from '../plan/transitions.js';
 import type { RunPreview } from '../plan/admission.js';
-import type { ControllerStatus } from '../state/status-view.js';
+import type { ControllerStatus, GroupStatusView } from '../state/status-view.js';
 import { formatTable } from './table.js';
 
 /** The status as two tables a person reads at a glance. */
@@ -18,10 +18,11 @@ export function renderStatus(s: ControllerStatus): string {
   );
   const groups = formatTable(
     ['GROUP', 'RING', 'STATE', 'APPLIED', 'DESIRED', 'REASON'],
-    s.groups.map((g) => [g.name, g.ring, g.state, g.appliedRelease ?? '-', g.desiredRelease, g.reason ?? '']),
+    s.groups.map((g) => [g.name, g.ring, g.state, g.appliedRelease ?? '-', g.desiredRelease, groupReason(g)]),
   );
-  const head = `Constellation ${s.constellation} at commit ${s.commit?.slice(0, 12) ?? '?'}`;
-  return `${head}\n\n${rings}\n\n${groups}`;
+  const title = `Constellation ${s.constellation} at commit ${s.commit?.slice(0, 12) ?? '?'}`;
+  const head = s.head && `\n\n✗ head ${s.head.commit.slice(0, 12)} is not followed: ${s.head.reason}`;
+  return `${title}\n\n${rings}\n\n${groups}${head ?? ''}`;
 }
 
 /** What `run` would do now, from the same preview `run` uses. */
@@ -42,4 +43,12 @@ export function renderPreview(p: RunPreview): string {
   if (p.plan.blocked.length)
     out.push('', 'Blocked:', ...p.plan.blocked.map((b) => `  ${b.group.padEnd(28)} ${b.message}`));
   return out.join('\n');
+}
+
+/** Why a group stands where it does, with the step under way and until when it waits, where known. */
+function groupReason(g: GroupStatusView): string {
+  const step = g.step && g.state === 'progressing' ? `step ${g.step}` : '';
+  const at = g.until && `${g.until.slice(0, 16).replace('T', ' ')}Z`;
+  const until = !at ? '' : g.state === 'progressing' ? `next check ${at}` : `until ${at}`;
+  return [step, g.reason ?? '', until].filter(Boolean).join('; ');
 }

@@ -123,6 +123,9 @@ export function registerRun(program: Command, ctx: CliContext, setExit: (code: n
         } finally {
           stopped.remove();
           stopHeapWatch();
+          // The rehearsal's clock went on while the work ran: the next run goes on from here, never before
+          // the times the records were written at.
+          await parts.saveClock();
           await parts.reporter.flush();
           await parts.close({ compact: true });
         }
@@ -286,31 +289,44 @@ export async function lookAtBranch(
   runner.followed = followed;
   await runner.controller.look(followed);
   const status = runner.controller.status();
-  const halted = status.rings.filter((r) => r.state === 'halted');
-  if (parts.github && parts.mirror && halted.length) {
-    const opened = await openRevertPullRequests(
-      {
-        ...parts.github,
-        git: parts.mirror.repository(),
-        openGit: (dir) => ctx.openGit(dir, { config: COMMITTER }),
-        branch: parts.mirror.branch,
-        dir: join(parts.store.dir, 'reverts'),
-        log: parts.log,
-      },
-      followed.constellation,
-      followed.commit,
-      halted.map((r) => ({ ring: r.name, reason: r.reason ?? 'halted' })),
-      await parts.store.loadRecords(),
-    );
-    for (const r of opened.filter((o) => o.created))
-      ctx.io.out(`↩ opened ${r.url}: return ${r.ring} to ${r.to}`);
-  }
+  await returnHaltedRings(ctx, parts, followed, status);
   runner.metrics.setGroupStates(status);
   if (desired.constellation) await desired.accept();
   runner.metrics.observeReconcile((performance.now() - started) / 1000);
   await parts.saveClock();
   if (options.print !== false) printSummary(ctx, runner, status);
   return { followed, head };
+}
+
+/**
+ * Where the policy asks (with GitHub and a followed branch), opens a pull
+ * request returning each halted ring to its previous release; one per ring
+ * and release, however often it is asked.
+ */
+async function returnHaltedRings(
+  ctx: CliContext,
+  parts: ControllerParts,
+  followed: Followed,
+  status: ControllerStatus,
+): Promise<void> {
+  const halted = status.rings.filter((r) => r.state === 'halted');
+  if (!parts.github || !parts.mirror || !halted.length) return;
+  const opened = await openRevertPullRequests(
+    {
+      ...parts.github,
+      git: parts.mirror.repository(),
+      openGit: (dir) => ctx.openGit(dir, { config: COMMITTER }),
+      branch: parts.mirror.branch,
+      dir: join(parts.store.dir, 'reverts'),
+      log: parts.log,
+    },
+    followed.constellation,
+    followed.commit,
+    halted.map((r) => ({ ring: r.name, reason: r.reason ?? 'halted' })),
+    await parts.store.loadRecords(),
+  );
+  for (const r of opened.filter((o) => o.created))
+    ctx.io.out(`↩ opened ${r.url}: return ${r.ring} to ${r.to}`);
 }
 
 /** What one look and the work it started, to the end, came to. */
@@ -350,6 +366,8 @@ export async function lookAndSettle(
     look = await lookAtBranch(ctx, parts, runner, { print: false });
   }
   const status = controller.ready ? controller.status() : undefined;
+  // A ring the work halted is returned now, not at the next look.
+  if (status && look.followed) await returnHaltedRings(ctx, parts, look.followed, status);
   return { ...look, ran: runner.ended, status };
 }
 
@@ -410,8 +428,11 @@ async function tellHead(
     const errors = desired.invalid?.errors ?? desired.errors;
     ctx.io.out(
       [
-        `✗ commit ${short} does not validate; nothing of it applied (${still}):`,
+        `✗ commit ${short} does not validate; nothing applied:`,
         ...errors.map((e) => `  ${e}`),
+        followed
+          ? `  still following ${followed}: what it asks for goes on; fix the head with a new commit`
+          : '  nothing followed yet: fix the head with a new commit',
       ].join('\n'),
     );
     await parts.reporter.report(head.commit, {

@@ -12,20 +12,26 @@ export function registerStatus(program: Command, ctx: CliContext, setExit: (code
     .description('Show where every ring and group stands: applied and desired release, state and reason')
     .option('--json', 'print the status as JSON (an object with rings, groups and transitions)')
     .action(async (opts: ControllerOptions & { json?: boolean }) => {
-      const shown = await withDesired(ctx, opts, async (parts, desired) => {
-        // The same summary of the same state as the running controller's /api/status.
-        const { status } = summarizeState({
-          desired: desired.constellation,
-          commit: desired.commit,
-          applied: (await parts.store.loadApplied()) ?? emptyAppliedState(desired.constellation.name),
-          records: await parts.store.loadRecords(),
-          open: await parts.engine.journal.listOpen(),
-          now: parts.clock.now(),
-          head: headProblemOf(desired),
-        });
-        ctx.io.out(opts.json ? JSON.stringify(status, null, 2) : renderStatus(status));
-        return true;
-      });
+      const shown = await withDesired(
+        ctx,
+        opts,
+        async (parts, desired) => {
+          // The same summary of the same state as the running controller's /api/status.
+          const { status } = summarizeState({
+            desired: desired.constellation,
+            commit: desired.commit,
+            applied: (await parts.store.loadApplied()) ?? emptyAppliedState(desired.constellation.name),
+            records: await parts.store.loadRecords(),
+            open: await parts.engine.journal.listOpen(),
+            now: parts.clock.now(),
+            head: headProblemOf(desired),
+          });
+          ctx.io.out(opts.json ? JSON.stringify(status, null, 2) : renderStatus(status));
+          // A head that does not validate is a finding, as validate says of it, though the state is shown.
+          return !desired.invalid;
+        },
+        { followed: true },
+      );
       setExit(shown ? EXIT.ok : EXIT.findings);
     });
 }

@@ -287,7 +287,11 @@ describe('the controller commands on a real repository', () => {
 
     await repo.edit('groups/rings.yaml', 'release: "2026.11.0"', 'release: "not a release"');
     await repo.commit('a head that does not validate');
-    expect((await ringmaster('status')).out).toMatch(/does not validate$/);
+    // Status shows the state of the commit still followed, and the head's findings.
+    const status = await ringmaster('status');
+    expect(status.code).toBe(1);
+    expect(status.out).toMatch(/^✗ commit [0-9a-f]{12} does not validate; still following [0-9a-f]{12}$/m);
+    expect(status.out).toMatch(/✗ head [0-9a-f]{12} is not followed: does not validate \(1 errors; first: /);
     expect(await openFiles()).toBe(before);
     // The log file was ended with its lines in it.
     expect(await readFile(join(state, 'log.json'), 'utf8')).toMatch(/\n$/);
