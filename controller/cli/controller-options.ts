@@ -147,11 +147,6 @@ export async function openController(ctx: CliContext, opts: ControllerOptions): 
       'Ended transitions not written to their journal files; trying again next look',
     ),
   );
-  const providers = await createSimProviders({
-    statePath: join(opts.state, 'sim.json'),
-    faults,
-    latencyMs: opts.simLatency,
-  });
   // Aborted by stop(): no new step starts, waits end at once, what is under way stays open in the journal.
   const stopping = new AbortController();
   // A rehearsal's time runs --sim-speed times faster from the start: health periods, bake and keep times and
@@ -159,6 +154,14 @@ export async function openController(ctx: CliContext, opts: ControllerOptions): 
   // Time never runs backwards across restarts: a rehearsal's clock goes on from where it stopped.
   const saved = await loadClockTime(opts.state);
   const clock = systemClock(opts.simSpeed, saved && saved > ctx.now() ? saved : ctx.now());
+  const providers = await createSimProviders({
+    statePath: join(opts.state, 'sim.json'),
+    faults,
+    latencyMs: opts.simLatency,
+    // A slow fault's call takes its time on the rehearsal's clock, and a stop cuts it short.
+    wait: (ms) => clock.sleep(ms, stopping.signal),
+    now: () => clock.now(),
+  });
   const engine: EngineDeps = {
     providers,
     journal,

@@ -52,6 +52,8 @@ export interface EngineDeps extends StepDeps {
   readonly log: Logger;
   /** Told how long each step took, retries included. */
   readonly observeStep?: (step: StepName, seconds: number) => void;
+  /** Told of each journal entry once it is on disk: a step started, a check passed, a wait began. */
+  readonly onProgress?: (entry: JournalEntry) => void;
   /**
    * Aborted when the controller stops: no step, attempt or undo starts after
    * it, a wait (a back-off, a health interval) ends at once, and a transition
@@ -336,6 +338,7 @@ class Run {
     const since = change.status && change.status !== this.entry.status ? this.now() : this.entry.since;
     this.entry = { ...this.entry, ...change, since };
     await this.deps.journal.save(this.entry);
+    this.deps.onProgress?.(this.entry);
   }
 
   private now(): string {

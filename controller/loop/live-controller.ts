@@ -302,6 +302,12 @@ export class LiveController {
       ...this.#deps.engine,
       constellation: this.#followed!.constellation.name,
       isApproved: this.#deps.isApproved ?? (async (id) => this.#followed!.constellation.approvals.has(id)),
+      // The status shows the step under way from the moment it is journaled, not when the run returns.
+      onProgress: (entry) => {
+        if (isFinal(entry.status)) return;
+        this.#open.set(entry.group, entry);
+        this.#version++;
+      },
     };
   }
 

@@ -47,6 +47,16 @@ describe('parseFaults', () => {
     ]);
   });
 
+  it('reads a slow fault with its duration, and times on it', () => {
+    const plan = parse(
+      'faults:\n  - { group: acme, step: observe, kind: slow, duration: 10m }\n  - { group: acme, step: prepare, kind: slow, duration: 1h30m, times: 1 }\n',
+    );
+    expect(plan.faults).toEqual([
+      { group: 'acme', step: 'observe', kind: 'slow', durationMs: 600_000 },
+      { group: 'acme', step: 'prepare', kind: 'slow', durationMs: 5_400_000, times: 1 },
+    ]);
+  });
+
   it('accepts an empty list', () => {
     expect(parse('faults: []\n')).toEqual({ faults: [] });
   });
@@ -55,7 +65,7 @@ describe('parseFaults', () => {
     [
       'an unknown key in a fault',
       'faults:\n  - { group: a, step: verify, kind: permanent, tiems: 2 }\n',
-      'faults.yaml:2:48: unknown key "tiems"; a fault has group, step, kind, times, message [unknown-key]',
+      'faults.yaml:2:48: unknown key "tiems"; a fault has group, step, kind, times, duration, message [unknown-key]',
     ],
     [
       'an unknown step',
@@ -70,7 +80,7 @@ describe('parseFaults', () => {
     [
       'an unknown kind',
       'faults:\n  - group: a\n    step: verify\n    kind: flaky\n',
-      'faults.yaml:4:11: "flaky" is not a fault kind; use permanent or transient [unknown-kind]',
+      'faults.yaml:4:11: "flaky" is not a fault kind; use permanent, transient or slow [unknown-kind]',
     ],
     [
       'times of zero',
@@ -91,6 +101,21 @@ describe('parseFaults', () => {
       'a message that is not text',
       'faults:\n  - { group: a, step: verify, kind: transient, message: 3 }\n',
       'faults.yaml:2:57: "message" must be text [wrong-type]',
+    ],
+    [
+      'a slow fault without a duration',
+      'faults:\n  - { group: a, step: observe, kind: slow }\n',
+      'faults.yaml:2:5: a slow fault needs "duration", for example duration: 10m [missing-key]',
+    ],
+    [
+      'a duration on a fault that is not slow',
+      'faults:\n  - { group: a, step: verify, kind: permanent, duration: 5m }\n',
+      'faults.yaml:2:48: "duration" is for kind: slow only; remove it [unknown-key]',
+    ],
+    [
+      'a duration that is not one',
+      'faults:\n  - { group: a, step: verify, kind: slow, duration: 10s }\n',
+      'faults.yaml:2:53: "duration" must be a time above zero like 90m, 1h30m or 2d, got "10s" [wrong-type]',
     ],
     [
       'a missing kind',
@@ -142,8 +167,8 @@ describe('parseFaults', () => {
     );
     expect(problems).toEqual([
       'faults.yaml:2:23: "nope" is not a step; use one of validate, prepare, verify, cutover, observe, finalize [unknown-step]',
-      'faults.yaml:3:37: "odd" is not a fault kind; use permanent or transient [unknown-kind]',
-      'faults.yaml:3:42: unknown key "extra"; a fault has group, step, kind, times, message [unknown-key]',
+      'faults.yaml:3:37: "odd" is not a fault kind; use permanent, transient or slow [unknown-kind]',
+      'faults.yaml:3:42: unknown key "extra"; a fault has group, step, kind, times, duration, message [unknown-key]',
     ]);
   });
 

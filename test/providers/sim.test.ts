@@ -145,6 +145,34 @@ describe('sim providers', () => {
       expect(waits).toEqual([25, 25]);
     });
 
+    it('makes each call of a slow step wait its duration on the given clock, then do its work', async () => {
+      const waits: number[] = [];
+      const p = await sim({
+        wait: async (ms) => void waits.push(ms),
+        faults: faults('  - { group: globex, step: prepare, kind: slow, duration: 10m }'),
+      });
+      expect(await p.cluster.ensureStack(ctx('globex', 'prepare'), spec('globex', 'green'))).toBe('created');
+      await p.cluster.getActive(ctx('globex', 'verify'), 'eu-1', 'globex');
+      expect(waits).toEqual([600_000]);
+    });
+
+    it('makes only the first attempts slow with times, and a cut-short wait changes nothing', async () => {
+      const waits: number[] = [];
+      const p = await sim({
+        wait: async (ms) => {
+          waits.push(ms);
+          if (waits.length === 1) throw new Error('stopped');
+        },
+        faults: faults('  - { group: globex, step: prepare, kind: slow, duration: 5m, times: 2 }'),
+      });
+      const c = (attempt: number) => ctx('globex', 'prepare', attempt);
+      expect((await failureOf(p.cluster.ensureStack(c(1), spec('globex', 'green')))).message).toBe('stopped');
+      expect(await p.cluster.getActive(c(1), 'eu-1', 'globex')).toBeUndefined();
+      expect(await p.cluster.ensureStack(c(2), spec('globex', 'green'))).toBe('created');
+      expect(await p.cluster.ensureStack(c(3), spec('globex', 'green'))).toBe('unchanged');
+      expect(waits).toEqual([300_000, 300_000, 300_000]);
+    });
+
     it('does not wait without latency, and refuses a negative one', async () => {
       const waits: number[] = [];
       const p = await sim({ sleep: async (ms) => void waits.push(ms) });

@@ -7,29 +7,40 @@
  * faults:
  *   - { group: globex, step: verify, kind: permanent }             # every attempt fails
  *   - { group: initech, step: prepare, kind: transient, times: 2 } # the first two attempts fail
+ *   - { group: acme, step: observe, kind: slow, duration: 10m }    # each call there takes 10 minutes
  * ```
+ *
+ * A slow call waits on the controller's clock (so `--sim-speed` shortens it,
+ * and a stop cuts it short, leaving the step to run again at the next start)
+ * before it does its work.
  */
 import { readFile } from 'node:fs/promises';
 import { ConfigurationError } from '../../errors.js';
 import { DiagnosticSink, atFileStart, formatDiagnostic } from '../../model/diagnostics.js';
 import { DEFAULT_PARSE_LIMITS, type ParsedFile, locate, parseYamlFile } from '../../model/parse.js';
 import { STEPS, type StepName } from '../../engine/step-names.js';
+import { parseDuration } from '../../policy/duration.js';
 
-/** How an injected fault fails: `transient` is worth retrying, `permanent` fails the step. */
-export type FaultKind = 'permanent' | 'transient';
+/**
+ * How an injected fault fails: `transient` is worth retrying, `permanent`
+ * fails the step, `slow` fails nothing but makes each call take `duration`.
+ */
+export type FaultKind = 'permanent' | 'transient' | 'slow';
 
-const KINDS: readonly FaultKind[] = ['permanent', 'transient'];
+const KINDS: readonly FaultKind[] = ['permanent', 'transient', 'slow'];
 /** The steps that call the infrastructure, where an injected fault can fire: all but the gate. */
 const FAULT_STEPS: readonly StepName[] = STEPS.filter((s) => s !== 'gate');
-const FAULT_KEYS = ['group', 'step', 'kind', 'times', 'message'] as const;
+const FAULT_KEYS = ['group', 'step', 'kind', 'times', 'duration', 'message'] as const;
 
 /** One injected fault: calls made by `group` during `step` fail. */
 export interface Fault {
   readonly group: string;
   readonly step: StepName;
   readonly kind: FaultKind;
-  /** Only the first `times` attempts of the step fail; absent means every attempt fails. */
+  /** Only the first `times` attempts of the step fail (or are slow); absent means every attempt. */
   readonly times?: number;
+  /** For `slow`: how long each call of the step takes, in milliseconds of the controller's clock. */
+  readonly durationMs?: number;
   /** Added to the error message, to tell rehearsed failures apart. */
   readonly message?: string;
 }
@@ -140,7 +151,7 @@ function readFault(file: ParsedFile, i: number, item: unknown, sink: DiagnosticS
   for (const key of ['group', 'step', 'kind'] as const) {
     if (!(key in item)) sink.error(at(), 'missing-key', `a fault needs "${key}"`);
   }
-  const { group, step, kind, times, message } = item;
+  const { group, step, kind, times, duration, message } = item;
   if (group !== undefined && (typeof group !== 'string' || group === '')) {
     sink.error(at('group'), 'wrong-type', '"group" must be the name of a group');
   }
@@ -162,11 +173,23 @@ function readFault(file: ParsedFile, i: number, item: unknown, sink: DiagnosticS
     sink.error(
       at('kind'),
       'unknown-kind',
-      `${describe(kind)} is not a fault kind; use ${KINDS.join(' or ')}`,
+      `${describe(kind)} is not a fault kind; use ${KINDS.slice(0, -1).join(', ')} or ${KINDS.at(-1)}`,
     );
   }
   if (times !== undefined && !(typeof times === 'number' && Number.isSafeInteger(times) && times > 0)) {
     sink.error(at('times'), 'wrong-type', `"times" must be a whole number above 0, got ${describe(times)}`);
+  }
+  const durationMs = typeof duration === 'string' ? parseDuration(duration) : undefined;
+  if (kind === 'slow' && duration === undefined) {
+    sink.error(at(), 'missing-key', 'a slow fault needs "duration", for example duration: 10m');
+  } else if (duration !== undefined && kind !== 'slow') {
+    sink.error(at('duration', 'key'), 'unknown-key', '"duration" is for kind: slow only; remove it');
+  } else if (duration !== undefined && !durationMs) {
+    sink.error(
+      at('duration'),
+      'wrong-type',
+      `"duration" must be a time above zero like 90m, 1h30m or 2d, got ${describe(duration)}`,
+    );
   }
   if (message !== undefined && typeof message !== 'string') {
     sink.error(at('message'), 'wrong-type', '"message" must be text');
@@ -177,6 +200,7 @@ function readFault(file: ParsedFile, i: number, item: unknown, sink: DiagnosticS
     step: step as StepName,
     kind: kind as FaultKind,
     ...(times === undefined ? {} : { times: times as number }),
+    ...(durationMs === undefined ? {} : { durationMs }),
     ...(message === undefined ? {} : { message: message as string }),
   };
 }

@@ -35,6 +35,11 @@ export interface SimOptions {
   readonly now?: () => Date;
   /** Waits `ms` milliseconds; a real timer by default. */
   readonly sleep?: (ms: number) => Promise<void>;
+  /**
+   * Waits `ms` milliseconds of the controller's clock, for a slow fault; it
+   * rejects when the controller stops, cutting the call short. `sleep` by default.
+   */
+  readonly wait?: (ms: number) => Promise<void>;
 }
 
 /**
@@ -61,6 +66,7 @@ export async function createSimProviders(options: SimOptions): Promise<Providers
     latencyMs,
     now: options.now ?? (() => new Date()),
     sleep: options.sleep ?? ((ms) => delay(ms)),
+    wait: options.wait ?? options.sleep ?? ((ms) => delay(ms)),
   });
   return {
     cluster: simCluster(sim),
@@ -76,6 +82,7 @@ interface SimSettings {
   readonly latencyMs: number;
   readonly now: () => Date;
   readonly sleep: (ms: number) => Promise<void>;
+  readonly wait: (ms: number) => Promise<void>;
 }
 
 /** The world and the rules every call goes through. */
@@ -89,11 +96,17 @@ class Simulator {
     return this.file.world;
   }
 
-  /** Waits the latency, then throws the injected fault for this call, if any. */
+  /** Waits the latency, then throws (or, when slow, waits) the injected fault for this call, if any. */
   async enter(ctx: CallContext): Promise<void> {
     if (this.settings.latencyMs > 0) await this.settings.sleep(this.settings.latencyMs);
     const fault = findFault(this.settings.faults, ctx.group, ctx.step);
     if (!fault) return;
+    if (fault.kind === 'slow') {
+      // Before the call does anything: cut short by a stop, it has changed nothing.
+      if (fault.times === undefined || (await this.countAttempt(ctx)) <= fault.times)
+        await this.settings.wait(fault.durationMs!);
+      return;
+    }
     if (fault.times === undefined) throw injected(fault, ctx, 'every attempt fails');
     const attempt = await this.countAttempt(ctx);
     if (attempt <= fault.times)
