@@ -294,7 +294,8 @@ export async function lookAtBranch(
   if (desired.constellation) await desired.accept();
   runner.metrics.observeReconcile((performance.now() - started) / 1000);
   await parts.saveClock();
-  if (options.print !== false) printSummary(ctx, runner, status);
+  // What ended meanwhile is in the summary: the status printed with it is as of now.
+  if (options.print !== false) printSummary(ctx, runner, runner.controller.status());
   return { followed, head };
 }
 

@@ -4,32 +4,11 @@
  * process says what it left and exits; the next start says what it resumes
  * and finishes it. Runs the built CLI as a child process (npm test builds it).
  */
-import { type ChildProcess, spawn } from 'node:child_process';
 import { readFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { type FixtureRepo, createFixtureRepo } from '../helpers/constellation.js';
+import { startCli, watch } from '../helpers/child.js';
 import { makeTempDir, removeDir } from '../helpers/git.js';
-
-const CLI = join(process.cwd(), 'dist', 'controller', 'cli', 'bin.js');
-
-/** The child's output so far, and a way to wait for a line matching a pattern. */
-function watch(child: ChildProcess) {
-  let out = '';
-  const waiters: { pattern: RegExp; resolve: () => void }[] = [];
-  child.stdout!.on('data', (chunk: Buffer) => {
-    out += String(chunk);
-    for (const w of waiters.filter((w) => w.pattern.test(out))) w.resolve();
-  });
-  return {
-    text: () => out,
-    until: (pattern: RegExp) =>
-      new Promise<void>((resolve) => {
-        if (pattern.test(out)) resolve();
-        else waiters.push({ pattern, resolve });
-      }),
-    exit: new Promise<number | null>((resolve) => child.on('exit', (code) => resolve(code))),
-  };
-}
 
 /** Whether `path` holds `text` now (absent counts as empty). */
 async function fileContains(path: string, text: string): Promise<boolean> {
@@ -49,23 +28,18 @@ describe('stopping the controller', () => {
   });
 
   const start = (...extra: string[]) =>
-    spawn(
-      process.execPath,
-      [
-        CLI,
-        'run',
-        '--repo',
-        repo.dir,
-        '--state',
-        state,
-        '--port',
-        '0',
-        '--log-file',
-        join(state, 'log.json'),
-        ...extra,
-      ],
-      { stdio: ['ignore', 'pipe', 'pipe'] },
-    );
+    startCli([
+      'run',
+      '--repo',
+      repo.dir,
+      '--state',
+      state,
+      '--port',
+      '0',
+      '--log-file',
+      join(state, 'log.json'),
+      ...extra,
+    ]);
 
   it('leaves the steps under way open at SIGTERM, says so, and the next start resumes and finishes them', async () => {
     // At real speed the grace period is ten minutes of health checks: every group sits in verify.
