@@ -102,6 +102,8 @@ const PAUSED: StepEnd = { kind: 'paused' };
 
 class Run {
   private readonly log: Logger;
+  /** The wait this run resumes, if it resumes one: waiting there again is the same wait, since the same time. */
+  private readonly resumedWait?: Pick<JournalEntry, 'reason' | 'since'>;
 
   constructor(
     private readonly t: TransitionTarget,
@@ -109,6 +111,7 @@ class Run {
     private entry: JournalEntry,
   ) {
     const p = t.planned;
+    if (entry.status === 'waiting') this.resumedWait = { reason: entry.reason, since: entry.since };
     this.log = deps.log.child({
       constellation: deps.constellation,
       ring: p.ring,
@@ -335,7 +338,13 @@ class Run {
   }
 
   private async save(change: Partial<JournalEntry>): Promise<void> {
-    const since = change.status && change.status !== this.entry.status ? this.now() : this.entry.since;
+    const waitingAgain =
+      change.status === 'waiting' && this.resumedWait && change.reason === this.resumedWait.reason;
+    const since = waitingAgain
+      ? this.resumedWait!.since
+      : change.status && change.status !== this.entry.status
+        ? this.now()
+        : this.entry.since;
     this.entry = { ...this.entry, ...change, since };
     await this.deps.journal.save(this.entry);
     this.deps.onProgress?.(this.entry);

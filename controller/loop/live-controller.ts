@@ -234,8 +234,9 @@ export class LiveController {
       this.#open.set(e.group, e);
       if (!e.target) continue;
       if (e.status === 'waiting' && e.until) this.#queue.addAt(e.group, new Date(e.until));
-      else if (e.status === 'waiting' && !/^stopped /.test(e.reason ?? '')) this.#queue.add(e.group);
-      else {
+      else if (e.status === 'waiting' && !/^stopped /.test(e.reason ?? '')) {
+        // At its gate: the look that follows wakes it when its approval has arrived, and only then.
+      } else {
         this.#slots(e.ring).add(e.group);
         if (e.until) this.#queue.addAt(e.group, new Date(e.until), { progress: true });
         else this.#queue.add(e.group);

@@ -8,11 +8,13 @@
  * child processes, on a real repository, at real speed.
  */
 import type { ChildProcess } from 'node:child_process';
-import { writeFile } from 'node:fs/promises';
+import { readFile, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { type FixtureRepo, createFixtureRepo, releaseYaml } from '../helpers/constellation.js';
 import { startCli, watch } from '../helpers/child.js';
 import { makeTempDir, removeDir } from '../helpers/git.js';
+import { runController } from '../helpers/cli.js';
+import { SUNDAY_WINDOW, createHeldGroupRepo } from '../helpers/held-group.js';
 
 const POLICY = `apiVersion: ringmaster/v1
 kind: PromotionPolicy
@@ -47,6 +49,7 @@ interface GroupView {
 }
 interface StatusView {
   commit?: string;
+  rings: { name: string; state: string }[];
   reconciledAt?: string;
   groups: GroupView[];
 }
@@ -156,3 +159,108 @@ describe('a live controller with a slow group', () => {
     });
   }, 60_000);
 });
+
+/**
+ * `ringmaster status --json` read offline and `/api/status` of a controller
+ * running on the same state folder are one document (but for when it was
+ * built), after a rollout, a halt, a hold and a crash.
+ */
+describe('the status offline and from a running controller', () => {
+  const children: ChildProcess[] = [];
+  const remove: (() => Promise<void>)[] = [];
+  afterEach(async () => {
+    for (const c of children.splice(0)) if (c.exitCode === null) c.kill('SIGKILL');
+    for (const r of remove.splice(0)) await r();
+  });
+
+  /** Both documents, once the running controller has looked (and `ready` holds of it), without reconciledAt. */
+  async function bothStatuses(
+    repo: string,
+    state: string,
+    ready: (s: StatusView) => boolean = () => true,
+    extra: string[] = [],
+  ): Promise<{ offline: StatusView; live: StatusView }> {
+    const common = ['--repo', repo, '--state', state];
+    const child = startCli(['run', ...common, '--port', '0', '--poll', '0 0 0 1 1 *', ...extra]);
+    children.push(child);
+    const run = watch(child);
+    await run.until(/Status page (\S+)/);
+    const page = /Status page (\S+)/.exec(run.text())![1]!;
+    let live: StatusView | undefined;
+    for (let asked = 0; asked < 500 && !live; asked++) {
+      const response = await fetch(new URL('/api/status', page));
+      const s = response.ok ? ((await response.json()) as StatusView) : undefined;
+      if (s && ready(s)) live = s;
+      else await new Promise((resolve) => setTimeout(resolve, 50));
+    }
+    if (!live) throw new Error(`the running controller never showed the state asked for:\n${run.text()}`);
+    const offline = watch(startCli(['status', '--json', ...common]));
+    expect(await offline.exit).toBe(0);
+    child.kill('SIGTERM');
+    expect(await run.exit).toBe(0);
+    const without = (s: StatusView) => ({ ...s, reconciledAt: undefined });
+    return { offline: without(JSON.parse(offline.text()) as StatusView), live: without(live!) };
+  }
+
+  it('agree after a rollout, a halt and a hold', async () => {
+    const held = await createHeldGroupRepo();
+    remove.push(() => held.remove());
+    const halted = await bothStatuses(held.repo.dir, held.state);
+    expect(halted.live).toEqual(halted.offline);
+    expect(halted.offline).toMatchObject({
+      rings: expect.arrayContaining([expect.objectContaining({ name: 'early', state: 'halted' })]),
+    });
+    expect(halted.offline.groups.find((g) => g.name === 'shared-1')).toMatchObject({ state: 'held' });
+
+    // A failure budget of one: shared-1 is held, its ring is not halted.
+    await held.repo.edit('policies/promotion.yaml', /early: \{ /, 'early: { failureBudget: 1, ');
+    await held.repo.commit('early tolerates one failed group');
+    const hold = await bothStatuses(held.repo.dir, held.state);
+    expect(hold.live).toEqual(hold.offline);
+    expect(hold.offline.groups.find((g) => g.name === 'shared-1')).toMatchObject({ state: 'held' });
+    expect(JSON.stringify(hold.offline.rings)).not.toContain('halted');
+  }, 60_000);
+
+  it('agree after a rollout, and after a crash in the middle of a step', async () => {
+    const repo = await createFixtureRepo();
+    const state = await makeTempDir('ringmaster-state-');
+    remove.push(
+      () => removeDir(repo.dir),
+      () => removeDir(state),
+    );
+    await runController(repo.dir, state, ['run', '--once'], SUNDAY_WINDOW);
+    const rollout = await bothStatuses(repo.dir, state);
+    expect(rollout.live).toEqual(rollout.offline);
+    expect(rollout.offline.groups.find((g) => g.name === 'shared-1')).toMatchObject({ state: 'ready' });
+
+    // Killed while shared-1's observe call is under way: the journal holds it open at observe.
+    await repo.edit('groups/rings.yaml', 'release: "2026.11.0"', 'release: "2026.11.1"');
+    await repo.commit('promote 2026.11.1 to early');
+    const faults = join(state, 'faults.yaml');
+    // The grace period's twenty checks pass in a second at this speed; the observe call takes months.
+    await writeFile(faults, 'faults:\n  - { group: shared-1, step: observe, kind: slow, duration: 60d }\n');
+    const slow = ['--sim-faults', faults, '--sim-speed', '600'];
+    const child = startCli(['run', '--repo', repo.dir, '--state', state, '--port', '0', ...slow]);
+    children.push(child);
+    const run = watch(child);
+    const journal = join(state, 'journal', 'open.json.log');
+    const observeStarted = () => fileHolds(journal, '"name":"observe","status":"started"');
+    for (let looked = 0; looked < 1000 && !(await observeStarted()); looked++)
+      await new Promise((resolve) => setTimeout(resolve, 20));
+    expect(await observeStarted()).toBe(true);
+    child.kill('SIGKILL');
+    await run.exit;
+    const observing = (s: StatusView) => s.groups.find((g) => g.name === 'shared-1')?.step === 'observe';
+    const crashed = await bothStatuses(repo.dir, state, observing, slow);
+    expect(crashed.live).toEqual(crashed.offline);
+    expect(crashed.offline.groups.find((g) => g.name === 'shared-1')).toMatchObject({
+      state: 'progressing',
+      step: 'observe',
+    });
+  }, 60_000);
+});
+
+/** Whether `path` holds `text` now (absent counts as empty). */
+async function fileHolds(path: string, text: string): Promise<boolean> {
+  return (await readFile(path, 'utf8').catch(() => '')).includes(text);
+}
