@@ -45,10 +45,11 @@ export function renderPreview(p: RunPreview): string {
   return out.join('\n');
 }
 
-/** Why a group stands where it does, with the step under way and until when it waits, where known. */
+/** Why a group stands where it does, with the step under way and when its next health check is due. */
 function groupReason(g: GroupStatusView): string {
-  const step = g.step && g.state === 'progressing' ? `step ${g.step}` : '';
-  const at = g.until && `${g.until.slice(0, 16).replace('T', ' ')}Z`;
-  const until = !at ? '' : g.state === 'progressing' ? `next check ${at}` : `until ${at}`;
-  return [step, g.reason ?? '', until].filter(Boolean).join('; ');
+  const progressing = g.state === 'progressing';
+  const step = g.step && progressing ? `step ${g.step}` : '';
+  // A wait's reason says until when itself (a freeze, a window, a bake, a keep).
+  const next = g.until && progressing ? `next check ${g.until.slice(0, 19).replace('T', ' ')}Z` : '';
+  return [step, g.reason ?? '', next].filter(Boolean).join('; ');
 }
