@@ -48,8 +48,17 @@ export function createContext(io: CliIo, env: Readonly<Record<string, string | u
 
 /** Runs the command line for this process and sets its exit code. */
 export async function main(argv: readonly string[]): Promise<void> {
+  // A reader that went away (`ringmaster status | head`) ends what is printed, not the command, and is no
+  // error: what would have been printed is dropped, as other Unix tools do.
+  let stdoutGone = false;
+  process.stdout.on('error', (err: NodeJS.ErrnoException) => {
+    stdoutGone = true;
+    if (err.code !== 'EPIPE') process.stderr.write(`ringmaster: standard output failed: ${err.message}\n`);
+  });
   const io: CliIo = {
-    out: (s) => process.stdout.write(`${s}\n`),
+    out: (s) => {
+      if (!stdoutGone) process.stdout.write(`${s}\n`);
+    },
     err: (s) => process.stderr.write(`${s}\n`),
   };
   let code: number;
