@@ -8,7 +8,7 @@ import { createLogger } from '../log.js';
 import { type Clock, systemClock } from '../loop/clock.js';
 import { isRemoteAddress } from '../source/mirror-remote.js';
 import { FileJournalStore } from '../state/journal-store.js';
-import type { EngineDeps } from '../engine/run-transition.js';
+import type { EngineParts } from '../engine/run-transition.js';
 import type { Constellation } from '../model/types.js';
 import { NO_FAULTS, loadFaults } from '../providers/sim/faults.js';
 import { createSimProviders } from '../providers/sim/provider.js';
@@ -89,7 +89,7 @@ function latencyArg(value: string): number {
 /** The controller's parts, built from the flags: the only place they are constructed. */
 export interface ControllerParts {
   readonly store: FileStateStore;
-  readonly engine: EngineDeps;
+  readonly engine: EngineParts;
   /** Statuses to GitHub (--github) or to git notes, coalesced; flush before exiting. */
   readonly reporter: CoalescingReporter;
   /** Link from a ring's commit status to the status page, when --status-url is known. */
@@ -162,15 +162,13 @@ export async function openController(ctx: CliContext, opts: ControllerOptions): 
     wait: (ms) => clock.sleep(ms, stopping.signal),
     now: () => clock.now(),
   });
-  const engine: EngineDeps = {
+  const engine: EngineParts = {
     providers,
     journal,
-    constellation: '',
     now: () => clock.now(),
     sleep: (ms) => clock.sleep(ms, stopping.signal),
     signal: stopping.signal,
     healthIntervalMs: 30_000,
-    isApproved: async () => false,
     retry: { retries: 3, minTimeoutMs: 1_000, maxTimeoutMs: 30_000 },
     log,
   };

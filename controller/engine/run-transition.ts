@@ -63,6 +63,12 @@ export interface EngineDeps extends StepDeps {
   readonly signal?: AbortSignal;
 }
 
+/**
+ * What the composition root gives the engine once: a run adds the constellation
+ * it applies and how approvals are judged, which come with the commit followed.
+ */
+export type EngineParts = Omit<EngineDeps, 'constellation' | 'isApproved'>;
+
 /** How a run of a transition ended (for now: waiting is not final). */
 export interface TransitionOutcome {
   readonly status: TransitionStatus;

@@ -23,7 +23,7 @@ import { applyOutcomes, updateRecords } from '../engine/apply-outcome.js';
 import { type JournalEntry, type TransitionSummary, isFinal, summarize } from '../engine/journal.js';
 import { pruneNeverDeployed, targetFor } from '../engine/targets.js';
 import { RingStatusLedger, RingStatusWriter, writeRingStatuses } from '../engine/ring-statuses.js';
-import { type EngineDeps, type TransitionOutcome, runTransition } from '../engine/run-transition.js';
+import { type EngineDeps, type EngineParts, type TransitionOutcome, runTransition } from '../engine/run-transition.js';
 import type { TransitionTarget } from '../engine/steps.js';
 import type { Constellation } from '../model/types.js';
 import { type PlannedTransition, type TransitionPlan } from '../plan/transitions.js';
@@ -42,7 +42,7 @@ const WRITE_EVERY_MS = 1000;
 
 /** What the live controller is built from. */
 export interface LiveControllerDeps {
-  readonly engine: EngineDeps;
+  readonly engine: EngineParts;
   readonly state: StateStore;
   readonly clock: Clock;
   /** Transitions run at most at once, over all rings. */
