@@ -33,6 +33,7 @@ th, td { text-align: left; padding: .25rem .75rem; border-bottom: 1px solid #ddd
 th { background: #f4f4f4; }
 .num { text-align: right; }
 .empty { color: #666; }
+.alert { color: #b3261e; font-weight: 600; margin: .5rem 0 0; }
 .state { font-weight: 600; }
 .state-ready, .state-done { color: #17702e; }
 .state-progressing, .state-rolling, .state-waiting { color: #8a5a00; }
@@ -79,8 +80,16 @@ function groupRow(group: GroupStatusView): string {
     cell(group.ring),
     cell(releaseText(group)),
     stateCell(group.state),
+    cell(stepText(group)),
     cell(group.reason ?? ''),
   ].join('');
+}
+
+/** The step under way or waiting, and for one under way when its next health check is due (UTC). */
+export function stepText(group: GroupStatusView): string {
+  if (!group.step) return '';
+  const next = group.state === 'progressing' && group.until ? group.until.slice(11, 19) : undefined;
+  return next ? `${group.step} (next check ${next}Z)` : group.step;
 }
 
 function htmlDocument(title: string, body: string): string {
@@ -133,6 +142,11 @@ export function renderStatusPage(
     `<h1>Ringmaster: ${escapeHtml(status.constellation)}</h1>`,
     `<p class="meta">${escapeHtml(meta)}</p>`,
     ...(moved ? [`<p class="meta">${escapeHtml(moved)}</p>`] : []),
+    ...(status.head
+      ? [
+          `<p class="alert">${escapeHtml(`Commit ${status.head.commit.slice(0, 12)} is not followed: ${status.head.reason}`)}</p>`,
+        ]
+      : []),
     '<h2>Rings</h2>',
     table(
       ['Ring', 'Release', 'State', 'On release / groups', 'Failed', 'Reason'],
@@ -140,7 +154,7 @@ export function renderStatusPage(
       'No rings.',
     ),
     '<h2>Groups</h2>',
-    table(['Group', 'Ring', 'Release', 'State', 'Reason'], status.groups.map(groupRow), 'No groups.'),
+    table(['Group', 'Ring', 'Release', 'State', 'Step', 'Reason'], status.groups.map(groupRow), 'No groups.'),
   ].join('\n');
   return htmlDocument(`Ringmaster: ${status.constellation}`, body);
 }

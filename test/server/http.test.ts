@@ -134,6 +134,42 @@ describe('startServer', () => {
     expect(html).not.toContain('<script');
   });
 
+  it('shows the step under way with its next check, and a head that is not followed with its reason', async () => {
+    status = {
+      ...STATUS,
+      groups: [
+        ...STATUS.groups,
+        {
+          name: 'umbrella',
+          ring: 'early',
+          appliedRelease: '2026.11.0',
+          desiredRelease: '2026.11.2',
+          state: 'progressing',
+          reason: 'observing: 3 of 60 checks healthy',
+          transition: `umbrella@${'c'.repeat(12)}`,
+          step: 'observe',
+          since: '2026-11-22T09:58:00.000Z',
+          until: '2026-11-22T10:00:30.000Z',
+        },
+      ],
+      head: {
+        commit: 'd'.repeat(40),
+        problem: 'invalid',
+        reason: 'does not validate (1 errors; first: <x>)',
+      },
+    };
+    const { server } = await start();
+    const html = await (await fetch(`${server.url}/`)).text();
+    expect(html).toContain(
+      '<td>umbrella</td><td>early</td><td>2026.11.0 → 2026.11.2</td><td class="state state-progressing">progressing</td><td>observe (next check 10:00:30Z)</td><td>observing: 3 of 60 checks healthy</td>',
+    );
+    expect(html).toContain(
+      `<p class="alert">Commit ${'d'.repeat(12)} is not followed: does not validate (1 errors; first: &lt;x&gt;)</p>`,
+    );
+    const api = await (await fetch(`${server.url}/api/status`)).json();
+    expect(api).toEqual(status);
+  });
+
   it('shows the ring a commit status links to, and says when the controller has moved past its commit', async () => {
     const { server } = await start();
     const linked = await (await fetch(`${server.url}/?commit=${'c'.repeat(40)}&ring=early`)).text();
