@@ -150,7 +150,7 @@ async function main(): Promise<void> {
 
     const tick = async (label: string) => {
       const started = performance.now();
-      const report = await lookAndSettle(ctx, parts, runner);
+      const report = await lookAndSettle(runner);
       const ms = performance.now() - started;
       if (!report.followed || report.head) throw new Error(`${label}: the commit did not validate`);
       const failed = report.ran.filter((e) => e.status !== 'succeeded');
@@ -197,7 +197,7 @@ async function main(): Promise<void> {
       planMs.push(performance.now() - started);
       if (preview.admitted.length !== 1)
         throw new Error(`plan ${i}: expected 1 transition, got ${preview.admitted.length}`);
-      await lookAndSettle(ctx, parts, runner);
+      await lookAndSettle(runner);
     }
     log(`plan after a one-file change: median ${median(planMs).toFixed(0)} ms of ${o.plans}; ${memory()}`);
 
@@ -319,7 +319,7 @@ async function restartHere(opts: ControllerRunOptions): Promise<void> {
       workers: 64,
       metrics: createMetrics({ now: ctx.now }).metrics,
     });
-    const report = await lookAndSettle(ctx, parts, runner);
+    const report = await lookAndSettle(runner);
     if (!report.followed || report.head) throw new Error('the commit did not validate');
     if (report.ran.length) throw new Error(`expected nothing to do, ran ${report.ran.length} transitions`);
     const restart: Restart = {

@@ -20,7 +20,8 @@ import { CoalescingReporter } from '../status/coalescing.js';
 import { GitHubStatusReporter } from '../status/github.js';
 import { type GitHubParts, openGitHub } from './github-options.js';
 import type { CliContext } from './context.js';
-import { type DesiredRead, openDesiredReader } from './desired.js';
+import { openDesiredReader } from './desired.js';
+import type { DesiredRead } from '../loop/desired-read.js';
 
 /** Flags shared by the controller commands (run, plan, status, recover). */
 export interface ControllerOptions {

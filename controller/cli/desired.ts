@@ -13,66 +13,13 @@ import { loadConstellation } from '../model/load.js';
 import { LoadCache } from '../model/load-cache.js';
 import { DEFAULT_PARSE_LIMITS } from '../model/parse.js';
 import { formatDiagnostic } from '../model/diagnostics.js';
-import type { Constellation } from '../model/types.js';
-import type { HeadProblem } from '../state/status-view.js';
 import { GitCommitSource, resolveCommit } from '../source/git-source.js';
 import { GitMergeEffects } from '../source/git-merge-effects.js';
 import { GitObjectReader } from '../source/git-object-reader.js';
 import { GitMirror } from '../source/mirror.js';
+import type { DesiredRead } from '../loop/desired-read.js';
 import type { CliContext } from './context.js';
 import type { GitHubParts } from './github-options.js';
-
-/** One look at the branch. */
-export interface DesiredRead {
-  readonly commit: string;
-  readonly committedAt: Date;
-  readonly constellation?: Constellation;
-  readonly errors: readonly string[];
-  /** Commits merged since the last look and passed over for a newer one, oldest first. */
-  readonly superseded: readonly string[];
-  /** A new head that rewrote history (force push): not followed until an operator accepts it. */
-  readonly rewritten?: string;
-  /** A new head not applied because a commit up to it lacks an approved pull request (with --github). */
-  readonly refused?: { readonly head: string; readonly commit: string; readonly reason: string };
-  /** A new head whose approvals GitHub could not be asked about: not applied until they can. */
-  readonly unjudged?: string;
-  /**
-   * A new head that does not validate, with its findings, while the commit
-   * followed so far (`commit`, `constellation`) still does: that one goes on
-   * being reconciled.
-   */
-  readonly invalid?: { readonly commit: string; readonly errors: readonly string[] };
-  /** Marks the commit as followed, once it has been reconciled. */
-  accept(): Promise<void>;
-}
-
-/**
- * Why the newest head is not what `read` follows, if it is not: it does not
- * validate, a commit up to it lacks approval, it rewrote history, or GitHub
- * could not be asked about it.
- */
-export function headProblemOf(read: DesiredRead): HeadProblem | undefined {
-  if (read.invalid)
-    return {
-      commit: read.invalid.commit,
-      problem: 'invalid',
-      reason: `does not validate (${read.invalid.errors.length} errors; first: ${read.invalid.errors[0] ?? ''})`,
-    };
-  if (read.refused) return { commit: read.refused.head, problem: 'refused', reason: read.refused.reason };
-  if (read.rewritten)
-    return {
-      commit: read.rewritten,
-      problem: 'rewritten',
-      reason: `history rewritten (force push); not followed until an operator runs ringmaster accept-history ${read.rewritten.slice(0, 12)}`,
-    };
-  if (read.unjudged)
-    return {
-      commit: read.unjudged,
-      problem: 'unjudged',
-      reason: 'its approvals could not be checked on GitHub; waits until they can',
-    };
-  return undefined;
-}
 
 /** Reads the desired state look after look; close it to end its git child. */
 export interface DesiredReader {

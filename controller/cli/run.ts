@@ -1,13 +1,12 @@
 import { createHash } from 'node:crypto';
-import { performance } from 'node:perf_hooks';
 import type { Command } from 'commander';
 import { validate as isValidCron } from 'node-cron';
 import { parsePositiveInt } from '../config.js';
 import { type JournalEntry, type TransitionSummary, isFinal, summarize } from '../engine/journal.js';
 import { ConfigurationError, isTransient } from '../errors.js';
 import { type Followed, LiveController } from '../loop/live-controller.js';
+import { BranchLook, type LookResult } from '../loop/branch-look.js';
 import { checkGitHubAccess } from '../github/access.js';
-import { fitDescription } from '../status/reporter.js';
 import { EXIT, type CliContext } from './context.js';
 import {
   type ControllerOptions,
@@ -15,7 +14,7 @@ import {
   addControllerOptions,
   openController,
 } from './controller-options.js';
-import { type DesiredRead, headProblemOf } from './desired.js';
+import type { DesiredRead } from '../loop/desired-read.js';
 import { renderStatus } from './render-status.js';
 import { watchHeap } from '../server/heap-watch.js';
 import { whenStopSignal } from './stop-signal.js';
@@ -25,7 +24,7 @@ import { createGitHubWebhook } from '../server/webhook.js';
 import { openRevertPullRequests } from '../github/revert.js';
 import { join } from 'node:path';
 import { type Metrics, createMetrics } from '../server/metrics.js';
-import type { ControllerStatus, HeadProblem } from '../state/status-view.js';
+import type { ControllerStatus, HeadProblem, RingStatusView } from '../state/status-view.js';
 import { InvalidArgumentError } from 'commander';
 
 function portArg(value: string): number {
@@ -96,13 +95,15 @@ export function registerRun(program: Command, ctx: CliContext, setExit: (code: n
       const { metrics, registry } = createMetrics({ now: ctx.now });
       // Looks, one at a time: on the poll schedule, at a webhook, and when a wait with a known end runs out.
       const loop = new TickLoop(ctx, async () => {
-        await lookAtBranch(ctx, parts, runner);
+        await runner.branch.look();
       });
       const runner = createRunner(ctx, parts, {
         workers: opts.workers,
         metrics,
         // --once looks once: what waits is left to the next run.
         onWake: opts.once ? undefined : () => loop.kick(),
+        // --once prints the status once, at its end.
+        printEachLook: !opts.once,
       });
       await sayResuming(ctx, parts);
       const stopped = whenStopSignal((signal) => {
@@ -115,7 +116,7 @@ export function registerRun(program: Command, ctx: CliContext, setExit: (code: n
       if (opts.once) {
         let head: HeadProblem | undefined;
         try {
-          ({ head } = await lookAndSettle(ctx, parts, runner));
+          ({ head } = await lookAndSettle(runner));
           // Waits with a known end are left to the next run.
           await runner.controller.stop();
           if (runner.controller.ready) printSummary(ctx, runner, runner.controller.status());
@@ -207,96 +208,73 @@ async function checkToken(ctx: CliContext, parts: ControllerParts): Promise<void
   }
 }
 
-/** What the looks of one `run` share: the live controller, what was printed, the head problem logged. */
+/** What the looks of one `run` share: the live controller, the look at the branch, what was printed. */
 export interface Runner {
   readonly controller: LiveController;
+  readonly branch: BranchLook;
   readonly metrics: Metrics;
-  /** The commit followed by the last look that had one, to go on with while the head is refused or invalid. */
-  followed?: Followed;
   /** Transitions that ended since the summary was last printed. */
   ended: TransitionSummary[];
+  /** Whether each look prints the status when it changed (a running controller) or not (`--once`, at its end). */
+  printEachLook: boolean;
   /** A hash of the last summary printed: a look that changed nothing prints nothing. */
   printed?: string;
   /** The reason last printed for each waiting transition: a wait is printed when it starts or its reason changes. */
   readonly waitingPrinted: Map<string, string>;
-  /** The head problem last told (`problem:commit`): told once, not at every look. */
-  headTold?: string;
 }
 
-/** Makes the live controller of a `run` and what its looks share. */
+/** Makes the live controller of a `run`, its look at the branch, and how both are printed and counted. */
 export function createRunner(
   ctx: CliContext,
   parts: ControllerParts,
-  options: { workers: number; metrics: Metrics; onWake?: () => void },
+  options: { workers: number; metrics: Metrics; onWake?: () => void; printEachLook?: boolean },
 ): Runner {
   const { metrics } = options;
+  const controller = new LiveController({
+    engine: { ...parts.engine, observeStep: (step, seconds) => metrics.observeStep(step, seconds) },
+    state: parts.store,
+    clock: parts.clock,
+    workers: options.workers,
+    log: parts.log,
+    reporter: parts.reporter,
+    targetUrl: parts.targetUrl,
+    onWake: options.onWake,
+    onTransition: (e) => {
+      if (e.status !== 'running' && e.status !== 'rolling-back') metrics.countTransition(e.status);
+      if (isFinal(e.status)) runner.ended.push(summarize(e));
+      const waits = runner.waitingPrinted;
+      if (e.status === 'waiting' && waits.get(e.id) === e.reason) return;
+      if (e.status === 'waiting') waits.set(e.id, e.reason ?? '');
+      else waits.delete(e.id);
+      ctx.io.out(progressLine(ctx, e));
+    },
+  });
+  const branch = new BranchLook({
+    controller,
+    readDesired: parts.readDesired,
+    reporter: parts.reporter,
+    log: parts.log,
+    clock: parts.clock,
+    signal: parts.engine.signal,
+    saveClock: parts.saveClock,
+    onRead: (read) => metrics.setNewestCommitTime(read.committedAt),
+    onHead: (head, read) => ctx.io.out(headMessage(head, read)),
+    returnHalted: (followed, halted) => returnHaltedRings(ctx, parts, followed, halted),
+    onLooked: (_read, status, seconds) => {
+      metrics.setGroupStates(status);
+      metrics.observeReconcile(seconds);
+      if (runner.printEachLook) printSummary(ctx, runner, status);
+    },
+  });
   const runner: Runner = {
+    controller,
+    branch,
     metrics,
     ended: [],
+    printEachLook: options.printEachLook ?? false,
     waitingPrinted: new Map(),
-    controller: new LiveController({
-      engine: { ...parts.engine, observeStep: (step, seconds) => metrics.observeStep(step, seconds) },
-      state: parts.store,
-      clock: parts.clock,
-      workers: options.workers,
-      log: parts.log,
-      reporter: parts.reporter,
-      targetUrl: parts.targetUrl,
-      onWake: options.onWake,
-      onTransition: (e) => {
-        if (e.status !== 'running' && e.status !== 'rolling-back') metrics.countTransition(e.status);
-        if (isFinal(e.status)) runner.ended.push(summarize(e));
-        const waits = runner.waitingPrinted;
-        if (e.status === 'waiting' && waits.get(e.id) === e.reason) return;
-        if (e.status === 'waiting') waits.set(e.id, e.reason ?? '');
-        else waits.delete(e.id);
-        ctx.io.out(progressLine(ctx, e));
-      },
-    }),
   };
   return runner;
-}
-
-/**
- * One look at the branch: reads the head, validates and plans it, and hands
- * what may start to the live controller, without waiting for the work. A head
- * that does not validate, or is refused, applies nothing: the commit followed
- * so far goes on. Returns the head's problem, if it has one.
- */
-export async function lookAtBranch(
-  ctx: CliContext,
-  parts: ControllerParts,
-  runner: Runner,
-  options: { print?: boolean } = {},
-): Promise<{ followed?: Followed; head?: HeadProblem }> {
-  const started = performance.now();
-  const desired = await parts.readDesired();
-  runner.metrics.setNewestCommitTime(desired.committedAt);
-  let head = headProblemOf(desired);
-  if (!desired.constellation) {
-    head = {
-      commit: desired.commit,
-      problem: 'invalid',
-      reason: `does not validate (${desired.errors.length} errors; first: ${desired.errors[0] ?? ''})`,
-    };
-  }
-  await tellHead(ctx, parts, runner, desired, head);
-  await reportSuperseded(parts, desired);
-  const followed: Followed | undefined = desired.constellation
-    ? { constellation: desired.constellation, commit: desired.commit, head }
-    : runner.followed && { ...runner.followed, head };
-  if (!followed) return { head };
-  runner.followed = followed;
-  await runner.controller.look(followed);
-  const status = runner.controller.status();
-  await returnHaltedRings(ctx, parts, followed, status);
-  runner.metrics.setGroupStates(status);
-  if (desired.constellation) await desired.accept();
-  runner.metrics.observeReconcile((performance.now() - started) / 1000);
-  await parts.saveClock();
-  // What ended meanwhile is in the summary: the status printed with it is as of now.
-  if (options.print !== false) printSummary(ctx, runner, runner.controller.status());
-  return { followed, head };
 }
 
 /**
@@ -308,10 +286,9 @@ async function returnHaltedRings(
   ctx: CliContext,
   parts: ControllerParts,
   followed: Followed,
-  status: ControllerStatus,
+  halted: readonly RingStatusView[],
 ): Promise<void> {
-  const halted = status.rings.filter((r) => r.state === 'halted');
-  if (!parts.github || !parts.mirror || !halted.length) return;
+  if (!parts.github || !parts.mirror) return;
   const opened = await openRevertPullRequests(
     {
       ...parts.github,
@@ -331,45 +308,19 @@ async function returnHaltedRings(
 }
 
 /** What one look and the work it started, to the end, came to. */
-export interface SettledLook {
-  readonly followed?: Followed;
-  readonly head?: HeadProblem;
+export interface SettledLook extends LookResult {
   /** The transitions that ended meanwhile. */
   readonly ran: readonly TransitionSummary[];
   /** The status once settled; absent when nothing is followed yet. */
   readonly status?: ControllerStatus;
 }
 
-/**
- * Looks at the branch and waits until the work it started has ended, waits
- * for something outside (an approval) or was stopped: what `run --once` does.
- * Waits with a known end (bake, freeze, windows) are waited for, looking
- * again when they end; a rehearsal's clock makes them short.
- */
-export async function lookAndSettle(
-  ctx: CliContext,
-  parts: ControllerParts,
-  runner: Runner,
-): Promise<SettledLook> {
+/** Looks at the branch and waits for the work it started (see BranchLook.lookAndSettle): what `run --once` does. */
+export async function lookAndSettle(runner: Runner): Promise<SettledLook> {
   runner.ended = [];
-  const controller = runner.controller;
-  let look = await lookAtBranch(ctx, parts, runner, { print: false });
-  for (;;) {
-    if (!look.followed) break;
-    await controller.settled({ scheduled: true });
-    const wake = controller.nextWake;
-    if (!wake || parts.engine.signal?.aborted) break;
-    try {
-      await parts.clock.sleep(Math.max(0, wake.getTime() - parts.clock.now().getTime()), parts.engine.signal);
-    } catch {
-      break; // stopped
-    }
-    look = await lookAtBranch(ctx, parts, runner, { print: false });
-  }
-  const status = controller.ready ? controller.status() : undefined;
-  // A ring the work halted is returned now, not at the next look.
-  if (status && look.followed) await returnHaltedRings(ctx, parts, look.followed, status);
-  return { ...look, ran: runner.ended, status };
+  const result = await runner.branch.lookAndSettle();
+  const status = runner.controller.ready ? runner.controller.status() : undefined;
+  return { ...result, ran: runner.ended, status };
 }
 
 /** Prints the status with what ended since it was last printed, when it changed. */
@@ -389,87 +340,26 @@ function printSummary(ctx: CliContext, runner: Runner, status: ControllerStatus)
   runner.printed = printed;
 }
 
-/** Final statuses for commits passed over between two looks. */
-async function reportSuperseded(parts: ControllerParts, desired: DesiredRead): Promise<void> {
-  const head = desired.commit.slice(0, 12);
-  for (const commit of desired.superseded) {
-    await parts.reporter.report(commit, {
-      state: 'success',
-      context: 'ringmaster',
-      description: fitDescription(
-        `superseded by ${head} before it was applied; its changes roll out with that commit`,
-      ),
-    });
-  }
-}
-
-/**
- * Tells of a head that is not followed, once per head and problem: on the
- * console, in the JSON log, and as its commit status.
- */
-async function tellHead(
-  ctx: CliContext,
-  parts: ControllerParts,
-  runner: Runner,
-  desired: DesiredRead,
-  head: HeadProblem | undefined,
-): Promise<void> {
-  const key = head && `${head.problem}:${head.commit}`;
-  if (key === runner.headTold) return;
-  runner.headTold = key;
-  if (!head) return;
-  const followed = desired.constellation ? desired.commit.slice(0, 12) : undefined;
-  const still = followed ? `still following ${followed}` : 'nothing followed yet';
-  parts.log.warn(
-    { head: head.commit, problem: head.problem, reason: head.reason, followed },
-    'Head not followed',
-  );
+/** What the console says of a head that is not followed (once per head and problem). */
+function headMessage(head: HeadProblem, read: DesiredRead): string {
   const short = head.commit.slice(0, 12);
-  if (head.problem === 'invalid') {
-    const errors = desired.invalid?.errors ?? desired.errors;
-    ctx.io.out(
-      [
+  const followed = read.constellation ? read.commit.slice(0, 12) : undefined;
+  const still = followed ? `still following ${followed}` : 'nothing followed yet';
+  switch (head.problem) {
+    case 'invalid':
+      return [
         `✗ commit ${short} does not validate; nothing applied:`,
-        ...errors.map((e) => `  ${e}`),
+        ...(read.invalid?.errors ?? read.errors).map((e) => `  ${e}`),
         followed
           ? `  still following ${followed}: what it asks for goes on; fix the head with a new commit`
           : '  nothing followed yet: fix the head with a new commit',
-      ].join('\n'),
-    );
-    await parts.reporter.report(head.commit, {
-      state: 'error',
-      context: 'ringmaster/validate',
-      description: fitDescription(
-        `not applied: ${errors.length} validation errors; first: ${errors[0] ?? ''}`,
-      ),
-    });
-  } else if (head.problem === 'unjudged') {
-    ctx.io.out(`… ${short} waits: its approvals could not be checked on GitHub; ${still} until they can`);
-  } else if (head.problem === 'refused' && desired.refused) {
-    const { commit, reason } = desired.refused;
-    ctx.io.out(
-      `✗ ${commit.slice(0, 12)} is not applied: ${reason}; merge the change through an approved pull request, or an operator runs ringmaster accept-history ${short}`,
-    );
-    for (const c of new Set([commit, head.commit])) {
-      await parts.reporter.report(c, {
-        state: 'error',
-        context: 'ringmaster',
-        description: fitDescription(
-          c === commit ? reason : `not applied: ${commit.slice(0, 7)} before it lacks approval: ${reason}`,
-        ),
-      });
-    }
-  } else if (head.problem === 'rewritten') {
-    ctx.io.out(
-      `✗ the branch was rewritten (force push) to ${short}; nothing from it is applied until: ringmaster accept-history ${short}`,
-    );
-    await parts.reporter.report(head.commit, {
-      state: 'error',
-      context: 'ringmaster',
-      description: fitDescription(
-        `history rewritten: not applied; an operator runs ringmaster accept-history ${short} to follow it`,
-      ),
-    });
+      ].join('\n');
+    case 'unjudged':
+      return `… ${short} waits: its approvals could not be checked on GitHub; ${still} until they can`;
+    case 'refused':
+      return `✗ ${(read.refused?.commit ?? head.commit).slice(0, 12)} is not applied: ${head.reason}; merge the change through an approved pull request, or an operator runs ringmaster accept-history ${short}`;
+    case 'rewritten':
+      return `✗ the branch was rewritten (force push) to ${short}; nothing from it is applied until: ringmaster accept-history ${short}`;
   }
 }
 

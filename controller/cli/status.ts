@@ -3,7 +3,7 @@ import { summarizeState } from '../loop/summary.js';
 import { emptyAppliedState } from '../state/types.js';
 import { EXIT, type CliContext } from './context.js';
 import { type ControllerOptions, addControllerOptions, withDesired } from './controller-options.js';
-import { headProblemOf } from './desired.js';
+import { headProblemOf } from '../loop/desired-read.js';
 import { renderStatus } from './render-status.js';
 
 /** `ringmaster status`: where every ring and group stands, from the state folder and the branch head. */

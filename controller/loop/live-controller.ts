@@ -23,7 +23,12 @@ import { applyOutcomes, updateRecords } from '../engine/apply-outcome.js';
 import { type JournalEntry, type TransitionSummary, isFinal, summarize } from '../engine/journal.js';
 import { pruneNeverDeployed, targetFor } from '../engine/targets.js';
 import { RingStatusLedger, RingStatusWriter, writeRingStatuses } from '../engine/ring-statuses.js';
-import { type EngineDeps, type EngineParts, type TransitionOutcome, runTransition } from '../engine/run-transition.js';
+import {
+  type EngineDeps,
+  type EngineParts,
+  type TransitionOutcome,
+  runTransition,
+} from '../engine/run-transition.js';
 import type { TransitionTarget } from '../engine/steps.js';
 import type { Constellation } from '../model/types.js';
 import { type PlannedTransition, type TransitionPlan } from '../plan/transitions.js';

@@ -50,10 +50,10 @@ describe('run, look after look', () => {
     const waitingLines = () =>
       out.filter((l) => / … globex@[0-9a-f]{12} waiting: waiting for approval/.test(l));
 
-    await lookAndSettle(ctx, parts, runner);
+    await lookAndSettle(runner);
     expect(waitingLines()).toHaveLength(1);
-    await lookAndSettle(ctx, parts, runner);
-    await lookAndSettle(ctx, parts, runner);
+    await lookAndSettle(runner);
+    await lookAndSettle(runner);
     expect(waitingLines()).toHaveLength(1);
     await runner.controller.stop();
     await parts.reporter.flush();
