@@ -42,6 +42,8 @@ function groupAfter(
         ? { name: entry.group, commit: entry.commit, snapshot: entry.to, appliedAt: at }
         : 'removed';
     case 'rolled-back': {
+      // Undone because a newer commit asks again for what the group runs: it stays as it was, holding nothing.
+      if (entry.cancelled) return current;
       const retryOf = entry.target?.planned.retryOf;
       const held: HeldCommit = {
         commit: entry.commit,

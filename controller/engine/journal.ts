@@ -59,6 +59,11 @@ export interface JournalEntry {
   readonly until?: string;
   /** Everything the steps need, so a resumed transition does not depend on the desired state of a newer commit. */
   readonly target?: TransitionTarget;
+  /**
+   * Rolled back because a newer commit asks again for what the group ran, not
+   * because anything failed: the group is not held for it.
+   */
+  readonly cancelled?: boolean;
   /** How a human resolved an emergency (`ringmaster recover`). */
   readonly recovery?: { readonly to: 'previous' | 'target'; readonly at: string };
 }

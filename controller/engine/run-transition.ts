@@ -76,10 +76,24 @@ export interface TransitionOutcome {
   readonly entry: JournalEntry;
 }
 
+/** How to run a transition this time. */
+export interface RunOptions {
+  /**
+   * Undo the transition instead of going on, for this reason: a newer commit
+   * asks again for what the group ran. The transition ends rolled back and
+   * `cancelled`, which holds nothing. A rollback under way goes on as it was.
+   */
+  readonly cancel?: string;
+}
+
 /** Runs or resumes `t`; see the module comment. Throws only when the journal cannot be written. */
-export async function runTransition(t: TransitionTarget, deps: EngineDeps): Promise<TransitionOutcome> {
+export async function runTransition(
+  t: TransitionTarget,
+  deps: EngineDeps,
+  options: RunOptions = {},
+): Promise<TransitionOutcome> {
   const run = new Run(t, deps, (await deps.journal.load(t.planned.id)) ?? newEntry(t, deps.now()));
-  return run.execute();
+  return run.execute(options);
 }
 
 function newEntry(t: TransitionTarget, now: Date): JournalEntry {
@@ -126,8 +140,12 @@ class Run {
     });
   }
 
-  async execute(): Promise<TransitionOutcome> {
+  async execute(options: RunOptions = {}): Promise<TransitionOutcome> {
     if (isFinal(this.entry.status)) return this.outcome();
+    if (options.cancel && this.entry.status !== 'rolling-back') {
+      await this.save({ status: 'rolling-back', reason: options.cancel, until: undefined, cancelled: true });
+      this.log.info({ reason: options.cancel }, 'Transition cancelled; undoing what it did');
+    }
     if (this.entry.status !== 'rolling-back') {
       const ended = await this.forward();
       if (ended.kind === 'paused') return this.outcome();

@@ -90,6 +90,8 @@ export class LiveController {
   #records?: RolloutRecords;
   /** Open journal entries by group, as last known. */
   readonly #open = new Map<string, JournalEntry>();
+  /** Open transitions to undo at their next run, and why: a newer commit asks again for what their group runs. */
+  readonly #cancel = new Map<string, string>();
   /** Admitted transitions not started yet, by ring, in order. */
   #pending = new Map<string, PlannedTransition[]>();
   /** Targets handed to the queue and not started yet, by group. */
@@ -184,6 +186,7 @@ export class LiveController {
     const { plan, admitted, waiting } = summary.preview;
     this.#failures = failuresByRing(desired, commit, this.#applied);
     this.#plan = plan;
+    this.#cancelReturned(plan, commit);
     // What was admitted before and has not started is replaced by this look's admission.
     for (const [group] of this.#planned) if (!this.#queue.running.has(group)) this.#unplan(group);
     this.#pending = new Map();
@@ -298,8 +301,30 @@ export class LiveController {
     if (!target) return;
     this.#planned.delete(group);
     const engine = this.#engineDeps();
-    const outcome = await runTransition(target, engine);
+    const cancel = open ? this.#cancel.get(group) : undefined;
+    this.#cancel.delete(group);
+    const outcome = await runTransition(target, engine, cancel ? { cancel } : {});
     await this.#settle(group, target, outcome);
+  }
+
+  /**
+   * A transition under way or waiting whose group the commit followed now
+   * asks for as it runs (the ring went back to its release, say) has nothing
+   * left to do but undo itself: it is undone at once where it pauses (between
+   * two health checks, at its gate, in a keep window), or when the step under
+   * way returns. What the commit asks of other groups is left to finish.
+   */
+  #cancelReturned(plan: TransitionPlan, commit: string): void {
+    const asked = new Set([...plan.transitions.map((t) => t.group), ...plan.blocked.map((b) => b.group)]);
+    for (const e of this.#open.values()) {
+      if (!e.target || e.status === 'rolling-back' || asked.has(e.group) || this.#cancel.has(e.group))
+        continue;
+      this.#cancel.set(
+        e.group,
+        `superseded: commit ${commit.slice(0, 12)} asks again for what ${e.group} runs`,
+      );
+      this.#queue.add(e.group);
+    }
   }
 
   /** Engine deps for one run: approvals are read from the commit followed now. */
@@ -328,7 +353,7 @@ export class LiveController {
       applyOutcomes(this.#groups, [entry], this.#deps.clock.now());
       await this.#deps.state.saveApplied(this.#applied!, [group]);
       this.#ended.push(summarize(entry));
-      if (entry.status === 'rolled-back' || entry.status === 'emergency')
+      if ((entry.status === 'rolled-back' && !entry.cancelled) || entry.status === 'emergency')
         this.#failures.set(ring, (this.#failures.get(ring) ?? 0) + 1);
       this.#slots(ring).delete(group);
     } else {

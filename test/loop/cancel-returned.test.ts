@@ -1,0 +1,154 @@
+/**
+ * A newer commit that returns a ring to the release a group runs undoes that
+ * group's transition under way, at its next pause, instead of finishing it
+ * and planning the way back: the group keeps what it ran, is not held, the
+ * ring's failure budget is untouched, and a later commit asking for the same
+ * release again rolls it out.
+ */
+import { pino } from 'pino';
+import type { EngineParts } from '../../controller/engine/run-transition.js';
+import type { Clock } from '../../controller/loop/clock.js';
+import { LiveController } from '../../controller/loop/live-controller.js';
+import { loadConstellation } from '../../controller/model/load.js';
+import { DEFAULT_PARSE_LIMITS } from '../../controller/model/parse.js';
+import type { Constellation } from '../../controller/model/types.js';
+import { createSchemaValidator } from '../../controller/schema/validator.js';
+import { DirectorySource } from '../../controller/source/dir-source.js';
+import { FileStateStore } from '../../controller/state/file-store.js';
+import { FileJournalStore } from '../../controller/state/journal-store.js';
+import { createFakeProviders } from '../fakes/providers.js';
+import { type FixtureRepo, createFixtureRepo } from '../helpers/constellation.js';
+import { removeDir } from '../helpers/git.js';
+
+const C1 = '1'.repeat(40);
+const C2 = '2'.repeat(40);
+const C3 = '3'.repeat(40);
+const C4 = '4'.repeat(40);
+
+describe('a commit returning a ring to the release its groups run', () => {
+  let repo: FixtureRepo;
+  let state: FileStateStore;
+  let journal: FileJournalStore;
+  beforeEach(async () => {
+    repo = await createFixtureRepo();
+    state = new FileStateStore(`${repo.dir}/.ringmaster`);
+    journal = new FileJournalStore(`${repo.dir}/.ringmaster/journal`);
+  });
+  afterEach(async () => {
+    await state.close();
+    await journal.close();
+    await removeDir(repo.dir);
+  });
+
+  async function desired(): Promise<Constellation> {
+    const result = await loadConstellation(new DirectorySource(repo.dir), {
+      validator: createSchemaValidator('schemas'),
+      limits: DEFAULT_PARSE_LIMITS,
+    });
+    if (!result.constellation) throw new Error(JSON.stringify(result.diagnostics));
+    return result.constellation;
+  }
+
+  it("undoes the group's transition at its next pause, holds nothing, and lets the release come again", async () => {
+    // Time passes only when the controller waits for it (a health interval), at once.
+    let now = new Date('2026-11-22T01:30:00Z');
+    const sleep = async (ms: number) => void (now = new Date(now.getTime() + ms));
+    const clock: Clock = {
+      now: () => now,
+      at(at, fn) {
+        let live = true;
+        void sleep(Math.max(0, at.getTime() - now.getTime())).then(() => live && fn());
+        return { cancel: () => (live = false) };
+      },
+      sleep,
+    };
+    const fake = createFakeProviders();
+    // shared-1's observe checks are held at the one asked for, as a slow health query would be.
+    const check = fake.providers.health.check.bind(fake.providers.health);
+    let release: (() => void) | undefined;
+    let reached: (() => void) | undefined;
+    const observing = new Promise<void>((resolve) => (reached = resolve));
+    let holdObserve = false;
+    fake.providers.health.check = async (ctx, ...rest) => {
+      if (holdObserve && ctx.group === 'shared-1' && ctx.step === 'observe') {
+        holdObserve = false;
+        reached!();
+        await new Promise<void>((resolve) => (release = resolve));
+      }
+      return check(ctx, ...rest);
+    };
+    const engine: EngineParts = {
+      providers: fake.providers,
+      journal,
+      now: () => now,
+      sleep,
+      healthIntervalMs: 60_000,
+      retry: { retries: 0, minTimeoutMs: 0, maxTimeoutMs: 0 },
+      log: pino({ level: 'silent' }),
+    };
+    const ended: string[] = [];
+    const watched = new LiveController({
+      engine,
+      state,
+      clock,
+      workers: 8,
+      log: engine.log,
+      onTransition: (e) => {
+        if (e.status !== 'waiting') ended.push(`${e.id} ${e.status}${e.reason ? `: ${e.reason}` : ''}`);
+      },
+    });
+
+    const base = await desired();
+    await watched.look({ constellation: base, commit: C1 });
+    await watched.settled();
+    const before = (await state.loadApplied())!.groups['shared-1']!;
+    expect(before.snapshot?.release).toBe('2026.11.0');
+    const activeBefore = fake.world.active.get('eu-1/shared-1');
+    expect(activeBefore).toBeDefined();
+
+    // early to 2026.11.1: shared-1 rolls until its first observe check, which hangs.
+    await repo.edit('groups/rings.yaml', 'release: "2026.11.0"', 'release: "2026.11.1"');
+    const promoted = await desired();
+    holdObserve = true;
+    await watched.look({ constellation: promoted, commit: C2 });
+    await observing;
+    expect(watched.status().groups.find((g) => g.name === 'shared-1')).toMatchObject({
+      state: 'progressing',
+      step: 'observe',
+    });
+
+    // The ring goes back to 2026.11.0 while the check is under way: once it returns, the transition is undone.
+    await watched.look({ constellation: base, commit: C3 });
+    release!();
+    await watched.settled();
+    const id = `shared-1@${C2.slice(0, 12)}`;
+    expect(ended).toContain(
+      `${id} rolled-back: superseded: commit ${C3.slice(0, 12)} asks again for what shared-1 runs`,
+    );
+    const entry = await journal.load(id);
+    expect(entry).toMatchObject({ status: 'rolled-back', cancelled: true });
+    // Both steps that changed the world were undone (the journal lists steps in their order).
+    expect(entry!.steps.filter((s) => s.status === 'compensated').map((s) => s.name)).toEqual([
+      'prepare',
+      'cutover',
+    ]);
+    const after = (await state.loadApplied())!.groups['shared-1']!;
+    expect(after).toEqual(before);
+    // Traffic went back to the colour it was on, and the new colour's stack is gone.
+    expect(fake.world.active.get('eu-1/shared-1')).toBe(activeBefore);
+    expect([...(fake.world.stacks.get('eu-1/shared-1')?.keys() ?? [])]).toEqual([activeBefore]);
+    const status = watched.status();
+    expect(status.groups.find((g) => g.name === 'shared-1')).toMatchObject({
+      state: 'ready',
+      appliedRelease: '2026.11.0',
+    });
+    expect(status.rings.find((r) => r.name === 'early')).toMatchObject({ state: 'done', failed: 0 });
+
+    // Asked for again by a later commit, 2026.11.1 rolls out: nothing holds it.
+    await watched.look({ constellation: promoted, commit: C4 });
+    await watched.settled();
+    expect(ended).toContain(`shared-1@${C4.slice(0, 12)} succeeded`);
+    expect((await state.loadApplied())!.groups['shared-1']!.snapshot?.release).toBe('2026.11.1');
+    await watched.stop();
+  });
+});
