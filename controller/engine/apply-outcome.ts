@@ -78,6 +78,7 @@ export function updateRecords(
   now: Date,
 ): RolloutRecords {
   let rings = [...records.rings];
+  let changed = false;
   for (const ring of desired.rings) {
     const index = rings.findLastIndex((r) => r.ring === ring.name);
     const current = index >= 0 ? rings[index] : undefined;
@@ -89,6 +90,7 @@ export function updateRecords(
           applied.groups[g.name]?.snapshot?.release === ring.release && !applied.groups[g.name]?.emergency,
       );
     if (current?.release !== ring.release) {
+      changed = true;
       rings = [
         ...rings,
         {
@@ -100,8 +102,10 @@ export function updateRecords(
         },
       ];
     } else if (healthy && !current.healthyAt) {
+      changed = true;
       rings[index] = { ...current, healthyAt: now.toISOString() };
     }
   }
-  return { ...records, rings };
+  // Nothing new: the same object, so nothing is written.
+  return changed ? { ...records, rings } : records;
 }

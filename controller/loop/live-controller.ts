@@ -427,8 +427,12 @@ export class LiveController {
   async #writeNow(): Promise<void> {
     const f = this.#followed!;
     const now = this.#deps.clock.now();
-    this.#records = updateRecords(this.#records!, f.constellation, this.#applied!, f.commit, now);
-    await this.#deps.state.saveRecords(this.#records);
+    const records = updateRecords(this.#records!, f.constellation, this.#applied!, f.commit, now);
+    // Written only when a rollout started or turned healthy: a look that changed nothing syncs no file.
+    if (records !== this.#records) {
+      this.#records = records;
+      await this.#deps.state.saveRecords(records);
+    }
     if (!this.#deps.reporter) return;
     this.#writer ??= RingStatusLedger.load(this.#deps.state).then(
       (ledger) =>
