@@ -3,37 +3,16 @@ import { join } from 'node:path';
 import { pino } from 'pino';
 import { reconcileOnce } from '../../controller/loop/reconcile-once.js';
 import type { EngineDeps } from '../../controller/engine/run-transition.js';
-import { loadConstellation } from '../../controller/model/load.js';
-import { DEFAULT_PARSE_LIMITS } from '../../controller/model/parse.js';
-import type { Constellation } from '../../controller/model/types.js';
-import { createSchemaValidator } from '../../controller/schema/validator.js';
-import { DirectorySource } from '../../controller/source/dir-source.js';
 import { FileStateStore } from '../../controller/state/file-store.js';
 import { FileJournalStore } from '../../controller/state/journal-store.js';
-import type { CommitStatus, RecordedStatus, StatusReporter } from '../../controller/status/reporter.js';
+import type { CommitStatus } from '../../controller/status/reporter.js';
+import { MemoryReporter } from '../fakes/memory-reporter.js';
 import { createFakeProviders } from '../fakes/providers.js';
-import { type FixtureRepo, createFixtureRepo } from '../helpers/constellation.js';
+import { type FixtureRepo, createFixtureRepo, loadFixture } from '../helpers/constellation.js';
 import { removeDir } from '../helpers/git.js';
 
 const C1 = '1'.repeat(40);
 const C2 = '2'.repeat(40);
-
-/** Keeps every status written, like the real reporters' contract (no write when nothing changed). */
-class MemoryReporter implements StatusReporter {
-  readonly written: (CommitStatus & { commit: string })[] = [];
-  async report(commit: string, status: CommitStatus): Promise<boolean> {
-    const last = [...this.written].reverse().find((s) => s.commit === commit && s.context === status.context);
-    if (last && last.state === status.state && last.description === status.description) return false;
-    this.written.push({ commit, ...status });
-    return true;
-  }
-  async list(commit: string): Promise<RecordedStatus[]> {
-    return this.written.filter((s) => s.commit === commit).map((s) => ({ ...s, createdAt: '' }));
-  }
-  async latest(commit: string): Promise<Map<string, RecordedStatus>> {
-    return new Map((await this.list(commit)).map((s) => [s.context, s]));
-  }
-}
 
 describe('reconcileOnce', () => {
   let repo: FixtureRepo;
@@ -41,8 +20,6 @@ describe('reconcileOnce', () => {
   let fake: ReturnType<typeof createFakeProviders>;
   let reporter: MemoryReporter;
   let store: FileStateStore;
-  let inFlight: number;
-  let maxInFlight: number;
   /** The state store and journals a test opened: closed (ended files written) before the folder goes. */
   let opened: (FileStateStore | FileJournalStore)[];
 
@@ -54,25 +31,6 @@ describe('reconcileOnce', () => {
     opened = [];
     store = new FileStateStore(`${repo.dir}/.ringmaster`);
     opened.push(store);
-    inFlight = 0;
-    maxInFlight = 0;
-    // Holds each ensureStack until three are in flight (or a moment passed), so a wave's concurrency shows.
-    const ensure = fake.providers.cluster.ensureStack.bind(fake.providers.cluster);
-    let waiters: (() => void)[] = [];
-    fake.providers.cluster.ensureStack = async (ctx, spec) => {
-      maxInFlight = Math.max(maxInFlight, ++inFlight);
-      if (inFlight >= 3) {
-        waiters.forEach((w) => w());
-        waiters = [];
-      } else {
-        await new Promise<void>((resolve) => {
-          waiters.push(resolve);
-          setTimeout(resolve, 100);
-        });
-      }
-      inFlight--;
-      return ensure(ctx, spec);
-    };
   });
   afterEach(async () => {
     await Promise.all(opened.map((o) => o.close()));
@@ -84,14 +42,7 @@ describe('reconcileOnce', () => {
     return journal;
   };
 
-  async function desired(): Promise<Constellation> {
-    const result = await loadConstellation(new DirectorySource(repo.dir), {
-      validator: createSchemaValidator('schemas'),
-      limits: DEFAULT_PARSE_LIMITS,
-    });
-    if (!result.constellation) throw new Error(JSON.stringify(result.diagnostics));
-    return result.constellation;
-  }
+  const desired = () => loadFixture(repo.dir);
 
   function deps() {
     const engine: EngineDeps = {
@@ -383,8 +334,32 @@ describe('reconcileOnce', () => {
     });
 
     it('never runs more groups at once than maxParallel', async () => {
-      await reconcileOnce(await desired(), C1, deps());
-      expect(maxInFlight).toBe(3);
+      // Holds early's stack calls until as many are in flight as may be (maxParallel 3, or the groups left),
+      // so the ring's concurrency shows; and counts the transitions started and not ended at each call.
+      const EARLY = 8;
+      const early = (group: string) => group === 'shared-1' || group.startsWith('smb-');
+      const ensure = fake.providers.cluster.ensureStack.bind(fake.providers.cluster);
+      let held: (() => void)[] = [];
+      let started = 0;
+      let ended = 0;
+      let maxOpen = 0;
+      fake.providers.cluster.ensureStack = async (ctx, spec) => {
+        if (!early(ctx.group)) return ensure(ctx, spec);
+        maxOpen = Math.max(maxOpen, ++started - ended);
+        await new Promise<void>((resolve) => {
+          held.push(resolve);
+          if (held.length < Math.min(3, EARLY - (started - held.length))) return;
+          held.forEach((r) => r());
+          held = [];
+        });
+        return ensure(ctx, spec);
+      };
+      await reconcileOnce(await desired(), C1, {
+        ...deps(),
+        onTransition: (e) => void (early(e.group) && e.status === 'succeeded' && ended++),
+      });
+      expect(maxOpen).toBe(3);
+      expect([started, ended]).toEqual([EARLY, EARLY]);
     });
 
     it('ends a ring whose rollback stayed within its budget with failure, saying so', async () => {

@@ -4,21 +4,14 @@
  * nothing new returns the records it was given, so nothing is written.
  */
 import { updateRecords } from '../../controller/engine/apply-outcome.js';
-import { loadConstellation } from '../../controller/model/load.js';
-import { DEFAULT_PARSE_LIMITS } from '../../controller/model/parse.js';
+import { loadFixture } from '../helpers/constellation.js';
 import { snapshotOf } from '../../controller/plan/snapshot.js';
-import { createSchemaValidator } from '../../controller/schema/validator.js';
-import { DirectorySource } from '../../controller/source/dir-source.js';
 import { EMPTY_RECORDS } from '../../controller/state/records.js';
 import type { AppliedState } from '../../controller/state/types.js';
 
 describe('updateRecords', () => {
   it('records each ring as it starts and turns healthy, and returns the same records when nothing is new', async () => {
-    const { constellation } = await loadConstellation(new DirectorySource('test/fixtures/base'), {
-      validator: createSchemaValidator('schemas'),
-      limits: DEFAULT_PARSE_LIMITS,
-    });
-    const desired = constellation!;
+    const desired = await loadFixture('test/fixtures/base');
     const commit = 'c'.repeat(40);
     const none: AppliedState = { version: 1, constellation: desired.name, groups: {} };
     const started = updateRecords(EMPTY_RECORDS, desired, none, commit, new Date('2026-11-22T01:00:00Z'));

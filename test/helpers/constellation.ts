@@ -1,6 +1,11 @@
 import { readFile, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import type { SimpleGit } from 'simple-git';
+import { loadConstellation } from '../../controller/model/load.js';
+import { DEFAULT_PARSE_LIMITS } from '../../controller/model/parse.js';
+import type { Constellation } from '../../controller/model/types.js';
+import { createSchemaValidator } from '../../controller/schema/validator.js';
+import { DirectorySource } from '../../controller/source/dir-source.js';
 import { commitAll, copyTree, initRepo, makeTempDir } from './git.js';
 
 /** A temporary git repository holding the base fixture constellation, committed once. */
@@ -51,4 +56,15 @@ export function releaseYaml(version: string, schemaVersion: number, extra = ''):
     `  worker: { image: "registry.example.com/app/worker:${version}" }`,
     '',
   ].join('\n');
+}
+
+/** The constellation in the folder `dir`, which must validate (a fixture does). */
+export async function loadFixture(dir: string): Promise<Constellation> {
+  const result = await loadConstellation(new DirectorySource(dir), {
+    validator: createSchemaValidator('schemas'),
+    limits: DEFAULT_PARSE_LIMITS,
+  });
+  if (!result.constellation)
+    throw new Error(`fixture does not validate: ${JSON.stringify(result.diagnostics)}`);
+  return result.constellation;
 }

@@ -9,15 +9,10 @@ import { pino } from 'pino';
 import type { EngineParts } from '../../controller/engine/run-transition.js';
 import type { Clock } from '../../controller/loop/clock.js';
 import { LiveController } from '../../controller/loop/live-controller.js';
-import { loadConstellation } from '../../controller/model/load.js';
-import { DEFAULT_PARSE_LIMITS } from '../../controller/model/parse.js';
-import type { Constellation } from '../../controller/model/types.js';
-import { createSchemaValidator } from '../../controller/schema/validator.js';
-import { DirectorySource } from '../../controller/source/dir-source.js';
 import { FileStateStore } from '../../controller/state/file-store.js';
 import { FileJournalStore } from '../../controller/state/journal-store.js';
 import { createFakeProviders } from '../fakes/providers.js';
-import { type FixtureRepo, createFixtureRepo } from '../helpers/constellation.js';
+import { type FixtureRepo, createFixtureRepo, loadFixture } from '../helpers/constellation.js';
 import { removeDir } from '../helpers/git.js';
 
 const C1 = '1'.repeat(40);
@@ -40,14 +35,7 @@ describe('a commit returning a ring to the release its groups run', () => {
     await removeDir(repo.dir);
   });
 
-  async function desired(): Promise<Constellation> {
-    const result = await loadConstellation(new DirectorySource(repo.dir), {
-      validator: createSchemaValidator('schemas'),
-      limits: DEFAULT_PARSE_LIMITS,
-    });
-    if (!result.constellation) throw new Error(JSON.stringify(result.diagnostics));
-    return result.constellation;
-  }
+  const desired = () => loadFixture(repo.dir);
 
   it("undoes the group's transition at its next pause, holds nothing, and lets the release come again", async () => {
     // Time passes only when the controller waits for it (a health interval), at once.
