@@ -21,7 +21,7 @@ import { GitHubStatusReporter } from '../status/github.js';
 import { type GitHubParts, openGitHub } from './github-options.js';
 import type { CliContext } from './context.js';
 import { openDesiredReader } from './desired.js';
-import type { DesiredRead } from '../loop/desired-read.js';
+import { type DesiredRead, invalidHeadOf } from '../loop/desired-read.js';
 
 /** Flags shared by the controller commands (run, plan, status, recover). */
 export interface ControllerOptions {
@@ -239,9 +239,7 @@ export async function withDesired<T>(
   const parts = await openController(ctx, { ...opts, logFile: opts.logFile ?? '-', logLevel: 'warn' });
   try {
     const desired = await parts.readDesired();
-    const invalid =
-      desired.invalid ??
-      (desired.constellation ? undefined : { commit: desired.commit, errors: desired.errors });
+    const invalid = invalidHeadOf(desired);
     if (invalid) {
       const still = desired.constellation ? `; still following ${desired.commit.slice(0, 12)}` : '';
       ctx.io.out(

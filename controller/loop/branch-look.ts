@@ -64,14 +64,7 @@ export class BranchLook {
     const started = performance.now();
     const read = await this.#deps.readDesired();
     this.#deps.onRead?.(read);
-    let head = headProblemOf(read);
-    if (!read.constellation) {
-      head = {
-        commit: read.commit,
-        problem: 'invalid',
-        reason: `does not validate (${read.errors.length} errors; first: ${read.errors[0] ?? ''})`,
-      };
-    }
+    const head = headProblemOf(read);
     await this.#tellHead(read, head);
     await this.#reportSuperseded(read);
     const followed: Followed | undefined = read.constellation

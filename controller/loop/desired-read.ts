@@ -37,11 +37,14 @@ export interface DesiredRead {
  * could not be asked about it.
  */
 export function headProblemOf(read: DesiredRead): HeadProblem | undefined {
-  if (read.invalid)
+  // A head that does not validate: beside a commit still followed, or with nothing followed yet.
+  const invalid =
+    read.invalid ?? (read.constellation ? undefined : { commit: read.commit, errors: read.errors });
+  if (invalid)
     return {
-      commit: read.invalid.commit,
+      commit: invalid.commit,
       problem: 'invalid',
-      reason: `does not validate (${read.invalid.errors.length} errors; first: ${read.invalid.errors[0] ?? ''})`,
+      reason: `does not validate (${invalid.errors.length} errors; first: ${invalid.errors[0] ?? ''})`,
     };
   if (read.refused) return { commit: read.refused.head, problem: 'refused', reason: read.refused.reason };
   if (read.rewritten)
@@ -57,4 +60,9 @@ export function headProblemOf(read: DesiredRead): HeadProblem | undefined {
       reason: 'its approvals could not be checked on GitHub; waits until they can',
     };
   return undefined;
+}
+
+/** A head that does not validate, with its findings: beside a commit still followed, or with nothing followed yet. */
+export function invalidHeadOf(read: DesiredRead): DesiredRead['invalid'] {
+  return read.invalid ?? (read.constellation ? undefined : { commit: read.commit, errors: read.errors });
 }

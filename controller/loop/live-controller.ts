@@ -6,7 +6,8 @@
  *   state, admits what may start (see plan/admission.ts) and hands it to the
  *   queue, ring by ring, up to each ring's maxParallel transitions under way;
  *   what it admitted before and has not started is replaced (a newer commit
- *   replans what has not started; what is under way finishes).
+ *   replans what has not started; what is under way finishes, unless the
+ *   commit asks again for what its group runs: then it is undone).
  * - A worker runs one group's transition until it ends, waits or pauses
  *   between two health checks: the group then comes back at its time
  *   (requeue-after) without holding a worker, and a slot of its ring freed by
@@ -38,6 +39,7 @@ import type { ControllerStatus, HeadProblem } from '../state/status-view.js';
 import { type AppliedGroup, type AppliedState, emptyAppliedState } from '../state/types.js';
 import type { StatusReporter } from '../status/reporter.js';
 import type { Clock, Timer } from './clock.js';
+import { ThrottledWrite } from './throttled-write.js';
 import { failuresByRing } from '../plan/admission.js';
 import { summarizeState } from './summary.js';
 import { WorkQueue } from './work-queue.js';
@@ -107,16 +109,20 @@ export class LiveController {
   #wake?: Timer;
   #nextWake?: Date;
   #writer?: Promise<RingStatusWriter>;
-  #writing: Promise<void> = Promise.resolve();
-  #statusDirty = false;
-  #flushTimer?: NodeJS.Timeout;
-  #lastWrite = -Infinity;
+  /** Statuses and records, brought up to date at most once a second while work goes on (building them reads every group). */
+  readonly #statusWrite: ThrottledWrite;
   /** Bumped at every change the status shows. */
   #version = 0;
   #cache?: { readonly version: number; readonly at: number; readonly status: ControllerStatus };
 
   constructor(deps: LiveControllerDeps) {
     this.#deps = deps;
+    this.#statusWrite = new ThrottledWrite(
+      () => this.#writeNow(),
+      WRITE_EVERY_MS,
+      (err) =>
+        deps.log.warn({ err }, 'Statuses and records not brought up to date; tried again at the next change'),
+    );
     this.#queue = new WorkQueue<string>({
       workers: deps.workers,
       clock: deps.clock,
@@ -210,7 +216,7 @@ export class LiveController {
    */
   async settled(options: { scheduled?: boolean } = {}): Promise<void> {
     await this.#queue.settled(options);
-    await this.#writeStatuses();
+    await this.#statusWrite.flush();
   }
 
   /** When the nearest wait with a known end that the last look found (bake, freeze, window) ends. */
@@ -228,12 +234,7 @@ export class LiveController {
     this.#wake?.cancel();
     this.#nextWake = undefined;
     await this.#queue.idle();
-    await this.#writeStatuses();
-  }
-
-  /** Transitions the journal holds open now, as last known. */
-  openTransitions(): JournalEntry[] {
-    return [...this.#open.values()];
+    await this.#statusWrite.flush();
   }
 
   async #resume(): Promise<void> {
@@ -383,49 +384,15 @@ export class LiveController {
     this.#wake = this.#deps.clock.at(new Date(next), () => wake());
   }
 
-  /**
-   * Asks for the statuses and records to be brought up to date: at once when
-   * the last write is a second old, else a second after it (building them
-   * reads every group), one write at a time.
-   */
+  /** Marks a change the status shows, and asks for the statuses and records to be brought up to date. */
   #markStatus(): void {
     this.#version++;
-    this.#statusDirty = true;
-    if (this.#flushTimer) return;
-    const wait = Math.max(0, this.#lastWrite + WRITE_EVERY_MS - performance.now());
-    this.#flushTimer = setTimeout(() => {
-      this.#flushTimer = undefined;
-      this.#writing = this.#writing.then(() => this.#writeIfDirty());
-    }, wait);
-    // Never what keeps the process alive: settled() and stop() write what is left.
-    this.#flushTimer.unref();
-  }
-
-  /** Writes now what is due, and waits for it. */
-  async #writeStatuses(): Promise<void> {
-    clearTimeout(this.#flushTimer);
-    this.#flushTimer = undefined;
-    this.#statusDirty = true;
-    this.#writing = this.#writing.then(() => this.#writeIfDirty());
-    await this.#writing;
-  }
-
-  async #writeIfDirty(): Promise<void> {
-    if (!this.#statusDirty || !this.#followed) return;
-    this.#statusDirty = false;
-    this.#lastWrite = performance.now();
-    try {
-      await this.#writeNow();
-    } catch (err) {
-      this.#deps.log.warn(
-        { err },
-        'Statuses and records not brought up to date; tried again at the next change',
-      );
-    }
+    this.#statusWrite.mark();
   }
 
   async #writeNow(): Promise<void> {
-    const f = this.#followed!;
+    const f = this.#followed;
+    if (!f) return;
     const now = this.#deps.clock.now();
     const records = updateRecords(this.#records!, f.constellation, this.#applied!, f.commit, now);
     // Written only when a rollout started or turned healthy: a look that changed nothing syncs no file.

@@ -1,7 +1,7 @@
 import { rm } from 'node:fs/promises';
 import { join } from 'node:path';
 import { pino } from 'pino';
-import { reconcileOnce } from '../../controller/loop/reconcile-once.js';
+import { reconcileOnce } from '../helpers/reconcile-once.js';
 import type { EngineDeps } from '../../controller/engine/run-transition.js';
 import { FileStateStore } from '../../controller/state/file-store.js';
 import { FileJournalStore } from '../../controller/state/journal-store.js';

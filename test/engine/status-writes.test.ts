@@ -6,7 +6,7 @@
 import { writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { pino } from 'pino';
-import { reconcileOnce } from '../../controller/loop/reconcile-once.js';
+import { reconcileOnce } from '../helpers/reconcile-once.js';
 import { createGitHubClient } from '../../controller/github/client.js';
 import { loadConstellation } from '../../controller/model/load.js';
 import { DEFAULT_PARSE_LIMITS } from '../../controller/model/parse.js';

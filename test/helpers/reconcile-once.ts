@@ -1,19 +1,20 @@
 /**
- * One look and the work it starts, to the end: what `run --once` does, and
- * what tests of the engine drive. The live controller does the work; this
- * waits until nothing runs and no health check is due, then reports.
+ * One look and the work it starts, to the end, for the engine's tests: the
+ * live controller does the work; this waits until nothing runs and no health
+ * check is due, then reports. Test code only (`run --once` goes through
+ * controller/loop/branch-look.ts).
  */
-import type { JournalEntry, TransitionSummary } from '../engine/journal.js';
-import { summarize } from '../engine/journal.js';
-import type { EngineDeps } from '../engine/run-transition.js';
-import type { Constellation } from '../model/types.js';
-import type { Halted, Waiting } from '../plan/admission.js';
-import type { TransitionPlan } from '../plan/transitions.js';
-import type { StateStore } from '../state/file-store.js';
-import type { ControllerStatus } from '../state/status-view.js';
-import type { StatusReporter } from '../status/reporter.js';
-import type { Clock } from './clock.js';
-import { LiveController } from './live-controller.js';
+import type { JournalEntry, TransitionSummary } from '../../controller/engine/journal.js';
+import { summarize } from '../../controller/engine/journal.js';
+import type { EngineDeps } from '../../controller/engine/run-transition.js';
+import type { Constellation } from '../../controller/model/types.js';
+import type { Halted, Waiting } from '../../controller/plan/admission.js';
+import type { TransitionPlan } from '../../controller/plan/transitions.js';
+import type { StateStore } from '../../controller/state/file-store.js';
+import type { ControllerStatus } from '../../controller/state/status-view.js';
+import type { StatusReporter } from '../../controller/status/reporter.js';
+import type { Clock } from '../../controller/loop/clock.js';
+import { LiveController } from '../../controller/loop/live-controller.js';
 
 export interface ReconcileDeps {
   readonly engine: EngineDeps;
