@@ -188,6 +188,7 @@ export class LiveController {
       records: this.#records,
       open: [...this.#open.values()],
       now: this.#deps.clock.now(),
+      head: followed.head,
     });
     const { plan, admitted, waiting } = summary.preview;
     this.#failures = failuresByRing(desired, commit, this.#applied);
@@ -206,6 +207,8 @@ export class LiveController {
     for (const ring of desired.rings) started.push(...this.#fill(ring.name));
     this.#scheduleWake(waiting.map((w) => w.until).filter((u): u is string => u !== undefined));
     this.#markStatus();
+    // The status of this state is the summary just built (nothing started has been journaled yet): not built twice.
+    this.#cache = { version: this.#version, at: performance.now(), status: summary.status };
     return { plan, started };
   }
 
