@@ -33,6 +33,7 @@ import {
   type Recorded,
   STEP_DEFINITIONS,
   type StepDefinition,
+  failureDataOf,
   type StepDeps,
   type StepResult,
   type TransitionTarget,
@@ -231,7 +232,9 @@ class Run {
     }
     if (!tried.ok) {
       const error = messageOf(tried.error);
-      await this.putStep({ name, status: 'failed', attempts, startedAt, endedAt: this.now(), error });
+      // What the failed run had changed (or its progress before) is kept, for its undo to read.
+      const data = failureDataOf(tried.error) ?? before?.data;
+      await this.putStep({ name, status: 'failed', attempts, startedAt, endedAt: this.now(), error, data });
       this.log.warn({ err: tried.error, step: name, attempts }, 'Step failed; rolling back');
       return { kind: 'failed', reason: `${name} failed: ${error}` };
     }
@@ -263,7 +266,11 @@ class Run {
         (r) =>
           r.status === 'done' ||
           r.status === 'compensating' ||
-          (r.name === 'cutover' && r.status === 'failed'),
+          (r.name === 'cutover' && r.status === 'failed') ||
+          // A failed step that may have changed the world, and recorded what, is undone too.
+          (r.status === 'failed' &&
+            r.data !== undefined &&
+            STEP_DEFINITIONS.find((s) => s.name === r.name)?.undoesFailure === true),
       )
       .map((r) => [r, STEP_DEFINITIONS.find((s) => s.name === r.name)!] as const)
       .filter(([, def]) => def.compensate !== undefined);

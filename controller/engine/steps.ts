@@ -5,7 +5,7 @@
  */
 import { PermanentError } from '../errors.js';
 import type { StackColor } from '../model/naming.js';
-import type { DatabaseRef, RingPolicy, SecretRef } from '../model/types.js';
+import type { DatabaseRef, RingPolicy, SecretRef, Tenant } from '../model/types.js';
 import type { CallContext, Providers, ServiceSpec } from '../providers/ports.js';
 import type { StepName } from './step-names.js';
 import type { PlannedTransition } from '../plan/transitions.js';
@@ -19,6 +19,10 @@ export interface TransitionTarget {
   readonly secrets: readonly SecretRef[];
   /** The services of the target release; empty when the group is removed. */
   readonly services: Readonly<Record<string, ServiceSpec>>;
+  /** The data layout version of the target release (of the applied one for a removal). */
+  readonly schemaVersion: number;
+  /** The group's tenants as the target asks (as applied, for a removal). */
+  readonly tenants: readonly Tenant[];
   readonly ringPolicy: RingPolicy;
   readonly gracePeriodMs: number;
   readonly observeMs: number;
@@ -32,6 +36,8 @@ export interface StepDeps {
   readonly sleep: (ms: number) => Promise<void>;
   /** Time between two health checks of a grace or observe period. */
   readonly healthIntervalMs: number;
+  /** Time between two looks at a rollout under way (10 seconds when absent). */
+  readonly pollIntervalMs?: number;
   /** Whether a human approved this transition (for `gate: manual`). */
   readonly isApproved: (transition: string) => Promise<boolean>;
 }
@@ -58,9 +64,34 @@ export interface StepDefinition {
   run(t: TransitionTarget, ctx: CallContext, deps: StepDeps, recorded: Recorded): Promise<StepResult>;
   /** Undoes the step; absent when there is nothing to undo. */
   compensate?(t: TransitionTarget, ctx: CallContext, deps: StepDeps, recorded: Recorded): Promise<void>;
+  /**
+   * True when a run that failed may have changed the world: its compensation
+   * then runs on a failure too, when the failed run left side data (see
+   * `failedAfter`) saying what it changed.
+   */
+  readonly undoesFailure?: boolean;
+}
+
+/** Side data of failed runs, by error: what the run had changed before it failed. */
+const failureData = new WeakMap<object, Record<string, unknown>>();
+
+/**
+ * `err`, marked as thrown after the run changed what `data` says: the engine
+ * records `data` with the failed step, for its compensation to undo.
+ */
+export function failedAfter(err: unknown, data: Record<string, unknown>): unknown {
+  if (typeof err === 'object' && err !== null) failureData.set(err, data);
+  return err;
+}
+
+/** What a failed run had changed before it threw `err`, if it said so (see `failedAfter`). */
+export function failureDataOf(err: unknown): Record<string, unknown> | undefined {
+  return typeof err === 'object' && err !== null ? failureData.get(err) : undefined;
 }
 
 const removing = (t: TransitionTarget) => t.planned.to === undefined;
+
+const hostsOf = (tenants: readonly Tenant[]) => tenants.map((tenant) => tenant.host);
 
 function colours(recorded: Recorded): { oldColor?: StackColor; newColor: StackColor } {
   const data = recorded.prepare ?? {};
@@ -108,12 +139,40 @@ async function checkHealth(
   };
 }
 
+/**
+ * Prepare's first run: what serves now, and (unless the group is removed) the
+ * new stack beside it, made or brought up to date. Returns the side data to record.
+ */
+async function makeStack(
+  t: TransitionTarget,
+  ctx: CallContext,
+  deps: StepDeps,
+): Promise<Record<string, unknown>> {
+  const active = await deps.providers.cluster.getActive(ctx, t.cluster, t.namespace);
+  // A removal builds nothing: it records what serves, so a failed cutover can send the traffic back.
+  if (removing(t)) return { oldColor: active?.color, oldRelease: active?.release };
+  const newColor: StackColor = active?.color === 'blue' ? 'green' : 'blue';
+  const result = await deps.providers.cluster.ensureStack(ctx, {
+    cluster: t.cluster,
+    namespace: t.namespace,
+    color: newColor,
+    release: t.planned.to!.release,
+    schemaVersion: t.schemaVersion,
+    services: t.services,
+    tenants: t.tenants,
+    database: t.database,
+    secrets: t.secrets.map((s) => s.name),
+  });
+  return { oldColor: active?.color, oldRelease: active?.release, newColor, result };
+}
+
 /** The steps in order: validate, prepare, verify, gate, cutover, observe, finalize. */
 export const STEP_DEFINITIONS: readonly StepDefinition[] = [
   {
     name: 'validate',
     applies: (t) => !removing(t),
     async run(t, ctx, deps) {
+      await deps.providers.cluster.checkAccess(ctx, t.cluster, t.namespace);
       for (const secret of t.secrets) await deps.providers.secrets.checkKeys(ctx, secret);
       await deps.providers.database.checkAvailable(ctx, t.database);
       return { data: { secrets: t.secrets.length, database: t.database.instance } };
@@ -122,19 +181,22 @@ export const STEP_DEFINITIONS: readonly StepDefinition[] = [
   {
     name: 'prepare',
     applies: () => true,
-    async run(t, ctx, deps) {
-      const active = await deps.providers.cluster.getActive(ctx, t.cluster, t.namespace);
-      // A removal builds nothing: it records what serves, so a failed cutover can send the traffic back.
-      if (removing(t)) return { data: { oldColor: active?.color, oldRelease: active?.release } };
-      const newColor: StackColor = active?.color === 'blue' ? 'green' : 'blue';
-      const result = await deps.providers.cluster.ensureStack(ctx, {
-        cluster: t.cluster,
-        namespace: t.namespace,
-        color: newColor,
-        release: t.planned.to!.release,
-        services: t.services,
-      });
-      return { data: { oldColor: active?.color, oldRelease: active?.release, newColor, result } };
+    undoesFailure: true,
+    async run(t, ctx, deps, recorded) {
+      // Coming back while the new stack rolls out: it is made, only its rollout is looked at again.
+      const made = recorded.prepare?.newColor === undefined ? undefined : recorded.prepare;
+      const data = made ?? (await makeStack(t, ctx, deps));
+      if (removing(t)) return { data };
+      const newColor = data.newColor as StackColor;
+      let rollout;
+      try {
+        rollout = await deps.providers.cluster.rolloutStatus(ctx, t.cluster, t.namespace, newColor);
+      } catch (err) {
+        throw failedAfter(err, data);
+      }
+      if (rollout.done) return { data };
+      const again = new Date(deps.now().getTime() + (deps.pollIntervalMs ?? 10_000));
+      return { again, note: `rolling out the ${newColor} stack: ${rollout.message}`, progress: data };
     },
     async compensate(t, ctx, deps, recorded) {
       const { newColor } = colours(recorded);
@@ -165,12 +227,14 @@ export const STEP_DEFINITIONS: readonly StepDefinition[] = [
         return { data: { stopped: colours(recorded).oldColor ?? null, at: deps.now().toISOString() } };
       }
       const { newColor } = colours(recorded);
-      await deps.providers.cluster.switchTraffic(ctx, t.cluster, t.namespace, newColor);
+      await deps.providers.cluster.switchTraffic(ctx, t.cluster, t.namespace, newColor, hostsOf(t.tenants));
       return { data: { color: newColor, at: deps.now().toISOString() } };
     },
     async compensate(t, ctx, deps, recorded) {
       const { oldColor } = colours(recorded);
-      if (oldColor) await deps.providers.cluster.switchTraffic(ctx, t.cluster, t.namespace, oldColor);
+      // The old stack serves the tenants it served: those of the state the group had.
+      const hosts = hostsOf(t.planned.from?.tenants ?? t.tenants);
+      if (oldColor) await deps.providers.cluster.switchTraffic(ctx, t.cluster, t.namespace, oldColor, hosts);
     },
   },
   {

@@ -24,6 +24,7 @@ export function pruneNeverDeployed(groups: Record<string, AppliedGroup>, desired
 export function targetFor(desired: Constellation, t: PlannedTransition): TransitionTarget {
   const resources = desired.groups.get(t.group)?.resources ?? t.from!.resources;
   const services = t.to ? desired.releases.get(t.to.release)!.services : {};
+  const state = t.to ?? t.from!;
   const ringPolicy: RingPolicy =
     desired.policy.rings[t.ring] ?? desired.policy.rings[desired.rings[0]!.name]!;
   return {
@@ -33,6 +34,8 @@ export function targetFor(desired: Constellation, t: PlannedTransition): Transit
     database: resources.database,
     secrets: resources.secrets,
     services,
+    schemaVersion: state.schemaVersion,
+    tenants: state.tenants,
     ringPolicy,
     gracePeriodMs: desired.policy.health.gracePeriodMs,
     observeMs: desired.policy.health.observeMs,

@@ -142,6 +142,14 @@ function checkHeader(file: ParsedFile, expected: Kind, sink: DiagnosticSink): bo
     );
     return false;
   }
+  if (kind === 'Providers') {
+    sink.error(
+      locate(file, ['kind']),
+      'wrong-place',
+      `a Providers file does not belong at ${file.path}: it lives with the controller's deployment, outside groups/ and policies/; move it there and pass it with --providers FILE`,
+    );
+    return false;
+  }
   if (kind !== undefined && !KINDS.includes(kind as Kind)) {
     sink.error(
       locate(file, ['kind']),

@@ -6,7 +6,7 @@
  * idempotent: calling it twice leaves the world as calling it once.
  */
 import type { StepName } from '../engine/step-names.js';
-import type { DatabaseRef, SecretRef } from '../model/types.js';
+import type { DatabaseRef, SecretRef, Tenant } from '../model/types.js';
 import type { StackColor } from '../model/naming.js';
 
 /** Who is asking, so adapters can label what they create and log whom it concerns. */
@@ -33,14 +33,26 @@ export interface StackSpec {
   readonly namespace: string;
   readonly color: StackColor;
   readonly release: string;
+  /** The data layout version of the release. */
+  readonly schemaVersion: number;
   readonly services: Readonly<Record<string, ServiceSpec>>;
+  /** The group's tenants, for its tenant registry. */
+  readonly tenants: readonly Tenant[];
+  /** The group's database and the names of its secrets, for the registry (never secret values). */
+  readonly database: DatabaseRef;
+  readonly secrets: readonly string[];
 }
+
+/** Where a stack's rollout stands: done, or still under way and why. */
+export type RolloutStatus = { readonly done: true } | { readonly done: false; readonly message: string };
 
 /** What an ensure call did. */
 export type EnsureResult = 'created' | 'updated' | 'unchanged';
 
 /** Stacks and traffic of groups. */
 export interface ClusterPort {
+  /** Throws unless the group's cluster and namespace can be reached and read; changes nothing. */
+  checkAccess(ctx: CallContext, cluster: string, namespace: string): Promise<void>;
   /** The colour serving the group's traffic and its release, or undefined when the group serves nothing yet. */
   getActive(
     ctx: CallContext,
@@ -49,6 +61,17 @@ export interface ClusterPort {
   ): Promise<{ color: StackColor; release: string } | undefined>;
   /** Creates or updates the stack of `spec.color` to match `spec`. */
   ensureStack(ctx: CallContext, spec: StackSpec): Promise<EnsureResult>;
+  /**
+   * Where the rollout of the group's stack of `color` stands, read once (the
+   * caller comes back later while it is under way). Throws PermanentError when
+   * it can no longer succeed (a progress deadline exceeded), with the reason.
+   */
+  rolloutStatus(
+    ctx: CallContext,
+    cluster: string,
+    namespace: string,
+    color: StackColor,
+  ): Promise<RolloutStatus>;
   /** Deletes the group's stack of `color` (only what this constellation owns). */
   deleteStack(
     ctx: CallContext,
@@ -56,8 +79,14 @@ export interface ClusterPort {
     namespace: string,
     color: StackColor,
   ): Promise<'deleted' | 'absent'>;
-  /** Sends all of the group's traffic to `color`. */
-  switchTraffic(ctx: CallContext, cluster: string, namespace: string, color: StackColor): Promise<void>;
+  /** Sends all of the traffic of the group's tenant `hosts` to `color`. */
+  switchTraffic(
+    ctx: CallContext,
+    cluster: string,
+    namespace: string,
+    color: StackColor,
+    hosts: readonly string[],
+  ): Promise<void>;
   /** Sends none of the group's traffic anywhere (its route is removed); does nothing when none is sent. */
   stopTraffic(ctx: CallContext, cluster: string, namespace: string): Promise<void>;
 }

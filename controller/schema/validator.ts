@@ -20,10 +20,20 @@ export type Kind = keyof typeof KIND_SCHEMAS;
 
 export const KINDS = Object.keys(KIND_SCHEMAS) as Kind[];
 
+/**
+ * Kinds of file that live with the controller's deployment, never in the
+ * repository's groups/ or policies/ (the providers file of `--providers`).
+ */
+export const DEPLOYMENT_KIND_SCHEMAS = {
+  Providers: 'providers.schema.json',
+} as const;
+
+export type DeploymentKind = keyof typeof DEPLOYMENT_KIND_SCHEMAS;
+
 /** Validates parsed files against the schema of their kind. */
 export interface SchemaValidator {
   /** Reports every schema violation of `file` to `sink`; true when there is none. */
-  validate(kind: Kind, file: ParsedFile, sink: DiagnosticSink): boolean;
+  validate(kind: Kind | DeploymentKind, file: ParsedFile, sink: DiagnosticSink): boolean;
 }
 
 const DATE = /^(\d{4})-(\d{2})-(\d{2})$/;
@@ -44,9 +54,9 @@ export function createSchemaValidator(schemaDir: string): SchemaValidator {
   const ajv = new Ajv2020({ allErrors: true, strict: true, verbose: true });
   ajv.addFormat('date', isIsoDate);
   ajv.addSchema(JSON.parse(readFileSync(join(schemaDir, 'defs.schema.json'), 'utf8')));
-  const compiled = new Map<Kind, ValidateFunction>();
-  for (const kind of KINDS) {
-    compiled.set(kind, ajv.compile(JSON.parse(readFileSync(join(schemaDir, KIND_SCHEMAS[kind]), 'utf8'))));
+  const compiled = new Map<Kind | DeploymentKind, ValidateFunction>();
+  for (const [kind, schema] of Object.entries({ ...KIND_SCHEMAS, ...DEPLOYMENT_KIND_SCHEMAS })) {
+    compiled.set(kind as Kind | DeploymentKind, ajv.compile(JSON.parse(readFileSync(join(schemaDir, schema), 'utf8'))));
   }
   return {
     validate(kind, file, sink) {

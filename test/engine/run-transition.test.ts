@@ -58,6 +58,8 @@ function target(from: string | undefined, to: string, ring: Partial<RingPolicy> 
     database: { instance: 'globex-db', engine: 'postgres' },
     secrets: [{ name: 'prod/globex/db', keys: ['password'] }],
     services: { api: { image: `app/api:${to}`, replicas: 2, port: 8080, healthPath: '/healthz' } },
+    schemaVersion: planned.to!.schemaVersion,
+    tenants: planned.to!.tenants,
     ringPolicy: { ...RING, ...ring },
     gracePeriodMs: 0,
     observeMs: 0,
@@ -456,7 +458,17 @@ describe('runTransition', () => {
     const t = target('2026.11.0', '2026.11.2');
     await d.fake.providers.cluster.ensureStack(
       { constellation: 'acme-prod', group: 'globex', transition: t.planned.id, step: 'prepare', attempt: 1 },
-      { cluster: 'eu-1', namespace: 'globex', color: 'green', release: '2026.11.2', services: t.services },
+      {
+        cluster: 'eu-1',
+        namespace: 'globex',
+        color: 'green',
+        release: '2026.11.2',
+        schemaVersion: t.schemaVersion,
+        services: t.services,
+        tenants: t.tenants,
+        database: t.database,
+        secrets: [],
+      },
     );
     await openJournal().save({
       id: t.planned.id,

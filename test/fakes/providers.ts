@@ -74,6 +74,14 @@ export function createFakeProviders(): { providers: Providers; world: FakeWorld 
   };
   const providers: Providers = {
     cluster: {
+      async checkAccess(ctx) {
+        await gate(ctx);
+      },
+      async rolloutStatus(_ctx, cluster, ns, color) {
+        if (!world.stacks.get(key(cluster, ns))?.has(color))
+          throw new PermanentError('NoStack', `no ${color} stack to roll out`);
+        return { done: true };
+      },
       async getActive(_ctx, cluster, ns) {
         const color = world.active.get(key(cluster, ns));
         return color

@@ -21,9 +21,16 @@ export function spec(group: string, color: StackColor, release = '2026.11.1', re
     namespace: group,
     color,
     release,
+    schemaVersion: 400,
     services: { web: { image: `web:${release}`, replicas, port: 8080, healthPath: '/healthz' } },
+    tenants: [{ id: group, host: `${group}.app.example.com`, language: 'en-GB', utcOffset: '+00:00' }],
+    database: { instance: `${group}-db`, engine: 'postgres' },
+    secrets: [`prod/${group}/db`],
   };
 }
+
+/** The tenant hosts of the groups of `spec`, for switching traffic. */
+export const HOSTS: readonly string[] = ['globex.app.example.com'];
 
 /** A fault plan from the entries of a `faults:` list, in YAML. */
 export function faults(yaml: string): FaultPlan {

@@ -2,7 +2,7 @@ import { mkdir, readFile, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { ConfigurationError, PermanentError, TransientError } from '../../controller/errors.js';
 import { makeTempDir, removeDir } from '../helpers/git.js';
-import { ctx, failureOf, spec, simOpener } from './sim-helpers.js';
+import { ctx, failureOf, spec, simOpener, HOSTS } from './sim-helpers.js';
 
 describe('WorldFile', () => {
   let dir: string;
@@ -64,7 +64,7 @@ describe('the sim world', () => {
     it('survives re-creating the providers from the same file', async () => {
       const before = await sim();
       await before.cluster.ensureStack(ctx('globex', 'prepare'), spec('globex', 'green'));
-      await before.cluster.switchTraffic(ctx('globex', 'cutover'), 'eu-1', 'globex', 'green');
+      await before.cluster.switchTraffic(ctx('globex', 'cutover'), 'eu-1', 'globex', 'green', HOSTS);
       const after = await sim();
       expect(await after.cluster.getActive(ctx('globex', 'observe'), 'eu-1', 'globex')).toEqual({
         color: 'green',

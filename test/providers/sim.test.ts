@@ -1,7 +1,7 @@
 import { join } from 'node:path';
 import { ConfigurationError, PermanentError, TransientError } from '../../controller/errors.js';
 import { makeTempDir, removeDir } from '../helpers/git.js';
-import { ctx, failureOf, faults, spec, simOpener } from './sim-helpers.js';
+import { ctx, failureOf, faults, spec, simOpener, HOSTS } from './sim-helpers.js';
 
 describe('sim providers', () => {
   let dir: string;
@@ -78,9 +78,11 @@ describe('sim providers', () => {
       });
       await p.cluster.ensureStack(ctx('globex', 'prepare'), spec('globex', 'green'));
       expect(
-        await failureOf(p.cluster.switchTraffic(ctx('globex', 'cutover', 1), 'eu-1', 'globex', 'green')),
+        await failureOf(
+          p.cluster.switchTraffic(ctx('globex', 'cutover', 1), 'eu-1', 'globex', 'green', HOSTS),
+        ),
       ).toBeInstanceOf(PermanentError);
-      await p.cluster.switchTraffic(ctx('globex', 'cutover', 2), 'eu-1', 'globex', 'green');
+      await p.cluster.switchTraffic(ctx('globex', 'cutover', 2), 'eu-1', 'globex', 'green', HOSTS);
       expect(await p.cluster.getActive(ctx('globex', 'observe'), 'eu-1', 'globex')).toEqual({
         color: 'green',
         release: '2026.11.1',
@@ -198,7 +200,7 @@ describe('sim providers', () => {
       const p = await sim();
       await p.cluster.ensureStack(ctx('globex', 'prepare'), spec('globex', 'green'));
       const err = await failureOf(
-        p.cluster.switchTraffic(ctx('globex', 'cutover'), 'eu-1', 'globex', 'blue'),
+        p.cluster.switchTraffic(ctx('globex', 'cutover'), 'eu-1', 'globex', 'blue', HOSTS),
       );
       expect(err).toBeInstanceOf(PermanentError);
       expect(err.message).toBe(
@@ -211,13 +213,13 @@ describe('sim providers', () => {
       const p = await sim();
       await p.cluster.ensureStack(ctx('globex', 'prepare'), spec('globex', 'blue', '2026.10.4'));
       await p.cluster.ensureStack(ctx('globex', 'prepare'), spec('globex', 'green', '2026.11.1'));
-      await p.cluster.switchTraffic(ctx('globex', 'cutover'), 'eu-1', 'globex', 'blue');
+      await p.cluster.switchTraffic(ctx('globex', 'cutover'), 'eu-1', 'globex', 'blue', HOSTS);
       expect(await p.cluster.getActive(ctx('globex', 'cutover'), 'eu-1', 'globex')).toEqual({
         color: 'blue',
         release: '2026.10.4',
       });
-      await p.cluster.switchTraffic(ctx('globex', 'cutover'), 'eu-1', 'globex', 'green');
-      await p.cluster.switchTraffic(ctx('globex', 'cutover'), 'eu-1', 'globex', 'green');
+      await p.cluster.switchTraffic(ctx('globex', 'cutover'), 'eu-1', 'globex', 'green', HOSTS);
+      await p.cluster.switchTraffic(ctx('globex', 'cutover'), 'eu-1', 'globex', 'green', HOSTS);
       expect(await p.cluster.getActive(ctx('globex', 'cutover'), 'eu-1', 'globex')).toEqual({
         color: 'green',
         release: '2026.11.1',
@@ -228,7 +230,7 @@ describe('sim providers', () => {
       const p = await sim();
       const c = ctx('globex', 'finalize');
       await p.cluster.ensureStack(c, spec('globex', 'blue'));
-      await p.cluster.switchTraffic(c, 'eu-1', 'globex', 'blue');
+      await p.cluster.switchTraffic(c, 'eu-1', 'globex', 'blue', HOSTS);
       expect(await p.cluster.deleteStack(c, 'eu-1', 'globex', 'green')).toBe('absent');
       expect(await p.cluster.deleteStack(c, 'eu-1', 'globex', 'blue')).toBe('deleted');
       expect(await p.cluster.deleteStack(c, 'eu-1', 'globex', 'blue')).toBe('absent');

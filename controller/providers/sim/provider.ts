@@ -157,6 +157,20 @@ function injected(fault: Fault, ctx: CallContext, which: string): Error {
 
 function simCluster(sim: Simulator): ClusterPort {
   return {
+    async checkAccess(ctx) {
+      // Every simulated cluster and namespace can be reached.
+      await sim.enter(ctx);
+    },
+
+    async rolloutStatus(ctx, cluster, namespace, color) {
+      await sim.enter(ctx);
+      if (sim.group(cluster, namespace)?.stacks[color]) return { done: true };
+      throw new PermanentError(
+        'StackMissing',
+        `sim: group ${ctx.group} (${groupKey(cluster, namespace)}) has no ${color} stack to roll out; create it first`,
+      );
+    },
+
     async getActive(ctx, cluster, namespace) {
       await sim.enter(ctx);
       const group = sim.group(cluster, namespace);
