@@ -18,6 +18,10 @@ export interface EnvConfig {
   readonly githubWebhookSecret?: string;
   /** Where people reach the controller's status page (RINGMASTER_STATUS_URL), for the links on commit statuses. */
   readonly statusUrl?: string;
+  /** The kubeconfig files (KUBECONFIG, a path list; the first is read); absent: ~/.kube/config. */
+  readonly kubeconfig?: string;
+  /** The user's home folder (HOME), for ~/.kube/config. */
+  readonly home?: string;
 }
 
 /** Parses the environment into a frozen EnvConfig. Throws ConfigurationError on a bad value. */
@@ -36,6 +40,8 @@ export function loadEnvConfig(env: Readonly<Record<string, string | undefined>>)
     ...(env.RINGMASTER_STATUS_URL
       ? { statusUrl: parseHttpUrl(env.RINGMASTER_STATUS_URL, 'RINGMASTER_STATUS_URL') }
       : {}),
+    ...(env.KUBECONFIG ? { kubeconfig: env.KUBECONFIG } : {}),
+    ...(env.HOME ? { home: env.HOME } : {}),
   });
 }
 

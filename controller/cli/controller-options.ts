@@ -12,6 +12,10 @@ import type { EngineParts } from '../engine/run-transition.js';
 import type { Constellation } from '../model/types.js';
 import { NO_FAULTS, loadFaults } from '../providers/sim/faults.js';
 import { createSimProviders } from '../providers/sim/provider.js';
+import { kubernetesCluster, kubernetesHealth } from '../providers/kubernetes/cluster.js';
+import type { Providers } from '../providers/ports.js';
+import { type ProvidersConfig, SIM_PROVIDERS, loadProvidersFile } from '../providers/providers-file.js';
+import { openKubeClusters } from './kubernetes-options.js';
 import { removeStaleTempFiles } from '../state/atomic-file.js';
 import { loadClockTime, saveClockTime } from '../state/clock-file.js';
 import { FileStateStore } from '../state/file-store.js';
@@ -36,6 +40,7 @@ export interface ControllerOptions {
   logLevel: string;
   github?: string;
   statusUrl?: string;
+  providers?: string;
 }
 
 /** Adds the controller flags to `cmd`. */
@@ -49,6 +54,10 @@ export function addControllerOptions(cmd: Command, ctx: CliContext): Command {
     .option('--branch <name>', 'the tracked branch', 'main')
     .option('--rev <rev>', 'read this revision instead of the branch head')
     .option('--state <dir>', 'the state folder: applied state, journals, simulated world, log', '.ringmaster')
+    .option(
+      '--providers <file>',
+      'the providers file (kind Providers): which adapter serves each port, how to reach each cluster; without it everything is simulated',
+    )
     .option('--sim-faults <file>', 'inject faults into the sim provider from this YAML file')
     .option('--sim-latency <ms>', 'delay of every simulated call, in milliseconds', latencyArg, 0)
     .option(
@@ -155,7 +164,8 @@ export async function openController(ctx: CliContext, opts: ControllerOptions): 
   // Time never runs backwards across restarts: a rehearsal's clock goes on from where it stopped.
   const saved = await loadClockTime(opts.state);
   const clock = systemClock(opts.simSpeed, saved && saved > ctx.now() ? saved : ctx.now());
-  const providers = await createSimProviders({
+  const config = opts.providers ? await loadProvidersFile(opts.providers, ctx.schemas()) : SIM_PROVIDERS;
+  const sim = await createSimProviders({
     statePath: join(opts.state, 'sim.json'),
     faults,
     latencyMs: opts.simLatency,
@@ -163,8 +173,10 @@ export async function openController(ctx: CliContext, opts: ControllerOptions): 
     wait: (ms) => clock.sleep(ms, stopping.signal),
     now: () => clock.now(),
   });
+  const providers = withRealPorts(sim, config, ctx);
   const engine: EngineParts = {
     providers,
+    pollIntervalMs: config.pollMs,
     journal,
     now: () => clock.now(),
     sleep: (ms) => clock.sleep(ms, stopping.signal),
@@ -252,6 +264,20 @@ export async function withDesired<T>(
   } finally {
     await parts.close();
   }
+}
+
+/** The sim ports with the ports `config` gives to real adapters put in their place. */
+function withRealPorts(sim: Providers, config: ProvidersConfig, ctx: CliContext): Providers {
+  if (config.ports.cluster !== 'kubernetes') return sim;
+  const kubernetes = {
+    clusterApi: openKubeClusters(config, ctx.env),
+    istioApiVersion: config.istioApiVersion,
+  };
+  return {
+    ...sim,
+    cluster: kubernetesCluster(kubernetes),
+    health: config.ports.health === 'kubernetes' ? kubernetesHealth(kubernetes) : sim.health,
+  };
 }
 
 /** Ends `stream` once what it holds is written; a failure is reported, not thrown: the work is done. */

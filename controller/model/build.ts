@@ -32,7 +32,10 @@ interface ReleaseData {
   schemaVersion: number;
   backportOf?: string;
   description?: string;
-  services: Record<string, { image: string; replicas?: number; port?: number; healthPath?: string }>;
+  services: Record<
+    string,
+    { image: string; replicas?: number; port?: number; healthPath?: string; route?: string }
+  >;
 }
 
 /** Builds a Release with service defaults (2 replicas, port 8080, /healthz). */
@@ -46,6 +49,7 @@ export function buildRelease(data: unknown, file: string): Release {
         replicas: s.replicas ?? 2,
         port: s.port ?? 8080,
         healthPath: s.healthPath ?? '/healthz',
+        ...(s.route === undefined ? {} : { route: s.route }),
       },
     ]),
   );

@@ -19,6 +19,8 @@ export interface Service {
   readonly replicas: number;
   readonly port: number;
   readonly healthPath: string;
+  /** The path prefix of tenant requests this service serves (see the release schema); absent: none. */
+  readonly route?: string;
 }
 
 /** One release of the application. */

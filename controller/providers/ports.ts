@@ -25,6 +25,8 @@ export interface ServiceSpec {
   readonly replicas: number;
   readonly port: number;
   readonly healthPath: string;
+  /** The path prefix of tenant requests this service serves (see the release schema); absent: none. */
+  readonly route?: string;
 }
 
 /** A group's stack of one colour at one release. */

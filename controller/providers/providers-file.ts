@@ -69,9 +69,18 @@ export const SIM_PROVIDERS: ProvidersConfig = Object.freeze({
  * when it is missing or unreadable, or (one finding per line) invalid.
  */
 export async function loadProvidersFile(path: string, validator: SchemaValidator): Promise<ProvidersConfig> {
-  let bytes: Buffer;
+  const bytes = await readProvidersFile(path);
+  const sink = new DiagnosticSink();
+  const config = parseProvidersFile(path, bytes, validator, sink);
+  if (!config || sink.hasErrors())
+    throw new ConfigurationError('InvalidProvidersFile', sink.sorted().map(formatDiagnostic).join('\n'));
+  return config;
+}
+
+/** The bytes of the providers file at `path`. Throws ConfigurationError when it is missing or unreadable. */
+export async function readProvidersFile(path: string): Promise<Buffer> {
   try {
-    bytes = await readFile(path);
+    return await readFile(path);
   } catch (err) {
     const code = (err as { code?: unknown }).code;
     const what = code === 'ENOENT' ? 'does not exist' : `cannot be read (${String(code)})`;
@@ -83,11 +92,6 @@ export async function loadProvidersFile(path: string, validator: SchemaValidator
       },
     );
   }
-  const sink = new DiagnosticSink();
-  const config = parseProvidersFile(path, bytes, validator, sink);
-  if (!config || sink.hasErrors())
-    throw new ConfigurationError('InvalidProvidersFile', sink.sorted().map(formatDiagnostic).join('\n'));
-  return config;
 }
 
 /**
@@ -131,11 +135,11 @@ function build(file: ParsedFile, sink: DiagnosticSink): ProvidersConfig | undefi
     secrets: 'sim',
   };
   const before = sink.items.length;
-  if (ports.health === 'kubernetes' && ports.cluster !== 'kubernetes') {
+  if (ports.health !== ports.cluster) {
     sink.error(
       locate(file, ['ports', 'health']),
       'health-needs-cluster',
-      'health: kubernetes reads the Deployments the kubernetes cluster adapter makes; set ports.cluster to kubernetes or health to sim',
+      `health: ${ports.health} checks the stacks the ${ports.health} cluster adapter makes, and ports.cluster is ${ports.cluster}; make them the same`,
     );
   }
   const clusters = new Map<string, ClusterAccess>();

@@ -56,7 +56,10 @@ export function createSchemaValidator(schemaDir: string): SchemaValidator {
   ajv.addSchema(JSON.parse(readFileSync(join(schemaDir, 'defs.schema.json'), 'utf8')));
   const compiled = new Map<Kind | DeploymentKind, ValidateFunction>();
   for (const [kind, schema] of Object.entries({ ...KIND_SCHEMAS, ...DEPLOYMENT_KIND_SCHEMAS })) {
-    compiled.set(kind as Kind | DeploymentKind, ajv.compile(JSON.parse(readFileSync(join(schemaDir, schema), 'utf8'))));
+    compiled.set(
+      kind as Kind | DeploymentKind,
+      ajv.compile(JSON.parse(readFileSync(join(schemaDir, schema), 'utf8'))),
+    );
   }
   return {
     validate(kind, file, sink) {

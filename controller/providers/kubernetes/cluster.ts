@@ -1,0 +1,216 @@
+/**
+ * The cluster and health ports on Kubernetes and Istio. Per group, in its
+ * namespace: a Deployment per service and colour, a Service and an Istio
+ * DestinationRule per service, the tenant registry ConfigMap, and a
+ * VirtualService for the tenant hosts that says which colour serves (see
+ * objects.ts for names and labels). Every write is a server-side apply as
+ * `ringmaster`, after a read that proves the object is this group's: an
+ * object of the same name without our labels is never modified or deleted,
+ * the step fails instead. Deletes go only to objects found by our labels.
+ * Every call is idempotent, so a crash between any two resumes cleanly.
+ */
+import { PermanentError } from '../../errors.js';
+import type { StackColor } from '../../model/naming.js';
+import type { CallContext, ClusterPort, EnsureResult, HealthPort, StackSpec } from '../ports.js';
+import type { IstioApiVersion } from '../providers-file.js';
+import type { KubeApi } from './kube-api.js';
+import {
+  type KubeObject,
+  LABEL,
+  type Owner,
+  deployment,
+  destinationRule,
+  groupBase,
+  groupSelector,
+  isOwnedBy,
+  registryConfigMap,
+  registryName,
+  routesOf,
+  service,
+  servingColour,
+  virtualService,
+} from './objects.js';
+import { deploymentRollout } from './rollout.js';
+
+/** What the Kubernetes adapter needs. */
+export interface KubernetesOptions {
+  /** The API of the named cluster; throws ConfigurationError for a cluster the providers file lacks. */
+  readonly clusterApi: (cluster: string) => KubeApi;
+  readonly istioApiVersion: IstioApiVersion;
+}
+
+const DEPLOYMENT = ['apps/v1', 'Deployment'] as const;
+const SERVICE = ['v1', 'Service'] as const;
+const CONFIG_MAP = ['v1', 'ConfigMap'] as const;
+
+const ownerOf = (ctx: CallContext): Owner => ({ constellation: ctx.constellation, group: ctx.group });
+
+/** The cluster port on Kubernetes and Istio. */
+export function kubernetesCluster(options: KubernetesOptions): ClusterPort {
+  const { clusterApi, istioApiVersion: istio } = options;
+  return {
+    async checkAccess(ctx, cluster, namespace) {
+      await clusterApi(cluster).list(...DEPLOYMENT, namespace, groupSelector(ownerOf(ctx)));
+    },
+
+    async getActive(ctx, cluster, namespace) {
+      const api = clusterApi(cluster);
+      const o = ownerOf(ctx);
+      const vs = await api.read(istio, 'VirtualService', namespace, groupBase(o));
+      const color = vs && isOwnedBy(vs, o) ? servingColour(vs) : undefined;
+      if (!color) return undefined;
+      const serving = await api.list(...DEPLOYMENT, namespace, groupSelector(o, color));
+      return { color, release: serving[0]?.metadata.labels?.[LABEL.version] ?? 'unknown' };
+    },
+
+    async ensureStack(ctx, spec) {
+      const api = clusterApi(spec.cluster);
+      const o = ownerOf(ctx);
+      // The registry first: the pods mount it.
+      await ensureOwned(api, o, registryConfigMap(o, spec));
+      const names = Object.keys(spec.services).sort();
+      const results = await Promise.all(names.map((name) => ensureService(api, o, spec, name, istio)));
+      const pruned = await pruneDeployments(api, o, spec, names);
+      if (results.includes('created')) return 'created';
+      return results.includes('updated') || pruned > 0 ? 'updated' : 'unchanged';
+    },
+
+    async rolloutStatus(ctx, cluster, namespace, color) {
+      const stack = await stackOf(clusterApi(cluster), ownerOf(ctx), namespace, color);
+      const waiting: string[] = [];
+      for (const d of stack) {
+        const rollout = deploymentRollout(d);
+        if (rollout.state === 'failed')
+          throw new PermanentError(
+            'ProgressDeadlineExceeded',
+            `the ${color} stack of group ${ctx.group} will not come up: ${rollout.message}; look at its pods (kubectl -n ${namespace} describe deployment ${d.metadata.name})`,
+          );
+        if (rollout.state === 'waiting') waiting.push(rollout.message);
+      }
+      return waiting.length === 0 ? { done: true } : { done: false, message: waiting.join('; ') };
+    },
+
+    async switchTraffic(ctx, cluster, namespace, color, hosts) {
+      const api = clusterApi(cluster);
+      const o = ownerOf(ctx);
+      const stack = await stackOf(api, o, namespace, color);
+      await ensureOwned(api, o, virtualService(o, namespace, hosts, routesOf(stack), color, istio));
+    },
+
+    async stopTraffic(ctx, cluster, namespace) {
+      const api = clusterApi(cluster);
+      const o = ownerOf(ctx);
+      const vs = await api.read(istio, 'VirtualService', namespace, groupBase(o));
+      if (!vs) return;
+      refuseForeign(vs, o);
+      await api.remove(istio, 'VirtualService', namespace, groupBase(o));
+    },
+
+    async deleteStack(ctx, cluster, namespace, color) {
+      const api = clusterApi(cluster);
+      const o = ownerOf(ctx);
+      const doomed = await api.list(...DEPLOYMENT, namespace, groupSelector(o, color));
+      for (const d of doomed) await api.remove(...DEPLOYMENT, namespace, d.metadata.name);
+      await pruneShared(api, o, namespace, istio);
+      return doomed.length > 0 ? 'deleted' : 'absent';
+    },
+  };
+}
+
+/** The health port on Kubernetes: a colour is healthy when all its Deployments are rolled out and available. */
+export function kubernetesHealth(options: KubernetesOptions): HealthPort {
+  return {
+    async check(ctx, cluster, namespace, color) {
+      const o = ownerOf(ctx);
+      const stack = await options.clusterApi(cluster).list(...DEPLOYMENT, namespace, groupSelector(o, color));
+      if (stack.length === 0) return { healthy: false, reason: `no ${color} Deployments in ${namespace}` };
+      for (const d of stack) {
+        const rollout = deploymentRollout(d);
+        if (rollout.state !== 'done') return { healthy: false, reason: rollout.message };
+      }
+      return { healthy: true };
+    },
+  };
+}
+
+/** The Service, DestinationRule and Deployment of one service of the stack; what happened to the Deployment. */
+async function ensureService(
+  api: KubeApi,
+  o: Owner,
+  spec: StackSpec,
+  name: string,
+  istio: IstioApiVersion,
+): Promise<EnsureResult> {
+  const s = spec.services[name]!;
+  await ensureOwned(api, o, service(o, spec.namespace, name, s.port));
+  await ensureOwned(api, o, destinationRule(o, spec.namespace, name, istio));
+  return ensureOwned(api, o, deployment(o, spec, name, s));
+}
+
+/**
+ * Applies `object` unless a same-named object that is not this group's is
+ * there (then the step fails, naming it). Says whether it was created,
+ * changed or already as asked (the server keeps the resourceVersion of an
+ * apply that changes nothing).
+ */
+async function ensureOwned(api: KubeApi, o: Owner, object: KubeObject): Promise<EnsureResult> {
+  const { name, namespace } = object.metadata;
+  const existing = await api.read(object.apiVersion, object.kind, namespace!, name);
+  if (existing) refuseForeign(existing, o);
+  const applied = await api.apply(object);
+  if (!existing) return 'created';
+  return applied.metadata.resourceVersion === existing.metadata.resourceVersion ? 'unchanged' : 'updated';
+}
+
+function refuseForeign(object: KubeObject, o: Owner): void {
+  if (isOwnedBy(object, o)) return;
+  const { kind, metadata } = object;
+  throw new PermanentError(
+    'NotOwned',
+    `${kind} ${metadata.namespace}/${metadata.name} is not managed by ringmaster for ${o.constellation} (group ${o.group}): ` +
+      'the controller leaves it alone; rename or remove it, or move the group to another namespace',
+  );
+}
+
+/** The Deployments of one colour of the group; fails when there are none. */
+async function stackOf(api: KubeApi, o: Owner, namespace: string, color: StackColor): Promise<KubeObject[]> {
+  const stack = await api.list(...DEPLOYMENT, namespace, groupSelector(o, color));
+  if (stack.length === 0)
+    throw new PermanentError(
+      'StackMissing',
+      `group ${o.group} has no ${color} Deployments in ${namespace}; create the stack first`,
+    );
+  return stack;
+}
+
+/** Deletes the Deployments of the stack's colour for services the release no longer has; returns how many. */
+async function pruneDeployments(
+  api: KubeApi,
+  o: Owner,
+  spec: StackSpec,
+  names: readonly string[],
+): Promise<number> {
+  const stale = (await api.list(...DEPLOYMENT, spec.namespace, groupSelector(o, spec.color))).filter(
+    (d) => !names.includes(d.metadata.labels?.[LABEL.name] ?? ''),
+  );
+  for (const d of stale) await api.remove(...DEPLOYMENT, spec.namespace, d.metadata.name);
+  return stale.length;
+}
+
+/**
+ * Deletes the group's Services and DestinationRules no Deployment serves any
+ * more, and the tenant registry once no Deployment is left.
+ */
+async function pruneShared(api: KubeApi, o: Owner, namespace: string, istio: IstioApiVersion): Promise<void> {
+  const serving = new Set(
+    (await api.list(...DEPLOYMENT, namespace, groupSelector(o))).map((d) => d.metadata.labels?.[LABEL.name]),
+  );
+  for (const [apiVersion, kind] of [SERVICE, [istio, 'DestinationRule']] as const) {
+    for (const object of await api.list(apiVersion, kind, namespace, groupSelector(o)))
+      if (!serving.has(object.metadata.labels?.[LABEL.name]))
+        await api.remove(apiVersion, kind, namespace, object.metadata.name);
+  }
+  if (serving.size > 0) return;
+  const registry = await api.read(...CONFIG_MAP, namespace, registryName(o));
+  if (registry && isOwnedBy(registry, o)) await api.remove(...CONFIG_MAP, namespace, registryName(o));
+}

@@ -1,0 +1,255 @@
+/**
+ * The Kubernetes and Istio objects the controller makes for a group, built
+ * from our own types (pure). Names, for constellation `c` and group `g`:
+ * Deployment `c-g-<service>-<colour>`, Service and DestinationRule
+ * `c-g-<service>`, VirtualService `c-g`, tenant registry ConfigMap
+ * `c-g-tenants`. Every object carries the labels of `groupLabels`, which is
+ * how the controller knows what it owns.
+ */
+import type { StackColor } from '../../model/naming.js';
+import { workloadName } from '../../model/naming.js';
+import type { ServiceSpec, StackSpec } from '../ports.js';
+import type { IstioApiVersion } from '../providers-file.js';
+
+/** The field manager of every write. */
+export const FIELD_MANAGER = 'ringmaster';
+
+/** Where the tenant registry is mounted in every pod; the application re-reads it when it changes. */
+export const REGISTRY_MOUNT = '/etc/ringmaster/tenants';
+export const REGISTRY_FILE = 'tenants.json';
+
+export const LABEL = {
+  constellation: 'ringmaster.io/constellation',
+  group: 'ringmaster.io/group',
+  colour: 'ringmaster.io/colour',
+  name: 'app.kubernetes.io/name',
+  instance: 'app.kubernetes.io/instance',
+  version: 'app.kubernetes.io/version',
+  partOf: 'app.kubernetes.io/part-of',
+  managedBy: 'app.kubernetes.io/managed-by',
+} as const;
+
+/** Annotations that carry what a Deployment serves, for the traffic switch. */
+export const ANNOTATION = {
+  route: 'ringmaster.io/route',
+  port: 'ringmaster.io/port',
+  schemaVersion: 'ringmaster.io/schema-version',
+} as const;
+
+/** The object shapes we write and read, narrowed to what we use. */
+export interface KubeObject {
+  apiVersion: string;
+  kind: string;
+  metadata: {
+    name: string;
+    namespace?: string;
+    labels?: Record<string, string>;
+    annotations?: Record<string, string>;
+    resourceVersion?: string;
+    generation?: number;
+  };
+  // Spec, status and data differ per kind; each reader narrows what it reads.
+  spec?: Record<string, unknown>;
+  status?: Record<string, unknown>;
+  data?: Record<string, string>;
+}
+
+/** Who a group's objects belong to. */
+export interface Owner {
+  readonly constellation: string;
+  readonly group: string;
+}
+
+/** The base of a group's object names. */
+export const groupBase = (o: Owner) => `${o.constellation}-${o.group}`;
+export const serviceName = (o: Owner, service: string) => `${groupBase(o)}-${service}`;
+export const registryName = (o: Owner) => `${groupBase(o)}-tenants`;
+
+/** The labels on everything of the group. */
+export function groupLabels(o: Owner): Record<string, string> {
+  return {
+    [LABEL.managedBy]: 'ringmaster',
+    [LABEL.partOf]: o.constellation,
+    [LABEL.instance]: groupBase(o),
+    [LABEL.constellation]: o.constellation,
+    [LABEL.group]: o.group,
+  };
+}
+
+/** A label selector (the `a=b,c=d` form) for the group, or for one colour of it. */
+export function groupSelector(o: Owner, colour?: StackColor): string {
+  const labels = { [LABEL.constellation]: o.constellation, [LABEL.group]: o.group };
+  const all = colour ? { ...labels, [LABEL.colour]: colour } : labels;
+  return Object.entries(all)
+    .map(([k, v]) => `${k}=${v}`)
+    .join(',');
+}
+
+/** True when `object` carries the labels of `o`: the controller made it for this group. */
+export function isOwnedBy(object: KubeObject, o: Owner): boolean {
+  const labels = object.metadata.labels ?? {};
+  return (
+    labels[LABEL.managedBy] === 'ringmaster' &&
+    labels[LABEL.constellation] === o.constellation &&
+    labels[LABEL.group] === o.group
+  );
+}
+
+/** The tenant registry: every tenant's id, host, language, offset, database and secret names. */
+export function registryConfigMap(o: Owner, spec: StackSpec): KubeObject {
+  const tenants = spec.tenants.map((t) => ({
+    id: t.id,
+    host: t.host,
+    language: t.language,
+    utcOffset: t.utcOffset,
+    ...(t.testOf === undefined ? {} : { testOf: t.testOf }),
+    database: { instance: spec.database.instance, name: t.id.replace(/-/g, '_') },
+    secrets: spec.secrets,
+  }));
+  return {
+    apiVersion: 'v1',
+    kind: 'ConfigMap',
+    metadata: { name: registryName(o), namespace: spec.namespace, labels: groupLabels(o) },
+    data: { [REGISTRY_FILE]: `${JSON.stringify({ tenants }, null, 2)}\n` },
+  };
+}
+
+/** The Deployment of one service of the stack of `spec.color`. */
+export function deployment(o: Owner, spec: StackSpec, service: string, s: ServiceSpec): KubeObject {
+  const selector = { ...selectorLabels(o, service), [LABEL.colour]: spec.color };
+  const labels = { ...groupLabels(o), ...selector, [LABEL.version]: spec.release };
+  const annotations: Record<string, string> = {
+    [ANNOTATION.port]: String(s.port),
+    [ANNOTATION.schemaVersion]: String(spec.schemaVersion),
+    ...(s.route === undefined ? {} : { [ANNOTATION.route]: s.route }),
+  };
+  return {
+    apiVersion: 'apps/v1',
+    kind: 'Deployment',
+    metadata: {
+      name: workloadName(o.constellation, o.group, service, spec.color),
+      namespace: spec.namespace,
+      labels,
+      annotations,
+    },
+    spec: {
+      replicas: s.replicas,
+      selector: { matchLabels: selector },
+      template: {
+        metadata: { labels },
+        spec: {
+          containers: [
+            {
+              name: service,
+              image: s.image,
+              ports: [{ name: 'http', containerPort: s.port }],
+              readinessProbe: { httpGet: { path: s.healthPath, port: s.port } },
+              env: [{ name: 'RINGMASTER_TENANTS', value: `${REGISTRY_MOUNT}/${REGISTRY_FILE}` }],
+              volumeMounts: [{ name: 'tenants', mountPath: REGISTRY_MOUNT, readOnly: true }],
+            },
+          ],
+          // Mounted as a folder, not a subPath: the kubelet then updates the file in place, without a restart.
+          volumes: [{ name: 'tenants', configMap: { name: registryName(o) } }],
+        },
+      },
+    },
+  };
+}
+
+/** The Service of one service, selecting both colours (the mesh picks one through the subsets). */
+export function service(o: Owner, namespace: string, name: string, port: number): KubeObject {
+  return {
+    apiVersion: 'v1',
+    kind: 'Service',
+    metadata: { name: serviceName(o, name), namespace, labels: { ...groupLabels(o), [LABEL.name]: name } },
+    spec: {
+      selector: selectorLabels(o, name),
+      ports: [{ name: 'http', port, targetPort: port }],
+    },
+  };
+}
+
+/** The DestinationRule of one service: a subset per colour. */
+export function destinationRule(o: Owner, namespace: string, name: string, api: IstioApiVersion): KubeObject {
+  return {
+    apiVersion: api,
+    kind: 'DestinationRule',
+    metadata: { name: serviceName(o, name), namespace, labels: { ...groupLabels(o), [LABEL.name]: name } },
+    spec: {
+      host: serviceName(o, name),
+      subsets: (['blue', 'green'] as const).map((c) => ({ name: c, labels: { [LABEL.colour]: c } })),
+    },
+  };
+}
+
+/** One routed service of a stack: its name, path prefix and port. */
+export interface Route {
+  readonly service: string;
+  readonly prefix: string;
+  readonly port: number;
+}
+
+/**
+ * The VirtualService of the group's tenant hosts: per routed service (longest
+ * prefix first) all traffic to `colour`, none to the other.
+ */
+export function virtualService(
+  o: Owner,
+  namespace: string,
+  hosts: readonly string[],
+  routes: readonly Route[],
+  colour: StackColor,
+  api: IstioApiVersion,
+): KubeObject {
+  const other: StackColor = colour === 'blue' ? 'green' : 'blue';
+  const ordered = [...routes].sort(
+    (a, b) => b.prefix.length - a.prefix.length || a.prefix.localeCompare(b.prefix),
+  );
+  return {
+    apiVersion: api,
+    kind: 'VirtualService',
+    metadata: { name: groupBase(o), namespace, labels: groupLabels(o) },
+    spec: {
+      hosts: [...hosts].sort(),
+      http: ordered.map((r) => ({
+        name: r.service,
+        match: [{ uri: { prefix: r.prefix } }],
+        route: [
+          { destination: destination(o, r, colour), weight: 100 },
+          { destination: destination(o, r, other), weight: 0 },
+        ],
+      })),
+    },
+  };
+}
+
+function destination(o: Owner, r: Route, subset: StackColor) {
+  return { host: serviceName(o, r.service), subset, port: { number: r.port } };
+}
+
+/** The colour a VirtualService of ours sends its traffic to, if it sends any. */
+export function servingColour(vs: KubeObject): StackColor | undefined {
+  const http = (vs.spec?.http ?? []) as {
+    route?: { destination?: { subset?: string }; weight?: number }[];
+  }[];
+  const top = http[0]?.route?.find((r) => (r.weight ?? 0) > 0)?.destination?.subset;
+  return top === 'blue' || top === 'green' ? top : undefined;
+}
+
+/** The routes of a stack, from its Deployments' annotations; none declared: the first service by name at `/`. */
+export function routesOf(deployments: readonly KubeObject[]): Route[] {
+  const services = deployments
+    .map((d) => ({
+      service: d.metadata.labels?.[LABEL.name] ?? '',
+      prefix: d.metadata.annotations?.[ANNOTATION.route],
+      port: Number(d.metadata.annotations?.[ANNOTATION.port] ?? 8080),
+    }))
+    .sort((a, b) => a.service.localeCompare(b.service));
+  const routed = services.filter((s): s is Route => s.prefix !== undefined);
+  if (routed.length > 0 || services.length === 0) return routed;
+  return [{ ...services[0]!, prefix: '/' }];
+}
+
+function selectorLabels(o: Owner, service: string): Record<string, string> {
+  return { [LABEL.constellation]: o.constellation, [LABEL.group]: o.group, [LABEL.name]: service };
+}
