@@ -33,11 +33,11 @@ import {
   type Recorded,
   STEP_DEFINITIONS,
   type StepDefinition,
-  failureDataOf,
   type StepDeps,
   type StepResult,
   type TransitionTarget,
 } from './steps.js';
+import { failureDataOf } from './step-failure.js';
 
 /**
  * How transient failures are retried: `retries` more tries, back-off doubling

@@ -4,8 +4,9 @@
  * steps recorded, so a resumed transition behaves as an uninterrupted one.
  */
 import { PermanentError } from '../errors.js';
+import { PREPARE, colours, hostsOf, removedTenants, removing, runTenantJobs } from './prepare-step.js';
 import type { StackColor } from '../model/naming.js';
-import type { DatabaseRef, RingPolicy, SecretRef, Tenant } from '../model/types.js';
+import type { DatabaseRef, JobTemplate, RingPolicy, SecretRef, Tenant } from '../model/types.js';
 import type { CallContext, Providers, ServiceSpec } from '../providers/ports.js';
 import type { StepName } from './step-names.js';
 import type { PlannedTransition } from '../plan/transitions.js';
@@ -23,6 +24,10 @@ export interface TransitionTarget {
   readonly schemaVersion: number;
   /** The group's tenants as the target asks (as applied, for a removal). */
   readonly tenants: readonly Tenant[];
+  /** The target release's schema migration, if it has one. */
+  readonly migration?: JobTemplate;
+  /** The release's jobs for tenants joining and leaving (the applied release's, for a removal). */
+  readonly tenantJobs?: { readonly create?: JobTemplate; readonly remove?: JobTemplate };
   readonly ringPolicy: RingPolicy;
   readonly gracePeriodMs: number;
   readonly observeMs: number;
@@ -72,32 +77,6 @@ export interface StepDefinition {
   readonly undoesFailure?: boolean;
 }
 
-/** Side data of failed runs, by error: what the run had changed before it failed. */
-const failureData = new WeakMap<object, Record<string, unknown>>();
-
-/**
- * `err`, marked as thrown after the run changed what `data` says: the engine
- * records `data` with the failed step, for its compensation to undo.
- */
-export function failedAfter(err: unknown, data: Record<string, unknown>): unknown {
-  if (typeof err === 'object' && err !== null) failureData.set(err, data);
-  return err;
-}
-
-/** What a failed run had changed before it threw `err`, if it said so (see `failedAfter`). */
-export function failureDataOf(err: unknown): Record<string, unknown> | undefined {
-  return typeof err === 'object' && err !== null ? failureData.get(err) : undefined;
-}
-
-const removing = (t: TransitionTarget) => t.planned.to === undefined;
-
-const hostsOf = (tenants: readonly Tenant[]) => tenants.map((tenant) => tenant.host);
-
-function colours(recorded: Recorded): { oldColor?: StackColor; newColor: StackColor } {
-  const data = recorded.prepare ?? {};
-  return { oldColor: data.oldColor as StackColor | undefined, newColor: data.newColor as StackColor };
-}
-
 /**
  * One health check of a grace or observe period of `periodMs`: a check every
  * `healthIntervalMs`, the first at once. `progress` is what earlier checks
@@ -139,33 +118,6 @@ async function checkHealth(
   };
 }
 
-/**
- * Prepare's first run: what serves now, and (unless the group is removed) the
- * new stack beside it, made or brought up to date. Returns the side data to record.
- */
-async function makeStack(
-  t: TransitionTarget,
-  ctx: CallContext,
-  deps: StepDeps,
-): Promise<Record<string, unknown>> {
-  const active = await deps.providers.cluster.getActive(ctx, t.cluster, t.namespace);
-  // A removal builds nothing: it records what serves, so a failed cutover can send the traffic back.
-  if (removing(t)) return { oldColor: active?.color, oldRelease: active?.release };
-  const newColor: StackColor = active?.color === 'blue' ? 'green' : 'blue';
-  const result = await deps.providers.cluster.ensureStack(ctx, {
-    cluster: t.cluster,
-    namespace: t.namespace,
-    color: newColor,
-    release: t.planned.to!.release,
-    schemaVersion: t.schemaVersion,
-    services: t.services,
-    tenants: t.tenants,
-    database: t.database,
-    secrets: t.secrets.map((s) => s.name),
-  });
-  return { oldColor: active?.color, oldRelease: active?.release, newColor, result };
-}
-
 /** The steps in order: validate, prepare, verify, gate, cutover, observe, finalize. */
 export const STEP_DEFINITIONS: readonly StepDefinition[] = [
   {
@@ -178,31 +130,7 @@ export const STEP_DEFINITIONS: readonly StepDefinition[] = [
       return { data: { secrets: t.secrets.length, database: t.database.instance } };
     },
   },
-  {
-    name: 'prepare',
-    applies: () => true,
-    undoesFailure: true,
-    async run(t, ctx, deps, recorded) {
-      // Coming back while the new stack rolls out: it is made, only its rollout is looked at again.
-      const made = recorded.prepare?.newColor === undefined ? undefined : recorded.prepare;
-      const data = made ?? (await makeStack(t, ctx, deps));
-      if (removing(t)) return { data };
-      const newColor = data.newColor as StackColor;
-      let rollout;
-      try {
-        rollout = await deps.providers.cluster.rolloutStatus(ctx, t.cluster, t.namespace, newColor);
-      } catch (err) {
-        throw failedAfter(err, data);
-      }
-      if (rollout.done) return { data };
-      const again = new Date(deps.now().getTime() + (deps.pollIntervalMs ?? 10_000));
-      return { again, note: `rolling out the ${newColor} stack: ${rollout.message}`, progress: data };
-    },
-    async compensate(t, ctx, deps, recorded) {
-      const { newColor } = colours(recorded);
-      if (newColor) await deps.providers.cluster.deleteStack(ctx, t.cluster, t.namespace, newColor);
-    },
-  },
+  PREPARE,
   {
     name: 'verify',
     applies: (t) => !removing(t),
@@ -252,17 +180,23 @@ export const STEP_DEFINITIONS: readonly StepDefinition[] = [
           await deps.providers.cluster.deleteStack(ctx, t.cluster, t.namespace, color);
         return { data: { retired: ['blue', 'green'] } };
       }
-      const { oldColor } = colours(recorded);
-      if (!oldColor) return { data: { retired: [] } };
+      const { oldColor, newColor } = colours(recorded);
+      // Updated in place (tenants or ring only), nothing is retired but what departed tenants left behind.
+      const retiring = oldColor !== undefined && oldColor !== newColor ? oldColor : undefined;
+      const departed = removedTenants(t);
+      if (!retiring && departed.length === 0) return { data: { retired: [] } };
       const cutAt = Date.parse(String(recorded.cutover?.at ?? deps.now().toISOString()));
       const until = cutAt + t.ringPolicy.keepMs;
-      if (deps.now().getTime() < until)
-        return {
-          waiting: `keeping the ${oldColor} stack until ${new Date(until).toISOString()}`,
-          until: new Date(until),
-        };
-      await deps.providers.cluster.deleteStack(ctx, t.cluster, t.namespace, oldColor);
-      return { data: { retired: [oldColor] } };
+      if (deps.now().getTime() < until) {
+        const what = retiring
+          ? `the ${retiring} stack`
+          : `what departed tenants left (${departed.join(', ')})`;
+        return { waiting: `keeping ${what} until ${new Date(until).toISOString()}`, until: new Date(until) };
+      }
+      if (retiring) await deps.providers.cluster.deleteStack(ctx, t.cluster, t.namespace, retiring);
+      const progress = { retired: retiring ? [retiring] : [], ...(recorded.finalize ?? {}) };
+      const removal = await runTenantJobs(t, ctx, deps, 'remove', departed, progress);
+      return 'again' in removal ? removal : { data: removal.data };
     },
   },
 ];

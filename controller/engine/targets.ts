@@ -25,6 +25,7 @@ export function targetFor(desired: Constellation, t: PlannedTransition): Transit
   const resources = desired.groups.get(t.group)?.resources ?? t.from!.resources;
   const services = t.to ? desired.releases.get(t.to.release)!.services : {};
   const state = t.to ?? t.from!;
+  const release = desired.releases.get(state.release);
   const ringPolicy: RingPolicy =
     desired.policy.rings[t.ring] ?? desired.policy.rings[desired.rings[0]!.name]!;
   return {
@@ -36,6 +37,8 @@ export function targetFor(desired: Constellation, t: PlannedTransition): Transit
     services,
     schemaVersion: state.schemaVersion,
     tenants: state.tenants,
+    ...(t.to && release?.migration ? { migration: release.migration } : {}),
+    ...(release?.tenantJobs ? { tenantJobs: release.tenantJobs } : {}),
     ringPolicy,
     gracePeriodMs: desired.policy.health.gracePeriodMs,
     observeMs: desired.policy.health.observeMs,

@@ -3,7 +3,7 @@
  * Input must already have passed the schema of its kind.
  */
 import { parseDuration } from '../policy/duration.js';
-import type { Group, PromotionPolicy, Release, Ring, RingPolicy } from './types.js';
+import type { Group, JobTemplate, PromotionPolicy, Release, Ring, RingPolicy } from './types.js';
 
 /* The input shapes below mirror the schemas; ajv has checked them. */
 
@@ -32,6 +32,8 @@ interface ReleaseData {
   schemaVersion: number;
   backportOf?: string;
   description?: string;
+  migration?: JobTemplate;
+  tenantJobs?: { create?: JobTemplate; remove?: JobTemplate };
   services: Record<
     string,
     { image: string; replicas?: number; port?: number; healthPath?: string; route?: string }
@@ -60,6 +62,8 @@ export function buildRelease(data: unknown, file: string): Release {
     backportOf: d.backportOf,
     description: d.description,
     services,
+    ...(d.migration ? { migration: d.migration } : {}),
+    ...(d.tenantJobs ? { tenantJobs: d.tenantJobs } : {}),
     file,
   };
 }

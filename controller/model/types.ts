@@ -23,6 +23,12 @@ export interface Service {
   readonly route?: string;
 }
 
+/** A Job the controller runs: an image and its command. */
+export interface JobTemplate {
+  readonly image: string;
+  readonly command: readonly string[];
+}
+
 /** One release of the application. */
 export interface Release {
   readonly version: string;
@@ -31,6 +37,10 @@ export interface Release {
   readonly backportOf?: string;
   readonly description?: string;
   readonly services: Readonly<Record<string, Service>>;
+  /** The schema migration, run when a group moves here from a lower schemaVersion. */
+  readonly migration?: JobTemplate;
+  /** Jobs run when a tenant joins (`create`) or leaves (`remove`) a group running this release. */
+  readonly tenantJobs?: { readonly create?: JobTemplate; readonly remove?: JobTemplate };
   readonly file: string;
 }
 

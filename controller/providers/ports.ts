@@ -6,7 +6,7 @@
  * idempotent: calling it twice leaves the world as calling it once.
  */
 import type { StepName } from '../engine/step-names.js';
-import type { DatabaseRef, SecretRef, Tenant } from '../model/types.js';
+import type { DatabaseRef, JobTemplate, SecretRef, Tenant } from '../model/types.js';
 import type { StackColor } from '../model/naming.js';
 
 /** Who is asking, so adapters can label what they create and log whom it concerns. */
@@ -29,20 +29,34 @@ export interface ServiceSpec {
   readonly route?: string;
 }
 
-/** A group's stack of one colour at one release. */
-export interface StackSpec {
+/** A group's tenants, for its tenant registry. */
+export interface TenantsSpec {
   readonly cluster: string;
   readonly namespace: string;
+  readonly tenants: readonly Tenant[];
+  /** The group's database and the names of its secrets, for the registry (never secret values). */
+  readonly database: DatabaseRef;
+  readonly secrets: readonly string[];
+}
+
+/** A group's stack of one colour at one release (its registry comes with it). */
+export interface StackSpec extends TenantsSpec {
   readonly color: StackColor;
   readonly release: string;
   /** The data layout version of the release. */
   readonly schemaVersion: number;
   readonly services: Readonly<Record<string, ServiceSpec>>;
-  /** The group's tenants, for its tenant registry. */
-  readonly tenants: readonly Tenant[];
-  /** The group's database and the names of its secrets, for the registry (never secret values). */
-  readonly database: DatabaseRef;
-  readonly secrets: readonly string[];
+}
+
+/** A Job of a group. */
+export interface JobSpec {
+  readonly cluster: string;
+  readonly namespace: string;
+  /** Names the Job within the group, the same at every try: `migrate-412`, `tenant-create-<id>`. */
+  readonly name: string;
+  readonly template: JobTemplate;
+  /** Environment of the Job's container, besides the registry's path. */
+  readonly env: Readonly<Record<string, string>>;
 }
 
 /** Where a stack's rollout stands: done, or still under way and why. */
@@ -81,6 +95,14 @@ export interface ClusterPort {
     namespace: string,
     color: StackColor,
   ): Promise<'deleted' | 'absent'>;
+  /** Writes the group's tenant registry alone: no stack changes, no pod restarts. */
+  ensureTenants(ctx: CallContext, spec: TenantsSpec): Promise<EnsureResult>;
+  /**
+   * Starts the Job unless it was started before, and says where it stands
+   * (read once; the caller comes back while it runs). Throws PermanentError
+   * when it failed, with the reason.
+   */
+  runJob(ctx: CallContext, job: JobSpec): Promise<RolloutStatus>;
   /** Sends all of the traffic of the group's tenant `hosts` to `color`. */
   switchTraffic(
     ctx: CallContext,

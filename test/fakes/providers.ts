@@ -23,6 +23,14 @@ export interface FakeWorld {
   nextHang(): Promise<string>;
   /** How many calls each scripted name received, hangs included. */
   readonly counts: ReadonlyMap<string, number>;
+  /** The hosts routed to each namespace, as the last switch of traffic left them. */
+  hosts: Map<string, readonly string[]>;
+  /** The tenant ids of each namespace's registry, as last written alone (ensureTenants). */
+  registries: Map<string, readonly string[]>;
+  /** Looks at a Job before it completes, by Job name (none: it completes at once). */
+  jobLooks: Map<string, number>;
+  /** Jobs that fail, by name. */
+  failingJobs: Set<string>;
 }
 
 /**
@@ -53,7 +61,12 @@ export function createFakeProviders(): { providers: Providers; world: FakeWorld 
     },
     nextHang: () => new Promise((resolve) => hangWaiters.push(resolve)),
     counts: counters,
+    hosts: new Map(),
+    registries: new Map(),
+    jobLooks: new Map(),
+    failingJobs: new Set(),
   };
+  const startedJobs = new Map<string, number>();
   const forwardColor = new Map<string, StackColor>();
   const key = (cluster: string, ns: string) => `${cluster}/${ns}`;
   const gate = (ctx: CallContext, name: keyof Script = ctx.step) => {
@@ -76,6 +89,23 @@ export function createFakeProviders(): { providers: Providers; world: FakeWorld 
     cluster: {
       async checkAccess(ctx) {
         await gate(ctx);
+      },
+      async ensureTenants(ctx, spec) {
+        await gate(ctx);
+        const ids = spec.tenants.map((t) => t.id);
+        world.registries.set(key(spec.cluster, spec.namespace), ids);
+        world.calls.push(`tenants ${ids.join(',')}`);
+        return 'updated';
+      },
+      async runJob(ctx, job) {
+        await gate(ctx);
+        const looks = startedJobs.get(job.name);
+        if (looks === undefined) world.calls.push(`job ${job.name}`);
+        startedJobs.set(job.name, (looks ?? 0) + 1);
+        if (world.failingJobs.has(job.name))
+          throw new PermanentError('JobFailed', `job ${job.name} failed: BackoffLimitExceeded`);
+        const wanted = world.jobLooks.get(job.name) ?? 0;
+        return (looks ?? 0) >= wanted ? { done: true } : { done: false, message: `job ${job.name}: 1 running` };
       },
       async rolloutStatus(_ctx, cluster, ns, color) {
         if (!world.stacks.get(key(cluster, ns))?.has(color))
@@ -103,13 +133,14 @@ export function createFakeProviders(): { providers: Providers; world: FakeWorld 
         world.calls.push(`delete ${color}`);
         return world.stacks.get(key(cluster, ns))?.delete(color) ? 'deleted' : 'absent';
       },
-      async switchTraffic(ctx, cluster, ns, color) {
+      async switchTraffic(ctx, cluster, ns, color, hosts) {
         // The first colour a transition switches to is its cutover; switching to another colour undoes it.
         if (!forwardColor.has(ctx.transition)) forwardColor.set(ctx.transition, color);
         await gate(ctx, forwardColor.get(ctx.transition) === color ? 'cutover' : 'compensate-cutover');
         if (!world.stacks.get(key(cluster, ns))?.has(color))
           throw new PermanentError('NoStack', `no ${color} stack`);
         world.active.set(key(cluster, ns), color);
+        world.hosts.set(key(cluster, ns), hosts);
         world.calls.push(`switch ${color}`);
       },
       async stopTraffic(ctx, cluster, ns) {

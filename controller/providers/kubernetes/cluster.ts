@@ -23,6 +23,8 @@ import {
   groupBase,
   groupSelector,
   isOwnedBy,
+  job,
+  jobName,
   registryConfigMap,
   registryName,
   routesOf,
@@ -30,7 +32,7 @@ import {
   servingColour,
   virtualService,
 } from './objects.js';
-import { deploymentRollout } from './rollout.js';
+import { deploymentRollout, jobProgress } from './rollout.js';
 
 /** What the Kubernetes adapter needs. */
 export interface KubernetesOptions {
@@ -42,6 +44,7 @@ export interface KubernetesOptions {
 const DEPLOYMENT = ['apps/v1', 'Deployment'] as const;
 const SERVICE = ['v1', 'Service'] as const;
 const CONFIG_MAP = ['v1', 'ConfigMap'] as const;
+const JOB = ['batch/v1', 'Job'] as const;
 
 const ownerOf = (ctx: CallContext): Owner => ({ constellation: ctx.constellation, group: ctx.group });
 
@@ -73,6 +76,26 @@ export function kubernetesCluster(options: KubernetesOptions): ClusterPort {
       const pruned = await pruneDeployments(api, o, spec, names);
       if (results.includes('created')) return 'created';
       return results.includes('updated') || pruned > 0 ? 'updated' : 'unchanged';
+    },
+
+    ensureTenants: (ctx, spec) =>
+      ensureOwned(clusterApi(spec.cluster), ownerOf(ctx), registryConfigMap(ownerOf(ctx), spec)),
+
+    async runJob(ctx, spec) {
+      const api = clusterApi(spec.cluster);
+      const o = ownerOf(ctx);
+      const name = jobName(o, spec.name);
+      let found = await api.read(...JOB, spec.namespace, name);
+      // Started once: a Job's template cannot change, and running it twice would run its work twice.
+      if (found) refuseForeign(found, o);
+      else found = await api.apply(job(o, spec));
+      const progress = jobProgress(found);
+      if (progress.state === 'failed')
+        throw new PermanentError(
+          'JobFailed',
+          `${progress.message}; look at its pods (kubectl -n ${spec.namespace} logs job/${name}), fix the cause and retry the group`,
+        );
+      return progress.state === 'done' ? { done: true } : { done: false, message: progress.message };
     },
 
     async rolloutStatus(ctx, cluster, namespace, color) {
@@ -199,7 +222,7 @@ async function pruneDeployments(
 
 /**
  * Deletes the group's Services and DestinationRules no Deployment serves any
- * more, and the tenant registry once no Deployment is left.
+ * more, and its Jobs and tenant registry once no Deployment is left.
  */
 async function pruneShared(api: KubeApi, o: Owner, namespace: string, istio: IstioApiVersion): Promise<void> {
   const serving = new Set(
@@ -211,6 +234,9 @@ async function pruneShared(api: KubeApi, o: Owner, namespace: string, istio: Ist
         await api.remove(apiVersion, kind, namespace, object.metadata.name);
   }
   if (serving.size > 0) return;
+  // Nothing left running: the group's Jobs (their record of migrations and tenants) go with it.
+  for (const j of await api.list(...JOB, namespace, groupSelector(o)))
+    await api.remove(...JOB, namespace, j.metadata.name);
   const registry = await api.read(...CONFIG_MAP, namespace, registryName(o));
   if (registry && isOwnedBy(registry, o)) await api.remove(...CONFIG_MAP, namespace, registryName(o));
 }

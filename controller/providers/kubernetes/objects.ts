@@ -8,7 +8,8 @@
  */
 import type { StackColor } from '../../model/naming.js';
 import { workloadName } from '../../model/naming.js';
-import type { ServiceSpec, StackSpec } from '../ports.js';
+import { createHash } from 'node:crypto';
+import type { JobSpec, ServiceSpec, StackSpec, TenantsSpec } from '../ports.js';
 import type { IstioApiVersion } from '../providers-file.js';
 
 /** The field manager of every write. */
@@ -96,7 +97,7 @@ export function isOwnedBy(object: KubeObject, o: Owner): boolean {
 }
 
 /** The tenant registry: every tenant's id, host, language, offset, database and secret names. */
-export function registryConfigMap(o: Owner, spec: StackSpec): KubeObject {
+export function registryConfigMap(o: Owner, spec: TenantsSpec): KubeObject {
   const tenants = spec.tenants.map((t) => ({
     id: t.id,
     host: t.host,
@@ -144,12 +145,59 @@ export function deployment(o: Owner, spec: StackSpec, service: string, s: Servic
               image: s.image,
               ports: [{ name: 'http', containerPort: s.port }],
               readinessProbe: { httpGet: { path: s.healthPath, port: s.port } },
-              env: [{ name: 'RINGMASTER_TENANTS', value: `${REGISTRY_MOUNT}/${REGISTRY_FILE}` }],
-              volumeMounts: [{ name: 'tenants', mountPath: REGISTRY_MOUNT, readOnly: true }],
+              env: [REGISTRY_ENV],
+              volumeMounts: REGISTRY_MOUNTS,
             },
           ],
-          // Mounted as a folder, not a subPath: the kubelet then updates the file in place, without a restart.
-          volumes: [{ name: 'tenants', configMap: { name: registryName(o) } }],
+          volumes: registryVolumes(o),
+        },
+      },
+    },
+  };
+}
+
+const REGISTRY_ENV = { name: 'RINGMASTER_TENANTS', value: `${REGISTRY_MOUNT}/${REGISTRY_FILE}` };
+const REGISTRY_MOUNTS = [{ name: 'tenants', mountPath: REGISTRY_MOUNT, readOnly: true }];
+
+/** Mounted as a folder, not a subPath: the kubelet then updates the file in place, without a restart. */
+function registryVolumes(o: Owner) {
+  return [{ name: 'tenants', configMap: { name: registryName(o) } }];
+}
+
+/** The name of the group's Job `name`, shortened with a hash where it would pass the label limit of 63. */
+export function jobName(o: Owner, name: string): string {
+  const full = `${groupBase(o)}-${name}`;
+  if (full.length <= 63) return full;
+  return `${full.slice(0, 52).replace(/-+$/, '')}-${createHash('sha256').update(full).digest('hex').slice(0, 10)}`;
+}
+
+/** A Job of the group, with the tenant registry mounted; it is not retried past two failures. */
+export function job(o: Owner, spec: JobSpec): KubeObject {
+  const labels = {
+    ...groupLabels(o),
+    'ringmaster.io/job': spec.name.slice(0, 63).replace(/[^A-Za-z0-9]+$/, ''),
+  };
+  const env = [...Object.entries(spec.env).map(([name, value]) => ({ name, value })), REGISTRY_ENV];
+  return {
+    apiVersion: 'batch/v1',
+    kind: 'Job',
+    metadata: { name: jobName(o, spec.name), namespace: spec.namespace, labels },
+    spec: {
+      backoffLimit: 2,
+      template: {
+        metadata: { labels },
+        spec: {
+          restartPolicy: 'Never',
+          containers: [
+            {
+              name: 'job',
+              image: spec.template.image,
+              command: [...spec.template.command],
+              env,
+              volumeMounts: REGISTRY_MOUNTS,
+            },
+          ],
+          volumes: registryVolumes(o),
         },
       },
     },

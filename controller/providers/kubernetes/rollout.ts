@@ -7,7 +7,7 @@
  */
 import type { KubeObject } from './objects.js';
 
-/** A Deployment's rollout: done, under way (with kubectl's words), or failed. */
+/** A Deployment's rollout or a Job: done, under way (with kubectl's words), or failed. */
 export type DeploymentRollout =
   | { readonly state: 'done' }
   | { readonly state: 'waiting'; readonly message: string }
@@ -50,4 +50,28 @@ export function deploymentRollout(d: KubeObject): DeploymentRollout {
       message: `deployment ${name}: ${available} of ${updated} updated replicas available`,
     };
   return { state: 'done' };
+}
+
+interface JobStatus {
+  active?: number;
+  succeeded?: number;
+  failed?: number;
+  conditions?: { type?: string; status?: string; reason?: string; message?: string }[];
+}
+
+/** Where Job `j` stands: done when Complete, failed when Failed (with its reason), else running. */
+export function jobProgress(j: KubeObject): DeploymentRollout {
+  const status = (j.status ?? {}) as JobStatus;
+  const holds = (type: string) => status.conditions?.find((c) => c.type === type && c.status === 'True');
+  if (holds('Complete')) return { state: 'done' };
+  const failed = holds('Failed');
+  if (failed)
+    return {
+      state: 'failed',
+      message: `job ${j.metadata.name} failed: ${failed.reason ?? 'Failed'}${failed.message ? `: ${failed.message}` : ''}`,
+    };
+  return {
+    state: 'waiting',
+    message: `job ${j.metadata.name}: ${status.active ?? 0} running, ${status.failed ?? 0} failed attempts`,
+  };
 }

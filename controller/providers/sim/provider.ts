@@ -195,6 +195,29 @@ function simCluster(sim: Simulator): ClusterPort {
       return 'deleted';
     },
 
+    async ensureTenants(ctx, spec) {
+      await sim.enter(ctx);
+      const key = groupKey(spec.cluster, spec.namespace);
+      const group = (sim.world.groups[key] ??= { stacks: {} });
+      const ids = spec.tenants.map((t) => t.id);
+      if (isDeepStrictEqual(group.tenants, ids)) return 'unchanged';
+      const had = group.tenants !== undefined;
+      group.tenants = ids;
+      await sim.save({ group: key });
+      return had ? 'updated' : 'created';
+    },
+
+    async runJob(ctx, job) {
+      await sim.enter(ctx);
+      // A simulated Job finishes the moment it starts.
+      const key = groupKey(job.cluster, job.namespace);
+      const group = (sim.world.groups[key] ??= { stacks: {} });
+      if (group.jobs?.includes(job.name)) return { done: true };
+      group.jobs = [...(group.jobs ?? []), job.name];
+      await sim.save({ group: key });
+      return { done: true };
+    },
+
     async switchTraffic(ctx, cluster, namespace, color) {
       await sim.enter(ctx);
       const group = sim.group(cluster, namespace);

@@ -26,6 +26,10 @@ export interface SimGroup {
   /** The colour serving traffic; absent while the group serves nothing. */
   active?: StackColor;
   stacks: Partial<Record<StackColor, SimStack>>;
+  /** The tenant ids of the group's registry, when written on its own (ensureTenants). */
+  tenants?: string[];
+  /** The Jobs run for the group, by name (they finish at once). */
+  jobs?: string[];
 }
 
 /** Which attempt of one (group, step) the latest call belonged to; see `attemptNumber` in provider.ts. */
@@ -214,19 +218,25 @@ function shape(fields: Record<string, Check>, optional: readonly string[] = []):
   };
 }
 
-const service = shape({
-  image: isText,
-  replicas: (v, at) => (v === 0 ? undefined : isCount(v, at)),
-  port: isCount,
-  healthPath: isText,
-});
+const service = shape(
+  {
+    image: isText,
+    replicas: (v, at) => (v === 0 ? undefined : isCount(v, at)),
+    port: isCount,
+    healthPath: isText,
+    route: isText,
+  },
+  ['route'],
+);
 const stack = shape({ release: isText, services: record(service), updatedAt: isText });
 const group = shape(
   {
     active: (v, at) => (COLORS.includes(v) ? undefined : `${at} must be "blue" or "green"`),
     stacks: record(stack, COLORS),
+    tenants: list(isText),
+    jobs: list(isText),
   },
-  ['active'],
+  ['active', 'tenants', 'jobs'],
 );
 const counter = shape({ transition: isText, attempt: isCount, count: isCount });
 const secret = shape({ name: isText, keys: list(isText) }, ['keys']);

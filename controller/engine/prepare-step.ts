@@ -1,0 +1,201 @@
+/**
+ * The prepare step, in parts that each come back (`again`, journaled) while
+ * the outside world works: the schema migration Job when the data layout
+ * rises; then the new stack beside the old one (or, when only tenants or the
+ * ring change, the tenant registry alone, in place: no pod restarts); then a
+ * creation Job per tenant that joins, before its host is routed; then the
+ * new stack's rollout. What each part did is recorded, so a part done is
+ * never done again, and a failure after the stack was made undoes it.
+ */
+import { isDeepStrictEqual } from 'node:util';
+import type { StackColor } from '../model/naming.js';
+import type { Tenant } from '../model/types.js';
+import type { CallContext, JobSpec } from '../providers/ports.js';
+import { failedAfter } from './step-failure.js';
+import type { Recorded, StepDefinition, StepDeps, StepResult, TransitionTarget } from './steps.js';
+
+export const removing = (t: TransitionTarget) => t.planned.to === undefined;
+
+export const hostsOf = (tenants: readonly Tenant[]) => tenants.map((tenant) => tenant.host);
+
+/** The colours prepare recorded: what served before, and what serves after the cutover. */
+export function colours(recorded: Recorded): { oldColor?: StackColor; newColor: StackColor } {
+  const data = recorded.prepare ?? {};
+  return { oldColor: data.oldColor as StackColor | undefined, newColor: data.newColor as StackColor };
+}
+
+/** Tenants the target has and the applied state had not (all of them for a new group). */
+export function addedTenants(t: TransitionTarget): string[] {
+  const had = new Set((t.planned.from?.tenants ?? []).map((x) => x.id));
+  return (t.planned.to?.tenants ?? []).filter((x) => !had.has(x.id)).map((x) => x.id);
+}
+
+/** Tenants the applied state had and the target has not. */
+export function removedTenants(t: TransitionTarget): string[] {
+  const keeps = new Set((t.planned.to?.tenants ?? []).map((x) => x.id));
+  return (t.planned.from?.tenants ?? []).filter((x) => !keeps.has(x.id)).map((x) => x.id);
+}
+
+/** True when nothing but tenants or the ring changes: the running stack is updated in place. */
+function inPlace(t: TransitionTarget): boolean {
+  const { from, to } = t.planned;
+  return (
+    from !== undefined &&
+    to !== undefined &&
+    from.release === to.release &&
+    isDeepStrictEqual(from.services, to.services) &&
+    isDeepStrictEqual(from.resources, to.resources)
+  );
+}
+
+function pollAgain(deps: StepDeps, note: string, progress: Record<string, unknown>): StepResult {
+  return { again: new Date(deps.now().getTime() + (deps.pollIntervalMs ?? 10_000)), note, progress };
+}
+
+/**
+ * Runs the release's `kind` Job for each tenant of `ids` not yet in
+ * `progress.tenants<Kind>d`, one at a time; comes back while one runs.
+ * Without such a Job in the release there is nothing to run.
+ */
+export async function runTenantJobs(
+  t: TransitionTarget,
+  ctx: CallContext,
+  deps: StepDeps,
+  kind: 'create' | 'remove',
+  ids: readonly string[],
+  progress: Record<string, unknown>,
+): Promise<StepResult & { data?: Record<string, unknown> }> {
+  const template = t.tenantJobs?.[kind];
+  const key = kind === 'create' ? 'tenantsCreated' : 'tenantsRemoved';
+  const done = new Set((progress[key] as string[] | undefined) ?? []);
+  let data = progress;
+  for (const id of template ? ids : []) {
+    if (done.has(id)) continue;
+    const state = await deps.providers.cluster.runJob(
+      ctx,
+      job(t, `tenant-${kind}-${id}`, template!, { RINGMASTER_TENANT: id }),
+    );
+    if (!state.done)
+      return pollAgain(
+        deps,
+        `${kind === 'create' ? 'preparing' : 'removing'} tenant ${id}: ${state.message}`,
+        data,
+      );
+    done.add(id);
+    data = { ...data, [key]: [...done] };
+  }
+  return { data };
+}
+
+function job(
+  t: TransitionTarget,
+  name: string,
+  template: JobSpec['template'],
+  env: Record<string, string>,
+): JobSpec {
+  return { cluster: t.cluster, namespace: t.namespace, name, template, env };
+}
+
+/** Prepare's stack part: what serves now, and the new stack beside it (or the registry alone, in place). */
+async function makeStack(
+  t: TransitionTarget,
+  ctx: CallContext,
+  deps: StepDeps,
+): Promise<Record<string, unknown>> {
+  const { cluster } = deps.providers;
+  const active = await cluster.getActive(ctx, t.cluster, t.namespace);
+  // A removal builds nothing: it records what serves, so a failed cutover can send the traffic back.
+  if (removing(t)) return { oldColor: active?.color, oldRelease: active?.release };
+  const registry = { cluster: t.cluster, namespace: t.namespace, tenants: t.tenants, database: t.database };
+  const secrets = t.secrets.map((s) => s.name);
+  if (active && inPlace(t)) {
+    const result = await cluster.ensureTenants(ctx, { ...registry, secrets });
+    return {
+      oldColor: active.color,
+      oldRelease: active.release,
+      newColor: active.color,
+      inPlace: true,
+      result,
+    };
+  }
+  const newColor: StackColor = active?.color === 'blue' ? 'green' : 'blue';
+  const made = { oldColor: active?.color, oldRelease: active?.release, newColor };
+  try {
+    const result = await cluster.ensureStack(ctx, {
+      ...registry,
+      secrets,
+      color: newColor,
+      release: t.planned.to!.release,
+      schemaVersion: t.schemaVersion,
+      services: t.services,
+    });
+    return { ...made, result };
+  } catch (err) {
+    // Part of the stack may be made: the undo deletes what carries our labels.
+    throw failedAfter(err, made);
+  }
+}
+
+async function prepare(
+  t: TransitionTarget,
+  ctx: CallContext,
+  deps: StepDeps,
+  recorded: Recorded,
+): Promise<StepResult> {
+  if (removing(t)) return { data: await makeStack(t, ctx, deps) };
+  let data: Record<string, unknown> = { ...(recorded.prepare ?? {}) };
+  const from = t.planned.from?.schemaVersion;
+  // The layout first: migrations only add, so what serves now keeps working on it.
+  if (t.migration && from !== undefined && t.schemaVersion > from && data.migrated !== t.schemaVersion) {
+    const env = { RINGMASTER_SCHEMA_VERSION: String(t.schemaVersion) };
+    const state = await deps.providers.cluster.runJob(
+      ctx,
+      job(t, `migrate-${t.schemaVersion}`, t.migration, env),
+    );
+    if (!state.done)
+      return pollAgain(
+        deps,
+        `migrating the data layout ${from} → ${t.schemaVersion}: ${state.message}`,
+        data,
+      );
+    data = { ...data, migrated: t.schemaVersion };
+  }
+  if (data.newColor === undefined) data = { ...data, ...(await makeStack(t, ctx, deps)) };
+  try {
+    const created = await runTenantJobs(t, ctx, deps, 'create', addedTenants(t), data);
+    if ('again' in created) return created;
+    data = created.data ?? data;
+    if (data.inPlace) return { data };
+    const newColor = data.newColor as StackColor;
+    const rollout = await deps.providers.cluster.rolloutStatus(ctx, t.cluster, t.namespace, newColor);
+    return rollout.done
+      ? { data }
+      : pollAgain(deps, `rolling out the ${newColor} stack: ${rollout.message}`, data);
+  } catch (err) {
+    throw failedAfter(err, data);
+  }
+}
+
+/** The prepare step (see the file's comment). */
+export const PREPARE: StepDefinition = {
+  name: 'prepare',
+  applies: () => true,
+  undoesFailure: true,
+  run: prepare,
+  async compensate(t, ctx, deps, recorded) {
+    const data = recorded.prepare ?? {};
+    const { cluster } = deps.providers;
+    const { newColor } = colours(recorded);
+    if (newColor && !data.inPlace) await cluster.deleteStack(ctx, t.cluster, t.namespace, newColor);
+    // The registry goes back to the tenants the group had (the old stack reads it).
+    const had = t.planned.from?.tenants;
+    if (newColor && had && !isDeepStrictEqual(had, t.tenants))
+      await cluster.ensureTenants(ctx, {
+        cluster: t.cluster,
+        namespace: t.namespace,
+        tenants: had,
+        database: t.planned.from!.resources.database,
+        secrets: t.planned.from!.resources.secrets.map((s) => s.name),
+      });
+  },
+};

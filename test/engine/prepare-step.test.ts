@@ -1,0 +1,218 @@
+/**
+ * The parts of prepare and finalize that wait on Jobs: the schema migration,
+ * tenants joining and leaving, and tenant-only changes made in place.
+ */
+import { pino } from 'pino';
+import { type EngineDeps, runTransition } from '../../controller/engine/run-transition.js';
+import type { TransitionTarget } from '../../controller/engine/steps.js';
+import type { RingPolicy, Tenant } from '../../controller/model/types.js';
+import { FileJournalStore } from '../../controller/state/journal-store.js';
+import type { GroupSnapshot } from '../../controller/state/types.js';
+import { createFakeProviders } from '../fakes/providers.js';
+import { makeTempDir, removeDir } from '../helpers/git.js';
+
+const RING: RingPolicy = {
+  bake: '0h',
+  bakeMs: 0,
+  approvals: 1,
+  reviewers: [],
+  maxParallel: 1,
+  failureBudget: 0,
+  gate: 'auto',
+  window: 'any',
+  directPush: false,
+  revertOnRollback: false,
+  keepMs: 3_600_000,
+};
+
+const tenant = (id: string): Tenant => ({
+  id,
+  host: `${id}.app.example.com`,
+  language: 'en-GB',
+  utcOffset: '+00:00',
+});
+const JOB = { image: 'registry.example.com/acme/tools:1', command: ['run'] };
+
+function snapshot(release: string, schemaVersion: number, tenants: readonly string[]): GroupSnapshot {
+  return {
+    ring: 'early',
+    release,
+    schemaVersion,
+    services: { api: `app/api:${release}` },
+    resources: {
+      cluster: 'eu-1',
+      namespace: 'globex',
+      database: { instance: 'globex-db', engine: 'postgres' },
+      secrets: [],
+    },
+    tenants: tenants.map(tenant),
+  };
+}
+
+function target(id: string, from: GroupSnapshot | undefined, to: GroupSnapshot): TransitionTarget {
+  return {
+    planned: {
+      id: `globex@${id.repeat(12)}`,
+      group: 'globex',
+      ring: 'early',
+      commit: id.repeat(40),
+      changes: [from ? 'release' : 'create'],
+      from,
+      to,
+      details: [],
+      testTenants: 0,
+    },
+    cluster: 'eu-1',
+    namespace: 'globex',
+    database: to.resources.database,
+    secrets: [],
+    services: { api: { image: to.services.api!, replicas: 2, port: 8080, healthPath: '/healthz' } },
+    schemaVersion: to.schemaVersion,
+    tenants: to.tenants,
+    migration: JOB,
+    tenantJobs: { create: JOB, remove: JOB },
+    ringPolicy: RING,
+    gracePeriodMs: 0,
+    observeMs: 0,
+  };
+}
+
+describe('prepare and finalize with Jobs', () => {
+  let dir: string;
+  let journal: FileJournalStore;
+  let now: Date;
+  beforeEach(async () => {
+    dir = await makeTempDir();
+    journal = new FileJournalStore(dir);
+    now = new Date('2026-11-22T10:00:00Z');
+  });
+  afterEach(async () => {
+    await journal.close();
+    await removeDir(dir);
+  });
+
+  function deps() {
+    const fake = createFakeProviders();
+    const engine: EngineDeps = {
+      providers: fake.providers,
+      journal,
+      constellation: 'acme',
+      now: () => now,
+      sleep: async (ms) => void (now = new Date(now.getTime() + ms)),
+      healthIntervalMs: 1000,
+      pollIntervalMs: 5000,
+      isApproved: async () => true,
+      retry: { retries: 1, minTimeoutMs: 0, maxTimeoutMs: 0 },
+      log: pino({ level: 'silent' }),
+    };
+    return { engine, fake };
+  }
+
+  /** Runs `t` until it ends, moving the clock to each time it asked to come back; returns the runs it took. */
+  async function runToEnd(t: TransitionTarget, engine: EngineDeps) {
+    for (let runs = 1; runs < 20; runs++) {
+      const outcome = await runTransition(t, engine);
+      if (outcome.status !== 'running' && outcome.status !== 'waiting') return { outcome, runs };
+      now = new Date(outcome.entry.until ?? now.getTime());
+    }
+    throw new Error('the transition never ended');
+  }
+
+  const FIRST = snapshot('2026.11.0', 410, ['globex']);
+
+  it('prepares every tenant of a new group before its hosts are routed', async () => {
+    const { engine, fake } = deps();
+    fake.world.jobLooks.set('tenant-create-globex', 2);
+    const { outcome, runs } = await runToEnd(target('a', undefined, FIRST), engine);
+    expect(outcome.status).toBe('succeeded');
+    // Two looks at the Job that was still running, each its own run of the step.
+    expect(runs).toBe(3);
+    expect(fake.world.calls).toEqual(['ensure blue 2026.11.0', 'job tenant-create-globex', 'switch blue']);
+    // No migration: a new group has no layout to move from.
+    expect(outcome.entry.steps.find((s) => s.name === 'prepare')!.data).toMatchObject({
+      tenantsCreated: ['globex'],
+    });
+  });
+
+  it('migrates the data layout before the new stack comes up, and only when it rises', async () => {
+    const { engine, fake } = deps();
+    await runToEnd(target('a', undefined, FIRST), engine);
+    fake.world.calls.length = 0;
+    fake.world.jobLooks.set('migrate-412', 1);
+    const up = snapshot('2026.11.2', 412, ['globex']);
+    const { outcome } = await runToEnd(target('b', FIRST, up), engine);
+    expect(outcome.status).toBe('succeeded');
+    expect(fake.world.calls.slice(0, 3)).toEqual([
+      'job migrate-412',
+      'ensure green 2026.11.2',
+      'switch green',
+    ]);
+    // Back to the old release: no migration runs (the layout stays, migrations only add).
+    fake.world.calls.length = 0;
+    const { outcome: back } = await runToEnd(target('c', up, { ...FIRST, schemaVersion: 410 }), engine);
+    expect(back.status).toBe('succeeded');
+    expect(fake.world.calls.filter((c) => c.startsWith('job'))).toEqual([]);
+  });
+
+  it('rolls back without touching the stacks when the migration fails', async () => {
+    const { engine, fake } = deps();
+    await runToEnd(target('a', undefined, FIRST), engine);
+    fake.world.calls.length = 0;
+    fake.world.failingJobs.add('migrate-412');
+    const { outcome } = await runToEnd(target('b', FIRST, snapshot('2026.11.2', 412, ['globex'])), engine);
+    expect(outcome.status).toBe('rolled-back');
+    expect(outcome.reason).toMatch(/prepare failed: job migrate-412 failed: BackoffLimitExceeded/);
+    expect(fake.world.calls).toEqual(['job migrate-412']);
+    expect(fake.world.active.get('eu-1/globex')).toBe('blue');
+  });
+
+  it('changes tenants in place: the registry and routes change, no stack is made or retired', async () => {
+    const { engine, fake } = deps();
+    await runToEnd(target('a', undefined, snapshot('2026.11.0', 410, ['globex', 'initech'])), engine);
+    fake.world.calls.length = 0;
+    const from = snapshot('2026.11.0', 410, ['globex', 'initech']);
+    const to = snapshot('2026.11.0', 410, ['globex', 'umbrella']);
+    const { outcome } = await runToEnd(
+      { ...target('b', from, to), planned: { ...target('b', from, to).planned, changes: ['tenants'] } },
+      engine,
+    );
+    expect(outcome.status).toBe('succeeded');
+    // The new tenant is prepared before it is routed; the departed one's removal waits for the keep window.
+    expect(fake.world.calls).toEqual([
+      'tenants globex,umbrella',
+      'job tenant-create-umbrella',
+      'switch blue',
+      'job tenant-remove-initech',
+    ]);
+    expect(fake.world.hosts.get('eu-1/globex')).toEqual([
+      'globex.app.example.com',
+      'umbrella.app.example.com',
+    ]);
+    const finalize = outcome.entry.steps.find((s) => s.name === 'finalize')!;
+    expect(
+      Date.parse(finalize.endedAt!) -
+        Date.parse(outcome.entry.steps.find((s) => s.name === 'cutover')!.endedAt!),
+    ).toBeGreaterThanOrEqual(RING.keepMs);
+    expect(finalize.data).toEqual({ retired: [], tenantsRemoved: ['initech'] });
+    expect([...fake.world.stacks.get('eu-1/globex')!.keys()]).toEqual(['blue']);
+  });
+
+  it('puts the registry and routes back when a tenant cannot be prepared', async () => {
+    const { engine, fake } = deps();
+    await runToEnd(target('a', undefined, FIRST), engine);
+    fake.world.calls.length = 0;
+    fake.world.failingJobs.add('tenant-create-umbrella');
+    const to = snapshot('2026.11.0', 410, ['globex', 'umbrella']);
+    const { outcome } = await runToEnd(
+      { ...target('b', FIRST, to), planned: { ...target('b', FIRST, to).planned, changes: ['tenants'] } },
+      engine,
+    );
+    expect(outcome.status).toBe('rolled-back');
+    expect(fake.world.calls).toEqual([
+      'tenants globex,umbrella',
+      'job tenant-create-umbrella',
+      'tenants globex',
+    ]);
+    expect(fake.world.hosts.get('eu-1/globex')).toEqual(['globex.app.example.com']);
+  });
+});
