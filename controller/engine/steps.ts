@@ -118,6 +118,42 @@ async function checkHealth(
   };
 }
 
+/**
+ * One step of the cutover (see RingPolicy.traffic): after the first, a health
+ * check of the new stack; then its share of the traffic rises to the step's;
+ * comes back one health interval later until the share is 100.
+ */
+async function shiftTraffic(
+  t: TransitionTarget,
+  ctx: CallContext,
+  deps: StepDeps,
+  color: StackColor,
+  progress: Readonly<Record<string, unknown>> | undefined,
+): Promise<StepResult> {
+  const steps = t.ringPolicy.traffic;
+  const stage = typeof progress?.stage === 'number' ? progress.stage : 0;
+  const nextAt = typeof progress?.nextAt === 'string' ? new Date(progress.nextAt) : undefined;
+  if (nextAt && deps.now() < nextAt)
+    return { again: nextAt, note: `cutover: ${steps[stage - 1]}% on ${color}`, progress: { ...progress } };
+  if (stage > 0) {
+    const report = await deps.providers.health.check(ctx, t.cluster, t.namespace, color);
+    if (!report.healthy)
+      throw new PermanentError(
+        'Unhealthy',
+        `${color} stack of group ${t.planned.group} is unhealthy with ${steps[stage - 1]}% of the traffic: ${report.reason ?? 'no reason given'}`,
+      );
+  }
+  const weight = steps[stage] ?? 100;
+  await deps.providers.cluster.switchTraffic(ctx, t.cluster, t.namespace, color, hostsOf(t.tenants), weight);
+  if (weight >= 100) return { data: { color, at: deps.now().toISOString() } };
+  const again = new Date(deps.now().getTime() + deps.healthIntervalMs);
+  return {
+    again,
+    note: `cutover: ${weight}% on ${color}`,
+    progress: { stage: stage + 1, nextAt: again.toISOString() },
+  };
+}
+
 /** The steps in order: validate, prepare, verify, gate, cutover, observe, finalize. */
 export const STEP_DEFINITIONS: readonly StepDefinition[] = [
   {
@@ -154,9 +190,7 @@ export const STEP_DEFINITIONS: readonly StepDefinition[] = [
         await deps.providers.cluster.stopTraffic(ctx, t.cluster, t.namespace);
         return { data: { stopped: colours(recorded).oldColor ?? null, at: deps.now().toISOString() } };
       }
-      const { newColor } = colours(recorded);
-      await deps.providers.cluster.switchTraffic(ctx, t.cluster, t.namespace, newColor, hostsOf(t.tenants));
-      return { data: { color: newColor, at: deps.now().toISOString() } };
+      return shiftTraffic(t, ctx, deps, colours(recorded).newColor, recorded.cutover);
     },
     async compensate(t, ctx, deps, recorded) {
       const { oldColor } = colours(recorded);

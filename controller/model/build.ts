@@ -93,7 +93,8 @@ interface PolicyData {
   order: string[];
   rings: Record<
     string,
-    Partial<Omit<RingPolicy, 'bakeMs' | 'keepMs' | 'keep'>> & {
+    Partial<Omit<RingPolicy, 'bakeMs' | 'keepMs' | 'keep' | 'traffic'>> & {
+      traffic?: number[];
       bake: string;
       approvals: number;
       keep?: string;
@@ -122,6 +123,7 @@ export function buildPolicy(data: unknown, file: string): PromotionPolicy {
         directPush: r.directPush ?? false,
         revertOnRollback: r.revertOnRollback ?? false,
         keepMs: parseDuration(r.keep ?? '0h') ?? 0,
+        traffic: r.traffic ?? [100],
       } satisfies RingPolicy,
     ]),
   );

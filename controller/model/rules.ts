@@ -125,7 +125,15 @@ function checkPolicy(
       );
     }
   }
-  for (const name of Object.keys(policy.rings)) {
+  for (const [name, ring] of Object.entries(policy.rings)) {
+    const steps = ring.traffic;
+    if (steps.at(-1) !== 100 || steps.some((w, i) => i > 0 && w <= steps[i - 1]!)) {
+      sink.error(
+        at(model, policy.file, ['rings', name, 'traffic']),
+        'traffic-steps',
+        `traffic [${steps.join(', ')}] of ring "${name}" must rise at every step and end at 100, for example [10, 50, 100]`,
+      );
+    }
     if (!names.includes(name)) {
       sink.error(
         at(model, policy.file, ['rings', name], 'key'),

@@ -109,6 +109,8 @@ export interface RingPolicy {
   readonly directPush: boolean;
   readonly revertOnRollback: boolean;
   readonly keepMs: number;
+  /** The new stack's share of traffic at each step of the cutover, in percent, rising to 100. */
+  readonly traffic: readonly number[];
 }
 
 /** A freeze: whole UTC days, both ends included. */

@@ -103,13 +103,17 @@ export interface ClusterPort {
    * when it failed, with the reason.
    */
   runJob(ctx: CallContext, job: JobSpec): Promise<RolloutStatus>;
-  /** Sends all of the traffic of the group's tenant `hosts` to `color`. */
+  /**
+   * Routes the group's tenant `hosts`: `weight` percent of their traffic to
+   * `color` (all of it when absent), the rest to the other colour.
+   */
   switchTraffic(
     ctx: CallContext,
     cluster: string,
     namespace: string,
     color: StackColor,
     hosts: readonly string[],
+    weight?: number,
   ): Promise<void>;
   /** Sends none of the group's traffic anywhere (its route is removed); does nothing when none is sent. */
   stopTraffic(ctx: CallContext, cluster: string, namespace: string): Promise<void>;

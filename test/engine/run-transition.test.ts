@@ -20,6 +20,7 @@ const RING: RingPolicy = {
   window: 'any',
   directPush: false,
   revertOnRollback: false,
+  traffic: [100],
   keepMs: 0,
 };
 

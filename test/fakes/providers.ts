@@ -133,12 +133,16 @@ export function createFakeProviders(): { providers: Providers; world: FakeWorld 
         world.calls.push(`delete ${color}`);
         return world.stacks.get(key(cluster, ns))?.delete(color) ? 'deleted' : 'absent';
       },
-      async switchTraffic(ctx, cluster, ns, color, hosts) {
+      async switchTraffic(ctx, cluster, ns, color, hosts, weight = 100) {
         // The first colour a transition switches to is its cutover; switching to another colour undoes it.
         if (!forwardColor.has(ctx.transition)) forwardColor.set(ctx.transition, color);
         await gate(ctx, forwardColor.get(ctx.transition) === color ? 'cutover' : 'compensate-cutover');
         if (!world.stacks.get(key(cluster, ns))?.has(color))
           throw new PermanentError('NoStack', `no ${color} stack`);
+        if (weight < 100) {
+          world.calls.push(`switch ${color} ${weight}%`);
+          return;
+        }
         world.active.set(key(cluster, ns), color);
         world.hosts.set(key(cluster, ns), hosts);
         world.calls.push(`switch ${color}`);

@@ -113,11 +113,15 @@ export function kubernetesCluster(options: KubernetesOptions): ClusterPort {
       return waiting.length === 0 ? { done: true } : { done: false, message: waiting.join('; ') };
     },
 
-    async switchTraffic(ctx, cluster, namespace, color, hosts) {
+    async switchTraffic(ctx, cluster, namespace, color, hosts, weight = 100) {
       const api = clusterApi(cluster);
       const o = ownerOf(ctx);
       const stack = await stackOf(api, o, namespace, color);
-      await ensureOwned(api, o, virtualService(o, namespace, hosts, routesOf(stack), color, istio));
+      await ensureOwned(
+        api,
+        o,
+        virtualService(o, namespace, { hosts, routes: routesOf(stack), color, weight }, istio),
+      );
     },
 
     async stopTraffic(ctx, cluster, namespace) {

@@ -237,20 +237,24 @@ export interface Route {
   readonly port: number;
 }
 
-/**
- * The VirtualService of the group's tenant hosts: per routed service (longest
- * prefix first) all traffic to `colour`, none to the other.
- */
+/** How the group's tenant hosts are routed: `weight` percent to `color`, the rest to the other colour. */
+export interface Routing {
+  readonly hosts: readonly string[];
+  readonly routes: readonly Route[];
+  readonly color: StackColor;
+  readonly weight: number;
+}
+
+/** The VirtualService of the group's tenant hosts: per routed service (longest prefix first), the split of `routing`. */
 export function virtualService(
   o: Owner,
   namespace: string,
-  hosts: readonly string[],
-  routes: readonly Route[],
-  colour: StackColor,
+  routing: Routing,
   api: IstioApiVersion,
 ): KubeObject {
-  const other: StackColor = colour === 'blue' ? 'green' : 'blue';
-  const ordered = [...routes].sort(
+  const { color, weight } = routing;
+  const other: StackColor = color === 'blue' ? 'green' : 'blue';
+  const ordered = [...routing.routes].sort(
     (a, b) => b.prefix.length - a.prefix.length || a.prefix.localeCompare(b.prefix),
   );
   return {
@@ -258,13 +262,13 @@ export function virtualService(
     kind: 'VirtualService',
     metadata: { name: groupBase(o), namespace, labels: groupLabels(o) },
     spec: {
-      hosts: [...hosts].sort(),
+      hosts: [...routing.hosts].sort(),
       http: ordered.map((r) => ({
         name: r.service,
         match: [{ uri: { prefix: r.prefix } }],
         route: [
-          { destination: destination(o, r, colour), weight: 100 },
-          { destination: destination(o, r, other), weight: 0 },
+          { destination: destination(o, r, color), weight },
+          { destination: destination(o, r, other), weight: 100 - weight },
         ],
       })),
     },

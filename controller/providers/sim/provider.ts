@@ -218,7 +218,7 @@ function simCluster(sim: Simulator): ClusterPort {
       return { done: true };
     },
 
-    async switchTraffic(ctx, cluster, namespace, color) {
+    async switchTraffic(ctx, cluster, namespace, color, _hosts, weight = 100) {
       await sim.enter(ctx);
       const group = sim.group(cluster, namespace);
       if (!group?.stacks[color]) {
@@ -228,7 +228,8 @@ function simCluster(sim: Simulator): ClusterPort {
             `there is no ${color} stack; create it first`,
         );
       }
-      if (group.active === color) return;
+      // The simulated world knows which colour serves, not how traffic is split: a share below 100 changes nothing.
+      if (group.active === color || weight < 100) return;
       group.active = color;
       await sim.save({ group: groupKey(cluster, namespace) });
     },

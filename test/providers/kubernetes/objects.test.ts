@@ -184,9 +184,7 @@ describe('the objects of a group', () => {
     const vs = virtualService(
       OWNER,
       'globex',
-      ['b.example.com', 'a.example.com'],
-      routes,
-      'green',
+      { hosts: ['b.example.com', 'a.example.com'], routes, color: 'green', weight: 100 },
       'networking.istio.io/v1',
     );
     expect(vs.metadata.name).toBe('acme-globex');
