@@ -24,6 +24,7 @@ import {
   groupSelector,
   isOwnedBy,
   job,
+  peerRouting,
   jobName,
   registryConfigMap,
   registryName,
@@ -171,6 +172,7 @@ async function ensureService(
   const s = spec.services[name]!;
   await ensureOwned(api, o, service(o, spec.namespace, name, s.port));
   await ensureOwned(api, o, destinationRule(o, spec.namespace, name, istio));
+  await ensureOwned(api, o, peerRouting(o, spec.namespace, name, istio));
   return ensureOwned(api, o, deployment(o, spec, name, s));
 }
 
@@ -232,9 +234,18 @@ async function pruneShared(api: KubeApi, o: Owner, namespace: string, istio: Ist
   const serving = new Set(
     (await api.list(...DEPLOYMENT, namespace, groupSelector(o))).map((d) => d.metadata.labels?.[LABEL.name]),
   );
-  for (const [apiVersion, kind] of [SERVICE, [istio, 'DestinationRule']] as const) {
+  // The per-service objects carry the service's name label; the group's own VirtualService carries none.
+  // Routing first, so no route is left pointing at a subset that is gone.
+  for (const [apiVersion, kind] of [
+    [istio, 'VirtualService'],
+    [istio, 'DestinationRule'],
+    SERVICE,
+  ] as const) {
     for (const object of await api.list(apiVersion, kind, namespace, groupSelector(o)))
-      if (!serving.has(object.metadata.labels?.[LABEL.name]))
+      if (
+        object.metadata.labels?.[LABEL.name] !== undefined &&
+        !serving.has(object.metadata.labels[LABEL.name])
+      )
         await api.remove(apiVersion, kind, namespace, object.metadata.name);
   }
   if (serving.size > 0) return;

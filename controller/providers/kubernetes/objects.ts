@@ -230,6 +230,28 @@ export function destinationRule(o: Owner, namespace: string, name: string, api: 
   };
 }
 
+/**
+ * The mesh routing of one service within the group: a caller of each colour
+ * reaches the same colour, so a stack being verified talks only to its own
+ * peers, never to the stack that serves.
+ */
+export function peerRouting(o: Owner, namespace: string, name: string, api: IstioApiVersion): KubeObject {
+  const host = serviceName(o, name);
+  return {
+    apiVersion: api,
+    kind: 'VirtualService',
+    metadata: { name: host, namespace, labels: { ...groupLabels(o), [LABEL.name]: name } },
+    spec: {
+      hosts: [host],
+      http: (['blue', 'green'] as const).map((c) => ({
+        name: c,
+        match: [{ sourceLabels: { [LABEL.group]: o.group, [LABEL.colour]: c } }],
+        route: [{ destination: { host, subset: c } }],
+      })),
+    },
+  };
+}
+
 /** One routed service of a stack: its name, path prefix and port. */
 export interface Route {
   readonly service: string;
