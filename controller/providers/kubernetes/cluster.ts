@@ -70,13 +70,29 @@ export function kubernetesCluster(options: KubernetesOptions): ClusterPort {
     async ensureStack(ctx, spec) {
       const api = clusterApi(spec.cluster);
       const o = ownerOf(ctx);
-      // The registry first: the pods mount it.
-      await ensureOwned(api, o, registryConfigMap(o, spec));
       const names = Object.keys(spec.services).sort();
-      const results = await Promise.all(names.map((name) => ensureService(api, o, spec, name, istio)));
+      const each = <T>(make: (name: string) => T) => names.map(make);
+      // In the order they need each other: the pods mount the registry, routing names the rules' subsets.
+      const waves = [
+        [registryConfigMap(o, spec)],
+        [
+          ...each((n) => service(o, spec.namespace, n, spec.services[n]!.port)),
+          ...each((n) => destinationRule(o, spec.namespace, n, istio)),
+        ],
+        each((n) => peerRouting(o, spec.namespace, n, istio)),
+        each((n) => deployment(o, spec, n, spec.services[n]!)),
+      ];
+      // Every name is checked before anything is written: a foreign object stops the stack whole.
+      const found = await Promise.all(
+        waves.map((wave) => Promise.all(wave.map((x) => readOwned(api, o, x)))),
+      );
+      const results: EnsureResult[] = [];
+      for (const [i, wave] of waves.entries())
+        results.push(...(await Promise.all(wave.map((x, j) => applyOver(api, x, found[i]![j])))));
+      const deployments = results.slice(-names.length);
       const pruned = await pruneDeployments(api, o, spec, names);
-      if (results.includes('created')) return 'created';
-      return results.includes('updated') || pruned > 0 ? 'updated' : 'unchanged';
+      if (deployments.includes('created')) return 'created';
+      return deployments.includes('updated') || pruned > 0 ? 'updated' : 'unchanged';
     },
 
     ensureTenants: (ctx, spec) =>
@@ -161,21 +177,6 @@ export function kubernetesHealth(options: KubernetesOptions): HealthPort {
   };
 }
 
-/** The Service, DestinationRule and Deployment of one service of the stack; what happened to the Deployment. */
-async function ensureService(
-  api: KubeApi,
-  o: Owner,
-  spec: StackSpec,
-  name: string,
-  istio: IstioApiVersion,
-): Promise<EnsureResult> {
-  const s = spec.services[name]!;
-  await ensureOwned(api, o, service(o, spec.namespace, name, s.port));
-  await ensureOwned(api, o, destinationRule(o, spec.namespace, name, istio));
-  await ensureOwned(api, o, peerRouting(o, spec.namespace, name, istio));
-  return ensureOwned(api, o, deployment(o, spec, name, s));
-}
-
 /**
  * Applies `object` unless a same-named object that is not this group's is
  * there (then the step fails, naming it). Says whether it was created,
@@ -183,9 +184,23 @@ async function ensureService(
  * apply that changes nothing).
  */
 async function ensureOwned(api: KubeApi, o: Owner, object: KubeObject): Promise<EnsureResult> {
+  return applyOver(api, object, await readOwned(api, o, object));
+}
+
+/** The object of `object`'s name as it is, if there is one; fails when it is not this group's. */
+async function readOwned(api: KubeApi, o: Owner, object: KubeObject): Promise<KubeObject | undefined> {
   const { name, namespace } = object.metadata;
   const existing = await api.read(object.apiVersion, object.kind, namespace!, name);
   if (existing) refuseForeign(existing, o);
+  return existing;
+}
+
+/** Applies `object` over `existing` (read just before); what that did. */
+async function applyOver(
+  api: KubeApi,
+  object: KubeObject,
+  existing: KubeObject | undefined,
+): Promise<EnsureResult> {
   const applied = await api.apply(object);
   if (!existing) return 'created';
   return applied.metadata.resourceVersion === existing.metadata.resourceVersion ? 'unchanged' : 'updated';

@@ -301,12 +301,13 @@ function destination(o: Owner, r: Route, subset: StackColor) {
   return { host: serviceName(o, r.service), subset, port: { number: r.port } };
 }
 
-/** The colour a VirtualService of ours sends its traffic to, if it sends any. */
+/** The colour a VirtualService of ours sends most of its traffic to, if it sends any. */
 export function servingColour(vs: KubeObject): StackColor | undefined {
   const http = (vs.spec?.http ?? []) as {
     route?: { destination?: { subset?: string }; weight?: number }[];
   }[];
-  const top = http[0]?.route?.find((r) => (r.weight ?? 0) > 0)?.destination?.subset;
+  const routes = (http[0]?.route ?? []).filter((r) => (r.weight ?? 0) > 0);
+  const top = routes.sort((a, b) => (b.weight ?? 0) - (a.weight ?? 0))[0]?.destination?.subset;
   return top === 'blue' || top === 'green' ? top : undefined;
 }
 
