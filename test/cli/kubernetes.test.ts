@@ -1,0 +1,135 @@
+/**
+ * `ringmaster run --providers FILE` against the Kubernetes API stand-in: the
+ * real client, the controller's RBAC from deploy/, the base constellation
+ * rolled out from nothing, a ring promoted, and a group rolled back on an
+ * image that never becomes available.
+ */
+import { writeFile } from 'node:fs/promises';
+import { join } from 'node:path';
+import type { KubeStandIn } from '../fakes/kube/server.js';
+import { runRingmaster } from '../helpers/cli.js';
+import { type FixtureRepo, createFixtureRepo, releaseYaml } from '../helpers/constellation.js';
+import { makeTempDir, removeDir } from '../helpers/git.js';
+import { CONTROLLER_TOKEN, startKubeWithRbac } from '../helpers/kube.js';
+
+const SUNDAY_WINDOW = new Date('2026-11-22T01:30:00Z');
+
+describe('run --providers against Kubernetes', () => {
+  let repo: FixtureRepo;
+  let state: string;
+  let kube: KubeStandIn;
+  beforeEach(async () => {
+    repo = await createFixtureRepo();
+    state = await makeTempDir('ringmaster-state-');
+    kube = await startKubeWithRbac({
+      imageBehaviour: (image) => (image.endsWith(':never') ? 'never-pulls' : 'ok'),
+    });
+    await writeFile(join(state, 'kubeconfig'), kube.kubeconfig({ context: 'eu', token: CONTROLLER_TOKEN }));
+    await writeFile(
+      join(state, 'providers.yaml'),
+      [
+        'apiVersion: ringmaster/v1',
+        'kind: Providers',
+        'ports: { cluster: kubernetes, health: kubernetes }',
+        'clusters:',
+        '  eu-1: { context: eu, kubeconfig: kubeconfig }',
+        'kubernetes: { pollSeconds: 5 }',
+        '',
+      ].join('\n'),
+    );
+  });
+  afterEach(async () => {
+    await kube.close();
+    await removeDir(repo.dir);
+    await removeDir(state);
+  });
+
+  const ringmaster = (...args: string[]) =>
+    runRingmaster(
+      [
+        ...args,
+        '--repo',
+        repo.dir,
+        '--state',
+        state,
+        '--providers',
+        join(state, 'providers.yaml'),
+        '--sim-speed',
+        '100000',
+        '--log-file',
+        join(state, 'log.json'),
+      ],
+      { now: SUNDAY_WINDOW },
+    );
+
+  const deployments = (ns: string) =>
+    kube
+      .list('apps/v1', 'Deployment', ns)
+      .map((d) => `${d.metadata.name} ${d.metadata.labels?.['app.kubernetes.io/version']}`)
+      .sort();
+  const serving = (ns: string, group: string) => {
+    const vs = kube.get('networking.istio.io/v1', 'VirtualService', ns, `test-${group}`);
+    const http = (
+      vs?.spec as { http: { route: { destination: { subset: string }; weight: number }[] }[] } | undefined
+    )?.http;
+    return http?.map((h) => h.route.map((r) => `${r.destination.subset}=${r.weight}`).join(' '));
+  };
+
+  it('rolls out from nothing, promotes a ring, and rolls back an image that never comes up', async () => {
+    const first = await ringmaster('run', '--once');
+    expect(first.code).toBe(0);
+    expect(deployments('internal')).toEqual([
+      'test-internal-api-blue 2026.11.1',
+      'test-internal-worker-blue 2026.11.1',
+    ]);
+    expect(deployments('shared-1')).toEqual([
+      'test-shared-1-api-blue 2026.11.0',
+      'test-shared-1-worker-blue 2026.11.0',
+    ]);
+    // No service has a route: the first by name takes every request of the tenants' hosts.
+    expect(serving('internal', 'internal')).toEqual(['blue=100 green=0']);
+    const vs = kube.get('networking.istio.io/v1', 'VirtualService', 'internal', 'test-internal')!;
+    expect((vs.spec as { hosts: string[] }).hosts).toEqual(['acme.example.com', 'globex-test.example.com']);
+    const registry = kube.get('v1', 'ConfigMap', 'internal', 'test-internal-tenants')!;
+    expect(
+      JSON.parse((registry.data as Record<string, string>)['tenants.json']!).tenants.map(
+        (t: { id: string }) => t.id,
+      ),
+    ).toEqual(['acme', 'globex-test']);
+
+    // Promote canary: green comes up beside blue, takes the traffic, and blue is retired.
+    await repo.write('groups/releases/2026.11.2.yaml', releaseYaml('2026.11.2', 412));
+    await repo.edit('groups/rings.yaml', 'release: "2026.11.1"', 'release: "2026.11.2"');
+    await repo.commit('promote 2026.11.2 to canary');
+    const promoted = await ringmaster('run', '--once');
+    expect(promoted.out).toMatch(/✓ internal@[0-9a-f]{12} succeeded/);
+    expect(deployments('internal')).toEqual([
+      'test-internal-api-green 2026.11.2',
+      'test-internal-worker-green 2026.11.2',
+    ]);
+    expect(serving('internal', 'internal')).toEqual(['green=100 blue=0']);
+
+    // An image that never pulls: the rollout exceeds its deadline, traffic stays on green, blue goes again.
+    await repo.write(
+      'groups/releases/2026.11.3.yaml',
+      releaseYaml('2026.11.3', 412).replace('api:2026.11.3', 'api:never'),
+    );
+    await repo.edit('groups/rings.yaml', 'release: "2026.11.2"', 'release: "2026.11.3"');
+    await repo.commit('promote 2026.11.3 to canary');
+    const failed = await ringmaster('run', '--once');
+    expect(failed.out).toMatch(
+      /↺ internal@[0-9a-f]{12} rolled-back: prepare failed: .*test-internal-api-blue exceeded its progress deadline/,
+    );
+    expect(deployments('internal')).toEqual([
+      'test-internal-api-green 2026.11.2',
+      'test-internal-worker-green 2026.11.2',
+    ]);
+    expect(serving('internal', 'internal')).toEqual(['green=100 blue=0']);
+    const status = JSON.parse((await ringmaster('status', '--json')).out) as {
+      groups: { name: string; state: string }[];
+    };
+    expect(status.groups.find((g) => g.name === 'internal')!.state).toBe('held');
+    // Everything was written as the controller's service account, within deploy/rbac.yaml.
+    expect(kube.requests.filter((r) => r.status === 401 || r.status === 403)).toEqual([]);
+  });
+});
