@@ -4,6 +4,7 @@
  * (openController, lookAndSettle) on a real git repository:
  *
  *   npm run bench:engine -- [--groups N] [--tenants M] [--parallel P] [--plans K] [--keep] [--json]
+ *   npm run bench:engine -- --provider kubernetes [--groups N]   (see bench-kubernetes.ts)
  *
  * 1. create: the first reconcile creates every group (one transition each).
  * 2. promote: a commit moves the "broad" ring (about 45% of the groups) to a
@@ -40,6 +41,7 @@ import { createRunner, lookAndSettle } from '../controller/cli/run.js';
 import { previewRun } from '../controller/plan/admission.js';
 import { createContext } from '../controller/main.js';
 import { createMetrics } from '../controller/server/metrics.js';
+import { benchKubernetes } from './bench-kubernetes.js';
 import { RINGS, generate } from './generate-constellation.js';
 
 interface Options {
@@ -49,6 +51,7 @@ interface Options {
   plans: number;
   keep: boolean;
   json: boolean;
+  provider: 'sim' | 'kubernetes';
 }
 
 function readOptions(argv: string[]): Options {
@@ -61,8 +64,11 @@ function readOptions(argv: string[]): Options {
       plans: { type: 'string', default: '7' },
       keep: { type: 'boolean', default: false },
       json: { type: 'boolean', default: false },
+      provider: { type: 'string', default: 'sim' },
     },
   });
+  if (values.provider !== 'sim' && values.provider !== 'kubernetes')
+    throw new Error('--provider must be sim or kubernetes');
   const int = (text: string, flag: string) => {
     if (!/^\d+$/.test(text) || Number(text) < 1) throw new Error(`--${flag} must be a whole number above 0`);
     return Number(text);
@@ -76,6 +82,7 @@ function readOptions(argv: string[]): Options {
     plans: int(values.plans, 'plans'),
     keep: values.keep,
     json: values.json,
+    provider: values.provider,
   };
 }
 
@@ -111,7 +118,14 @@ function memory(): string {
 }
 
 async function main(): Promise<void> {
-  const o = readOptions(process.argv.slice(2));
+  const argv = process.argv.slice(2);
+  const o = readOptions(argv);
+  if (o.provider === 'kubernetes') {
+    // At 1,000 groups unless told: every call crosses HTTP.
+    const groups = argv.includes('--groups') ? o.groups : 1000;
+    const tenants = argv.includes('--tenants') ? o.tenants : groups * 10;
+    return benchKubernetes({ groups, tenants, policy: instantPolicy(o.parallel), json: o.json });
+  }
   const log = (s: string) => process.stderr.write(`${s}\n`);
   const root = mkdtempSync(join(tmpdir(), 'ringmaster-bench-engine-'));
   const repo = join(root, 'repo');

@@ -1,3 +1,4 @@
+import { setMaxListeners } from 'node:events';
 import { join } from 'node:path';
 import type { GitMirror } from '../source/mirror.js';
 import { type Command, InvalidArgumentError } from 'commander';
@@ -159,6 +160,8 @@ export async function openController(ctx: CliContext, opts: ControllerOptions): 
   );
   // Aborted by stop(): no new step starts, waits end at once, what is under way stays open in the journal.
   const stopping = new AbortController();
+  // Every wait under way (a back-off, a slow call, one per worker) listens for the stop: many at once is normal.
+  setMaxListeners(0, stopping.signal);
   // A rehearsal's time runs --sim-speed times faster from the start: health periods, bake and keep times and
   // maintenance windows all pass at that pace. At speed 1 it is the machine's time.
   // Time never runs backwards across restarts: a rehearsal's clock goes on from where it stopped.

@@ -4,8 +4,16 @@
  * kubeconfig or context stops it at once with a message rather than failing
  * groups one by one.
  */
+import http from 'node:http';
+import https from 'node:https';
 import { join } from 'node:path';
-import { KubeConfig, KubernetesObjectApi } from '@kubernetes/client-node';
+import {
+  KubeConfig,
+  KubernetesObjectApi,
+  type RequestContext,
+  ServerConfiguration,
+  createConfiguration,
+} from '@kubernetes/client-node';
 import type { EnvConfig } from '../config.js';
 import { ConfigurationError } from '../errors.js';
 import { type KubeApi, kubeApi } from '../providers/kubernetes/kube-api.js';
@@ -20,10 +28,7 @@ import type { ClusterAccess, ProvidersConfig } from '../providers/providers-file
 export function openKubeClusters(config: ProvidersConfig, env: EnvConfig): (cluster: string) => KubeApi {
   const apis = new Map<string, KubeApi>();
   for (const access of config.clusters.values()) {
-    apis.set(
-      access.name,
-      kubeApi(KubernetesObjectApi.makeApiClient(loadKubeConfig(access, config, env)), access.name),
-    );
+    apis.set(access.name, kubeApi(objectApi(loadKubeConfig(access, config, env)), access.name));
   }
   return (cluster) => {
     const api = apis.get(cluster);
@@ -33,6 +38,34 @@ export function openKubeClusters(config: ProvidersConfig, env: EnvConfig): (clus
       `cluster "${cluster}" is not listed in providers file ${config.file}; add it under clusters: (ringmaster validate --providers ${config.file} lists every group that names it)`,
     );
   };
+}
+
+/**
+ * The client of `kc`'s cluster, reusing its connections: client-node 1.4
+ * gives every request a new agent, so a new connection (and, over TLS, a new
+ * handshake) per call. A middleware swaps that agent for one kept-alive agent
+ * with the same options; a proxy's agent is left as it is.
+ */
+function objectApi(kc: KubeConfig): KubernetesObjectApi {
+  let shared: http.Agent | undefined;
+  const keepAlive = {
+    pre: async (context: RequestContext) => {
+      const agent = context.getAgent();
+      // Node's Agent keeps the options it was made with; the typings do not say so for http.Agent.
+      const options = (agent as { options?: http.AgentOptions } | undefined)?.options ?? {};
+      if (agent?.constructor === https.Agent) shared ??= new https.Agent({ ...options, keepAlive: true });
+      else if (agent?.constructor === http.Agent) shared ??= new http.Agent({ ...options, keepAlive: true });
+      if (shared && (agent?.constructor === https.Agent || agent?.constructor === http.Agent))
+        context.setAgent(shared);
+      return context;
+    },
+    post: async <T>(response: T) => response,
+  };
+  const server = new ServerConfiguration<Record<string, string>>(kc.getCurrentCluster()!.server, {});
+  // Every object names its namespace, so the client's default namespace is never used.
+  return new KubernetesObjectApi(
+    createConfiguration({ baseServer: server, authMethods: { default: kc }, promiseMiddleware: [keepAlive] }),
+  );
 }
 
 function loadKubeConfig(access: ClusterAccess, config: ProvidersConfig, env: EnvConfig): KubeConfig {

@@ -132,4 +132,55 @@ describe('run --providers against Kubernetes', () => {
     // Everything was written as the controller's service account, within deploy/rbac.yaml.
     expect(kube.requests.filter((r) => r.status === 401 || r.status === 403)).toEqual([]);
   });
+
+  it('adds and removes tenants in the registry, routing and Jobs only, and never touches a pod template', async () => {
+    const jobs =
+      'tenantJobs:\n    create: { image: "registry.example.com/app/tools:1", command: [create-tenant] }\n    remove: { image: "registry.example.com/app/tools:1", command: [remove-tenant] }\n';
+    await repo.edit('groups/releases/2026.11.1.yaml', 'services:\n', `${jobs}services:\n`);
+    await repo.commit('2026.11.1 prepares and removes tenants');
+    const first = await ringmaster('run', '--once');
+    expect([first.code, first.err]).toEqual([0, '']);
+    const templates = () =>
+      kube
+        .list('apps/v1', 'Deployment', 'internal')
+        .map((d) => `${d.metadata.name} generation ${d.metadata.generation} ${JSON.stringify(d.spec)}`);
+    const before = templates();
+    const jobNames = () =>
+      kube
+        .list('batch/v1', 'Job', 'internal')
+        .map((j) => j.metadata.name)
+        .sort();
+    expect(jobNames()).toEqual([
+      'test-internal-tenant-create-acme',
+      'test-internal-tenant-create-globex-test',
+    ]);
+
+    await repo.edit(
+      'groups/internal.yaml',
+      /  - \{ id: acme, .*\n/,
+      '  - { id: initech, host: initech.example.com, language: en-US, utcOffset: "-06:00" }\n',
+    );
+    await repo.commit('initech joins internal, acme leaves');
+    const moved = await ringmaster('run', '--once');
+    expect(moved.out).toMatch(/✓ internal@[0-9a-f]{12} succeeded/);
+    expect(templates()).toEqual(before);
+    const vs = kube.get('networking.istio.io/v1', 'VirtualService', 'internal', 'test-internal')!;
+    expect((vs.spec as { hosts: string[] }).hosts).toEqual([
+      'globex-test.example.com',
+      'initech.example.com',
+    ]);
+    const registry = kube.get('v1', 'ConfigMap', 'internal', 'test-internal-tenants')!;
+    expect(
+      JSON.parse((registry.data as Record<string, string>)['tenants.json']!).tenants.map(
+        (t: { id: string }) => t.id,
+      ),
+    ).toEqual(['initech', 'globex-test']);
+    // The canary ring keeps nothing (keep 0h): the departed tenant's removal ran at once.
+    expect(jobNames()).toEqual([
+      'test-internal-tenant-create-acme',
+      'test-internal-tenant-create-globex-test',
+      'test-internal-tenant-create-initech',
+      'test-internal-tenant-remove-acme',
+    ]);
+  });
 });

@@ -92,9 +92,13 @@ export function kubeApi(objects: KubernetesObjectApi, cluster: string): KubeApi 
   };
 }
 
-/** The client's typed model instance as plain JSON (dates as strings), narrowed to our shape. */
+/**
+ * The client's typed model instance, narrowed to our shape: the models keep
+ * the API's field names, and we read no field the client turns into another
+ * type (it makes Dates of timestamps), so no copy is made.
+ */
 function plain(object: unknown): KubeObject {
-  return JSON.parse(JSON.stringify(object)) as KubeObject;
+  return object as KubeObject;
 }
 
 interface StatusBody {

@@ -1,0 +1,18 @@
+/**
+ * The Kubernetes API stand-in of the tests, run as a child process for the
+ * Kubernetes benchmark, so that the controller measured does not share its
+ * process (and its CPU time) with the API server. Started with `fork`: it
+ * sends `{ url, kubeconfig }` once listening, answers `'count'` with the
+ * requests it served (reads, writes) and exits on `'stop'`.
+ */
+import { startKubeStandIn } from '../test/fakes/kube/server.js';
+
+const kube = await startKubeStandIn({ deploymentReadsPerStage: 1, jobReadsToFinish: 1 });
+process.on('message', (message) => {
+  if (message === 'count') {
+    const writes = kube.requests.filter((r) => r.method !== 'GET').length;
+    process.send!({ requests: kube.requests.length, writes });
+  }
+  if (message === 'stop') void kube.close().then(() => process.exit(0));
+});
+process.send!({ url: kube.url, kubeconfig: kube.kubeconfig({ context: 'bench' }) });
