@@ -157,7 +157,7 @@ describe('run --providers against Kubernetes', () => {
 
     await repo.edit(
       'groups/internal.yaml',
-      /  - \{ id: acme, .*\n/,
+      / {2}- \{ id: acme, .*\n/,
       '  - { id: initech, host: initech.example.com, language: en-US, utcOffset: "-06:00" }\n',
     );
     await repo.commit('initech joins internal, acme leaves');
