@@ -105,7 +105,9 @@ export function createFakeProviders(): { providers: Providers; world: FakeWorld 
         if (world.failingJobs.has(job.name))
           throw new PermanentError('JobFailed', `job ${job.name} failed: BackoffLimitExceeded`);
         const wanted = world.jobLooks.get(job.name) ?? 0;
-        return (looks ?? 0) >= wanted ? { done: true } : { done: false, message: `job ${job.name}: 1 running` };
+        return (looks ?? 0) >= wanted
+          ? { done: true }
+          : { done: false, message: `job ${job.name}: 1 running` };
       },
       async rolloutStatus(_ctx, cluster, ns, color) {
         if (!world.stacks.get(key(cluster, ns))?.has(color))
