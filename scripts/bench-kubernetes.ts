@@ -41,8 +41,10 @@ export async function benchKubernetes(o: KubernetesBenchOptions): Promise<void> 
   const root = mkdtempSync(join(tmpdir(), 'ringmaster-bench-kube-'));
   const repo = join(root, 'repo');
   const state = join(root, 'state');
+  // The stand-in keeps every object and request in memory: not the controller's heap settings.
   const child = fork(fileURLToPath(new URL('./kube-stand-in-child.js', import.meta.url)), {
     stdio: 'inherit',
+    execArgv: ['--max-old-space-size=4096'],
   });
   let parts: Awaited<ReturnType<typeof openController>> | undefined;
   try {

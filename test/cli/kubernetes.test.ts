@@ -183,4 +183,27 @@ describe('run --providers against Kubernetes', () => {
       'test-internal-tenant-remove-acme',
     ]);
   });
+
+  it('refuses a group on a cluster the providers file lacks, and goes on with the others', async () => {
+    await repo.edit('groups/shared-1.yaml', 'cluster: eu-1', 'cluster: us-1');
+    await repo.commit('shared-1 moves to us-1');
+    const validate = await runRingmaster([
+      'validate',
+      '--repo',
+      repo.dir,
+      '--providers',
+      join(state, 'providers.yaml'),
+    ]);
+    expect(validate.code).toBe(1);
+    expect(validate.out).toMatch(
+      /^groups\/shared-1\.yaml:6:12: group "shared-1" runs on cluster "us-1", which providers file .* does not list \(it lists eu-1\); add it under clusters: or move the group \[unknown-cluster\]$/m,
+    );
+    const run = await ringmaster('run', '--once');
+    expect(run.out).toMatch(
+      /↺ shared-1@[0-9a-f]{12} rolled-back: validate failed: cluster "us-1" is not listed in providers file/,
+    );
+    expect(run.out).toMatch(/✓ internal@[0-9a-f]{12} succeeded/);
+    expect(kube.list('apps/v1', 'Deployment', 'shared-1')).toEqual([]);
+    expect(kube.list('apps/v1', 'Deployment', 'internal')).toHaveLength(2);
+  });
 });

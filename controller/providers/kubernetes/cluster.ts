@@ -153,9 +153,15 @@ export function kubernetesCluster(options: KubernetesOptions): ClusterPort {
     async deleteStack(ctx, cluster, namespace, color) {
       const api = clusterApi(cluster);
       const o = ownerOf(ctx);
-      const doomed = await api.list(...DEPLOYMENT, namespace, groupSelector(o, color));
+      const all = await api.list(...DEPLOYMENT, namespace, groupSelector(o));
+      const doomed = all.filter((d) => d.metadata.labels?.[LABEL.colour] === color);
       for (const d of doomed) await api.remove(...DEPLOYMENT, namespace, d.metadata.name);
-      await pruneShared(api, o, namespace, istio);
+      // The shared objects of a service go with its last Deployment, and everything with the group's last.
+      const kept = new Set(
+        all.filter((d) => !doomed.includes(d)).map((d) => d.metadata.labels?.[LABEL.name]),
+      );
+      const orphans = doomed.some((d) => !kept.has(d.metadata.labels?.[LABEL.name]));
+      if (orphans || kept.size === 0) await pruneShared(api, o, namespace, istio);
       return doomed.length > 0 ? 'deleted' : 'absent';
     },
   };
@@ -201,9 +207,30 @@ async function applyOver(
   object: KubeObject,
   existing: KubeObject | undefined,
 ): Promise<EnsureResult> {
+  // Already as asked, field for field: no write (most objects of a group stay as they are in a transition).
+  if (existing && holds(existing, object)) return 'unchanged';
   const applied = await api.apply(object);
   if (!existing) return 'created';
   return applied.metadata.resourceVersion === existing.metadata.resourceVersion ? 'unchanged' : 'updated';
+}
+
+/**
+ * True when `existing` has every field `wanted` sets, with the same value
+ * (lists element by element); what the server added besides is ignored.
+ */
+export function holds(existing: unknown, wanted: unknown): boolean {
+  if (Array.isArray(wanted))
+    return (
+      Array.isArray(existing) &&
+      existing.length === wanted.length &&
+      wanted.every((w, i) => holds(existing[i], w))
+    );
+  if (wanted !== null && typeof wanted === 'object') {
+    if (existing === null || typeof existing !== 'object') return false;
+    const have = existing as Record<string, unknown>;
+    return Object.entries(wanted).every(([k, w]) => w === undefined || holds(have[k], w));
+  }
+  return existing === wanted;
 }
 
 function refuseForeign(object: KubeObject, o: Owner): void {
