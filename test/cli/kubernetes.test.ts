@@ -14,6 +14,7 @@ import { CONTROLLER_TOKEN, startKubeWithRbac } from '../helpers/kube.js';
 
 const SUNDAY_WINDOW = new Date('2026-11-22T01:30:00Z');
 
+// Each test runs the controller three or four times; on a busy machine that takes a while.
 describe('run --providers against Kubernetes', () => {
   let repo: FixtureRepo;
   let state: string;
@@ -131,7 +132,7 @@ describe('run --providers against Kubernetes', () => {
     expect(status.groups.find((g) => g.name === 'internal')!.state).toBe('held');
     // Everything was written as the controller's service account, within deploy/rbac.yaml.
     expect(kube.requests.filter((r) => r.status === 401 || r.status === 403)).toEqual([]);
-  });
+  }, 60_000);
 
   it('adds and removes tenants in the registry, routing and Jobs only, and never touches a pod template', async () => {
     const jobs =
@@ -182,7 +183,7 @@ describe('run --providers against Kubernetes', () => {
       'test-internal-tenant-create-initech',
       'test-internal-tenant-remove-acme',
     ]);
-  });
+  }, 60_000);
 
   it('refuses a group on a cluster the providers file lacks, and goes on with the others', async () => {
     await repo.edit('groups/shared-1.yaml', 'cluster: eu-1', 'cluster: us-1');
@@ -205,5 +206,5 @@ describe('run --providers against Kubernetes', () => {
     expect(run.out).toMatch(/✓ internal@[0-9a-f]{12} succeeded/);
     expect(kube.list('apps/v1', 'Deployment', 'shared-1')).toEqual([]);
     expect(kube.list('apps/v1', 'Deployment', 'internal')).toHaveLength(2);
-  });
+  }, 60_000);
 });
