@@ -13,10 +13,8 @@ import type { EngineParts } from '../engine/run-transition.js';
 import type { Constellation } from '../model/types.js';
 import { NO_FAULTS, loadFaults } from '../providers/sim/faults.js';
 import { createSimProviders } from '../providers/sim/provider.js';
-import { kubernetesCluster, kubernetesHealth } from '../providers/kubernetes/cluster.js';
 import type { Providers } from '../providers/ports.js';
 import { type ProvidersConfig, SIM_PROVIDERS, loadProvidersFile } from '../providers/providers-file.js';
-import { openKubeClusters } from './kubernetes-options.js';
 import { removeStaleTempFiles } from '../state/atomic-file.js';
 import { loadClockTime, saveClockTime } from '../state/clock-file.js';
 import { FileStateStore } from '../state/file-store.js';
@@ -176,7 +174,7 @@ export async function openController(ctx: CliContext, opts: ControllerOptions): 
     wait: (ms) => clock.sleep(ms, stopping.signal),
     now: () => clock.now(),
   });
-  const providers = withRealPorts(sim, config, ctx);
+  const providers = await withRealPorts(sim, config, ctx);
   const engine: EngineParts = {
     providers,
     pollIntervalMs: config.pollMs,
@@ -270,8 +268,13 @@ export async function withDesired<T>(
 }
 
 /** The sim ports with the ports `config` gives to real adapters put in their place. */
-function withRealPorts(sim: Providers, config: ProvidersConfig, ctx: CliContext): Providers {
+async function withRealPorts(sim: Providers, config: ProvidersConfig, ctx: CliContext): Promise<Providers> {
   if (config.ports.cluster !== 'kubernetes') return sim;
+  // Loaded only when used: the Kubernetes client is large, and the embedded default has no need of it.
+  const [{ openKubeClusters }, { kubernetesCluster, kubernetesHealth }] = await Promise.all([
+    import('./kubernetes-options.js'),
+    import('../providers/kubernetes/cluster.js'),
+  ]);
   const kubernetes = {
     clusterApi: openKubeClusters(config, ctx.env),
     istioApiVersion: config.istioApiVersion,
