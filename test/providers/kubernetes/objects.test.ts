@@ -8,6 +8,7 @@ import {
   virtualService,
 } from '../../../controller/providers/kubernetes/objects.js';
 import { deploymentRollout } from '../../../controller/providers/kubernetes/rollout.js';
+import { holds } from '../../../controller/providers/kubernetes/cluster.js';
 import type { StackSpec } from '../../../controller/providers/ports.js';
 
 const OWNER = { constellation: 'acme', group: 'globex' };
@@ -228,5 +229,32 @@ describe('the objects of a group', () => {
     };
     const stack = Object.entries(plain.services).map(([name, s]) => deployment(OWNER, plain, name, s));
     expect(routesOf(stack)).toEqual([{ service: 'api', prefix: '/', port: 8080 }]);
+  });
+});
+
+describe('holds: is an object already as asked', () => {
+  const wanted = { metadata: { labels: { a: '1' } }, spec: { ports: [{ port: 80, name: 'http' }] } };
+  it.each([
+    [
+      'with what the server added',
+      {
+        metadata: { labels: { a: '1', b: '2' }, uid: 'x' },
+        spec: { ports: [{ port: 80, name: 'http', protocol: 'TCP' }], clusterIP: '10.0.0.1' },
+      },
+      true,
+    ],
+    [
+      'not when a value differs',
+      { metadata: { labels: { a: '2' } }, spec: { ports: [{ port: 80, name: 'http' }] } },
+      false,
+    ],
+    [
+      'not when a list has another length',
+      { metadata: { labels: { a: '1' } }, spec: { ports: [{ port: 80, name: 'http' }, { port: 81 }] } },
+      false,
+    ],
+    ['not when a field is missing', { metadata: { labels: { a: '1' } } }, false],
+  ])('%s', (_what, existing, expected) => {
+    expect(holds(existing, wanted)).toBe(expected);
   });
 });
