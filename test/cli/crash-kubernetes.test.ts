@@ -6,7 +6,6 @@
  * with nothing else left, its migration Job was created exactly once, each
  * transition is journaled once as succeeded, and no request was refused.
  */
-import { writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { FileStateStore } from '../../controller/state/file-store.js';
 import type { KubeStandIn } from '../fakes/kube/server.js';
@@ -20,7 +19,7 @@ import {
   runThroughKills,
 } from '../helpers/crash.js';
 import { makeTempDir, removeDir } from '../helpers/git.js';
-import { CONTROLLER_TOKEN, startKubeWithRbac } from '../helpers/kube.js';
+import { startKubeWithRbac, writeProviders } from '../helpers/kube.js';
 
 const TRIALS = 4;
 const MIGRATION =
@@ -60,11 +59,7 @@ describe('crash safety against Kubernetes', () => {
   async function baseline(): Promise<{ state: string; kube: KubeStandIn }> {
     const kube = await startKubeWithRbac();
     const state = await makeTempDir('ringmaster-kube-crash-');
-    await writeFile(join(state, 'kubeconfig'), kube.kubeconfig({ context: 'eu', token: CONTROLLER_TOKEN }));
-    await writeFile(
-      join(state, 'providers.yaml'),
-      'apiVersion: ringmaster/v1\nkind: Providers\nclusters:\n  eu-1: { context: eu, kubeconfig: kubeconfig }\nkubernetes: { pollSeconds: 5 }\n',
-    );
+    await writeProviders(state, kube);
     expect((await runKillable([...args(state), '--rev', before])).code).toBe(0);
     return { state, kube };
   }

@@ -4,13 +4,12 @@
  * rolled out from nothing, a ring promoted, and a group rolled back on an
  * image that never becomes available.
  */
-import { writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import type { KubeStandIn } from '../fakes/kube/server.js';
 import { runRingmaster } from '../helpers/cli.js';
 import { type FixtureRepo, createFixtureRepo, releaseYaml } from '../helpers/constellation.js';
 import { makeTempDir, removeDir } from '../helpers/git.js';
-import { CONTROLLER_TOKEN, startKubeWithRbac } from '../helpers/kube.js';
+import { startKubeWithRbac, writeProviders } from '../helpers/kube.js';
 
 const SUNDAY_WINDOW = new Date('2026-11-22T01:30:00Z');
 
@@ -25,19 +24,7 @@ describe('run --providers against Kubernetes', () => {
     kube = await startKubeWithRbac({
       imageBehaviour: (image) => (image.endsWith(':never') ? 'never-pulls' : 'ok'),
     });
-    await writeFile(join(state, 'kubeconfig'), kube.kubeconfig({ context: 'eu', token: CONTROLLER_TOKEN }));
-    await writeFile(
-      join(state, 'providers.yaml'),
-      [
-        'apiVersion: ringmaster/v1',
-        'kind: Providers',
-        'ports: { cluster: kubernetes, health: kubernetes }',
-        'clusters:',
-        '  eu-1: { context: eu, kubeconfig: kubeconfig }',
-        'kubernetes: { pollSeconds: 5 }',
-        '',
-      ].join('\n'),
-    );
+    await writeProviders(state, kube);
   });
   afterEach(async () => {
     await kube.close();

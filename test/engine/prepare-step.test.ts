@@ -10,21 +10,9 @@ import { FileJournalStore } from '../../controller/state/journal-store.js';
 import type { GroupSnapshot } from '../../controller/state/types.js';
 import { createFakeProviders } from '../fakes/providers.js';
 import { makeTempDir, removeDir } from '../helpers/git.js';
+import { RING_POLICY } from '../helpers/ring-policy.js';
 
-const RING: RingPolicy = {
-  bake: '0h',
-  bakeMs: 0,
-  approvals: 1,
-  reviewers: [],
-  maxParallel: 1,
-  failureBudget: 0,
-  gate: 'auto',
-  window: 'any',
-  directPush: false,
-  revertOnRollback: false,
-  traffic: [100],
-  keepMs: 3_600_000,
-};
+const RING: RingPolicy = { ...RING_POLICY, keepMs: 3_600_000 };
 
 const tenant = (id: string): Tenant => ({
   id,
@@ -216,90 +204,77 @@ describe('prepare and finalize with Jobs', () => {
     ]);
     expect(fake.world.hosts.get('eu-1/globex')).toEqual(['globex.app.example.com']);
   });
-});
 
-describe('a cutover in steps', () => {
-  let dir: string;
-  let journal: FileJournalStore;
-  let now: Date;
-  beforeEach(async () => {
-    dir = await makeTempDir();
-    journal = new FileJournalStore(dir);
-    now = new Date('2026-11-22T10:00:00Z');
-  });
-  afterEach(async () => {
-    await journal.close();
-    await removeDir(dir);
-  });
-
-  async function cutover(unhealthyAfter?: number) {
-    const fake = createFakeProviders();
-    let checks = 0;
-    const health = fake.providers.health;
-    const providers = {
-      ...fake.providers,
-      health: {
-        check: async (...args: Parameters<typeof health.check>) =>
-          unhealthyAfter !== undefined && args[0].step === 'cutover' && ++checks > unhealthyAfter
-            ? { healthy: false, reason: 'error rate 12%' }
-            : health.check(...args),
-      },
-    };
-    const engine: EngineDeps = {
-      providers,
-      journal,
-      constellation: 'acme',
-      now: () => now,
-      sleep: async (ms) => void (now = new Date(now.getTime() + ms)),
-      healthIntervalMs: 60_000,
-      isApproved: async () => true,
-      retry: { retries: 0, minTimeoutMs: 0, maxTimeoutMs: 0 },
-      log: pino({ level: 'silent' }),
-    };
-    const first = snapshot('2026.11.0', 410, ['globex']);
-    const created = target('a', undefined, first);
-    expect((await runTransition({ ...created, tenantJobs: undefined }, engine)).status).toBe('succeeded');
-    fake.world.calls.length = 0;
-    const next = target('b', first, snapshot('2026.11.2', 410, ['globex']));
-    const t = { ...next, ringPolicy: { ...RING, keepMs: 0, traffic: [10, 50, 100] } };
-    const seen: string[] = [];
-    for (;;) {
-      const outcome = await runTransition(t, engine);
-      if (outcome.status !== 'running')
-        return { outcome, calls: fake.world.calls, seen, active: fake.world.active };
-      seen.push(
-        `${outcome.entry.reason} until +${(Date.parse(outcome.entry.until!) - now.getTime()) / 1000}s`,
-      );
-      now = new Date(outcome.entry.until!);
+  describe('a cutover in steps', () => {
+    async function cutover(unhealthyAfter?: number) {
+      const fake = createFakeProviders();
+      let checks = 0;
+      const health = fake.providers.health;
+      const providers = {
+        ...fake.providers,
+        health: {
+          check: async (...args: Parameters<typeof health.check>) =>
+            unhealthyAfter !== undefined && args[0].step === 'cutover' && ++checks > unhealthyAfter
+              ? { healthy: false, reason: 'error rate 12%' }
+              : health.check(...args),
+        },
+      };
+      const engine: EngineDeps = {
+        providers,
+        journal,
+        constellation: 'acme',
+        now: () => now,
+        sleep: async (ms) => void (now = new Date(now.getTime() + ms)),
+        healthIntervalMs: 60_000,
+        isApproved: async () => true,
+        retry: { retries: 0, minTimeoutMs: 0, maxTimeoutMs: 0 },
+        log: pino({ level: 'silent' }),
+      };
+      const first = snapshot('2026.11.0', 410, ['globex']);
+      const created = target('a', undefined, first);
+      expect((await runTransition({ ...created, tenantJobs: undefined }, engine)).status).toBe('succeeded');
+      fake.world.calls.length = 0;
+      const next = target('b', first, snapshot('2026.11.2', 410, ['globex']));
+      const t = { ...next, ringPolicy: { ...RING, keepMs: 0, traffic: [10, 50, 100] } };
+      const seen: string[] = [];
+      for (;;) {
+        const outcome = await runTransition(t, engine);
+        if (outcome.status !== 'running')
+          return { outcome, calls: fake.world.calls, seen, active: fake.world.active };
+        seen.push(
+          `${outcome.entry.reason} until +${(Date.parse(outcome.entry.until!) - now.getTime()) / 1000}s`,
+        );
+        now = new Date(outcome.entry.until!);
+      }
     }
-  }
 
-  it('moves the traffic share by share, a health check apart', async () => {
-    const { outcome, calls, seen } = await cutover();
-    expect(outcome.status).toBe('succeeded');
-    expect(calls).toEqual([
-      'ensure green 2026.11.2',
-      'switch green 10%',
-      'switch green 50%',
-      'switch green',
-      'delete blue',
-    ]);
-    expect(seen).toEqual(['cutover: 10% on green until +60s', 'cutover: 50% on green until +60s']);
-  });
+    it('moves the traffic share by share, a health check apart', async () => {
+      const { outcome, calls, seen } = await cutover();
+      expect(outcome.status).toBe('succeeded');
+      expect(calls).toEqual([
+        'ensure green 2026.11.2',
+        'switch green 10%',
+        'switch green 50%',
+        'switch green',
+        'delete blue',
+      ]);
+      expect(seen).toEqual(['cutover: 10% on green until +60s', 'cutover: 50% on green until +60s']);
+    });
 
-  it('sends everything back to the old stack when the new one turns unhealthy part-way', async () => {
-    const { outcome, calls, active } = await cutover(1);
-    expect(outcome.status).toBe('rolled-back');
-    expect(outcome.reason).toMatch(
-      /green stack of group globex is unhealthy with 50% of the traffic: error rate 12%/,
-    );
-    expect(calls).toEqual([
-      'ensure green 2026.11.2',
-      'switch green 10%',
-      'switch green 50%',
-      'switch blue',
-      'delete green',
-    ]);
-    expect(active.get('eu-1/globex')).toBe('blue');
+    it('sends everything back to the old stack when the new one turns unhealthy part-way', async () => {
+      const { outcome, calls, active } = await cutover(1);
+      expect(outcome.status).toBe('rolled-back');
+      expect(outcome.reason).toMatch(
+        /green stack of group globex is unhealthy with 50% of the traffic: error rate 12%/,
+      );
+      expect(calls).toEqual([
+        'ensure green 2026.11.2',
+        'switch green 10%',
+        'switch green 50%',
+        'switch blue',
+        'delete green',
+      ]);
+      expect(active.get('eu-1/globex')).toBe('blue');
+    });
   });
 });

@@ -8,21 +8,9 @@ import { FileJournalStore } from '../../controller/state/journal-store.js';
 import type { GroupSnapshot } from '../../controller/state/types.js';
 import { type Script, createFakeProviders } from '../fakes/providers.js';
 import { makeTempDir, removeDir } from '../helpers/git.js';
+import { RING_POLICY } from '../helpers/ring-policy.js';
 
-const RING: RingPolicy = {
-  bake: '0h',
-  bakeMs: 0,
-  approvals: 1,
-  reviewers: [],
-  maxParallel: 1,
-  failureBudget: 0,
-  gate: 'auto',
-  window: 'any',
-  directPush: false,
-  revertOnRollback: false,
-  traffic: [100],
-  keepMs: 0,
-};
+const RING = RING_POLICY;
 
 function snapshot(release: string): GroupSnapshot {
   return {

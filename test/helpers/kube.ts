@@ -4,6 +4,8 @@
  * root builds them.
  */
 import { readFileSync } from 'node:fs';
+import { writeFile } from 'node:fs/promises';
+import { join } from 'node:path';
 import { KubeConfig, KubernetesObjectApi } from '@kubernetes/client-node';
 import { parseAllDocuments } from 'yaml';
 import { kubernetesCluster, kubernetesHealth } from '../../controller/providers/kubernetes/cluster.js';
@@ -45,4 +47,28 @@ export function kubePorts(kube: KubeStandIn, istio: IstioApiVersion = 'networkin
     istioApiVersion: istio,
   };
   return { cluster: kubernetesCluster(options), health: kubernetesHealth(options) };
+}
+
+/**
+ * Writes, in the state folder `state`, a kubeconfig reaching `kube` as the
+ * controller's service account (context `eu`) and `providers.yaml` mapping
+ * cluster eu-1 to it, with a look at rollouts every five seconds; returns the
+ * providers file's path.
+ */
+export async function writeProviders(state: string, kube: KubeStandIn): Promise<string> {
+  await writeFile(join(state, 'kubeconfig'), kube.kubeconfig({ context: 'eu', token: CONTROLLER_TOKEN }));
+  const path = join(state, 'providers.yaml');
+  await writeFile(
+    path,
+    [
+      'apiVersion: ringmaster/v1',
+      'kind: Providers',
+      'ports: { cluster: kubernetes, health: kubernetes }',
+      'clusters:',
+      '  eu-1: { context: eu, kubeconfig: kubeconfig }',
+      'kubernetes: { pollSeconds: 5 }',
+      '',
+    ].join('\n'),
+  );
+  return path;
 }
