@@ -82,15 +82,21 @@ export function kubernetesCluster(options: KubernetesOptions): ClusterPort {
         each((n) => peerRouting(o, spec.namespace, n, istio)),
         each((n) => deployment(o, spec, n, spec.services[n]!)),
       ];
-      // Every name is checked before anything is written: a foreign object stops the stack whole.
-      const found = await Promise.all(
-        waves.map((wave) => Promise.all(wave.map((x) => readOwned(api, o, x)))),
+      // What the group has, a list per kind; a name it lacks is read alone (it may be missing, or foreign).
+      const kinds = [SERVICE, [istio, 'DestinationRule'], [istio, 'VirtualService'], DEPLOYMENT] as const;
+      const lists = await Promise.all(
+        kinds.map(([v, k]) => api.list(v, k, spec.namespace, groupSelector(o))),
       );
+      const ours = new Map(lists.flat().map((x) => [`${x.kind}/${x.metadata.name}`, x]));
+      const readOrListed = (x: KubeObject) =>
+        ours.get(`${x.kind}/${x.metadata.name}`) ?? readOwned(api, o, x);
+      // Every name is checked before anything is written: a foreign object stops the stack whole.
+      const found = await Promise.all(waves.map((wave) => Promise.all(wave.map(readOrListed))));
       const results: EnsureResult[] = [];
       for (const [i, wave] of waves.entries())
         results.push(...(await Promise.all(wave.map((x, j) => applyOver(api, x, found[i]![j])))));
       const deployments = results.slice(-names.length);
-      const pruned = await pruneDeployments(api, o, spec, names);
+      const pruned = await pruneDeployments(api, spec, names, lists.at(-1)!);
       if (deployments.includes('created')) return 'created';
       return deployments.includes('updated') || pruned > 0 ? 'updated' : 'unchanged';
     },
@@ -257,12 +263,14 @@ async function stackOf(api: KubeApi, o: Owner, namespace: string, color: StackCo
 /** Deletes the Deployments of the stack's colour for services the release no longer has; returns how many. */
 async function pruneDeployments(
   api: KubeApi,
-  o: Owner,
   spec: StackSpec,
   names: readonly string[],
+  deployments: readonly KubeObject[],
 ): Promise<number> {
-  const stale = (await api.list(...DEPLOYMENT, spec.namespace, groupSelector(o, spec.color))).filter(
-    (d) => !names.includes(d.metadata.labels?.[LABEL.name] ?? ''),
+  const stale = deployments.filter(
+    (d) =>
+      d.metadata.labels?.[LABEL.colour] === spec.color &&
+      !names.includes(d.metadata.labels?.[LABEL.name] ?? ''),
   );
   for (const d of stale) await api.remove(...DEPLOYMENT, spec.namespace, d.metadata.name);
   return stale.length;

@@ -77,9 +77,13 @@ export function groupLabels(o: Owner): Record<string, string> {
   };
 }
 
-/** A label selector (the `a=b,c=d` form) for the group, or for one colour of it. */
+/** A label selector (the `a=b,c=d` form) for what the controller made for the group, or for one colour of it. */
 export function groupSelector(o: Owner, colour?: StackColor): string {
-  const labels = { [LABEL.constellation]: o.constellation, [LABEL.group]: o.group };
+  const labels = {
+    [LABEL.managedBy]: 'ringmaster',
+    [LABEL.constellation]: o.constellation,
+    [LABEL.group]: o.group,
+  };
   const all = colour ? { ...labels, [LABEL.colour]: colour } : labels;
   return Object.entries(all)
     .map(([k, v]) => `${k}=${v}`)
