@@ -3,7 +3,7 @@
  * Kubernetes benchmark, so that the controller measured does not share its
  * process (and its CPU time) with the API server. Started with `fork`: it
  * sends `{ url, kubeconfig }` once listening, answers `'count'` with the
- * requests it served (reads, writes) and exits on `'stop'`.
+ * requests it served (reads, writes) and its CPU time and exits on `'stop'`.
  */
 import { startKubeStandIn } from '../test/fakes/kube/server.js';
 
@@ -11,7 +11,8 @@ const kube = await startKubeStandIn({ deploymentReadsPerStage: 1, jobReadsToFini
 process.on('message', (message) => {
   if (message === 'count') {
     const writes = kube.requests.filter((r) => r.method !== 'GET').length;
-    process.send!({ requests: kube.requests.length, writes });
+    const cpu = process.cpuUsage();
+    process.send!({ requests: kube.requests.length, writes, cpuMs: (cpu.user + cpu.system) / 1000 });
   }
   if (message === 'stop') void kube.close().then(() => process.exit(0));
 });
