@@ -173,11 +173,14 @@ describe('the status offline and from a running controller', () => {
     for (const r of remove.splice(0)) await r();
   });
 
-  /** Both documents, once the running controller has looked (and `ready` holds of it), without reconciledAt. */
+  /**
+   * Both documents, once the running controller shows `ready` (by default: its
+   * look has settled, no group is part-way through a step), without reconciledAt.
+   */
   async function bothStatuses(
     repo: string,
     state: string,
-    ready: (s: StatusView) => boolean = () => true,
+    ready: (s: StatusView) => boolean = (s) => s.groups.every((g) => g.state !== 'progressing'),
     extra: string[] = [],
   ): Promise<{ offline: StatusView; live: StatusView }> {
     const common = ['--repo', repo, '--state', state];
