@@ -22,6 +22,8 @@ export interface EnvConfig {
   readonly kubeconfig?: string;
   /** The user's home folder (HOME), for ~/.kube/config. */
   readonly home?: string;
+  /** The API server of the cluster this process runs in (KUBERNETES_SERVICE_HOST); absent outside a pod. */
+  readonly kubernetesServiceHost?: string;
 }
 
 /** Parses the environment into a frozen EnvConfig. Throws ConfigurationError on a bad value. */
@@ -42,6 +44,7 @@ export function loadEnvConfig(env: Readonly<Record<string, string | undefined>>)
       : {}),
     ...(env.KUBECONFIG ? { kubeconfig: env.KUBECONFIG } : {}),
     ...(env.HOME ? { home: env.HOME } : {}),
+    ...(env.KUBERNETES_SERVICE_HOST ? { kubernetesServiceHost: env.KUBERNETES_SERVICE_HOST } : {}),
   });
 }
 

@@ -51,12 +51,16 @@ function objectApi(kc: KubeConfig): KubernetesObjectApi {
   const keepAlive = {
     pre: async (context: RequestContext) => {
       const agent = context.getAgent();
+      const Plain =
+        agent?.constructor === https.Agent
+          ? https.Agent
+          : agent?.constructor === http.Agent
+            ? http.Agent
+            : undefined;
+      if (!Plain) return context;
       // Node's Agent keeps the options it was made with; the typings do not say so for http.Agent.
-      const options = (agent as { options?: http.AgentOptions } | undefined)?.options ?? {};
-      if (agent?.constructor === https.Agent) shared ??= new https.Agent({ ...options, keepAlive: true });
-      else if (agent?.constructor === http.Agent) shared ??= new http.Agent({ ...options, keepAlive: true });
-      if (shared && (agent?.constructor === https.Agent || agent?.constructor === http.Agent))
-        context.setAgent(shared);
+      shared ??= new Plain({ ...(agent as { options?: http.AgentOptions }).options, keepAlive: true });
+      context.setAgent(shared);
       return context;
     },
     post: async <T>(response: T) => response,
@@ -72,6 +76,11 @@ function loadKubeConfig(access: ClusterAccess, config: ProvidersConfig, env: Env
   const kc = new KubeConfig();
   const where = `cluster ${access.name} of providers file ${config.file}`;
   if (access.inCluster) {
+    if (!env.kubernetesServiceHost)
+      throw new ConfigurationError(
+        'NotInCluster',
+        `${where}: inCluster needs the controller to run in a pod of that cluster (KUBERNETES_SERVICE_HOST is not set); name a kubeconfig context instead`,
+      );
     kc.loadFromCluster();
     return kc;
   }

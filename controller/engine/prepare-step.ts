@@ -48,7 +48,11 @@ function inPlace(t: TransitionTarget): boolean {
   );
 }
 
-function pollAgain(deps: StepDeps, note: string, progress: Record<string, unknown>): StepResult {
+function pollAgain(
+  deps: StepDeps,
+  note: string,
+  progress: Record<string, unknown>,
+): Extract<StepResult, { again: Date }> {
   return { again: new Date(deps.now().getTime() + (deps.pollIntervalMs ?? 10_000)), note, progress };
 }
 
@@ -64,7 +68,7 @@ export async function runTenantJobs(
   kind: 'create' | 'remove',
   ids: readonly string[],
   progress: Record<string, unknown>,
-): Promise<StepResult & { data?: Record<string, unknown> }> {
+): Promise<{ readonly data: Record<string, unknown> } | Extract<StepResult, { again: Date }>> {
   const template = t.tenantJobs?.[kind];
   const key = kind === 'create' ? 'tenantsCreated' : 'tenantsRemoved';
   const done = new Set((progress[key] as string[] | undefined) ?? []);
@@ -164,7 +168,7 @@ async function prepare(
   try {
     const created = await runTenantJobs(t, ctx, deps, 'create', addedTenants(t), data);
     if ('again' in created) return created;
-    data = created.data ?? data;
+    data = created.data;
     if (data.inPlace) return { data };
     const newColor = data.newColor as StackColor;
     const rollout = await deps.providers.cluster.rolloutStatus(ctx, t.cluster, t.namespace, newColor);

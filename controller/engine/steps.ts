@@ -229,8 +229,7 @@ export const STEP_DEFINITIONS: readonly StepDefinition[] = [
       }
       if (retiring) await deps.providers.cluster.deleteStack(ctx, t.cluster, t.namespace, retiring);
       const progress = { retired: retiring ? [retiring] : [], ...(recorded.finalize ?? {}) };
-      const removal = await runTenantJobs(t, ctx, deps, 'remove', departed, progress);
-      return 'again' in removal ? removal : { data: removal.data };
+      return runTenantJobs(t, ctx, deps, 'remove', departed, progress);
     },
   },
 ];

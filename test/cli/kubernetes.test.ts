@@ -4,6 +4,7 @@
  * rolled out from nothing, a ring promoted, and a group rolled back on an
  * image that never becomes available.
  */
+import { writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import type { KubeStandIn } from '../fakes/kube/server.js';
 import { runRingmaster } from '../helpers/cli.js';
@@ -194,4 +195,33 @@ describe('run --providers against Kubernetes', () => {
     expect(kube.list('apps/v1', 'Deployment', 'shared-1')).toEqual([]);
     expect(kube.list('apps/v1', 'Deployment', 'internal')).toHaveLength(2);
   }, 60_000);
+
+  it.each([
+    [
+      'a kubeconfig that is not there',
+      '{ context: eu, kubeconfig: missing.yaml }',
+      /kubeconfig .*missing\.yaml cannot be read .*; set kubeconfig: or KUBECONFIG$/,
+    ],
+    [
+      'a context the kubeconfig lacks',
+      '{ context: asia, kubeconfig: kubeconfig }',
+      /kubeconfig .* has no context "asia" \(it has eu\)$/,
+    ],
+    [
+      'inCluster outside a pod',
+      '{ inCluster: true }',
+      /inCluster needs the controller to run in a pod .*KUBERNETES_SERVICE_HOST is not set.*$/,
+    ],
+  ])('refuses to start with %s, saying which cluster and what to do', async (_what, access, message) => {
+    await writeFile(
+      join(state, 'providers.yaml'),
+      `apiVersion: ringmaster/v1\nkind: Providers\nclusters:\n  eu-1: ${access}\n`,
+    );
+    const run = await ringmaster('run', '--once');
+    expect(run.code).toBe(2);
+    expect(run.err).toMatch(/^ringmaster: cluster eu-1 of providers file .*providers\.yaml: /);
+    expect(run.err).toMatch(message);
+    expect(run.err).not.toMatch(/\n\s+at /);
+    expect(kube.requests).toEqual([]);
+  });
 });
