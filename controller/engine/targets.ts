@@ -44,3 +44,14 @@ export function targetFor(desired: Constellation, t: PlannedTransition): Transit
     observeMs: desired.policy.health.observeMs,
   };
 }
+
+/**
+ * The order in which groups waiting for a worker get one (lowest first):
+ * earlier rings first, and within a ring the groups holding test tenants.
+ */
+export function workPriority(desired: Constellation | undefined, group: string): number {
+  const g = desired?.groups.get(group);
+  const ring = desired?.rings.find((r) => r.name === g?.ring);
+  const tests = g?.tenants.some((t) => t.testOf !== undefined) ?? false;
+  return (ring?.index ?? 0) * 2 + (tests ? 0 : 1);
+}

@@ -67,3 +67,12 @@ export function systemClock(speed = 1, start?: Date, realNow: () => number = Dat
     },
   };
 }
+
+/** The earliest of `times` (ISO 8601); texts that are no time are passed over. */
+export function earliest(times: readonly string[]): Date | undefined {
+  const first = times
+    .map((t) => Date.parse(t))
+    .filter((t) => Number.isFinite(t))
+    .sort((a, b) => a - b)[0];
+  return first === undefined ? undefined : new Date(first);
+}

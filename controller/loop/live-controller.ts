@@ -20,10 +20,9 @@
  */
 import { performance } from 'node:perf_hooks';
 import type { Logger } from 'pino';
-import { applyOutcomes, updateRecords } from '../engine/apply-outcome.js';
+import { applyOutcomes } from '../engine/apply-outcome.js';
 import { type JournalEntry, type TransitionSummary, isFinal, summarize } from '../engine/journal.js';
-import { pruneNeverDeployed, targetFor } from '../engine/targets.js';
-import { RingStatusLedger, RingStatusWriter, writeRingStatuses } from '../engine/ring-statuses.js';
+import { pruneNeverDeployed, targetFor, workPriority } from '../engine/targets.js';
 import {
   type EngineDeps,
   type EngineParts,
@@ -34,13 +33,13 @@ import type { TransitionTarget } from '../engine/steps.js';
 import type { Constellation } from '../model/types.js';
 import { type PlannedTransition, type TransitionPlan } from '../plan/transitions.js';
 import type { StateStore } from '../state/file-store.js';
-import type { RolloutRecords } from '../state/records.js';
 import type { ControllerStatus, HeadProblem } from '../state/status-view.js';
 import { type AppliedGroup, type AppliedState, emptyAppliedState } from '../state/types.js';
 import type { StatusReporter } from '../status/reporter.js';
-import type { Clock, Timer } from './clock.js';
+import { type Clock, type Timer, earliest } from './clock.js';
 import { ThrottledWrite } from './throttled-write.js';
 import { failuresByRing } from '../plan/admission.js';
+import { StatusSync } from './status-sync.js';
 import { summarizeState } from './summary.js';
 import { WorkQueue } from './work-queue.js';
 
@@ -89,7 +88,6 @@ export class LiveController {
   #applied?: AppliedState;
   /** The working copy of the applied groups, changed in place as transitions end. */
   #groups: Record<string, AppliedGroup> = {};
-  #records?: RolloutRecords;
   /** Open journal entries by group, as last known. */
   readonly #open = new Map<string, JournalEntry>();
   /** Open transitions to undo at their next run, and why: a newer commit asks again for what their group runs. */
@@ -108,7 +106,7 @@ export class LiveController {
   #resumed = false;
   #wake?: Timer;
   #nextWake?: Date;
-  #writer?: Promise<RingStatusWriter>;
+  readonly #sync: StatusSync;
   /** Statuses and records, brought up to date at most once a second while work goes on (building them reads every group). */
   readonly #statusWrite: ThrottledWrite;
   /** Bumped at every change the status shows. */
@@ -117,6 +115,7 @@ export class LiveController {
 
   constructor(deps: LiveControllerDeps) {
     this.#deps = deps;
+    this.#sync = new StatusSync(deps);
     this.#statusWrite = new ThrottledWrite(
       () => this.#writeNow(),
       WRITE_EVERY_MS,
@@ -127,7 +126,7 @@ export class LiveController {
       workers: deps.workers,
       clock: deps.clock,
       work: (group) => this.#work(group),
-      priority: (group) => this.#priority(group),
+      priority: (group) => workPriority(this.#followed?.constellation, group),
       onError: (group, err) =>
         deps.log.error({ err, group }, 'Transition work failed; tried again at the next look'),
     });
@@ -147,7 +146,7 @@ export class LiveController {
       desired: f.constellation,
       commit: f.commit,
       applied: this.#applied,
-      records: this.#records!,
+      records: this.#sync.records,
       open: [...this.#open.values()],
       now: this.#deps.clock.now(),
       head: f.head,
@@ -174,7 +173,7 @@ export class LiveController {
     this.#applied = { ...loaded, groups };
     const pruned = pruneNeverDeployed(groups, desired);
     if (pruned.length) await this.#deps.state.saveApplied(this.#applied, pruned);
-    this.#records = await this.#deps.state.loadRecords();
+    const records = await this.#sync.reload();
     this.#followed = followed;
     if (!this.#resumed) await this.#resume();
     // An approval arrives with a commit: transitions waiting at their gate look again.
@@ -185,7 +184,7 @@ export class LiveController {
       desired,
       commit,
       applied: this.#applied,
-      records: this.#records,
+      records,
       open: [...this.#open.values()],
       now: this.#deps.clock.now(),
       head: followed.head,
@@ -291,14 +290,6 @@ export class LiveController {
     return slots;
   }
 
-  #priority(group: string): number {
-    const desired = this.#followed?.constellation;
-    const g = desired?.groups.get(group);
-    const ring = desired?.rings.find((r) => r.name === g?.ring);
-    const tests = g?.tenants.some((t) => t.testOf !== undefined) ?? false;
-    return (ring?.index ?? 0) * 2 + (tests ? 0 : 1);
-  }
-
   async #work(group: string): Promise<void> {
     const open = this.#open.get(group);
     const target = open?.target ?? this.#planned.get(group);
@@ -377,14 +368,10 @@ export class LiveController {
   #scheduleWake(untils: readonly string[]): void {
     this.#wake?.cancel();
     this.#wake = undefined;
-    const next = untils
-      .map((u) => Date.parse(u))
-      .filter((t) => Number.isFinite(t))
-      .sort((a, b) => a - b)[0];
-    this.#nextWake = next === undefined ? undefined : new Date(next);
-    if (next === undefined || !this.#deps.onWake) return;
+    const next = earliest(untils);
+    this.#nextWake = next;
     const wake = this.#deps.onWake;
-    this.#wake = this.#deps.clock.at(new Date(next), () => wake());
+    if (next && wake) this.#wake = this.#deps.clock.at(next, () => wake());
   }
 
   /** Marks a change the status shows, and asks for the statuses and records to be brought up to date. */
@@ -396,34 +383,18 @@ export class LiveController {
   async #writeNow(): Promise<void> {
     const f = this.#followed;
     if (!f) return;
-    const now = this.#deps.clock.now();
-    const records = updateRecords(this.#records!, f.constellation, this.#applied!, f.commit, now);
-    // Written only when a rollout started or turned healthy: a look that changed nothing syncs no file.
-    if (records !== this.#records) {
-      this.#records = records;
-      await this.#deps.state.saveRecords(records);
-    }
-    if (!this.#deps.reporter) return;
-    this.#writer ??= RingStatusLedger.load(this.#deps.state).then(
-      (ledger) =>
-        new RingStatusWriter(
-          { reporter: this.#deps.reporter!, log: this.#deps.log, targetUrl: this.#deps.targetUrl },
-          ledger,
-        ),
-    );
-    const writer = await this.#writer;
     const open = [...this.#open.values()];
     const ended = this.#ended;
     this.#ended = [];
-    await writeRingStatuses(writer, {
+    await this.#sync.write({
       desired: f.constellation,
       commit: f.commit,
       applied: this.#applied!,
-      status: this.status(),
       plan: this.#plan!,
-      busy: new Set(open.map((e) => e.group)),
-      ran: [...ended, ...open.map(summarize)],
-      stuck: open.filter((e) => !e.target),
+      status: this.status(),
+      open,
+      ended,
+      now: this.#deps.clock.now(),
     });
   }
 }
