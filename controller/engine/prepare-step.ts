@@ -25,7 +25,7 @@ export function colours(recorded: Recorded): { oldColor?: StackColor; newColor: 
 }
 
 /** Tenants the target has and the applied state had not (all of them for a new group). */
-export function addedTenants(t: TransitionTarget): string[] {
+function addedTenants(t: TransitionTarget): string[] {
   const had = new Set((t.planned.from?.tenants ?? []).map((x) => x.id));
   return (t.planned.to?.tenants ?? []).filter((x) => !had.has(x.id)).map((x) => x.id);
 }

@@ -108,7 +108,7 @@ interface StatusBody {
 }
 
 /** Our error for a failed call `what`, by the HTTP status of the answer. */
-export function apiError(err: unknown, what: string): Error {
+function apiError(err: unknown, what: string): Error {
   if (!(err instanceof ApiException)) {
     // No answer at all (refused, reset, DNS): the cluster may be back at the next try.
     const text = err instanceof Error ? err.message : String(err);

@@ -16,8 +16,8 @@ import type { IstioApiVersion } from '../providers-file.js';
 export const FIELD_MANAGER = 'ringmaster';
 
 /** Where the tenant registry is mounted in every pod; the application re-reads it when it changes. */
-export const REGISTRY_MOUNT = '/etc/ringmaster/tenants';
-export const REGISTRY_FILE = 'tenants.json';
+const REGISTRY_MOUNT = '/etc/ringmaster/tenants';
+const REGISTRY_FILE = 'tenants.json';
 
 export const LABEL = {
   constellation: 'ringmaster.io/constellation',
@@ -31,7 +31,7 @@ export const LABEL = {
 } as const;
 
 /** Annotations that carry what a Deployment serves, for the traffic switch. */
-export const ANNOTATION = {
+const ANNOTATION = {
   route: 'ringmaster.io/route',
   port: 'ringmaster.io/port',
   schemaVersion: 'ringmaster.io/schema-version',
@@ -63,7 +63,7 @@ export interface Owner {
 
 /** The base of a group's object names. */
 export const groupBase = (o: Owner) => `${o.constellation}-${o.group}`;
-export const serviceName = (o: Owner, service: string) => `${groupBase(o)}-${service}`;
+const serviceName = (o: Owner, service: string) => `${groupBase(o)}-${service}`;
 export const registryName = (o: Owner) => `${groupBase(o)}-tenants`;
 
 /** The labels on everything of the group. */
