@@ -14,6 +14,7 @@ import {
   EARLY,
   createCrashFixture,
   journalsOf,
+  onceArgs,
   random,
   runKillable,
   runThroughKills,
@@ -29,20 +30,7 @@ let repo: FixtureRepo;
 let before: string;
 let promotion: string;
 
-const args = (state: string) => [
-  'run',
-  '--once',
-  '--repo',
-  repo.dir,
-  '--state',
-  state,
-  '--providers',
-  join(state, 'providers.yaml'),
-  '--sim-speed',
-  '1000000',
-  '--log-file',
-  join(state, 'log.json'),
-];
+const args = (state: string) => onceArgs(repo.dir, state, '--providers', join(state, 'providers.yaml'));
 
 describe('crash safety against Kubernetes', () => {
   beforeAll(async () => {

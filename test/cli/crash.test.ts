@@ -14,6 +14,7 @@ import {
   EARLY,
   createCrashFixture,
   journalsOf,
+  onceArgs,
   random,
   runKillable,
   runThroughKills,
@@ -23,20 +24,7 @@ import { makeTempDir, removeDir } from '../helpers/git.js';
 const TRIALS = 20;
 
 /** The controller's arguments: one look to the end, the sim sped up a million times with 10 ms per call. */
-const args = (state: string) => [
-  'run',
-  '--once',
-  '--repo',
-  repo.dir,
-  '--state',
-  state,
-  '--sim-speed',
-  '1000000',
-  '--sim-latency',
-  '10',
-  '--log-file',
-  join(state, 'log.json'),
-];
+const args = (state: string) => onceArgs(repo.dir, state, '--sim-latency', '10');
 
 let repo: FixtureRepo;
 

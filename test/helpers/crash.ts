@@ -26,6 +26,27 @@ export function random(seed: number): () => number {
   };
 }
 
+/**
+ * The arguments of one crash-test run: one look of `repo` to its end with the
+ * state folder `state`, time a million times faster, the log in the state
+ * folder, and `extra`.
+ */
+export function onceArgs(repo: string, state: string, ...extra: string[]): string[] {
+  return [
+    'run',
+    '--once',
+    '--repo',
+    repo,
+    '--state',
+    state,
+    '--sim-speed',
+    '1000000',
+    '--log-file',
+    join(state, 'log.json'),
+    ...extra,
+  ];
+}
+
 /** Runs `ringmaster ...args` to its end, or kills it with SIGKILL after `killAfterMs`. */
 export function runKillable(
   args: readonly string[],
