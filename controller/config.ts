@@ -24,6 +24,8 @@ export interface EnvConfig {
   readonly home?: string;
   /** The API server of the cluster this process runs in (KUBERNETES_SERVICE_HOST); absent outside a pod. */
   readonly kubernetesServiceHost?: string;
+  /** The default AWS region (AWS_REGION, else AWS_DEFAULT_REGION). */
+  readonly awsRegion?: string;
 }
 
 /** Parses the environment into a frozen EnvConfig. Throws ConfigurationError on a bad value. */
@@ -45,6 +47,9 @@ export function loadEnvConfig(env: Readonly<Record<string, string | undefined>>)
     ...(env.KUBECONFIG ? { kubeconfig: env.KUBECONFIG } : {}),
     ...(env.HOME ? { home: env.HOME } : {}),
     ...(env.KUBERNETES_SERVICE_HOST ? { kubernetesServiceHost: env.KUBERNETES_SERVICE_HOST } : {}),
+    ...(env.AWS_REGION || env.AWS_DEFAULT_REGION
+      ? { awsRegion: env.AWS_REGION || env.AWS_DEFAULT_REGION }
+      : {}),
   });
 }
 

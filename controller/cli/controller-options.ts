@@ -269,7 +269,32 @@ export async function withDesired<T>(
 
 /** The sim ports with the ports `config` gives to real adapters put in their place. */
 async function withRealPorts(sim: Providers, config: ProvidersConfig, ctx: CliContext): Promise<Providers> {
-  if (config.ports.cluster !== 'kubernetes') return sim;
+  const [kubernetes, aws, metrics] = await Promise.all([
+    kubernetesPorts(config, ctx),
+    awsPorts(config, ctx),
+    config.ports.metrics === 'prometheus' && config.prometheus
+      ? import('../providers/prometheus/metrics.js').then((m) => m.prometheusMetrics(config.prometheus!))
+      : undefined,
+  ]);
+  const close = async (options?: { compact?: boolean }) => {
+    aws?.close();
+    await sim.close?.(options);
+  };
+  return {
+    ...sim,
+    ...kubernetes,
+    ...(aws?.database ? { database: aws.database } : {}),
+    ...(aws?.secrets ? { secrets: aws.secrets } : {}),
+    ...(metrics ? { metrics } : {}),
+    close,
+  };
+}
+
+async function kubernetesPorts(
+  config: ProvidersConfig,
+  ctx: CliContext,
+): Promise<Partial<Pick<Providers, 'cluster' | 'health'>>> {
+  if (config.ports.cluster !== 'kubernetes') return {};
   // Loaded only when used: the Kubernetes client is large, and the embedded default has no need of it.
   const [{ openKubeClusters }, { kubernetesCluster, kubernetesHealth }] = await Promise.all([
     import('./kubernetes-options.js'),
@@ -280,9 +305,47 @@ async function withRealPorts(sim: Providers, config: ProvidersConfig, ctx: CliCo
     istioApiVersion: config.istioApiVersion,
   };
   return {
-    ...sim,
     cluster: kubernetesCluster(kubernetes),
-    health: config.ports.health === 'kubernetes' ? kubernetesHealth(kubernetes) : sim.health,
+    ...(config.ports.health === 'kubernetes' ? { health: kubernetesHealth(kubernetes) } : {}),
+  };
+}
+
+/** The AWS adapters `config` asks for, on one client per service and region (made on first use). */
+async function awsPorts(
+  config: ProvidersConfig,
+  ctx: CliContext,
+): Promise<(Partial<Pick<Providers, 'database' | 'secrets'>> & { close(): void }) | undefined> {
+  const { database, secrets } = config.ports;
+  if (database !== 'aws' && secrets !== 'aws') return undefined;
+  const region = config.awsRegion ?? ctx.env.awsRegion;
+  if (!region) {
+    throw new ConfigurationError(
+      'NoAwsRegion',
+      `providers file ${config.file} uses AWS but names no region; add aws: { region: eu-west-1 } or set AWS_REGION`,
+    );
+  }
+  // Loaded only when used, like the Kubernetes client.
+  const [{ regionClients }, rds, sm] = await Promise.all([
+    import('../providers/aws/clients.js'),
+    database === 'aws'
+      ? Promise.all([import('@aws-sdk/client-rds'), import('../providers/aws/rds.js')])
+      : undefined,
+    secrets === 'aws'
+      ? Promise.all([
+          import('@aws-sdk/client-secrets-manager'),
+          import('../providers/aws/secrets-manager.js'),
+        ])
+      : undefined,
+  ]);
+  const rdsClients = rds && regionClients((r) => new rds[0].RDSClient({ region: r }));
+  const smClients = sm && regionClients((r) => new sm[0].SecretsManagerClient({ region: r }));
+  return {
+    ...(rds && rdsClients ? { database: rds[1].awsDatabase(rdsClients, region) } : {}),
+    ...(sm && smClients ? { secrets: sm[1].awsSecrets(smClients, region) } : {}),
+    close() {
+      rdsClients?.close();
+      smClients?.close();
+    },
   };
 }
 

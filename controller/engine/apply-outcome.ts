@@ -5,7 +5,7 @@
 import type { Constellation } from '../model/types.js';
 import { snapshotHash } from '../plan/snapshot.js';
 import type { RolloutRecords } from '../state/records.js';
-import type { AppliedGroup, AppliedState, HeldCommit } from '../state/types.js';
+import type { AppliedGroup, AppliedState, Backup, HeldCommit } from '../state/types.js';
 import type { JournalEntry } from './journal.js';
 
 /**
@@ -34,16 +34,22 @@ function groupAfter(
   entry: JournalEntry,
   at: string,
 ): AppliedGroup | 'removed' | undefined {
+  // The snapshot taken before a migration outlives the transition: a migration is not undone by a rollback.
+  const backup = backupOf(entry) ?? current?.backup;
+  const withBackup = backup ? { backup } : {};
   // A group that never ran anything keeps no snapshot: held or in emergency, it runs nothing.
-  const base = (): AppliedGroup => current ?? { name: entry.group, commit: '', appliedAt: '' };
+  const base = (): AppliedGroup => ({
+    ...(current ?? { name: entry.group, commit: '', appliedAt: '' }),
+    ...withBackup,
+  });
   switch (entry.status) {
     case 'succeeded':
       return entry.to
-        ? { name: entry.group, commit: entry.commit, snapshot: entry.to, appliedAt: at }
+        ? { name: entry.group, commit: entry.commit, snapshot: entry.to, appliedAt: at, ...withBackup }
         : 'removed';
     case 'rolled-back': {
       // Undone because a newer commit asks again for what the group runs: it stays as it was, holding nothing.
-      if (entry.cancelled) return current;
+      if (entry.cancelled) return current && { ...current, ...withBackup };
       const retryOf = entry.target?.planned.retryOf;
       const held: HeldCommit = {
         commit: entry.commit,
@@ -63,6 +69,13 @@ function groupAfter(
     default:
       return undefined;
   }
+}
+
+/** The snapshot `entry` took before migrating, once it was available. */
+function backupOf(entry: JournalEntry): Backup | undefined {
+  const data = entry.steps.find((s) => s.name === 'prepare')?.data;
+  if (typeof data?.snapshot !== 'string' || data.snapshotReady !== true) return undefined;
+  return { snapshot: data.snapshot, schemaVersion: entry.to?.schemaVersion ?? 0, transition: entry.id };
 }
 
 /**

@@ -8,7 +8,7 @@
  * never done again, and a failure after the stack was made undoes it.
  */
 import { isDeepStrictEqual } from 'node:util';
-import type { StackColor } from '../model/naming.js';
+import { type StackColor, snapshotId } from '../model/naming.js';
 import type { Tenant } from '../model/types.js';
 import type { CallContext, JobSpec } from '../providers/ports.js';
 import { failedAfter } from './step-failure.js';
@@ -149,8 +149,18 @@ async function prepare(
   if (removing(t)) return { data: await makeStack(t, ctx, deps) };
   let data: Record<string, unknown> = { ...(recorded.prepare ?? {}) };
   const from = t.planned.from?.schemaVersion;
+  const raises = from !== undefined && t.schemaVersion > from;
+  // A copy of the data before its layout changes, taken once: a snapshot of that id is reused.
+  if (raises && t.ringPolicy.backup && data.snapshotReady !== true) {
+    const id = snapshotId(ctx.constellation, t.planned.group, t.schemaVersion, t.planned.commit);
+    data = { ...data, snapshot: id };
+    const state = await deps.providers.database.ensureSnapshot(ctx, t.database, id);
+    if (!state.done)
+      return pollAgain(deps, `backing up database ${t.database.instance} as ${id}: ${state.message}`, data);
+    data = { ...data, snapshotReady: true };
+  }
   // The layout first: migrations only add, so what serves now keeps working on it.
-  if (t.migration && from !== undefined && t.schemaVersion > from && data.migrated !== t.schemaVersion) {
+  if (t.migration && raises && data.migrated !== t.schemaVersion) {
     const env = { RINGMASTER_SCHEMA_VERSION: String(t.schemaVersion) };
     const state = await deps.providers.cluster.runJob(
       ctx,

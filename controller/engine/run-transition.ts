@@ -241,7 +241,8 @@ class Run {
     const result: StepResult = tried.value;
     if ('waiting' in result) {
       // The step answered: coming back later is not a failure, so the next look starts a fresh budget.
-      this.setStep({ name, status: 'started', attempts: 0, startedAt });
+      // What the step had done before it waits (health checks passed) is kept for when it goes on.
+      this.setStep({ name, status: 'started', attempts: 0, startedAt, data: result.progress });
       await this.save({ status: 'waiting', reason: result.waiting, until: result.until?.toISOString() });
       this.log.info({ step: name, reason: result.waiting }, 'Transition waiting');
       return PAUSED;

@@ -72,6 +72,8 @@ export function buildStatus(f: ReconcileFacts, onlyRing?: string): ControllerSta
             ? applied?.emergency?.since
             : open && (open.since ?? open.startedAt);
     const until = open?.until ?? (state === 'waiting' ? waiting?.until : undefined);
+    const taking = open?.steps.find((s) => s.name === 'prepare')?.data?.snapshot;
+    const backup = typeof taking === 'string' ? taking : applied?.backup?.snapshot;
     return {
       name: g.name,
       ring: g.ring,
@@ -83,6 +85,7 @@ export function buildStatus(f: ReconcileFacts, onlyRing?: string): ControllerSta
       ...(open && state !== 'ready' ? { step: stepUnderWay(open) } : {}),
       ...(since ? { since } : {}),
       ...(until ? { until } : {}),
+      ...(backup ? { backup } : {}),
     };
   });
   const rings = f.desired.rings

@@ -4,9 +4,17 @@
  * steps recorded, so a resumed transition behaves as an uninterrupted one.
  */
 import { PermanentError } from '../errors.js';
+import { checkHealth } from './health-check.js';
 import { PREPARE, colours, hostsOf, removedTenants, removing, runTenantJobs } from './prepare-step.js';
 import type { StackColor } from '../model/naming.js';
-import type { DatabaseRef, JobTemplate, RingPolicy, SecretRef, Tenant } from '../model/types.js';
+import type {
+  AnalysisQuery,
+  DatabaseRef,
+  JobTemplate,
+  RingPolicy,
+  SecretRef,
+  Tenant,
+} from '../model/types.js';
 import type { CallContext, Providers, ServiceSpec } from '../providers/ports.js';
 import type { StepName } from './step-names.js';
 import type { PlannedTransition } from '../plan/transitions.js';
@@ -31,6 +39,8 @@ export interface TransitionTarget {
   readonly ringPolicy: RingPolicy;
   readonly gracePeriodMs: number;
   readonly observeMs: number;
+  /** The queries judged on the new stack during the grace and observe periods (none: readiness alone). */
+  readonly analysis: readonly AnalysisQuery[];
 }
 
 /** What the steps may use besides the providers. */
@@ -56,7 +66,7 @@ export interface StepDeps {
  */
 export type StepResult =
   | { readonly data?: Record<string, unknown> }
-  | { readonly waiting: string; readonly until?: Date }
+  | { readonly waiting: string; readonly until?: Date; readonly progress?: Record<string, unknown> }
   | { readonly again: Date; readonly note: string; readonly progress: Record<string, unknown> };
 
 /** Side data recorded by earlier steps, by step name. */
@@ -75,47 +85,6 @@ export interface StepDefinition {
    * `failedAfter`) saying what it changed.
    */
   readonly undoesFailure?: boolean;
-}
-
-/**
- * One health check of a grace or observe period of `periodMs`: a check every
- * `healthIntervalMs`, the first at once. `progress` is what earlier checks
- * recorded (`passed`, `nextAt`). Throws PermanentError on an unhealthy check;
- * comes back `again` until the period's checks have all passed.
- */
-async function checkHealth(
-  t: TransitionTarget,
-  ctx: CallContext,
-  deps: StepDeps,
-  color: StackColor,
-  periodMs: number,
-  progress: Readonly<Record<string, unknown>> | undefined,
-  doing: string,
-): Promise<StepResult> {
-  const checks = Math.max(1, Math.ceil(periodMs / deps.healthIntervalMs));
-  const passed = typeof progress?.passed === 'number' ? progress.passed : 0;
-  const nextAt = typeof progress?.nextAt === 'string' ? new Date(progress.nextAt) : undefined;
-  // Woken early (a restart, a look): not time for the next check yet.
-  if (nextAt && deps.now() < nextAt)
-    return {
-      again: nextAt,
-      note: `${doing}: ${passed} of ${checks} checks healthy`,
-      progress: { ...progress },
-    };
-  const report = await deps.providers.health.check(ctx, t.cluster, t.namespace, color);
-  if (!report.healthy) {
-    throw new PermanentError(
-      'Unhealthy',
-      `${color} stack of group ${t.planned.group} is unhealthy at check ${passed + 1} of ${checks}: ${report.reason ?? 'no reason given'}`,
-    );
-  }
-  if (passed + 1 >= checks) return { data: { color, checks } };
-  const again = new Date(deps.now().getTime() + deps.healthIntervalMs);
-  return {
-    again,
-    note: `${doing}: ${passed + 1} of ${checks} checks healthy`,
-    progress: { color, passed: passed + 1, nextAt: again.toISOString() },
-  };
 }
 
 /**

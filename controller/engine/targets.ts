@@ -42,6 +42,7 @@ export function targetFor(desired: Constellation, t: PlannedTransition): Transit
     ringPolicy,
     gracePeriodMs: desired.policy.health.gracePeriodMs,
     observeMs: desired.policy.health.observeMs,
+    analysis: desired.policy.health.analysis,
   };
 }
 

@@ -3,7 +3,15 @@
  * Input must already have passed the schema of its kind.
  */
 import { parseDuration } from '../policy/duration.js';
-import type { Group, JobTemplate, PromotionPolicy, Release, Ring, RingPolicy } from './types.js';
+import type {
+  AnalysisQuery,
+  Group,
+  JobTemplate,
+  PromotionPolicy,
+  Release,
+  Ring,
+  RingPolicy,
+} from './types.js';
 
 /* The input shapes below mirror the schemas; ajv has checked them. */
 
@@ -101,7 +109,15 @@ interface PolicyData {
     }
   >;
   freeze?: { name: string; from: string; to: string; rings?: string[] }[];
-  health?: { gracePeriod?: string; observe?: string };
+  health?: {
+    gracePeriod?: string;
+    observe?: string;
+    analysis?: (Omit<AnalysisQuery, 'intervalMs' | 'failureLimit' | 'inconclusive'> & {
+      interval?: string;
+      failureLimit?: number;
+      inconclusive?: 'wait' | 'fail';
+    })[];
+  };
   decommission?: boolean;
 }
 
@@ -124,6 +140,7 @@ export function buildPolicy(data: unknown, file: string): PromotionPolicy {
         revertOnRollback: r.revertOnRollback ?? false,
         keepMs: parseDuration(r.keep ?? '0h') ?? 0,
         traffic: r.traffic ?? [100],
+        backup: r.backup ?? true,
       } satisfies RingPolicy,
     ]),
   );
@@ -134,6 +151,12 @@ export function buildPolicy(data: unknown, file: string): PromotionPolicy {
     health: {
       gracePeriodMs: parseDuration(d.health?.gracePeriod ?? '10m') ?? 0,
       observeMs: parseDuration(d.health?.observe ?? '10m') ?? 0,
+      analysis: (d.health?.analysis ?? []).map(({ interval, failureLimit, inconclusive, ...q }) => ({
+        ...q,
+        ...(interval === undefined ? {} : { intervalMs: parseDuration(interval) ?? 0 }),
+        failureLimit: failureLimit ?? 0,
+        inconclusive: inconclusive ?? 'wait',
+      })),
     },
     decommission: d.decommission ?? false,
     file,

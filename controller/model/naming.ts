@@ -23,3 +23,18 @@ export function workloadName(
 export function longestWorkloadName(constellation: string, group: string, service: string): string {
   return workloadName(constellation, group, service, 'green');
 }
+
+/**
+ * The manual database snapshot taken before a transition raises the data
+ * layout: `<constellation>-<group>-<schemaVersion>-<commit, 12 characters>`,
+ * within RDS's rules for snapshot identifiers (letters, digits and single
+ * hyphens, a letter first, at most 255 characters).
+ */
+export function snapshotId(
+  constellation: string,
+  group: string,
+  schemaVersion: number,
+  commit: string,
+): string {
+  return `${constellation}-${group}-${schemaVersion}-${commit.slice(0, 12)}`.replace(/-{2,}/g, '-');
+}

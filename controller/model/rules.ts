@@ -2,6 +2,7 @@
  * The rules that span files, which schemas cannot say. Each reports to the
  * sink with the position of the offending node; none throws.
  */
+import { PLACEHOLDERS, unknownPlaceholders } from '../policy/analysis.js';
 import type { DiagnosticSink } from './diagnostics.js';
 import type { GroupRuleIndex } from './group-rule-index.js';
 import { checkGroups } from './group-rules.js';
@@ -142,6 +143,30 @@ function checkPolicy(
       );
     }
   }
+  policy.health.analysis.forEach((q, i) => {
+    const unknown = unknownPlaceholders(q.query);
+    if (unknown.length) {
+      sink.error(
+        at(model, policy.file, ['health', 'analysis', i, 'query']),
+        'unknown-placeholder',
+        `query "${q.name}" uses ${unknown.map((n) => `{{${n}}}`).join(', ')}, which is not a placeholder; use ${PLACEHOLDERS.map((n) => `{{${n}}}`).join(', ')}`,
+      );
+    }
+    if (q.min !== undefined && q.max !== undefined && q.min > q.max) {
+      sink.error(
+        at(model, policy.file, ['health', 'analysis', i, 'min']),
+        'analysis-bound',
+        `query "${q.name}" passes nothing: min ${q.min} is above max ${q.max}`,
+      );
+    }
+    if (policy.health.analysis.findIndex((other) => other.name === q.name) < i) {
+      sink.error(
+        at(model, policy.file, ['health', 'analysis', i, 'name']),
+        'duplicate-name',
+        `query name "${q.name}" is used twice; statuses name queries, so give each its own`,
+      );
+    }
+  });
   policy.freeze.forEach((f, i) => {
     if (f.from > f.to) {
       sink.error(

@@ -111,6 +111,21 @@ export interface RingPolicy {
   readonly keepMs: number;
   /** The new stack's share of traffic at each step of the cutover, in percent, rising to 100. */
   readonly traffic: readonly number[];
+  /** Whether raising the schema version snapshots the group's database first. */
+  readonly backup: boolean;
+}
+
+/** A query judged on a new stack (see the policy schema's health.analysis). */
+export interface AnalysisQuery {
+  readonly name: string;
+  /** The query with its placeholders ({{group}}, {{colour}}, ...). */
+  readonly query: string;
+  readonly max?: number;
+  readonly min?: number;
+  /** Time between two measurements; undefined: the controller's health interval. */
+  readonly intervalMs?: number;
+  readonly failureLimit: number;
+  readonly inconclusive: 'wait' | 'fail';
 }
 
 /** A freeze: whole UTC days, both ends included. */
@@ -126,7 +141,11 @@ export interface PromotionPolicy {
   readonly order: readonly string[];
   readonly rings: Readonly<Record<string, RingPolicy>>;
   readonly freeze: readonly Freeze[];
-  readonly health: { readonly gracePeriodMs: number; readonly observeMs: number };
+  readonly health: {
+    readonly gracePeriodMs: number;
+    readonly observeMs: number;
+    readonly analysis: readonly AnalysisQuery[];
+  };
   readonly decommission: boolean;
   readonly file: string;
 }

@@ -8,6 +8,7 @@
 import type { StepName } from '../engine/step-names.js';
 import type { DatabaseRef, JobTemplate, SecretRef, Tenant } from '../model/types.js';
 import type { StackColor } from '../model/naming.js';
+import type { Measurement } from '../policy/analysis.js';
 
 /** Who is asking, so adapters can label what they create and log whom it concerns. */
 export interface CallContext {
@@ -121,14 +122,32 @@ export interface ClusterPort {
 
 /** The group's database. */
 export interface DatabasePort {
-  /** Throws unless the instance exists and accepts connections. */
+  /**
+   * Throws unless the instance exists (in its region), is in a state that
+   * serves traffic and runs the engine `db` declares: PermanentError naming
+   * the instance and what was found; TransientError for throttling and
+   * server faults; ConfigurationError when access is denied.
+   */
   checkAvailable(ctx: CallContext, db: DatabaseRef): Promise<void>;
+  /**
+   * Takes a manual snapshot `snapshotId` of the instance unless a snapshot of
+   * that id exists (then it is reused), and says where it stands, read once
+   * (the caller comes back while it is being made). Throws PermanentError
+   * when it failed, or when a snapshot of that id belongs to another instance.
+   */
+  ensureSnapshot(ctx: CallContext, db: DatabaseRef, snapshotId: string): Promise<RolloutStatus>;
 }
 
 /** The secret store. */
 export interface SecretsPort {
-  /** Throws unless the secret exists and holds every key named (never returns or logs values). */
-  checkKeys(ctx: CallContext, secret: SecretRef): Promise<void>;
+  /**
+   * Throws unless the secret exists and its value is a JSON object holding
+   * every key named: PermanentError naming the secret and the missing keys
+   * (never a value); TransientError for throttling and server faults;
+   * ConfigurationError when access is denied. Values are dropped as soon as
+   * the keys are known: never returned, logged or put in an error.
+   */
+  checkKeys(ctx: CallContext, secret: SecretRef, region?: string): Promise<void>;
 }
 
 /** What a health check saw. */
@@ -143,12 +162,32 @@ export interface HealthPort {
   check(ctx: CallContext, cluster: string, namespace: string, color: StackColor): Promise<HealthReport>;
 }
 
+/** One query of a health analysis, its placeholders filled in for the stack it judges. */
+export interface MetricsQuery {
+  readonly name: string;
+  readonly query: string;
+  readonly max?: number;
+  readonly min?: number;
+}
+
+/** Metrics of stacks, for health analysis (see policy/analysis.ts). */
+export interface MetricsPort {
+  /**
+   * Runs `query` once. Answers its one value, or why there is none (no data,
+   * more than one series, NaN, an error of the metrics provider): such a
+   * measurement is inconclusive, never a pass. Does not throw for the
+   * provider's errors; the bound is for simulations, a real provider ignores it.
+   */
+  measure(ctx: CallContext, query: MetricsQuery): Promise<Measurement>;
+}
+
 /** Every port, as the engine receives them. */
 export interface Providers {
   readonly cluster: ClusterPort;
   readonly database: DatabasePort;
   readonly secrets: SecretsPort;
   readonly health: HealthPort;
+  readonly metrics: MetricsPort;
   /** Waits for what the providers write and lets go of what they hold (`compact`: see ControllerParts.close). */
   close?(options?: { compact?: boolean }): Promise<void>;
 }

@@ -41,8 +41,9 @@ export interface ClusterAccess {
 export interface PortChoice {
   readonly cluster: 'kubernetes' | 'sim';
   readonly health: 'kubernetes' | 'sim';
-  readonly database: 'sim';
-  readonly secrets: 'sim';
+  readonly database: 'aws' | 'sim';
+  readonly secrets: 'aws' | 'sim';
+  readonly metrics: 'prometheus' | 'sim';
 }
 
 /** The providers file, read and checked; defaults applied. */
@@ -54,11 +55,21 @@ export interface ProvidersConfig {
   readonly istioApiVersion: IstioApiVersion;
   /** Time between two journaled looks at a rollout or Job under way, in milliseconds of the controller's clock. */
   readonly pollMs: number;
+  /** The region of databases and secrets whose group names none; undefined: AWS_REGION. */
+  readonly awsRegion?: string;
+  /** The Prometheus server of the health analysis. */
+  readonly prometheus?: { readonly url: string; readonly timeoutMs: number };
 }
 
 /** Without --providers: every port simulated, as in the embedded default. */
 export const SIM_PROVIDERS: ProvidersConfig = Object.freeze({
-  ports: Object.freeze({ cluster: 'sim', health: 'sim', database: 'sim', secrets: 'sim' } as const),
+  ports: Object.freeze({
+    cluster: 'sim',
+    health: 'sim',
+    database: 'sim',
+    secrets: 'sim',
+    metrics: 'sim',
+  } as const),
   clusters: new Map(),
   istioApiVersion: 'networking.istio.io/v1',
   pollMs: 10_000,
@@ -123,6 +134,8 @@ interface ProvidersData {
   clusters?: Record<string, { context?: string; kubeconfig?: string; inCluster?: boolean }>;
   istio?: { apiVersion?: IstioApiVersion };
   kubernetes?: { pollSeconds?: number };
+  aws?: { region?: string };
+  prometheus?: { url: string; timeoutSeconds?: number };
 }
 
 /** The config of a schema-valid file, after the rules that span its parts. */
@@ -131,10 +144,18 @@ function build(file: ParsedFile, sink: DiagnosticSink): ProvidersConfig | undefi
   const ports: PortChoice = {
     cluster: data.ports?.cluster ?? 'kubernetes',
     health: data.ports?.health ?? data.ports?.cluster ?? 'kubernetes',
-    database: 'sim',
-    secrets: 'sim',
+    database: data.ports?.database ?? 'sim',
+    secrets: data.ports?.secrets ?? 'sim',
+    metrics: data.ports?.metrics ?? (data.prometheus ? 'prometheus' : 'sim'),
   };
   const before = sink.items.length;
+  if (ports.metrics === 'prometheus' && !data.prometheus) {
+    sink.error(
+      locate(file, ['ports', 'metrics']),
+      'prometheus-needs-url',
+      'metrics: prometheus needs the server; add prometheus: { url: http://prometheus.monitoring:9090 }',
+    );
+  }
   if (ports.health !== ports.cluster) {
     sink.error(
       locate(file, ['ports', 'health']),
@@ -178,6 +199,15 @@ function build(file: ParsedFile, sink: DiagnosticSink): ProvidersConfig | undefi
     clusters,
     istioApiVersion: data.istio?.apiVersion ?? 'networking.istio.io/v1',
     pollMs: (data.kubernetes?.pollSeconds ?? 10) * 1000,
+    ...(data.aws?.region ? { awsRegion: data.aws.region } : {}),
+    ...(data.prometheus
+      ? {
+          prometheus: {
+            url: data.prometheus.url.replace(/\/+$/, ''),
+            timeoutMs: (data.prometheus.timeoutSeconds ?? 30) * 1000,
+          },
+        }
+      : {}),
   };
 }
 

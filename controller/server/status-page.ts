@@ -81,7 +81,7 @@ function groupRow(group: GroupStatusView): string {
     cell(releaseText(group)),
     stateCell(group.state),
     cell(stepText(group)),
-    cell(group.reason ?? ''),
+    cell([group.reason, group.backup && `database snapshot ${group.backup}`].filter(Boolean).join('; ')),
   ].join('');
 }
 

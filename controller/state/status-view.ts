@@ -23,6 +23,8 @@ export interface GroupStatusView {
   readonly since?: string;
   /** When a wait with a known end ends, or the next health check is due (ISO 8601). */
   readonly until?: string;
+  /** The manual snapshot of the group's database taken before its latest migration (being taken, or kept). */
+  readonly backup?: string;
 }
 
 export type RingState = 'done' | 'rolling' | 'waiting' | 'halted';

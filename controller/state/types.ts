@@ -51,6 +51,16 @@ export interface AppliedGroup {
   readonly appliedAt: string;
   readonly held?: HeldCommit;
   readonly emergency?: Emergency;
+  /** The latest manual snapshot of the group's database, taken before a transition raised its data layout. */
+  readonly backup?: Backup;
+}
+
+/** A manual database snapshot taken before a migration (see the prepare step). */
+export interface Backup {
+  readonly snapshot: string;
+  /** The data layout the transition migrated to; the snapshot holds the one before. */
+  readonly schemaVersion: number;
+  readonly transition: string;
 }
 
 /** The applied state of a constellation. */

@@ -63,6 +63,7 @@ function target(id: string, from: GroupSnapshot | undefined, to: GroupSnapshot):
     ringPolicy: RING,
     gracePeriodMs: 0,
     observeMs: 0,
+    analysis: [],
   };
 }
 
@@ -131,7 +132,8 @@ describe('prepare and finalize with Jobs', () => {
     const up = snapshot('2026.11.2', 412, ['globex']);
     const { outcome } = await runToEnd(target('b', FIRST, up), engine);
     expect(outcome.status).toBe('succeeded');
-    expect(fake.world.calls.slice(0, 3)).toEqual([
+    expect(fake.world.calls.slice(0, 4)).toEqual([
+      'snapshot acme-globex-412-bbbbbbbbbbbb',
       'job migrate-412',
       'ensure green 2026.11.2',
       'switch green',
@@ -151,8 +153,53 @@ describe('prepare and finalize with Jobs', () => {
     const { outcome } = await runToEnd(target('b', FIRST, snapshot('2026.11.2', 412, ['globex'])), engine);
     expect(outcome.status).toBe('rolled-back');
     expect(outcome.reason).toMatch(/prepare failed: job migrate-412 failed: BackoffLimitExceeded/);
-    expect(fake.world.calls).toEqual(['job migrate-412']);
+    expect(fake.world.calls).toEqual(['snapshot acme-globex-412-bbbbbbbbbbbb', 'job migrate-412']);
     expect(fake.world.active.get('eu-1/globex')).toBe('blue');
+  });
+
+  it('snapshots the database once before migrating, waiting for it in journaled looks', async () => {
+    const { engine, fake } = deps();
+    await runToEnd(target('a', undefined, FIRST), engine);
+    fake.world.calls.length = 0;
+    fake.world.snapshotLooks = 2;
+    const up = snapshot('2026.11.2', 412, ['globex']);
+    const first = await runTransition(target('b', FIRST, up), engine);
+    // Part-way: the snapshot is being made, its id already in the journal.
+    expect(first.status).toBe('running');
+    expect(first.reason).toBe('backing up database globex-db as acme-globex-412-bbbbbbbbbbbb: creating');
+    expect(first.entry.steps.find((s) => s.name === 'prepare')!.data).toEqual({
+      snapshot: 'acme-globex-412-bbbbbbbbbbbb',
+    });
+    // Nothing else happens before the snapshot is available: no migration, no stack.
+    expect(fake.world.calls).toEqual(['snapshot acme-globex-412-bbbbbbbbbbbb']);
+    now = new Date(first.entry.until!);
+    const { outcome, runs } = await runToEnd(target('b', FIRST, up), engine);
+    expect(outcome.status).toBe('succeeded');
+    // The third look finds it available; the last run retires the old stack after the keep window.
+    expect(runs).toBe(3);
+    expect(outcome.entry.steps.find((s) => s.name === 'prepare')!.data).toMatchObject({
+      snapshot: 'acme-globex-412-bbbbbbbbbbbb',
+      snapshotReady: true,
+      migrated: 412,
+    });
+    // Taken once, whatever the number of looks.
+    expect(fake.world.calls.filter((c) => c.startsWith('snapshot'))).toHaveLength(1);
+    expect(fake.world.snapshots).toEqual(new Map([['acme-globex-412-bbbbbbbbbbbb', 'globex-db']]));
+  });
+
+  it('takes no snapshot where the ring turns backups off, nor when the layout stays', async () => {
+    const { engine, fake } = deps();
+    await runToEnd(target('a', undefined, FIRST), engine);
+    const up = snapshot('2026.11.2', 412, ['globex']);
+    const { outcome } = await runToEnd(
+      { ...target('b', FIRST, up), ringPolicy: { ...RING, backup: false } },
+      engine,
+    );
+    expect(outcome.status).toBe('succeeded');
+    const same = snapshot('2026.11.3', 412, ['globex']);
+    expect((await runToEnd(target('c', up, same), engine)).outcome.status).toBe('succeeded');
+    expect(fake.world.snapshots.size).toBe(0);
+    expect(fake.world.calls.filter((c) => c.startsWith('job migrate'))).toEqual(['job migrate-412']);
   });
 
   it('changes tenants in place: the registry and routes change, no stack is made or retired', async () => {

@@ -52,6 +52,7 @@ function target(from: string | undefined, to: string, ring: Partial<RingPolicy> 
     ringPolicy: { ...RING, ...ring },
     gracePeriodMs: 0,
     observeMs: 0,
+    analysis: [],
   };
 }
 

@@ -5,7 +5,14 @@
 import { PermanentError, TransientError } from '../../controller/errors.js';
 import type { StepName } from '../../controller/engine/step-names.js';
 import type { StackColor } from '../../controller/model/naming.js';
-import type { CallContext, HealthReport, Providers, StackSpec } from '../../controller/providers/ports.js';
+import type { Measurement } from '../../controller/policy/analysis.js';
+import type {
+  CallContext,
+  HealthReport,
+  MetricsQuery,
+  Providers,
+  StackSpec,
+} from '../../controller/providers/ports.js';
 
 export interface FakeWorld {
   stacks: Map<string, Map<StackColor, StackSpec>>;
@@ -31,6 +38,14 @@ export interface FakeWorld {
   jobLooks: Map<string, number>;
   /** Jobs that fail, by name. */
   failingJobs: Set<string>;
+  /** Snapshots taken, by id: the instance each is of. */
+  snapshots: Map<string, string>;
+  /** Looks at a new snapshot before it is available (0: at once). */
+  snapshotLooks: number;
+  /** What each query (by name) measures, call after call; the last repeats. Default: a value inside its bound. */
+  measurements: Map<string, Measurement[]>;
+  /** Every query measured, its placeholders filled in, in order. */
+  measured: MetricsQuery[];
 }
 
 /**
@@ -65,7 +80,12 @@ export function createFakeProviders(): { providers: Providers; world: FakeWorld 
     registries: new Map(),
     jobLooks: new Map(),
     failingJobs: new Set(),
+    snapshots: new Map(),
+    snapshotLooks: 0,
+    measurements: new Map(),
+    measured: [],
   };
+  const snapshotLooked = new Map<string, number>();
   const startedJobs = new Map<string, number>();
   const forwardColor = new Map<string, StackColor>();
   const key = (cluster: string, ns: string) => `${cluster}/${ns}`;
@@ -159,9 +179,28 @@ export function createFakeProviders(): { providers: Providers; world: FakeWorld 
       async checkAvailable(ctx) {
         await gate(ctx);
       },
+      async ensureSnapshot(ctx, db, id) {
+        await gate(ctx);
+        if (!world.snapshots.has(id)) {
+          world.snapshots.set(id, db.instance);
+          world.calls.push(`snapshot ${id}`);
+        }
+        const looks = (snapshotLooked.get(id) ?? 0) + 1;
+        snapshotLooked.set(id, looks);
+        return looks > world.snapshotLooks ? { done: true } : { done: false, message: 'creating' };
+      },
     },
     secrets: {
       async checkKeys() {},
+    },
+    metrics: {
+      async measure(ctx, query) {
+        await gate(ctx);
+        world.measured.push(query);
+        const queue = world.measurements.get(query.name);
+        if (!queue?.length) return { value: query.max ?? query.min ?? 0 };
+        return queue.length > 1 ? queue.shift()! : queue[0]!;
+      },
     },
     health: {
       async check(ctx): Promise<HealthReport> {

@@ -14,4 +14,5 @@ export const RING_POLICY: RingPolicy = Object.freeze({
   revertOnRollback: false,
   traffic: [100],
   keepMs: 0,
+  backup: true,
 });

@@ -16,6 +16,7 @@ import type {
   EnsureResult,
   HealthPort,
   HealthReport,
+  MetricsPort,
   Providers,
   SecretsPort,
   StackSpec,
@@ -73,6 +74,7 @@ export async function createSimProviders(options: SimOptions): Promise<Providers
     database: simDatabase(sim),
     secrets: simSecrets(sim),
     health: simHealth(sim),
+    metrics: simMetrics(sim),
     close: (options) => sim.file.close(options),
   };
 }
@@ -272,6 +274,23 @@ function simDatabase(sim: Simulator): DatabasePort {
         );
       }
     },
+
+    async ensureSnapshot(ctx, db: DatabaseRef, snapshotId: string) {
+      await sim.enter(ctx);
+      // A simulated snapshot is available the moment it is taken.
+      const of = sim.world.snapshots[snapshotId];
+      if (of !== undefined && of !== db.instance) {
+        throw new PermanentError(
+          'SnapshotNotOurs',
+          `sim: snapshot ${snapshotId} is of database ${of}, not ${db.instance}; delete it or rename the group`,
+        );
+      }
+      if (of === undefined) {
+        sim.world.snapshots[snapshotId] = db.instance;
+        await sim.save({ snapshot: snapshotId });
+      }
+      return { done: true };
+    },
   };
 }
 
@@ -306,6 +325,19 @@ function simHealth(sim: Simulator): HealthPort {
       await sim.enter(ctx);
       if (sim.group(cluster, namespace)?.stacks[color]) return { healthy: true };
       return { healthy: false, reason: `no ${color} stack in ${groupKey(cluster, namespace)}` };
+    },
+  };
+}
+
+/**
+ * Simulated metrics: every query answers a value inside its bound (an
+ * injected fault at verify or observe makes the step fail instead).
+ */
+function simMetrics(sim: Simulator): MetricsPort {
+  return {
+    async measure(ctx, query) {
+      await sim.enter(ctx);
+      return { value: query.max ?? query.min ?? 0 };
     },
   };
 }

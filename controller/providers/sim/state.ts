@@ -57,6 +57,8 @@ export interface SimWorld {
   readonly missingDatabases: readonly string[];
   /** Secrets, or keys of secrets, that do not exist; every other secret a group names does, with its keys. */
   readonly missingSecrets: readonly MissingSecret[];
+  /** Manual database snapshots taken, by id: the instance each is of. */
+  readonly snapshots: Record<string, string>;
 }
 
 /** The key of a group in `SimWorld.groups`. */
@@ -66,7 +68,7 @@ export function groupKey(cluster: string, namespace: string): string {
 
 /** A world with no stacks, no counters and nothing missing. */
 export function emptyWorld(): SimWorld {
-  return { version: 1, groups: {}, attempts: {}, missingDatabases: [], missingSecrets: [] };
+  return { version: 1, groups: {}, attempts: {}, missingDatabases: [], missingSecrets: [], snapshots: {} };
 }
 
 /** Parses the text of a world file; `path` only names it in messages. Throws ConfigurationError. */
@@ -90,10 +92,12 @@ export function parseWorld(path: string, text: string): SimWorld {
   return { ...emptyWorld(), ...(data as Partial<SimWorld>) };
 }
 
-/** What changed in the world: one group's stacks and traffic, or one group's attempt counters. */
-export type WorldChange = { readonly group: string } | { readonly attempts: string };
+/** What changed in the world: one group's stacks and traffic, one group's attempt counters, or one snapshot. */
+export type WorldChange =
+  { readonly group: string } | { readonly attempts: string } | { readonly snapshot: string };
 
-type WorldValue = SimGroup | SimWorld['attempts'][string] | readonly string[] | readonly MissingSecret[];
+type WorldValue =
+  SimGroup | SimWorld['attempts'][string] | readonly string[] | readonly MissingSecret[] | string;
 
 /**
  * The world kept on disk: the file (for example `<stateDir>/sim.json`) plus
@@ -128,7 +132,9 @@ export class WorldFile {
     const [key, value] =
       'group' in change
         ? [`groups/${change.group}`, this.world.groups[change.group]]
-        : [`attempts/${change.attempts}`, this.world.attempts[change.attempts]];
+        : 'snapshot' in change
+          ? [`snapshots/${change.snapshot}`, this.world.snapshots[change.snapshot]]
+          : [`attempts/${change.attempts}`, this.world.attempts[change.attempts]];
     try {
       await this.map.set(key, value);
     } catch (err) {
@@ -152,6 +158,7 @@ function assemble(entries: ReadonlyMap<string, WorldValue>): SimWorld {
     const [part, name] = slash < 0 ? [key, ''] : [key.slice(0, slash), key.slice(slash + 1)];
     if (part === 'groups') world.groups[name] = value as SimGroup;
     else if (part === 'attempts') world.attempts[name] = value as SimWorld['attempts'][string];
+    else if (part === 'snapshots') world.snapshots[name] = value as string;
     else if (part === 'missingDatabases') (world as { missingDatabases: unknown }).missingDatabases = value;
     else if (part === 'missingSecrets') (world as { missingSecrets: unknown }).missingSecrets = value;
   }
@@ -168,6 +175,7 @@ const WORLD_CODEC: SnapshotCodec<WorldValue> = {
     ]);
     for (const [name, group] of Object.entries(world.groups)) entries.set(`groups/${name}`, group);
     for (const [name, counters] of Object.entries(world.attempts)) entries.set(`attempts/${name}`, counters);
+    for (const [id, instance] of Object.entries(world.snapshots)) entries.set(`snapshots/${id}`, instance);
     return entries;
   },
   encode(entries) {
@@ -178,7 +186,7 @@ const WORLD_CODEC: SnapshotCodec<WorldValue> = {
 type Check = (value: unknown, at: string) => string | undefined;
 
 const COLORS: readonly unknown[] = ['blue', 'green'];
-const WORLD_KEYS = ['version', 'groups', 'attempts', 'missingDatabases', 'missingSecrets'];
+const WORLD_KEYS = ['version', 'groups', 'attempts', 'missingDatabases', 'missingSecrets', 'snapshots'];
 
 const isText: Check = (v, at) => (typeof v === 'string' ? undefined : `${at} must be text`);
 const isCount: Check = (v, at) =>
@@ -252,6 +260,7 @@ function worldProblem(data: unknown): string | undefined {
     ['attempts', record(record(counter, STEPS))],
     ['missingDatabases', list(isText)],
     ['missingSecrets', list(secret)],
+    ['snapshots', record(isText)],
   ];
   for (const [key, check] of parts) {
     const p = w[key] === undefined ? undefined : check(w[key], key);

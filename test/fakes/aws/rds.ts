@@ -1,0 +1,247 @@
+/**
+ * The RDS world of the AWS stand-in: DB instances and manual snapshots per
+ * region, and the three operations the controller uses, with RDS's rules
+ * (API Reference of DescribeDBInstances, CreateDBSnapshot,
+ * DescribeDBSnapshots). Wire-independent: rds-wire.ts speaks the Query
+ * protocol over these. Test code only.
+ *
+ * Rules kept: identifiers are stored in lower case and matched regardless of
+ * case; a missing instance is DBInstanceNotFound (404), a missing snapshot
+ * DBSnapshotNotFound (404), never an empty list; CreateDBSnapshot checks the
+ * identifier (1-255 letters, digits and hyphens, a letter first, no two
+ * hyphens in a row, no hyphen last: InvalidParameterValue), refuses an id in
+ * use (DBSnapshotAlreadyExists) and an instance not `available`
+ * (InvalidDBInstanceState), and checks tags (key 1-128 and value 0-256
+ * characters, no `aws:` key prefix). While a snapshot of an available
+ * instance is being made, the instance reads `backing-up`, as RDS shows it.
+ * A snapshot goes `creating` -> `available` after `snapshotReadsToAvailable`
+ * reads of it (each Describe that returns it is one), never by time.
+ */
+import { ACCOUNT_ID } from './iam.js';
+
+/** An error RDS answers with: HTTP status, wire code and message. */
+export class RdsFault extends Error {
+  constructor(
+    readonly status: number,
+    readonly code: string,
+    message: string,
+    readonly type: 'Sender' | 'Receiver' = 'Sender',
+  ) {
+    super(message);
+  }
+}
+
+export interface RdsTag {
+  readonly Key: string;
+  readonly Value: string;
+}
+
+/** A DB instance as the stand-in keeps it. */
+export interface RdsInstance {
+  readonly id: string;
+  readonly engine: string;
+  readonly engineVersion: string;
+  /** The state set by a test; reads show `backing-up` over `available` while a snapshot is made. */
+  readonly status: string;
+  readonly createdAt: number;
+}
+
+/** A manual DB snapshot as the stand-in keeps it. */
+export interface RdsSnapshot {
+  readonly id: string;
+  readonly instance: string;
+  readonly engine: string;
+  readonly engineVersion: string;
+  readonly status: string;
+  readonly percentProgress: number;
+  readonly tags: readonly RdsTag[];
+  readonly createdAt: number;
+  /** Reads of it while `creating`. */
+  readonly reads: number;
+}
+
+/** What a test may set on an instance. */
+export interface InstanceSeed {
+  readonly id: string;
+  /** Default `postgres`. */
+  readonly engine?: string;
+  /** Default `available`. */
+  readonly status?: string;
+  readonly engineVersion?: string;
+}
+
+const DEFAULT_VERSIONS: Record<string, string> = { postgres: '16.4', mysql: '8.0.39', mariadb: '10.11.9' };
+
+export const arnOf = (region: string, kind: 'db' | 'snapshot', id: string) =>
+  `arn:aws:rds:${region}:${ACCOUNT_ID}:${kind}:${id.toLowerCase()}`;
+
+/** Instances and snapshots of every region, and the operations on them. */
+export class RdsWorld {
+  readonly #instances = new Map<string, RdsInstance>();
+  readonly #snapshots = new Map<string, RdsSnapshot>();
+
+  constructor(
+    private readonly settings: { readonly snapshotReadsToAvailable: number; readonly now: () => number },
+  ) {}
+
+  /** Creates or replaces an instance. */
+  putInstance(region: string, seed: InstanceSeed): RdsInstance {
+    const engine = seed.engine ?? 'postgres';
+    const instance: RdsInstance = {
+      id: seed.id.toLowerCase(),
+      engine,
+      engineVersion: seed.engineVersion ?? DEFAULT_VERSIONS[engine] ?? '1.0',
+      status: seed.status ?? 'available',
+      createdAt: this.settings.now(),
+    };
+    this.#instances.set(key(region, seed.id), instance);
+    return instance;
+  }
+
+  /** Changes an instance's state or engine; throws for a missing one. */
+  setInstance(region: string, id: string, change: { status?: string; engine?: string }): void {
+    const found = this.#instances.get(key(region, id));
+    if (!found) throw new Error(`RDS stand-in: no instance ${id} in ${region}`);
+    this.#instances.set(key(region, id), { ...found, ...change });
+  }
+
+  removeInstance(region: string, id: string): void {
+    this.#instances.delete(key(region, id));
+  }
+
+  /** The instance as a read would show it, or undefined. Does not count as a read. */
+  instance(region: string, id: string): RdsInstance | undefined {
+    const found = this.#instances.get(key(region, id));
+    return found && { ...found, status: this.#shownStatus(region, found) };
+  }
+
+  /** Creates or replaces a snapshot (of any instance, existing or not). */
+  putSnapshot(
+    region: string,
+    seed: { id: string; instance: string; status?: string; percentProgress?: number; engine?: string },
+  ): RdsSnapshot {
+    const snapshot: RdsSnapshot = {
+      id: seed.id.toLowerCase(),
+      instance: seed.instance.toLowerCase(),
+      engine: seed.engine ?? 'postgres',
+      engineVersion: DEFAULT_VERSIONS[seed.engine ?? 'postgres'] ?? '1.0',
+      status: seed.status ?? 'available',
+      percentProgress: seed.percentProgress ?? (seed.status === 'creating' ? 0 : 100),
+      tags: [],
+      createdAt: this.settings.now(),
+      reads: 0,
+    };
+    this.#snapshots.set(key(region, seed.id), snapshot);
+    return snapshot;
+  }
+
+  /** Sets a snapshot's state (e.g. `failed`); throws for a missing one. */
+  setSnapshotStatus(region: string, id: string, status: string): void {
+    const found = this.#snapshots.get(key(region, id));
+    if (!found) throw new Error(`RDS stand-in: no snapshot ${id} in ${region}`);
+    this.#snapshots.set(key(region, id), { ...found, status });
+  }
+
+  /** The snapshot, or undefined. Does not count as a read. */
+  snapshot(region: string, id: string): RdsSnapshot | undefined {
+    return this.#snapshots.get(key(region, id));
+  }
+
+  /** Snapshots of a region. Does not count as a read. */
+  snapshots(region: string): RdsSnapshot[] {
+    return [...this.#snapshots.entries()].filter(([k]) => k.startsWith(`${region}/`)).map(([, s]) => s);
+  }
+
+  /** DescribeDBInstances: the one instance named, or every instance of the region. */
+  describeInstances(region: string, id: string | undefined): RdsInstance[] {
+    if (id === undefined)
+      return [...this.#instances.keys()]
+        .filter((k) => k.startsWith(`${region}/`))
+        .map((k) => this.instance(region, k.slice(region.length + 1))!);
+    const found = this.instance(region, id);
+    if (!found) throw new RdsFault(404, 'DBInstanceNotFound', `DBInstance ${id} not found.`);
+    return [found];
+  }
+
+  /** CreateDBSnapshot. */
+  createSnapshot(region: string, id: string, instanceId: string, tags: readonly RdsTag[]): RdsSnapshot {
+    checkSnapshotId(id);
+    tags.forEach(checkTag);
+    const instance = this.instance(region, instanceId);
+    if (!instance) throw new RdsFault(404, 'DBInstanceNotFound', `DBInstance ${instanceId} not found.`);
+    if (this.#snapshots.has(key(region, id)))
+      throw new RdsFault(
+        400,
+        'DBSnapshotAlreadyExists',
+        `Cannot create the snapshot because a snapshot with the identifier ${id} already exists.`,
+      );
+    if (instance.status !== 'available')
+      throw new RdsFault(
+        400,
+        'InvalidDBInstanceState',
+        `Cannot create a snapshot because the database instance ${instance.id} is not currently in the available state.`,
+      );
+    const snapshot: RdsSnapshot = {
+      ...this.putSnapshot(region, { id, instance: instance.id, status: 'creating', engine: instance.engine }),
+      engineVersion: instance.engineVersion,
+      tags,
+    };
+    this.#snapshots.set(key(region, id), snapshot);
+    return snapshot;
+  }
+
+  /** DescribeDBSnapshots: the one snapshot named, else those of an instance, else all; each one returned is a read. */
+  describeSnapshots(region: string, id: string | undefined, instanceId: string | undefined): RdsSnapshot[] {
+    if (id !== undefined && !this.#snapshots.has(key(region, id)))
+      throw new RdsFault(404, 'DBSnapshotNotFound', `DBSnapshot ${id} not found.`);
+    const chosen = this.snapshots(region).filter(
+      (s) =>
+        (id === undefined || s.id === id.toLowerCase()) &&
+        (instanceId === undefined || s.instance === instanceId.toLowerCase()),
+    );
+    return chosen.map((s) => this.#read(region, s));
+  }
+
+  /** A read of a snapshot being made: it advances one step. */
+  #read(region: string, s: RdsSnapshot): RdsSnapshot {
+    if (s.status !== 'creating') return s;
+    const reads = s.reads + 1;
+    const total = this.settings.snapshotReadsToAvailable;
+    const next: RdsSnapshot =
+      reads >= total
+        ? { ...s, reads, status: 'available', percentProgress: 100 }
+        : { ...s, reads, percentProgress: Math.floor((100 * reads) / total) };
+    this.#snapshots.set(key(region, s.id), next);
+    return next;
+  }
+
+  #shownStatus(region: string, instance: RdsInstance): string {
+    const snapshotting = this.snapshots(region).some(
+      (s) => s.instance === instance.id && s.status === 'creating',
+    );
+    return instance.status === 'available' && snapshotting ? 'backing-up' : instance.status;
+  }
+}
+
+function key(region: string, id: string): string {
+  return `${region}/${id.toLowerCase()}`;
+}
+
+function checkSnapshotId(id: string): void {
+  if (!/^[A-Za-z][A-Za-z0-9-]{0,254}$/.test(id) || id.includes('--') || id.endsWith('-'))
+    throw new RdsFault(
+      400,
+      'InvalidParameterValue',
+      'The parameter DBSnapshotIdentifier is not a valid identifier. Identifiers must begin with a letter; ' +
+        'must contain only ASCII letters, digits, and hyphens; and must not end with a hyphen or contain two consecutive hyphens.',
+    );
+}
+
+function checkTag(tag: RdsTag): void {
+  const bad = (why: string) => new RdsFault(400, 'InvalidParameterValue', `Invalid tag ${tag.Key}: ${why}`);
+  if (tag.Key.length < 1 || tag.Key.length > 128) throw bad('a tag key must be 1 to 128 characters');
+  if (tag.Value.length > 256) throw bad('a tag value must be at most 256 characters');
+  if (/^aws:/i.test(tag.Key)) throw bad('the aws: prefix is reserved');
+  if (!/^[\p{L}\p{Z}\p{N}_.:/=+\-@]*$/u.test(tag.Key + tag.Value))
+    throw bad('tags may hold only letters, digits, spaces and _ . : / = + - @');
+}
