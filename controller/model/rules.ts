@@ -152,7 +152,13 @@ function checkPolicy(
         `query "${q.name}" uses ${unknown.map((n) => `{{${n}}}`).join(', ')}, which is not a placeholder; use ${PLACEHOLDERS.map((n) => `{{${n}}}`).join(', ')}`,
       );
     }
-    if (q.min !== undefined && q.max !== undefined && q.min > q.max) {
+    if (q.min === undefined && q.max === undefined) {
+      sink.error(
+        at(model, policy.file, ['health', 'analysis', i, 'name']),
+        'analysis-bound',
+        `query "${q.name}" has no bound; add max: (the highest passing value) or min: (the lowest)`,
+      );
+    } else if (q.min !== undefined && q.max !== undefined && q.min > q.max) {
       sink.error(
         at(model, policy.file, ['health', 'analysis', i, 'min']),
         'analysis-bound',

@@ -59,7 +59,13 @@ export function judge(query: Pick<AnalysisQuery, 'name' | 'max' | 'min'>, m: Mea
     return { verdict: 'fail', value, text: `${query.name} ${shown} > max ${query.max}` };
   if (query.min !== undefined && value < query.min)
     return { verdict: 'fail', value, text: `${query.name} ${shown} < min ${query.min}` };
-  return { verdict: 'pass', value, text: `${query.name} ${shown} within ${boundText(query)}` };
+  const inside =
+    query.max !== undefined && query.min !== undefined
+      ? `between ${query.min} and ${query.max}`
+      : query.max !== undefined
+        ? `≤ max ${query.max}`
+        : `≥ min ${query.min}`;
+  return { verdict: 'pass', value, text: `${query.name} ${shown} ${inside}` };
 }
 
 /** A value short enough for a status line: four significant digits. */

@@ -142,7 +142,7 @@ describe('health analysis', () => {
         verdict: 'pass',
         value: 0.001,
         bound: 'max 0.01',
-        text: 'error-rate 0.001 within max 0.01',
+        text: 'error-rate 0.001 ≤ max 0.01',
       },
       expect.objectContaining({ verdict: 'pass', value: 0.004 }),
     ]);

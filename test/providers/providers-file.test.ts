@@ -25,6 +25,7 @@ describe('the providers file', () => {
       health: 'kubernetes',
       database: 'sim',
       secrets: 'sim',
+      metrics: 'sim',
     });
     expect(config!.istioApiVersion).toBe('networking.istio.io/v1');
     expect(config!.pollMs).toBe(10_000);
@@ -44,6 +45,25 @@ describe('the providers file', () => {
     );
     expect(config!.istioApiVersion).toBe('networking.istio.io/v1beta1');
     expect(config!.pollMs).toBe(2000);
+  });
+
+  it('chooses AWS and Prometheus, with a default region and the server', () => {
+    const { config, findings } = parse(
+      `${HEAD}ports: { database: aws, secrets: aws }\nclusters: { a: {} }\naws: { region: eu-west-1 }\n` +
+        'prometheus: { url: "http://prometheus.monitoring:9090/", timeoutSeconds: 5 }\n',
+    );
+    expect(findings).toEqual([]);
+    expect(config!.ports).toMatchObject({ database: 'aws', secrets: 'aws', metrics: 'prometheus' });
+    expect(config!.awsRegion).toBe('eu-west-1');
+    expect(config!.prometheus).toEqual({ url: 'http://prometheus.monitoring:9090', timeoutMs: 5000 });
+    expect(parse(`${HEAD}clusters: { a: {} }\nports: { metrics: prometheus }\n`).findings).toEqual([
+      expect.stringMatching(
+        /:4:19: metrics: prometheus needs the server; add prometheus: .*\[prometheus-needs-url\]$/,
+      ),
+    ]);
+    expect(parse(`${HEAD}clusters: { a: {} }\naws: { region: Ireland }\n`).findings).toEqual([
+      expect.stringMatching(/:4:16: .*pattern/),
+    ]);
   });
 
   it('reports schema errors at their place', () => {

@@ -74,7 +74,7 @@ interface SdkErrorFields {
 }
 
 /** The wire code of an SDK error (its `name`), or a Node error code for a failed connection. */
-export function awsErrorCode(err: unknown): string {
+function awsErrorCode(err: unknown): string {
   const e = (typeof err === 'object' && err !== null ? err : {}) as SdkErrorFields;
   const code = typeof e.code === 'string' ? e.code : typeof e.name === 'string' ? e.name : 'Error';
   // Only a code-shaped word is ever repeated: nothing else of a foreign error reaches our text.

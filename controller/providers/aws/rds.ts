@@ -6,6 +6,8 @@
  * snapshot is being made. Snapshots are tagged with the constellation and
  * group; one of the same id is reused whatever made it, as long as it is of
  * the same instance, so a crash between creating and looking resumes cleanly.
+ * RDS snapshots only an `available` instance: while it is busy (its backup
+ * window, a modification) ensureSnapshot throws TransientError 'DatabaseBusy'.
  * IAM actions used: rds:DescribeDBInstances, rds:DescribeDBSnapshots,
  * rds:CreateDBSnapshot and rds:AddTagsToResource (deploy/iam-policy.json).
  */
@@ -29,19 +31,20 @@ import type { RegionClients } from './clients.js';
 
 /**
  * Instance states in which the database serves connections (RDS User Guide,
- * "Viewing instance status"). In: `available`; `backing-up`,
+ * "Viewing instance status"). The check is a look at one moment, so a state
+ * is in when the engine runs through it, even if it may end in a short
+ * restart no look can foresee. In: `available`; `backing-up`,
  * `configuring-enhanced-monitoring`, `configuring-iam-database-auth` and
- * `configuring-log-exports`, which change settings around a running engine;
- * `modifying` and `maintenance`, during which the engine runs until a restart
- * AWS announces as a later state (`rebooting`); `resetting-master-credentials`,
- * where only the password changes; `storage-optimization` and
- * `storage-initialization`, which AWS documents as operational (slower I/O).
- * Out: `upgrading` (the engine restarts on its new version), `rebooting`,
- * `starting`, `stopping`, `stopped`, `creating`, `deleting`,
- * `delete-precheck`, `renaming` (the name we hold is going away), the VPC
- * moves, `failed`, `storage-full` (writes fail), `insufficient-capacity`,
- * `inaccessible-encryption-credentials*`, `incompatible-*`, `restore-error`,
- * and any state not named here.
+ * `configuring-log-exports`, which change things around a running engine;
+ * `modifying` and `maintenance`, which AWS applies to a running instance;
+ * `resetting-master-credentials` (only the password changes);
+ * `storage-optimization` and `storage-initialization`, which AWS documents as
+ * operational with slower I/O. Out: `upgrading` (the engine restarts on its
+ * new version), `rebooting`, `starting`, `stopping`, `stopped`, `creating`,
+ * `deleting`, `delete-precheck`, `renaming` (the name we hold is going away),
+ * the VPC moves, `failed`, `storage-full` (writes fail),
+ * `insufficient-capacity`, `inaccessible-encryption-credentials*`,
+ * `incompatible-*`, `restore-error`, and any state not named here.
  */
 const SERVING_STATES: ReadonlySet<string> = new Set([
   'available',
@@ -56,7 +59,10 @@ const SERVING_STATES: ReadonlySet<string> = new Set([
   'storage-initialization',
 ]);
 
-/** RDS engines by the family a group declares (Aurora and MariaDB speak their family's protocol). */
+/**
+ * RDS engines by the family a group declares: Aurora and MariaDB speak their
+ * family's protocol (`aurora` is Aurora MySQL's engine name of version 1).
+ */
 const ENGINE_FAMILIES: Readonly<Record<DatabaseRef['engine'], readonly string[]>> = {
   postgres: ['postgres', 'aurora-postgresql'],
   mysql: ['mysql', 'mariadb', 'aurora-mysql', 'aurora'],
@@ -65,8 +71,7 @@ const ENGINE_FAMILIES: Readonly<Record<DatabaseRef['engine'], readonly string[]>
 /**
  * Snapshot states that will never become `available`: the DBSnapshotAvailable
  * waiter's failure states, and `error`. Any other state is a phase on the way
- * (`creating`, `copying`, ...): a snapshot stuck there is bounded by the step's
- * own deadline, not by a guess here.
+ * (`creating`, `copying`, ...) and is reported as progress.
  */
 const SNAPSHOT_FAILED: ReadonlySet<string> = new Set([
   'failed',

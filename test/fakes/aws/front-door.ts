@@ -22,6 +22,7 @@ export type AwsFaultKind = 'throttling' | 'internal';
 /** A failure to answer: status, code and message, rendered per service. */
 export type Refusal = RdsFault | SecretsFault;
 
+/** The faults tests ask for, as each service answers them. */
 export const FAULTS: Record<AwsService, Record<AwsFaultKind, () => Refusal>> = {
   rds: {
     throttling: () => new RdsFault(400, 'Throttling', 'Rate exceeded'),
@@ -39,8 +40,10 @@ export const FAULTS: Record<AwsService, Record<AwsFaultKind, () => Refusal>> = {
   },
 };
 
+/** The content type of Secrets Manager's requests and answers. */
 export const JSON_1_1 = 'application/x-amz-json-1.1';
 
+/** A request's service and operation, with its parameters: form fields for RDS, the JSON body for Secrets Manager. */
 export type ParsedCall =
   | { service: 'rds'; action: string; rds: RdsCall }
   | { service: 'secretsmanager'; action: string; json: unknown };
@@ -104,6 +107,7 @@ export function authenticate(
   return { region };
 }
 
+/** The whole body of a request, as UTF-8 text. */
 export function readBody(req: IncomingMessage): Promise<string> {
   return new Promise((resolve, reject) => {
     const chunks: Buffer[] = [];
@@ -113,6 +117,7 @@ export function readBody(req: IncomingMessage): Promise<string> {
   });
 }
 
+/** Writes a whole answer, with AWS's request id header when given. */
 export function send(
   res: ServerResponse,
   status: number,

@@ -12,12 +12,13 @@
  * with `aws.rds.putInstance(...)`, `aws.secrets.putSecret(...)`; look with
  * `aws.requests` and `aws.usedActions()`; `await aws.close()`.
  *
- * Per request, in AWS's order: authentication (the SigV4 `Authorization`
- * header must name a known access key and the right service; its credential
- * scope `<key>/<date>/<region>/<service>/aws4_request` gives the region; the
- * signature itself is not checked), then IAM (iam.ts: by default exactly the
- * actions of deploy/iam-policy.json), then any fault a test asked for, then
- * the operation. Every request to either service is logged, refused ones too.
+ * Per request, in AWS's order: authentication (front-door.ts: the SigV4
+ * `Authorization` header must name a known access key and the right service,
+ * and its credential scope gives the region; the signature itself is not
+ * checked), then IAM (iam.ts: by default exactly the actions of
+ * deploy/iam-policy.json), then any fault a test asked for, then the
+ * operation (rds.ts, secrets.ts). Every request to either service is logged,
+ * refused ones too.
  */
 import { randomUUID } from 'node:crypto';
 import { type IncomingMessage, type ServerResponse, createServer } from 'node:http';
