@@ -130,7 +130,7 @@ export const STEP_DEFINITIONS: readonly StepDefinition[] = [
     applies: (t) => !removing(t),
     async run(t, ctx, deps) {
       await deps.providers.cluster.checkAccess(ctx, t.cluster, t.namespace);
-      for (const secret of t.secrets) await deps.providers.secrets.checkKeys(ctx, secret);
+      for (const secret of t.secrets) await deps.providers.secrets.checkKeys(ctx, secret, t.database.region);
       await deps.providers.database.checkAvailable(ctx, t.database);
       return { data: { secrets: t.secrets.length, database: t.database.instance } };
     },
