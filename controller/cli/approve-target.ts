@@ -1,7 +1,9 @@
 /**
  * What `ringmaster approve` may approve: a transition of a group that exists
- * at the branch head, in a ring with a manual gate, and (where the state
- * folder is at hand) one that waits at its gate now. The id may name its
+ * at the branch head, in a ring with a manual gate or under a health analysis
+ * that waits for a person on an inconclusive measurement, and (where the
+ * state folder is at hand) one that waits for a person now: at its gate, or
+ * in its grace or observe period. The id may name its
  * commit by any unique prefix of 7 or more hex digits; the approval is always
  * written under the full id, `<group>@<12 hex digits>`, as the controller
  * looks it up.
@@ -41,7 +43,7 @@ export async function judgeApprovalTarget(
   }
   const [, group, prefix] = match as unknown as [string, string, string];
   const id = transitionId(group, await commitOf(at.git, prefix));
-  const waiting = await waitingAtGate(at.state);
+  const waiting = await waitingForPerson(at.state);
   const list = () =>
     waiting === undefined
       ? 'ringmaster status lists what waits'
@@ -59,17 +61,19 @@ export async function judgeApprovalTarget(
       message: `there is no group "${group}" on ${at.branch} (commit ${short}); ${list()}`,
     };
   }
-  if (desired.policy.rings[found.ring]?.gate !== 'manual') {
+  const gated = desired.policy.rings[found.ring]?.gate === 'manual';
+  const analysed = desired.policy.health.analysis.some((q) => q.inconclusive === 'wait');
+  if (!gated && !analysed) {
     return {
       ok: false,
-      message: `group ${group} is in ring ${found.ring}, which has no manual gate: its transitions need no approval; ${list()}`,
+      message: `group ${group} is in ring ${found.ring}, which has no manual gate and no health analysis that waits for a person: its transitions need no approval; ${list()}`,
     };
   }
   if (waiting === undefined) {
     return {
       ok: true,
       id,
-      note: `no state folder at ${at.state}: whether ${id} waits at its gate was not checked`,
+      note: `no state folder at ${at.state}: whether ${id} waits for a person was not checked`,
     };
   }
   if (!waiting.includes(id)) return { ok: false, message: `${id} is not waiting for approval; ${list()}` };
@@ -93,13 +97,13 @@ async function commitOf(git: SimpleGit, prefix: string): Promise<string> {
   }
 }
 
-/** The transitions waiting at their gate, from the journal; undefined when there is no state folder here. */
-async function waitingAtGate(state: string): Promise<string[] | undefined> {
+/** The transitions waiting for a person, from the journal; undefined when there is no state folder here. */
+async function waitingForPerson(state: string): Promise<string[] | undefined> {
   if (!(await isFolder(state))) return undefined;
   const journal = new FileJournalStore(join(state, 'journal'));
   try {
     return (await journal.listOpen())
-      .filter(atGate)
+      .filter(waitsForPerson)
       .map((e) => e.id)
       .sort();
   } finally {
@@ -107,6 +111,12 @@ async function waitingAtGate(state: string): Promise<string[] | undefined> {
   }
 }
 
-function atGate(e: JournalEntry): boolean {
-  return e.status === 'waiting' && e.steps.some((s) => s.name === 'gate' && s.status !== 'done');
+/**
+ * Waiting with no time to come back at, at its gate or on an inconclusive
+ * health measurement (not stopped by a shutdown, which the next start resumes).
+ */
+function waitsForPerson(e: JournalEntry): boolean {
+  if (e.status !== 'waiting' || e.until !== undefined || /^stopped /.test(e.reason ?? '')) return false;
+  const step = e.steps.findLast((s) => s.status === 'started')?.name;
+  return step === 'gate' || step === 'verify' || step === 'observe';
 }

@@ -269,13 +269,13 @@ export async function withDesired<T>(
 
 /** The sim ports with the ports `config` gives to real adapters put in their place. */
 async function withRealPorts(sim: Providers, config: ProvidersConfig, ctx: CliContext): Promise<Providers> {
-  const [kubernetes, aws, metrics] = await Promise.all([
-    kubernetesPorts(config, ctx),
-    awsPorts(config, ctx),
+  // One after another: Jest's ESM loader fails concurrent imports that share a module, and nothing is gained here.
+  const kubernetes = await kubernetesPorts(config, ctx);
+  const aws = await awsPorts(config, ctx);
+  const metrics =
     config.ports.metrics === 'prometheus' && config.prometheus
-      ? import('../providers/prometheus/metrics.js').then((m) => m.prometheusMetrics(config.prometheus!))
-      : undefined,
-  ]);
+      ? (await import('../providers/prometheus/metrics.js')).prometheusMetrics(config.prometheus)
+      : undefined;
   const close = async (options?: { compact?: boolean }) => {
     aws?.close();
     await sim.close?.(options);
@@ -325,18 +325,18 @@ async function awsPorts(
     );
   }
   // Loaded only when used, like the Kubernetes client.
-  const [{ regionClients }, rds, sm] = await Promise.all([
-    import('../providers/aws/clients.js'),
+  const { regionClients } = await import('../providers/aws/clients.js');
+  const rds =
     database === 'aws'
-      ? Promise.all([import('@aws-sdk/client-rds'), import('../providers/aws/rds.js')])
-      : undefined,
+      ? ([await import('@aws-sdk/client-rds'), await import('../providers/aws/rds.js')] as const)
+      : undefined;
+  const sm =
     secrets === 'aws'
-      ? Promise.all([
-          import('@aws-sdk/client-secrets-manager'),
-          import('../providers/aws/secrets-manager.js'),
-        ])
-      : undefined,
-  ]);
+      ? ([
+          await import('@aws-sdk/client-secrets-manager'),
+          await import('../providers/aws/secrets-manager.js'),
+        ] as const)
+      : undefined;
   const rdsClients = rds && regionClients((r) => new rds[0].RDSClient({ region: r }));
   const smClients = sm && regionClients((r) => new sm[0].SecretsManagerClient({ region: r }));
   return {

@@ -61,7 +61,8 @@ export async function checkHealth(
   doing: string,
 ): Promise<StepResult> {
   const progress = (recorded ?? {}) as Progress;
-  const intervalMs = Math.min(deps.healthIntervalMs, ...t.analysis.map((q) => q.intervalMs ?? Infinity));
+  const analysis = t.analysis.filter((q) => (q.during as readonly string[]).includes(ctx.step));
+  const intervalMs = Math.min(deps.healthIntervalMs, ...analysis.map((q) => q.intervalMs ?? Infinity));
   const checks = Math.max(1, Math.ceil(periodMs / intervalMs));
   const passed = progress.passed ?? 0;
   const nextAt = progress.nextAt === undefined ? undefined : new Date(progress.nextAt);
@@ -82,7 +83,7 @@ export async function checkHealth(
   }
   const queries: Record<string, QueryState> = { ...progress.queries };
   const results = [...(progress.results ?? [])];
-  for (const query of t.analysis) {
+  for (const query of analysis) {
     const state = queries[query.name] ?? { runs: 0, failures: 0 };
     if (state.nextAt !== undefined && now < new Date(state.nextAt)) continue;
     const judged = await measure(t, ctx, deps, color, query);
@@ -111,14 +112,14 @@ export async function checkHealth(
     const next = new Date(now.getTime() + (query.intervalMs ?? deps.healthIntervalMs)).toISOString();
     queries[query.name] = { runs, failures, nextAt: next };
   }
-  const analysis = t.analysis.length ? { queries, results } : {};
-  if (passed + 1 >= checks) return { data: { color, checks, ...analysis } };
+  const measured = analysis.length ? { queries, results } : {};
+  if (passed + 1 >= checks) return { data: { color, checks, ...measured } };
   const again = new Date(now.getTime() + intervalMs);
-  const latest = t.analysis.length ? `; ${results.at(-1)?.text ?? ''}` : '';
+  const latest = analysis.length ? `; ${results.at(-1)?.text ?? ''}` : '';
   return {
     again,
     note: `${doing}: ${passed + 1} of ${checks} checks healthy${latest}`,
-    progress: { color, passed: passed + 1, nextAt: again.toISOString(), ...analysis },
+    progress: { color, passed: passed + 1, nextAt: again.toISOString(), ...measured },
   };
 }
 

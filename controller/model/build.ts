@@ -112,10 +112,11 @@ interface PolicyData {
   health?: {
     gracePeriod?: string;
     observe?: string;
-    analysis?: (Omit<AnalysisQuery, 'intervalMs' | 'failureLimit' | 'inconclusive'> & {
+    analysis?: (Omit<AnalysisQuery, 'intervalMs' | 'failureLimit' | 'inconclusive' | 'during'> & {
       interval?: string;
       failureLimit?: number;
       inconclusive?: 'wait' | 'fail';
+      during?: ('verify' | 'observe')[];
     })[];
   };
   decommission?: boolean;
@@ -151,11 +152,12 @@ export function buildPolicy(data: unknown, file: string): PromotionPolicy {
     health: {
       gracePeriodMs: parseDuration(d.health?.gracePeriod ?? '10m') ?? 0,
       observeMs: parseDuration(d.health?.observe ?? '10m') ?? 0,
-      analysis: (d.health?.analysis ?? []).map(({ interval, failureLimit, inconclusive, ...q }) => ({
+      analysis: (d.health?.analysis ?? []).map(({ interval, failureLimit, inconclusive, during, ...q }) => ({
         ...q,
         ...(interval === undefined ? {} : { intervalMs: parseDuration(interval) ?? 0 }),
         failureLimit: failureLimit ?? 0,
         inconclusive: inconclusive ?? 'wait',
+        during: during ?? ['verify', 'observe'],
       })),
     },
     decommission: d.decommission ?? false,

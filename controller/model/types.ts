@@ -126,6 +126,8 @@ export interface AnalysisQuery {
   readonly intervalMs?: number;
   readonly failureLimit: number;
   readonly inconclusive: 'wait' | 'fail';
+  /** The periods it is judged in. */
+  readonly during: readonly ('verify' | 'observe')[];
 }
 
 /** A freeze: whole UTC days, both ends included. */

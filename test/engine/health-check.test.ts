@@ -22,6 +22,7 @@ const ERROR_RATE: AnalysisQuery = {
   max: 0.01,
   failureLimit: 0,
   inconclusive: 'wait',
+  during: ['verify', 'observe'],
 };
 
 function snapshot(release: string): GroupSnapshot {
@@ -213,6 +214,16 @@ describe('health analysis', () => {
     const outcome = await runOn(target([{ ...ERROR_RATE, inconclusive: 'fail' }]), engine);
     expect(outcome.status).toBe('rolled-back');
     expect(outcome.reason).toBe('verify failed: error-rate inconclusive: the value is NaN on green');
+  });
+
+  it('judges a query only in the periods it names', async () => {
+    const { engine, fake } = deps();
+    await withBlueRunning(engine);
+    fake.world.measured.length = 0;
+    const outcome = await runOn(target([{ ...ERROR_RATE, during: ['observe'] }]), engine);
+    expect(outcome.status).toBe('succeeded');
+    expect(fake.world.measured).toHaveLength(3);
+    expect(outcome.entry.steps.find((s) => s.name === 'verify')!.data).toEqual({ color: 'green', checks: 2 });
   });
 
   it('measures a query with a longer interval less often, and checks readiness at the health interval', async () => {
