@@ -54,7 +54,7 @@ describe('ringmaster approve', () => {
     [
       'a group in a ring without a manual gate',
       () => `shared-1@${repo.baseSha.slice(0, 12)}`,
-      /^ringmaster: group shared-1 is in ring early, which has no manual gate: its transitions need no approval; waiting for approval: globex@/,
+      /^ringmaster: group shared-1 is in ring early, which has no manual gate and no health analysis that waits for a person: its transitions need no approval; waiting for approval: globex@/,
     ],
   ])('refuses %s with exit 1, naming what waits instead', async (_name, id, message) => {
     const run = await approve(id());

@@ -47,14 +47,18 @@ export function onceArgs(repo: string, state: string, ...extra: string[]): strin
   ];
 }
 
-/** Runs `ringmaster ...args` to its end, or kills it with SIGKILL after `killAfterMs`. */
+/** Runs `ringmaster ...args` to its end, or kills it with SIGKILL after `killAfterMs`; `env` adds to the environment. */
 export function runKillable(
   args: readonly string[],
   killAfterMs?: number,
+  env: Readonly<Record<string, string>> = {},
 ): Promise<{ code: number | null; killed: boolean }> {
   if (!existsSync(CLI)) throw new Error(`${CLI} is missing: run npm run build (npm test does)`);
   return new Promise((resolve, reject) => {
-    const child = spawn(process.execPath, [CLI, ...args], { stdio: 'ignore' });
+    const child = spawn(process.execPath, [CLI, ...args], {
+      stdio: 'ignore',
+      env: { ...process.env, ...env },
+    });
     let killed = false;
     const timer =
       killAfterMs === undefined ? undefined : setTimeout(() => (killed = child.kill('SIGKILL')), killAfterMs);
@@ -75,14 +79,15 @@ export async function runThroughKills(
   args: readonly string[],
   next: () => number,
   where: string,
+  env: Readonly<Record<string, string>> = {},
 ): Promise<number> {
   let kills = 0;
-  let result = await runKillable(args, 50 + Math.floor(next() * 1000));
+  let result = await runKillable(args, 50 + Math.floor(next() * 1000), env);
   for (let restarts = 0; result.code !== 0; restarts++) {
     if (!result.killed)
       throw new Error(`the controller failed by itself (exit ${result.code}); see ${where}`);
     kills++;
-    result = await runKillable(args, restarts < 2 ? 50 + Math.floor(next() * 1000) : undefined);
+    result = await runKillable(args, restarts < 2 ? 50 + Math.floor(next() * 1000) : undefined, env);
   }
   return kills;
 }
