@@ -8,9 +8,9 @@ import { type EngineDeps, runTransition } from '../../controller/engine/run-tran
 import type { TransitionTarget } from '../../controller/engine/steps.js';
 import type { AnalysisQuery } from '../../controller/model/types.js';
 import { FileJournalStore } from '../../controller/state/journal-store.js';
-import type { GroupSnapshot } from '../../controller/state/types.js';
 import { createFakeProviders } from '../fakes/providers.js';
 import { makeTempDir, removeDir } from '../helpers/git.js';
+import { groupSnapshot } from '../helpers/group-snapshot.js';
 import { RING_POLICY } from '../helpers/ring-policy.js';
 
 const MINUTE = 60_000;
@@ -25,21 +25,7 @@ const ERROR_RATE: AnalysisQuery = {
   during: ['verify', 'observe'],
 };
 
-function snapshot(release: string): GroupSnapshot {
-  return {
-    ring: 'early',
-    release,
-    schemaVersion: 410,
-    services: { api: `app/api:${release}` },
-    resources: {
-      cluster: 'eu-1',
-      namespace: 'globex',
-      database: { instance: 'globex-db', engine: 'postgres' },
-      secrets: [],
-    },
-    tenants: [],
-  };
-}
+const snapshot = (release: string) => groupSnapshot(release);
 
 function target(analysis: readonly AnalysisQuery[]): TransitionTarget {
   const to = snapshot('2026.11.2');

@@ -10,6 +10,7 @@ import { FileJournalStore } from '../../controller/state/journal-store.js';
 import type { GroupSnapshot } from '../../controller/state/types.js';
 import { createFakeProviders } from '../fakes/providers.js';
 import { makeTempDir, removeDir } from '../helpers/git.js';
+import { groupSnapshot } from '../helpers/group-snapshot.js';
 import { RING_POLICY } from '../helpers/ring-policy.js';
 
 const RING: RingPolicy = { ...RING_POLICY, keepMs: 3_600_000 };
@@ -22,21 +23,8 @@ const tenant = (id: string): Tenant => ({
 });
 const JOB = { image: 'registry.example.com/acme/tools:1', command: ['run'] };
 
-function snapshot(release: string, schemaVersion: number, tenants: readonly string[]): GroupSnapshot {
-  return {
-    ring: 'early',
-    release,
-    schemaVersion,
-    services: { api: `app/api:${release}` },
-    resources: {
-      cluster: 'eu-1',
-      namespace: 'globex',
-      database: { instance: 'globex-db', engine: 'postgres' },
-      secrets: [],
-    },
-    tenants: tenants.map(tenant),
-  };
-}
+const snapshot = (release: string, schemaVersion: number, tenants: readonly string[]) =>
+  groupSnapshot(release, schemaVersion, tenants.map(tenant));
 
 function target(id: string, from: GroupSnapshot | undefined, to: GroupSnapshot): TransitionTarget {
   return {

@@ -5,28 +5,14 @@ import type { TransitionTarget } from '../../controller/engine/steps.js';
 import type { RingPolicy } from '../../controller/model/types.js';
 import type { PlannedTransition } from '../../controller/plan/transitions.js';
 import { FileJournalStore } from '../../controller/state/journal-store.js';
-import type { GroupSnapshot } from '../../controller/state/types.js';
 import { type Script, createFakeProviders } from '../fakes/providers.js';
 import { makeTempDir, removeDir } from '../helpers/git.js';
+import { groupSnapshot } from '../helpers/group-snapshot.js';
 import { RING_POLICY } from '../helpers/ring-policy.js';
 
 const RING = RING_POLICY;
 
-function snapshot(release: string): GroupSnapshot {
-  return {
-    ring: 'early',
-    release,
-    schemaVersion: 410,
-    services: { api: `app/api:${release}` },
-    resources: {
-      cluster: 'eu-1',
-      namespace: 'globex',
-      database: { instance: 'globex-db', engine: 'postgres' },
-      secrets: [],
-    },
-    tenants: [],
-  };
-}
+const snapshot = (release: string) => groupSnapshot(release);
 
 function target(from: string | undefined, to: string, ring: Partial<RingPolicy> = {}): TransitionTarget {
   const planned: PlannedTransition = {
