@@ -10,7 +10,7 @@
  */
 import { join } from 'node:path';
 import type { SimpleGit } from 'simple-git';
-import type { JournalEntry } from '../engine/journal.js';
+import { waitingForPerson } from '../engine/journal.js';
 import { ConfigurationError, NotFoundError } from '../errors.js';
 import { transitionId } from '../plan/transitions.js';
 import { resolveCommit } from '../source/git-source.js';
@@ -43,7 +43,7 @@ export async function judgeApprovalTarget(
   }
   const [, group, prefix] = match as unknown as [string, string, string];
   const id = transitionId(group, await commitOf(at.git, prefix));
-  const waiting = await waitingForPerson(at.state);
+  const waiting = await waitingTransitions(at.state);
   const list = () =>
     waiting === undefined
       ? 'ringmaster status lists what waits'
@@ -98,25 +98,15 @@ async function commitOf(git: SimpleGit, prefix: string): Promise<string> {
 }
 
 /** The transitions waiting for a person, from the journal; undefined when there is no state folder here. */
-async function waitingForPerson(state: string): Promise<string[] | undefined> {
+async function waitingTransitions(state: string): Promise<string[] | undefined> {
   if (!(await isFolder(state))) return undefined;
   const journal = new FileJournalStore(join(state, 'journal'));
   try {
     return (await journal.listOpen())
-      .filter(waitsForPerson)
+      .filter((e) => waitingForPerson(e) !== undefined)
       .map((e) => e.id)
       .sort();
   } finally {
     await journal.close();
   }
-}
-
-/**
- * Waiting with no time to come back at, at its gate or on an inconclusive
- * health measurement (not stopped by a shutdown, which the next start resumes).
- */
-function waitsForPerson(e: JournalEntry): boolean {
-  if (e.status !== 'waiting' || e.until !== undefined || /^stopped /.test(e.reason ?? '')) return false;
-  const step = e.steps.findLast((s) => s.status === 'started')?.name;
-  return step === 'gate' || step === 'verify' || step === 'observe';
 }

@@ -1,12 +1,13 @@
 /**
  * What `ringmaster retry` may retry: a group that exists at the branch head
  * and is held there, that is, the planner blocks it for a failed commit that
- * asked the same of it. Which commit it is held for comes from the
+ * asked the same of it; or a group whose transition waits for a person on an
+ * inconclusive health measurement (the retry measures again). Which commit it is held for comes from the
  * controller's applied state (the state folder, --state), never from a guess:
  * the Retry file names it exactly.
  */
 import { join } from 'node:path';
-import type { JournalEntry } from '../engine/journal.js';
+import { type JournalEntry, waitingForPerson } from '../engine/journal.js';
 import { FileJournalStore } from '../state/journal-store.js';
 import { ConfigurationError } from '../errors.js';
 import { type TransitionPlan, planTransitions, transitionId } from '../plan/transitions.js';
@@ -24,6 +25,8 @@ export interface Hold {
   readonly reason: string;
   /** True when the branch already holds a Retry of it (the controller runs it at its next look). */
   readonly retryOnBranch: boolean;
+  /** held: the group failed and is held; inconclusive: its transition waits on a measurement without a value. */
+  readonly kind: 'held' | 'inconclusive';
 }
 
 /** The judgement: the hold to retry, or why not (exit 1). */
@@ -53,6 +56,19 @@ export async function judgeRetryTarget(
       ok: false,
       message: `there is no group "${group}" on ${at.branch} (commit ${at.head.slice(0, 12)}); ${list}`,
     };
+  const waiting = open.find((e) => e.group === group && waitingForPerson(e) === 'measurement');
+  if (waiting)
+    return {
+      ok: true,
+      hold: {
+        group,
+        id: waiting.id,
+        commit: waiting.commit,
+        reason: waiting.reason ?? 'inconclusive',
+        retryOnBranch: head.desired.retries.has(waiting.id),
+        kind: 'inconclusive',
+      },
+    };
   const hold = holds.find((h) => h.group === group);
   if (!hold)
     return {
@@ -74,6 +90,7 @@ export function heldGroups(plan: TransitionPlan, applied: AppliedState): Hold[] 
         commit: held.commit,
         reason: held.reason,
         retryOnBranch,
+        kind: 'held',
       });
   };
   for (const b of plan.blocked) if (b.reason === 'held') add(b.group, false);

@@ -39,6 +39,8 @@ interface Progress {
   readonly nextAt?: string;
   readonly queries?: Readonly<Record<string, QueryState>>;
   readonly results?: readonly AnalysisRecord[];
+  /** While waiting for a person on an inconclusive measurement: the wait's reason, and whether a retry was spent. */
+  readonly awaiting?: { readonly reason: string; readonly retried?: boolean };
 }
 
 /**
@@ -74,6 +76,11 @@ export async function checkHealth(
       note: `${doing}: ${passed} of ${checks} checks healthy`,
       progress: { ...progress },
     };
+  // Waiting for a person: only an approval, or a retry not yet spent, measures again; any other wake waits on.
+  const awaiting = progress.awaiting;
+  const retrying = awaiting !== undefined && !awaiting.retried && (await deps.isRetried?.(t.planned.id));
+  if (awaiting && !retrying && !(await deps.isApproved(t.planned.id)))
+    return { waiting: awaiting.reason, progress: { ...progress } };
   const report = await deps.providers.health.check(ctx, t.cluster, t.namespace, color);
   if (!report.healthy) {
     throw new PermanentError(
@@ -94,10 +101,16 @@ export async function checkHealth(
       if (query.inconclusive === 'fail')
         throw new PermanentError('AnalysisInconclusive', `${judged.text} on ${color}`);
       if (!(await deps.isApproved(t.planned.id))) {
-        // The checks so far stay recorded; the approval that wakes the step measures again, then goes on.
+        // The checks so far stay recorded; an approval goes on, a retry measures once more.
+        const reason = `${judged.text} on ${color}; a person decides: ringmaster approve ${t.planned.id} to go on, or ringmaster retry ${t.planned.group} to measure again`;
         return {
-          waiting: `${judged.text} on ${color}; a person decides: ringmaster approve ${t.planned.id} to go on`,
-          progress: { ...progress, queries, results: [...results, record(query, judged, now)] },
+          waiting: reason,
+          progress: {
+            ...progress,
+            queries,
+            results: [...results, record(query, judged, now)],
+            awaiting: { reason, ...(retrying || awaiting?.retried ? { retried: true } : {}) },
+          },
         };
       }
       verdict = 'approved';

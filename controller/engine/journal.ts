@@ -91,3 +91,15 @@ export interface JournalStore {
   /** Every journal that is not final: what a restarted controller must resume. */
   listOpen(): Promise<JournalEntry[]>;
 }
+
+/**
+ * What a person must do for `e` to go on, when it waits with no time to come
+ * back at: approve its gate, or decide on an inconclusive health measurement
+ * of its grace or observe period (approve, or retry). A transition stopped by
+ * a shutdown waits for nobody: the next start resumes it.
+ */
+export function waitingForPerson(e: JournalEntry): 'gate' | 'measurement' | undefined {
+  if (e.status !== 'waiting' || e.until !== undefined || /^stopped /.test(e.reason ?? '')) return undefined;
+  const step = e.steps.findLast((s) => s.status === 'started')?.name;
+  return step === 'gate' ? 'gate' : step === 'verify' || step === 'observe' ? 'measurement' : undefined;
+}

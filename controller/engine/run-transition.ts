@@ -68,7 +68,7 @@ export interface EngineDeps extends StepDeps {
  * What the composition root gives the engine once: a run adds the constellation
  * it applies and how approvals are judged, which come with the commit followed.
  */
-export type EngineParts = Omit<EngineDeps, 'constellation' | 'isApproved'>;
+export type EngineParts = Omit<EngineDeps, 'constellation' | 'isApproved' | 'isRetried'>;
 
 /** How a run of a transition ended (for now: waiting is not final). */
 export interface TransitionOutcome {

@@ -55,6 +55,8 @@ export interface StepDeps {
   readonly pollIntervalMs?: number;
   /** Whether a human approved this transition (for `gate: manual`). */
   readonly isApproved: (transition: string) => Promise<boolean>;
+  /** Whether a person asked to measure again a transition waiting on an inconclusive measurement (a Retry). */
+  readonly isRetried?: (transition: string) => Promise<boolean>;
 }
 
 /**

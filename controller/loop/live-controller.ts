@@ -176,9 +176,10 @@ export class LiveController {
     const records = await this.#sync.reload();
     this.#followed = followed;
     if (!this.#resumed) await this.#resume();
-    // An approval arrives with a commit: transitions waiting at their gate look again.
+    // An approval (or a retry) arrives with a commit: transitions waiting for a person look again.
     for (const e of this.#open.values())
-      if (e.status === 'waiting' && !e.until && desired.approvals.has(e.id)) this.#queue.add(e.group);
+      if (e.status === 'waiting' && !e.until && (desired.approvals.has(e.id) || desired.retries.has(e.id)))
+        this.#queue.add(e.group);
     const busy = new Set([...this.#open.keys(), ...this.#planned.keys()]);
     const summary = summarizeState({
       desired,
@@ -328,6 +329,7 @@ export class LiveController {
       ...this.#deps.engine,
       constellation: this.#followed!.constellation.name,
       isApproved: this.#deps.isApproved ?? (async (id) => this.#followed!.constellation.approvals.has(id)),
+      isRetried: async (id) => this.#followed!.constellation.retries.has(id),
       // The status shows the step under way from the moment it is journaled, not when the run returns.
       onProgress: (entry) => {
         if (isFinal(entry.status)) return;

@@ -60,11 +60,13 @@ describe('health analysis', () => {
   let journal: FileJournalStore;
   let now: Date;
   let approved: boolean;
+  let retried: boolean;
   beforeEach(async () => {
     dir = await makeTempDir();
     journal = new FileJournalStore(dir);
     now = new Date('2026-11-22T10:00:00Z');
     approved = false;
+    retried = false;
   });
   afterEach(async () => {
     await journal.close();
@@ -81,6 +83,7 @@ describe('health analysis', () => {
       sleep: async (ms) => void (now = new Date(now.getTime() + ms)),
       healthIntervalMs: MINUTE,
       isApproved: async () => approved,
+      isRetried: async () => retried,
       retry: { retries: 0, minTimeoutMs: 0, maxTimeoutMs: 0 },
       log: pino({ level: 'silent' }),
     };
@@ -172,7 +175,7 @@ describe('health analysis', () => {
     const waiting = await runOn(target([ERROR_RATE]), engine);
     expect(waiting.status).toBe('waiting');
     expect(waiting.reason).toBe(
-      `error-rate inconclusive: no data on green; a person decides: ringmaster approve globex@${'c'.repeat(12)} to go on`,
+      `error-rate inconclusive: no data on green; a person decides: ringmaster approve globex@${'c'.repeat(12)} to go on, or ringmaster retry globex to measure again`,
     );
     // No time to come back at: only a person ends this wait, and the checks so far are kept.
     expect(waiting.entry.until).toBeUndefined();
@@ -190,6 +193,44 @@ describe('health analysis', () => {
       'pass',
       'inconclusive',
       'approved',
+    ]);
+  });
+
+  it('measures again on a retry, once; any other wake of the wait measures nothing', async () => {
+    const { engine, fake } = deps();
+    await withBlueRunning(engine);
+    fake.world.measured.length = 0;
+    fake.world.measurements.set('error-rate', [{ value: 0 }, { inconclusive: 'no data' }]);
+    const t = target([ERROR_RATE]);
+    expect((await runOn(t, engine)).status).toBe('waiting');
+    expect(fake.world.measured).toHaveLength(2);
+    // A look, a restart: the wait goes on, since the same reason, and Prometheus is not asked.
+    const again = await runOn(t, engine);
+    expect([again.status, fake.world.measured.length]).toEqual(['waiting', 2]);
+    // A retry measures once more: still no data, so it waits again, and the retry is spent.
+    retried = true;
+    const retriedOnce = await runOn(t, engine);
+    expect([retriedOnce.status, fake.world.measured.length]).toEqual(['waiting', 3]);
+    expect((await runOn(t, engine)).status).toBe('waiting');
+    expect(fake.world.measured).toHaveLength(3);
+    // An approval goes on.
+    approved = true;
+    expect((await runOn(t, engine)).status).toBe('succeeded');
+  });
+
+  it('goes on by itself when the measurement a retry asked for has a value', async () => {
+    const { engine, fake } = deps();
+    await withBlueRunning(engine);
+    fake.world.measurements.set('error-rate', [{ value: 0 }, { inconclusive: 'no data' }, { value: 0.002 }]);
+    expect((await runOn(target([ERROR_RATE]), engine)).status).toBe('waiting');
+    retried = true;
+    const outcome = await runOn(target([ERROR_RATE]), engine);
+    expect(outcome.status).toBe('succeeded');
+    const verify = outcome.entry.steps.find((s) => s.name === 'verify')!.data!;
+    expect((verify.results as { verdict: string }[]).map((r) => r.verdict)).toEqual([
+      'pass',
+      'inconclusive',
+      'pass',
     ]);
   });
 

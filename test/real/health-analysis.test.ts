@@ -12,6 +12,7 @@
 import { mkdir, writeFile } from 'node:fs/promises';
 import { dirname, join } from 'node:path';
 import type { SimpleGit } from 'simple-git';
+import { FileJournalStore } from '../../controller/state/journal-store.js';
 import { type AwsStandIn, TEST_CREDENTIALS, startAwsStandIn } from '../fakes/aws/server.js';
 import type { KubeStandIn } from '../fakes/kube/server.js';
 import { runRingmaster } from '../helpers/cli.js';
@@ -229,7 +230,7 @@ describe('health analysis end to end: Kubernetes, AWS and a real Prometheus', ()
     expect(of('quiet')).toMatchObject({
       state: 'waiting',
       step: 'observe',
-      reason: `success-rate inconclusive: no data on green; a person decides: ringmaster approve ${quietId} to go on`,
+      reason: `success-rate inconclusive: no data on green; a person decides: ringmaster approve ${quietId} to go on, or ringmaster retry quiet to measure again`,
     });
     // Each database was snapshotted once, before its migration, and the snapshot is shown.
     for (const g of GROUPS) {
@@ -239,6 +240,20 @@ describe('health analysis end to end: Kubernetes, AWS and a real Prometheus', ()
     }
     expect(aws.requests.filter((r) => r.action === 'CreateDBSnapshot')).toHaveLength(3);
     expect(kube.list('batch/v1', 'Job', 'good').map((j) => j.metadata.name)).toEqual(['shop-good-migrate-2']);
+
+    // A person asks to measure again: still no data, so quiet waits again, the second measurement journaled.
+    const retry = await runRingmaster(['retry', 'quiet', '--repo', repo, '--state', state], { now: NOW });
+    expect([retry.code, retry.err]).toEqual([0, '']);
+    expect(retry.out).toMatch(/the controller measures quiet again at its next look/);
+    const retried = await ringmaster('run', '--once');
+    expect(retried.out).toMatch(/quiet@[0-9a-f]{12} waiting: success-rate inconclusive: no data on green/);
+    const journal = new FileJournalStore(join(state, 'journal'));
+    const observe = (await journal.load(quietId))!.steps.find((s) => s.name === 'observe')!;
+    await journal.close();
+    expect((observe.data!.results as { verdict: string }[]).map((r) => r.verdict)).toEqual([
+      'inconclusive',
+      'inconclusive',
+    ]);
 
     // A person looks and approves: quiet goes on and finishes.
     const approve = await runRingmaster(['approve', quietId, '--repo', repo, '--state', state], { now: NOW });
