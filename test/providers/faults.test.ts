@@ -65,7 +65,7 @@ describe('parseFaults', () => {
     [
       'an unknown key in a fault',
       'faults:\n  - { group: a, step: verify, kind: permanent, tiems: 2 }\n',
-      'faults.yaml:2:48: unknown key "tiems"; a fault has group, step, kind, times, duration, message [unknown-key]',
+      'faults.yaml:2:48: unknown key "tiems"; a fault has group, step, kind, times, duration, value, message [unknown-key]',
     ],
     [
       'an unknown step',
@@ -80,7 +80,7 @@ describe('parseFaults', () => {
     [
       'an unknown kind',
       'faults:\n  - group: a\n    step: verify\n    kind: flaky\n',
-      'faults.yaml:4:11: "flaky" is not a fault kind; use permanent, transient or slow [unknown-kind]',
+      'faults.yaml:4:11: "flaky" is not a fault kind; use permanent, transient, slow, metric or no-data [unknown-kind]',
     ],
     [
       'times of zero',
@@ -161,14 +161,31 @@ describe('parseFaults', () => {
     expect(problemsOf(text)).toContainEqual(expected);
   });
 
+  it('reads metric and no-data faults, and refuses them where nothing is measured', () => {
+    expect(parse('faults:\n  - { group: a, step: observe, kind: metric, value: 0.05 }\n').faults).toEqual([
+      { group: 'a', step: 'observe', kind: 'metric', value: 0.05 },
+    ]);
+    expect(
+      problemsOf(
+        'faults:\n  - { group: a, step: observe, kind: metric }\n  - { group: b, step: prepare, kind: no-data }\n  - { group: c, step: verify, kind: slow, duration: 1m, value: 2 }\n',
+      ),
+    ).toEqual([
+      'faults.yaml:2:5: a metric fault needs "value", for example value: 0.05 [missing-key]',
+      expect.stringMatching(
+        /^faults\.yaml:3:23: kind: no-data changes the health analysis's measurements, which are made at verify and observe only \[fault-never-fires\]$/,
+      ),
+      'faults.yaml:4:57: "value" is for kind: metric only; remove it [unknown-key]',
+    ]);
+  });
+
   it('lists every problem, one per line, in file order', () => {
     const problems = problemsOf(
       'faults:\n  - { group: a, step: nope, kind: permanent }\n  - { group: b, step: verify, kind: odd, extra: 1 }\n',
     );
     expect(problems).toEqual([
       'faults.yaml:2:23: "nope" is not a step; use one of validate, prepare, verify, cutover, observe, finalize [unknown-step]',
-      'faults.yaml:3:37: "odd" is not a fault kind; use permanent, transient or slow [unknown-kind]',
-      'faults.yaml:3:42: unknown key "extra"; a fault has group, step, kind, times, duration, message [unknown-key]',
+      'faults.yaml:3:37: "odd" is not a fault kind; use permanent, transient, slow, metric or no-data [unknown-kind]',
+      'faults.yaml:3:42: unknown key "extra"; a fault has group, step, kind, times, duration, value, message [unknown-key]',
     ]);
   });
 

@@ -17,6 +17,59 @@ describe('sim providers', () => {
     await removeDir(dir);
   });
 
+  describe('metrics and snapshots', () => {
+    const query = { name: 'error-rate', query: 'sum(errors)', max: 0.01 };
+
+    it('answers every query inside its bound, or what a metric or no-data fault says, leaving other calls alone', async () => {
+      const p = await sim({
+        faults: faults(
+          '  - { group: globex, step: observe, kind: metric, value: 0.05 }\n  - { group: initech, step: verify, kind: no-data }',
+        ),
+      });
+      expect(await p.metrics.measure(ctx('acme', 'verify'), query)).toEqual({ value: 0.01 });
+      expect(await p.metrics.measure(ctx('acme', 'verify'), { ...query, max: undefined, min: 0.99 })).toEqual(
+        {
+          value: 0.99,
+        },
+      );
+      expect(await p.metrics.measure(ctx('globex', 'observe'), query)).toEqual({ value: 0.05 });
+      expect(await p.metrics.measure(ctx('globex', 'verify'), query)).toEqual({ value: 0.01 });
+      expect(await p.metrics.measure(ctx('initech', 'verify'), query)).toEqual({
+        inconclusive: 'no data (sim: injected no-data fault)',
+      });
+      // The step's other calls are not touched by a fault of its measurements.
+      await p.cluster.ensureStack(ctx('initech', 'prepare'), spec('initech', 'green'));
+      expect(await p.health.check(ctx('initech', 'verify'), 'eu-1', 'initech', 'green')).toEqual({
+        healthy: true,
+      });
+    });
+
+    it('takes a snapshot once, keeps it across a restart, and refuses one of another instance', async () => {
+      const db = { instance: 'globex-db', engine: 'postgres' } as const;
+      const first = await sim();
+      expect(
+        await first.database.ensureSnapshot(ctx('globex', 'prepare'), db, 'acme-globex-412-abc'),
+      ).toEqual({
+        done: true,
+      });
+      const again = await sim();
+      expect(
+        await again.database.ensureSnapshot(ctx('globex', 'prepare'), db, 'acme-globex-412-abc'),
+      ).toEqual({
+        done: true,
+      });
+      expect((await openWorld(statePath)).world.snapshots).toEqual({ 'acme-globex-412-abc': 'globex-db' });
+      const other = { instance: 'initech-db', engine: 'postgres' } as const;
+      const refused = await failureOf(
+        again.database.ensureSnapshot(ctx('initech', 'prepare'), other, 'acme-globex-412-abc'),
+      );
+      expect(refused).toBeInstanceOf(PermanentError);
+      expect(refused.message).toMatch(
+        /snapshot acme-globex-412-abc is of database globex-db, not initech-db/,
+      );
+    });
+  });
+
   describe('injected faults', () => {
     it('fails attempts 1 and 2 of a transient times-2 fault and passes attempt 3', async () => {
       const p = await sim({

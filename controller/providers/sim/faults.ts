@@ -8,7 +8,13 @@
  *   - { group: globex, step: verify, kind: permanent }             # every attempt fails
  *   - { group: initech, step: prepare, kind: transient, times: 2 } # the first two attempts fail
  *   - { group: acme, step: observe, kind: slow, duration: 10m }    # each call there takes 10 minutes
+ *   - { group: umbrella, step: observe, kind: metric, value: 0.05 } # the health analysis measures 0.05
+ *   - { group: hooli, step: verify, kind: no-data }                # the health analysis measures nothing
  * ```
+ *
+ * `metric` and `no-data` change only the health analysis's measurements (every
+ * query of the step), for rehearsing a failing or inconclusive analysis
+ * without Prometheus; the step's other calls go on as usual.
  *
  * A slow call waits on the controller's clock (so `--sim-speed` shortens it,
  * and a stop cuts it short, leaving the step to run again at the next start)
@@ -23,14 +29,18 @@ import { parseDuration } from '../../policy/duration.js';
 
 /**
  * How an injected fault fails: `transient` is worth retrying, `permanent`
- * fails the step, `slow` fails nothing but makes each call take `duration`.
+ * fails the step, `slow` fails nothing but makes each call take `duration`;
+ * `metric` makes each measurement of the health analysis `value`, `no-data`
+ * makes each one come back without a value.
  */
-export type FaultKind = 'permanent' | 'transient' | 'slow';
+export type FaultKind = 'permanent' | 'transient' | 'slow' | 'metric' | 'no-data';
 
-const KINDS: readonly FaultKind[] = ['permanent', 'transient', 'slow'];
+const KINDS: readonly FaultKind[] = ['permanent', 'transient', 'slow', 'metric', 'no-data'];
+/** The kinds that change measurements only, at the steps that measure. */
+export const MEASUREMENT_KINDS: readonly FaultKind[] = ['metric', 'no-data'];
 /** The steps that call the infrastructure, where an injected fault can fire: all but the gate. */
 const FAULT_STEPS: readonly StepName[] = STEPS.filter((s) => s !== 'gate');
-const FAULT_KEYS = ['group', 'step', 'kind', 'times', 'duration', 'message'] as const;
+const FAULT_KEYS = ['group', 'step', 'kind', 'times', 'duration', 'value', 'message'] as const;
 
 /** One injected fault: calls made by `group` during `step` fail. */
 export interface Fault {
@@ -41,6 +51,8 @@ export interface Fault {
   readonly times?: number;
   /** For `slow`: how long each call of the step takes, in milliseconds of the controller's clock. */
   readonly durationMs?: number;
+  /** For `metric`: what each measurement of the health analysis gives. */
+  readonly value?: number;
   /** Added to the error message, to tell rehearsed failures apart. */
   readonly message?: string;
 }
@@ -151,7 +163,7 @@ function readFault(file: ParsedFile, i: number, item: unknown, sink: DiagnosticS
   for (const key of ['group', 'step', 'kind'] as const) {
     if (!(key in item)) sink.error(at(), 'missing-key', `a fault needs "${key}"`);
   }
-  const { group, step, kind, times, duration, message } = item;
+  const { group, step, kind, times, duration, value, message } = item;
   if (group !== undefined && (typeof group !== 'string' || group === '')) {
     sink.error(at('group'), 'wrong-type', '"group" must be the name of a group');
   }
@@ -191,6 +203,20 @@ function readFault(file: ParsedFile, i: number, item: unknown, sink: DiagnosticS
       `"duration" must be a time above zero like 90m, 1h30m or 2d, got ${describe(duration)}`,
     );
   }
+  if (kind === 'metric' && value === undefined) {
+    sink.error(at(), 'missing-key', 'a metric fault needs "value", for example value: 0.05');
+  } else if (value !== undefined && kind !== 'metric') {
+    sink.error(at('value', 'key'), 'unknown-key', '"value" is for kind: metric only; remove it');
+  } else if (value !== undefined && (typeof value !== 'number' || !Number.isFinite(value))) {
+    sink.error(at('value'), 'wrong-type', `"value" must be a number, got ${describe(value)}`);
+  }
+  if ((MEASUREMENT_KINDS as readonly unknown[]).includes(kind) && step !== 'verify' && step !== 'observe') {
+    sink.error(
+      at('step'),
+      'fault-never-fires',
+      `kind: ${String(kind)} changes the health analysis's measurements, which are made at verify and observe only`,
+    );
+  }
   if (message !== undefined && typeof message !== 'string') {
     sink.error(at('message'), 'wrong-type', '"message" must be text');
   }
@@ -201,6 +227,7 @@ function readFault(file: ParsedFile, i: number, item: unknown, sink: DiagnosticS
     kind: kind as FaultKind,
     ...(times === undefined ? {} : { times: times as number }),
     ...(durationMs === undefined ? {} : { durationMs }),
+    ...(value === undefined ? {} : { value: value as number }),
     ...(message === undefined ? {} : { message: message as string }),
   };
 }

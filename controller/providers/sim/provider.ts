@@ -21,7 +21,7 @@ import type {
   SecretsPort,
   StackSpec,
 } from '../ports.js';
-import { type Fault, type FaultPlan, NO_FAULTS, findFault } from './faults.js';
+import { type Fault, type FaultPlan, MEASUREMENT_KINDS, NO_FAULTS, findFault } from './faults.js';
 import { type SimGroup, type SimWorld, type WorldChange, WorldFile, groupKey } from './state.js';
 
 /** How to build the sim providers. */
@@ -102,7 +102,8 @@ class Simulator {
   async enter(ctx: CallContext): Promise<void> {
     if (this.settings.latencyMs > 0) await this.settings.sleep(this.settings.latencyMs);
     const fault = findFault(this.settings.faults, ctx.group, ctx.step);
-    if (!fault) return;
+    // A fault of the measurements leaves every other call alone (see simMetrics).
+    if (!fault || MEASUREMENT_KINDS.includes(fault.kind)) return;
     if (fault.kind === 'slow') {
       // Before the call does anything: cut short by a stop, it has changed nothing.
       if (fault.times === undefined || (await this.countAttempt(ctx)) <= fault.times)
@@ -330,13 +331,17 @@ function simHealth(sim: Simulator): HealthPort {
 }
 
 /**
- * Simulated metrics: every query answers a value inside its bound (an
- * injected fault at verify or observe makes the step fail instead).
+ * Simulated metrics: every query answers a value inside its bound, unless a
+ * `metric` fault gives the value or a `no-data` fault gives none (other
+ * faults at verify or observe act as on every call).
  */
 function simMetrics(sim: Simulator): MetricsPort {
   return {
     async measure(ctx, query) {
       await sim.enter(ctx);
+      const fault = findFault(sim.settings.faults, ctx.group, ctx.step);
+      if (fault?.kind === 'no-data') return { inconclusive: `no data (sim: injected no-data fault)` };
+      if (fault?.kind === 'metric') return { value: fault.value! };
       return { value: query.max ?? query.min ?? 0 };
     },
   };
