@@ -2,6 +2,7 @@
  * The composition root: the only place that builds real clients (git, and in
  * later versions GitHub, Kubernetes and AWS) and reads the environment.
  */
+import { stat } from 'node:fs/promises';
 import { join } from 'node:path';
 import { loadEnvConfig } from './config.js';
 import type { CliContext, CliIo } from './cli/context.js';
@@ -29,6 +30,12 @@ export function createContext(io: CliIo, env: Readonly<Record<string, string | u
     env: loadEnvConfig(env),
     gitFactory,
     async openGit(dir, options = {}) {
+      // simple-git refuses a missing folder with an error of its own; say it as every command does.
+      if (!(await stat(dir).catch(() => undefined))?.isDirectory())
+        throw new ConfigurationError(
+          'RepoNotFound',
+          `repository folder "${dir}" does not exist; pass --repo DIR`,
+        );
       const git = (await gitFactory())(dir, options.config);
       if (!(await git.checkIsRepo().catch(() => false))) {
         throw new ConfigurationError(

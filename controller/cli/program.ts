@@ -1,5 +1,6 @@
 import { Command, CommanderError } from 'commander';
 import { isRingmasterError } from '../errors.js';
+import { packageVersion } from '../paths.js';
 import { EXIT, type CliContext } from './context.js';
 import { registerCheck } from './check.js';
 import { registerCodeowners } from './codeowners.js';
@@ -26,6 +27,7 @@ export async function runCli(argv: readonly string[], ctx: CliContext): Promise<
   };
   const program = new Command('ringmaster')
     .description('GitOps rollouts of one release line through rings of tenant groups')
+    .version(packageVersion(), '--version', 'print the version of ringmaster')
     .exitOverride()
     .showHelpAfterError('(run with --help for usage)')
     .configureOutput({ writeOut: (s) => ctx.io.out(s.trimEnd()), writeErr: (s) => ctx.io.err(s.trimEnd()) });

@@ -1,3 +1,4 @@
+import { readFileSync } from 'node:fs';
 import { runRingmaster } from '../helpers/cli.js';
 
 describe('ringmaster --help', () => {
@@ -25,4 +26,27 @@ describe('ringmaster --help', () => {
     expect(run.code).toBe(2);
     expect(run.err).toContain("unknown command 'deploy'");
   });
+
+  it('prints its version', async () => {
+    const { version } = JSON.parse(readFileSync('package.json', 'utf8')) as { version: string };
+    expect(await runRingmaster(['--version'])).toEqual({ code: 0, out: version, err: '' });
+  });
+
+  it.each([['status'], ['plan'], ['run', '--once'], ['retry', 'globex'], ['approve', 'globex@0123456789ab']])(
+    'says a missing --repo folder is missing, with exit 2: %s',
+    async (...cmd) => {
+      const run = await runRingmaster([
+        ...cmd,
+        '--repo',
+        '/nonexistent/ringmaster',
+        '--state',
+        '/nonexistent/state',
+      ]);
+      expect(run).toEqual({
+        code: 2,
+        out: '',
+        err: 'ringmaster: repository folder "/nonexistent/ringmaster" does not exist; pass --repo DIR',
+      });
+    },
+  );
 });
