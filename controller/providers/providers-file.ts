@@ -1,18 +1,20 @@
 /**
  * The providers file (`--providers FILE`, kind `Providers`): which adapter
- * serves each port, how to reach each cluster the groups name, and which
- * Istio API to use. It lives with the controller's deployment, not in the
+ * serves each port, how to reach each cluster the groups name, which Istio
+ * API to use, the default AWS region and the Prometheus server. It lives with the controller's deployment, not in the
  * repository's groups/, and is checked like every other file: the schema,
  * then the rules the schema cannot say, each finding at file:line:column.
  *
  * ```yaml
  * apiVersion: ringmaster/v1
  * kind: Providers
- * ports: { cluster: kubernetes, health: kubernetes, database: sim, secrets: sim }
+ * ports: { cluster: kubernetes, health: kubernetes, database: aws, secrets: aws, metrics: prometheus }
  * clusters:
  *   prod-eu-1: { context: prod-eu-1 }          # a context of KUBECONFIG or ~/.kube/config
  *   local: { inCluster: true }                 # the cluster the controller runs in
  * istio: { apiVersion: networking.istio.io/v1 }
+ * aws: { region: eu-west-1 }                   # where a group's database names no region
+ * prometheus: { url: "http://prometheus.monitoring:9090" }
  * ```
  */
 import { readFile } from 'node:fs/promises';
