@@ -150,6 +150,7 @@ describe('startServer', () => {
           step: 'observe',
           since: '2026-11-22T09:58:00.000Z',
           until: '2026-11-22T10:00:30.000Z',
+          backup: 'acme-umbrella-412-cccccccccccc',
         },
       ],
       head: {
@@ -161,7 +162,7 @@ describe('startServer', () => {
     const { server } = await start();
     const html = await (await fetch(`${server.url}/`)).text();
     expect(html).toContain(
-      '<td>umbrella</td><td>early</td><td>2026.11.0 → 2026.11.2</td><td class="state state-progressing">progressing</td><td>observe (next check 10:00:30Z)</td><td>observing: 3 of 60 checks healthy</td>',
+      '<td>umbrella</td><td>early</td><td>2026.11.0 → 2026.11.2</td><td class="state state-progressing">progressing</td><td>observe (next check 10:00:30Z)</td><td>observing: 3 of 60 checks healthy; database snapshot acme-umbrella-412-cccccccccccc</td>',
     );
     expect(html).toContain(
       `<p class="alert">Commit ${'d'.repeat(12)} is not followed: does not validate (1 errors; first: &lt;x&gt;)</p>`,
