@@ -14,6 +14,7 @@ import { registerAcceptHistory } from './accept-history.js';
 import { registerRun } from './run.js';
 import { registerStatus } from './status.js';
 import { registerPromote } from './promote.js';
+import { registerHistory } from './history.js';
 
 /**
  * Runs the `ringmaster` command line with `argv` (without node and script)
@@ -38,6 +39,7 @@ export async function runCli(argv: readonly string[], ctx: CliContext): Promise<
   registerRun(program, ctx, setExit);
   registerPlan(program, ctx, setExit);
   registerStatus(program, ctx, setExit);
+  registerHistory(program, ctx, setExit);
   registerApprove(program, ctx, setExit);
   registerRetry(program, ctx, setExit);
   registerPromote(program, ctx, setExit);

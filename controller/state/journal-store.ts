@@ -20,6 +20,9 @@ import { isAbsent, stateFileError, statIfPresent } from './state-file.js';
  * `<transition id>.json` in the background and leaves the map, so the map
  * stays as small as the work under way.
  */
+/** A transition id, as its file is named: `<group>@<commit>`. */
+const ID = /^[a-z0-9][-a-z0-9]*@[0-9a-f]{7,64}$/;
+
 export class FileJournalStore implements JournalStore {
   #open?: Promise<DurableMap<JournalPart>>;
   /** Ended transitions waiting to be written to their own file. */
@@ -33,7 +36,7 @@ export class FileJournalStore implements JournalStore {
   ) {}
 
   private pathOf(id: string): string {
-    if (!/^[a-z0-9][-a-z0-9]*@[0-9a-f]{7,64}$/.test(id))
+    if (!ID.test(id))
       throw new ConfigurationError('BadTransitionId', `"${id}" is not a transition id (<group>@<commit>)`);
     return join(this.dir, `${id}.json`);
   }
@@ -75,6 +78,30 @@ export class FileJournalStore implements JournalStore {
       else open.push(entry);
     }
     return open;
+  }
+
+  /**
+   * Every transition the journal holds, under way or ended, of `group` (all
+   * groups when absent), newest first. Reads each ended transition's file.
+   */
+  async history(group?: string): Promise<JournalEntry[]> {
+    const byId = new Map<string, JournalEntry>();
+    const names = await readdir(this.dir).catch((err: { code?: string }) => {
+      if (err.code === 'ENOENT') return [] as string[];
+      throw err;
+    });
+    for (const name of names) {
+      const id = name.endsWith('.json') ? name.slice(0, -5) : '';
+      if (!ID.test(id) || (group !== undefined && !id.startsWith(`${group}@`))) continue;
+      const entry = await this.#file(id);
+      if (entry) byId.set(id, entry);
+    }
+    // What the log holds is newer than any file of the same id.
+    for (const entry of await this.listOpen())
+      if (group === undefined || entry.group === group) byId.set(entry.id, entry);
+    return [...byId.values()].sort(
+      (a, b) => b.startedAt.localeCompare(a.startedAt) || a.id.localeCompare(b.id),
+    );
   }
 
   /** Waits for the ended transitions' files, then closes the log; with `compact`, first folds it into open.json. */

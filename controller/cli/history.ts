@@ -1,0 +1,120 @@
+/**
+ * `ringmaster history [GROUP]`: the transitions the controller's journal
+ * holds, newest first, each with its steps (start, duration, attempts,
+ * outcome, error): what happened to a group, from the state folder alone.
+ */
+import { join } from 'node:path';
+import type { Command } from 'commander';
+import type { JournalEntry, StepRecord } from '../engine/journal.js';
+import { ConfigurationError } from '../errors.js';
+import { FileJournalStore } from '../state/journal-store.js';
+import { EXIT, type CliContext } from './context.js';
+import { isFolder } from './file-request.js';
+import { formatTable } from './table.js';
+
+interface HistoryOptions {
+  readonly state: string;
+  readonly json?: boolean;
+  readonly limit: string;
+}
+
+export function registerHistory(program: Command, ctx: CliContext, setExit: (code: number) => void): void {
+  program
+    .command('history')
+    .description("List a group's transitions (or every group's), newest first, with their steps")
+    .argument('[group]', 'the group; every group when absent')
+    .option(
+      '--state <dir>',
+      "the controller's state folder, whose journal holds the transitions",
+      '.ringmaster',
+    )
+    .option('--json', 'print the transitions as JSON, each with its steps')
+    .option('--limit <n>', 'show at most this many transitions', '20')
+    .action(async (group: string | undefined, opts: HistoryOptions) => {
+      const limit = Number(opts.limit);
+      if (!Number.isSafeInteger(limit) || limit < 1)
+        throw new ConfigurationError(
+          'BadLimit',
+          `--limit must be a whole number above 0, got "${opts.limit}"`,
+        );
+      if (!(await isFolder(opts.state)))
+        throw new ConfigurationError(
+          'NoState',
+          `no controller state in ${opts.state}; pass --state DIR (the controller's state folder)`,
+        );
+      const journal = new FileJournalStore(join(opts.state, 'journal'));
+      let entries: JournalEntry[];
+      try {
+        entries = (await journal.history(group)).slice(0, limit);
+      } finally {
+        await journal.close();
+      }
+      if (opts.json) ctx.io.out(JSON.stringify(entries.map(historyItem), null, 2));
+      else if (entries.length === 0)
+        ctx.io.out(
+          group ? `no transition of group ${group} in ${opts.state}` : `no transition in ${opts.state}`,
+        );
+      else ctx.io.out(entries.map(renderEntry).join('\n\n'));
+      setExit(EXIT.ok);
+    });
+}
+
+/** One transition as `history --json` prints it: the journal entry without what only the engine needs. */
+function historyItem(e: JournalEntry) {
+  return {
+    id: e.id,
+    group: e.group,
+    ring: e.ring,
+    commit: e.commit,
+    status: e.status,
+    ...(e.reason ? { reason: e.reason } : {}),
+    from: e.from?.release,
+    to: e.to?.release,
+    startedAt: e.startedAt,
+    ...(e.endedAt ? { endedAt: e.endedAt } : {}),
+    steps: e.steps.map((s) => ({
+      name: s.name,
+      status: s.status,
+      attempts: s.attempts,
+      startedAt: s.startedAt,
+      ...(s.endedAt ? { endedAt: s.endedAt, seconds: seconds(s) } : {}),
+      ...(s.error ? { error: s.error } : {}),
+      ...(s.undoError ? { undoError: s.undoError } : {}),
+    })),
+  };
+}
+
+function renderEntry(e: JournalEntry): string {
+  const releases = `${e.from?.release ?? '(new)'} → ${e.to?.release ?? '(removed)'}`;
+  const when = `${time(e.startedAt)}${e.endedAt ? ` – ${time(e.endedAt)}` : ''}`;
+  const head = `${e.id}  ${e.status}  ring ${e.ring}  ${releases}  ${when}`;
+  const steps = formatTable(
+    ['STEP', 'OUTCOME', 'STARTED', 'TOOK', 'ATTEMPTS', 'ERROR'],
+    e.steps.map((s) => [
+      s.name,
+      s.status,
+      time(s.startedAt),
+      s.endedAt ? took(seconds(s)) : '',
+      String(s.attempts),
+      s.error ?? s.undoError ?? '',
+    ]),
+  );
+  return [head, ...(e.reason ? [`  ${e.reason}`] : []), steps.replace(/^/gm, '  ')].join('\n');
+}
+
+/** `2026-11-22 10:00:05Z` */
+function time(iso: string): string {
+  return `${iso.slice(0, 10)} ${iso.slice(11, 19)}Z`;
+}
+
+/** `4.2 s`, `28m20s`, `16h28m`. */
+function took(total: number): string {
+  if (total < 60) return `${total} s`;
+  const s = Math.round(total);
+  const [h, m] = [Math.floor(s / 3600), Math.floor((s % 3600) / 60)];
+  return h > 0 ? `${h}h${m}m` : `${m}m${s % 60}s`;
+}
+
+function seconds(s: StepRecord): number {
+  return Math.round((Date.parse(s.endedAt!) - Date.parse(s.startedAt)) / 100) / 10;
+}

@@ -1,0 +1,111 @@
+/**
+ * `ringmaster history`: a group's transitions from the journal, newest first,
+ * with their steps, after a rollout, a rollback, and a controller stopped
+ * part-way (the transition under way is listed as the journal holds it).
+ */
+import { writeFile } from 'node:fs/promises';
+import { join } from 'node:path';
+import { runController, runRingmaster } from '../helpers/cli.js';
+import { type FixtureRepo, createFixtureRepo, releaseYaml } from '../helpers/constellation.js';
+import { makeTempDir, removeDir } from '../helpers/git.js';
+
+const NOW = new Date('2026-11-23T10:00:00Z');
+
+interface Item {
+  id: string;
+  status: string;
+  reason?: string;
+  from?: string;
+  to?: string;
+  steps: { name: string; status: string; attempts: number; error?: string; seconds?: number }[];
+}
+
+describe('ringmaster history', () => {
+  let repo: FixtureRepo;
+  let state: string;
+  beforeEach(async () => {
+    repo = await createFixtureRepo();
+    state = await makeTempDir('ringmaster-history-');
+  });
+  afterEach(async () => {
+    await removeDir(repo.dir);
+    await removeDir(state);
+  });
+
+  const history = (...args: string[]) => runRingmaster(['history', ...args, '--state', state]);
+
+  it("lists a group's transitions newest first with their steps, after a rollout and a rollback", async () => {
+    expect((await runController(repo.dir, state, ['run', '--once'], NOW)).code).toBe(0);
+    await repo.write('groups/releases/2026.11.2.yaml', releaseYaml('2026.11.2', 412));
+    await repo.edit('groups/rings.yaml', 'release: "2026.11.1"', 'release: "2026.11.2"');
+    const promotion = await repo.commit('canary to 2026.11.2');
+    const faults = join(state, 'faults.yaml');
+    await writeFile(
+      faults,
+      'faults:\n  - { group: internal, step: verify, kind: permanent, message: boom }\n',
+    );
+    const failed = await runController(repo.dir, state, ['run', '--once', '--sim-faults', faults], NOW);
+    expect(failed.out).toMatch(/↺ internal@\w+ rolled-back/);
+
+    const json = await history('internal', '--json');
+    expect([json.code, json.err]).toEqual([0, '']);
+    const items = JSON.parse(json.out) as Item[];
+    expect(
+      items.map((i) => [i.id.startsWith(`internal@${promotion.slice(0, 12)}`), i.status, i.from, i.to]),
+    ).toEqual([
+      [true, 'rolled-back', '2026.11.1', '2026.11.2'],
+      [false, 'succeeded', undefined, '2026.11.1'],
+    ]);
+    expect(items[0]!.steps.map((s) => `${s.name} ${s.status}`)).toEqual([
+      'validate done',
+      'prepare compensated',
+      'verify failed',
+    ]);
+    expect(items[0]!.steps[2]).toMatchObject({
+      attempts: 1,
+      error: expect.stringMatching(/injected permanent fault.*boom/),
+    });
+    expect(items[1]!.steps.every((s) => s.status === 'done' && typeof s.seconds === 'number')).toBe(true);
+
+    const text = await history('internal');
+    expect(text.out).toMatch(
+      new RegExp(
+        `^internal@${promotion.slice(0, 12)}  rolled-back  ring canary  2026\\.11\\.1 → 2026\\.11\\.2  `,
+        'm',
+      ),
+    );
+    expect(text.out).toMatch(/^ {2}verify +failed +.*injected permanent fault/m);
+    // Every group, and a limit.
+    const all = JSON.parse((await history('--json')).out) as Item[];
+    expect(all.length).toBeGreaterThan(items.length);
+    expect(JSON.parse((await history('--json', '--limit', '1')).out)).toHaveLength(1);
+  });
+
+  it('lists a transition under way as the journal holds it: globex waiting at its gate', async () => {
+    // Inside stable's Sunday maintenance window: globex runs up to its manual gate and waits there.
+    const sunday = new Date('2026-11-22T01:30:00Z');
+    expect((await runController(repo.dir, state, ['run', '--once'], sunday)).code).toBe(0);
+    const [latest] = JSON.parse((await history('globex', '--json')).out) as Item[];
+    expect(latest).toMatchObject({
+      status: 'waiting',
+      reason: expect.stringMatching(/^waiting for approval/),
+    });
+    expect(latest!.steps.map((s) => `${s.name} ${s.status}`)).toEqual([
+      'validate done',
+      'prepare done',
+      'verify done',
+      'gate started',
+    ]);
+  });
+
+  it('says when there is nothing, and refuses a missing state folder', async () => {
+    expect(await history('nobody')).toEqual({
+      code: 0,
+      out: `no transition of group nobody in ${state}`,
+      err: '',
+    });
+    const missing = await runRingmaster(['history', '--state', join(state, 'missing')]);
+    expect(missing.code).toBe(2);
+    expect(missing.err).toMatch(/no controller state in .*missing; pass --state DIR/);
+  });
+});
