@@ -5,7 +5,8 @@
  */
 import { join } from 'node:path';
 import type { Command } from 'commander';
-import type { JournalEntry, StepRecord } from '../engine/journal.js';
+import type { JournalEntry } from '../engine/journal.js';
+import { historyItem, stepSeconds } from '../state/history-view.js';
 import { ConfigurationError } from '../errors.js';
 import { FileJournalStore } from '../state/journal-store.js';
 import { EXIT, type CliContext } from './context.js';
@@ -59,31 +60,6 @@ export function registerHistory(program: Command, ctx: CliContext, setExit: (cod
     });
 }
 
-/** One transition as `history --json` prints it: the journal entry without what only the engine needs. */
-function historyItem(e: JournalEntry) {
-  return {
-    id: e.id,
-    group: e.group,
-    ring: e.ring,
-    commit: e.commit,
-    status: e.status,
-    ...(e.reason ? { reason: e.reason } : {}),
-    from: e.from?.release,
-    to: e.to?.release,
-    startedAt: e.startedAt,
-    ...(e.endedAt ? { endedAt: e.endedAt } : {}),
-    steps: e.steps.map((s) => ({
-      name: s.name,
-      status: s.status,
-      attempts: s.attempts,
-      startedAt: s.startedAt,
-      ...(s.endedAt ? { endedAt: s.endedAt, seconds: seconds(s) } : {}),
-      ...(s.error ? { error: s.error } : {}),
-      ...(s.undoError ? { undoError: s.undoError } : {}),
-    })),
-  };
-}
-
 function renderEntry(e: JournalEntry): string {
   const releases = `${e.from?.release ?? '(new)'} → ${e.to?.release ?? '(removed)'}`;
   const when = `${time(e.startedAt)}${e.endedAt ? ` – ${time(e.endedAt)}` : ''}`;
@@ -94,7 +70,7 @@ function renderEntry(e: JournalEntry): string {
       s.name,
       s.status,
       time(s.startedAt),
-      s.endedAt ? took(seconds(s)) : '',
+      s.endedAt ? took(stepSeconds(s)) : '',
       String(s.attempts),
       s.error ?? s.undoError ?? '',
     ]),
@@ -113,8 +89,4 @@ function took(total: number): string {
   const s = Math.round(total);
   const [h, m] = [Math.floor(s / 3600), Math.floor((s % 3600) / 60)];
   return h > 0 ? `${h}h${m}m` : `${m}m${s % 60}s`;
-}
-
-function seconds(s: StepRecord): number {
-  return Math.round((Date.parse(s.endedAt!) - Date.parse(s.startedAt)) / 100) / 10;
 }

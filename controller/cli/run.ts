@@ -20,6 +20,7 @@ import { watchHeap } from '../server/heap-watch.js';
 import { whenStopSignal } from './stop-signal.js';
 import { TickLoop } from './tick-loop.js';
 import { startServer } from '../server/http.js';
+import { historyItem } from '../state/history-view.js';
 import { createGitHubWebhook } from '../server/webhook.js';
 import { openRevertPullRequests } from '../github/revert.js';
 import { join } from 'node:path';
@@ -142,6 +143,8 @@ export function registerRun(program: Command, ctx: CliContext, setExit: (code: n
         registry,
         getStatus: async () => (runner.controller.ready ? runner.controller.status() : undefined),
         isReady: () => runner.controller.ready,
+        getHistory: async (group, limit) =>
+          (await parts.engine.journal.history(group)).slice(0, limit).map(historyItem),
         // A webhook only makes the loop look at once; polling stays the source of truth.
         onWebhook: secret
           ? createGitHubWebhook({ secret, branch: opts.branch, log: parts.log, onTrigger: () => loop.kick() })

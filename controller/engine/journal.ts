@@ -90,6 +90,8 @@ export interface JournalStore {
   save(entry: JournalEntry): Promise<void>;
   /** Every journal that is not final: what a restarted controller must resume. */
   listOpen(): Promise<JournalEntry[]>;
+  /** Every transition held, under way or ended, of `group` (all when absent), newest first. */
+  history(group?: string): Promise<JournalEntry[]>;
 }
 
 /**

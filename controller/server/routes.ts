@@ -5,6 +5,7 @@
  */
 import type { IncomingHttpHeaders, IncomingMessage } from 'node:http';
 import type { Registry } from 'prom-client';
+import type { HistoryItem } from '../state/history-view.js';
 import type { ControllerStatus } from '../state/status-view.js';
 import { renderMessagePage, renderStatusPage } from './status-page.js';
 
@@ -22,6 +23,8 @@ export interface RouteSources {
   isReady(): boolean;
   /** Served at /metrics. */
   readonly registry: Registry;
+  /** The transitions of `group` (all when absent), newest first, at most `limit`; without it /api/history answers 404. */
+  getHistory?(group: string | undefined, limit: number): Promise<readonly HistoryItem[]>;
   /** Receives `POST /webhook/github` with the raw body; without it the route answers 404. */
   onWebhook?(body: Buffer, headers: IncomingHttpHeaders): Promise<WebhookReply>;
   /** Largest request body read, in bytes; larger bodies get 413. */
@@ -121,7 +124,7 @@ function webhookHandler(sources: RouteSources, onWebhook: NonNullable<RouteSourc
   };
 }
 
-/** Builds the route table: /healthz, /readyz, /metrics, /api/status, / and, with `onWebhook`, the webhook. */
+/** Builds the route table: /healthz, /readyz, /metrics, /api/status, /, and with their sources /api/history and the webhook. */
 export function buildRoutes(sources: RouteSources): RouteTable {
   const routes = new Map<string, Partial<Record<RouteMethod, Handler>>>([
     ['/healthz', { GET: async () => textReply(200, 'ok') }],
@@ -153,8 +156,25 @@ export function buildRoutes(sources: RouteSources): RouteTable {
     ],
     ['/', { GET: async (req) => statusPage(await sources.getStatus(), pageQuery(req)) }],
   ]);
+  if (sources.getHistory) routes.set('/api/history', { GET: historyHandler(sources.getHistory) });
   if (sources.onWebhook) routes.set('/webhook/github', { POST: webhookHandler(sources, sources.onWebhook) });
   return routes;
+}
+
+const GROUP_NAME = /^[a-z]([-a-z0-9]*[a-z0-9])?$/;
+
+/** `/api/history?group=NAME&limit=N`: a group's transitions (or every group's), newest first; limit 1 to 500, 20 by default. */
+function historyHandler(getHistory: NonNullable<RouteSources['getHistory']>): Handler {
+  return async (req) => {
+    const params = new URL(req.url ?? '/', 'http://localhost').searchParams;
+    const group = params.get('group') ?? undefined;
+    if (group !== undefined && !GROUP_NAME.test(group))
+      return jsonReply(400, { error: `group must be a group name, got "${group}"` });
+    const limit = Number(params.get('limit') ?? '20');
+    if (!Number.isSafeInteger(limit) || limit < 1 || limit > 500)
+      return jsonReply(400, { error: 'limit must be a whole number from 1 to 500' });
+    return jsonReply(200, await getHistory(group, limit));
+  };
 }
 
 /** What a link from a commit status asks the page for: `?commit=SHA&ring=NAME`. */
