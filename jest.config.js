@@ -11,4 +11,6 @@ export default {
   moduleNameMapper: { '^(\\.{1,2}/.*)\\.js$': '$1' },
   transform: { '^.+\\.ts$': ['ts-jest', { useESM: true, tsconfig: 'tsconfig.json' }] },
   testTimeout: 30000,
+  // The built CLI, which many tests run as a child, is never older than the sources.
+  globalSetup: '<rootDir>/jest.global-setup.js',
 };
