@@ -174,11 +174,14 @@ export class LiveController {
     const pruned = pruneNeverDeployed(groups, desired);
     if (pruned.length) await this.#deps.state.saveApplied(this.#applied, pruned);
     const records = await this.#sync.reload();
+    const before = this.#followed?.constellation;
     this.#followed = followed;
     if (!this.#resumed) await this.#resume();
-    // An approval (or a retry) arrives with a commit: transitions waiting for a person look again.
+    // An approval, or a retry just arrived, comes with a commit: transitions waiting for a person look again.
+    // (A retry already seen is spent: waking for it at every look would only repeat the wait.)
+    const arrived = (id: string) => desired.retries.has(id) && !before?.retries.has(id);
     for (const e of this.#open.values())
-      if (e.status === 'waiting' && !e.until && (desired.approvals.has(e.id) || desired.retries.has(e.id)))
+      if (e.status === 'waiting' && !e.until && (desired.approvals.has(e.id) || arrived(e.id)))
         this.#queue.add(e.group);
     const busy = new Set([...this.#open.keys(), ...this.#planned.keys()]);
     const summary = summarizeState({
