@@ -6,23 +6,12 @@
  */
 import { setTimeout as delay } from 'node:timers/promises';
 import { isDeepStrictEqual } from 'node:util';
-import { ConfigurationError, PermanentError, TransientError } from '../../errors.js';
-import type { DatabaseRef, SecretRef } from '../../model/types.js';
-import type { StackColor } from '../../model/naming.js';
-import type {
-  CallContext,
-  ClusterPort,
-  DatabasePort,
-  EnsureResult,
-  HealthPort,
-  HealthReport,
-  MetricsPort,
-  Providers,
-  SecretsPort,
-  StackSpec,
-} from '../ports.js';
-import { type Fault, type FaultPlan, MEASUREMENT_KINDS, NO_FAULTS, findFault } from './faults.js';
-import { type SimGroup, type SimWorld, type WorldChange, WorldFile, groupKey } from './state.js';
+import { ConfigurationError, PermanentError } from '../../errors.js';
+import type { ClusterPort, EnsureResult, Providers, StackSpec } from '../ports.js';
+import { simDatabase, simHealth, simMetrics, simSecrets } from './checks.js';
+import { type FaultPlan, NO_FAULTS } from './faults.js';
+import { Simulator } from './simulator.js';
+import { WorldFile, groupKey } from './state.js';
 
 /** How to build the sim providers. */
 export interface SimOptions {
@@ -77,85 +66,6 @@ export async function createSimProviders(options: SimOptions): Promise<Providers
     metrics: simMetrics(sim),
     close: (options) => sim.file.close(options),
   };
-}
-
-interface SimSettings {
-  readonly faults: FaultPlan;
-  readonly latencyMs: number;
-  readonly now: () => Date;
-  readonly sleep: (ms: number) => Promise<void>;
-  readonly wait: (ms: number) => Promise<void>;
-}
-
-/** The world and the rules every call goes through. */
-class Simulator {
-  constructor(
-    readonly file: WorldFile,
-    readonly settings: SimSettings,
-  ) {}
-
-  get world(): SimWorld {
-    return this.file.world;
-  }
-
-  /** Waits the latency, then throws (or, when slow, waits) the injected fault for this call, if any. */
-  async enter(ctx: CallContext): Promise<void> {
-    if (this.settings.latencyMs > 0) await this.settings.sleep(this.settings.latencyMs);
-    const fault = findFault(this.settings.faults, ctx.group, ctx.step);
-    // A fault of the measurements leaves every other call alone (see simMetrics).
-    if (!fault || MEASUREMENT_KINDS.includes(fault.kind)) return;
-    if (fault.kind === 'slow') {
-      // Before the call does anything: cut short by a stop, it has changed nothing.
-      if (fault.times === undefined || (await this.countAttempt(ctx)) <= fault.times)
-        await this.settings.wait(fault.durationMs!);
-      return;
-    }
-    if (fault.times === undefined) throw injected(fault, ctx, 'every attempt fails');
-    const attempt = await this.countAttempt(ctx);
-    if (attempt <= fault.times)
-      throw injected(fault, ctx, `attempt ${attempt}; the first ${fault.times} fail`);
-  }
-
-  /**
-   * The number of this call's attempt of its step, counted by the simulator
-   * per (ctx.group, ctx.step) and transition: a call whose (ctx.transition,
-   * ctx.attempt) differs from the latest one counted starts the next attempt
-   * (the first of a new transition starts at 1); a call that matches it belongs
-   * to the same attempt, so a step that makes several calls fails or passes as
-   * a whole, and an attempt resumed after a crash keeps its number. With an
-   * engine that numbers attempts 1, 2, 3... this is exactly `ctx.attempt`. The
-   * counter is written before the call goes on, so a restarted controller
-   * continues counting, even if its engine numbers attempts from 1 again.
-   */
-  async countAttempt(ctx: CallContext): Promise<number> {
-    const steps = (this.world.attempts[ctx.group] ??= {});
-    const last = steps[ctx.step];
-    if (last && last.transition === ctx.transition && last.attempt === ctx.attempt) return last.count;
-    const count = last && last.transition === ctx.transition ? last.count + 1 : 1;
-    steps[ctx.step] = { transition: ctx.transition, attempt: ctx.attempt, count };
-    await this.save({ attempts: ctx.group });
-    return count;
-  }
-
-  /** The group's record, if it has any stack. */
-  group(cluster: string, namespace: string): SimGroup | undefined {
-    return this.world.groups[groupKey(cluster, namespace)];
-  }
-
-  /** Writes what changed; resolves when it is on disk. */
-  save(change: WorldChange): Promise<void> {
-    return this.file.persist(change);
-  }
-}
-
-/** The error of an injected fault: its class says whether retrying helps. */
-function injected(fault: Fault, ctx: CallContext, which: string): Error {
-  const text = `sim: injected ${fault.kind} fault for group ${ctx.group} at step ${ctx.step} (${which})${
-    fault.message ? `: ${fault.message}` : ''
-  }`;
-  return fault.kind === 'transient'
-    ? new TransientError('InjectedFault', text)
-    : new PermanentError('InjectedFault', text);
 }
 
 function simCluster(sim: Simulator): ClusterPort {
@@ -261,90 +171,6 @@ async function ensureStack(sim: Simulator, spec: StackSpec): Promise<EnsureResul
   group.stacks[spec.color] = { release: spec.release, services, updatedAt: sim.settings.now().toISOString() };
   await sim.save({ group: key });
   return existing ? 'updated' : 'created';
-}
-
-function simDatabase(sim: Simulator): DatabasePort {
-  return {
-    async checkAvailable(ctx, db: DatabaseRef) {
-      await sim.enter(ctx);
-      if (sim.world.missingDatabases.includes(db.instance)) {
-        throw new PermanentError(
-          'DatabaseMissing',
-          `sim: database ${db.instance} of group ${ctx.group} does not exist ` +
-            `(listed in missingDatabases of ${sim.file.path})`,
-        );
-      }
-    },
-
-    async ensureSnapshot(ctx, db: DatabaseRef, snapshotId: string) {
-      await sim.enter(ctx);
-      // A simulated snapshot is available the moment it is taken.
-      const of = sim.world.snapshots[snapshotId];
-      if (of !== undefined && of !== db.instance) {
-        throw new PermanentError(
-          'SnapshotNotOurs',
-          `sim: snapshot ${snapshotId} is of database ${of}, not ${db.instance}; delete it or rename the group`,
-        );
-      }
-      if (of === undefined) {
-        sim.world.snapshots[snapshotId] = db.instance;
-        await sim.save({ snapshot: snapshotId });
-      }
-      return { done: true };
-    },
-  };
-}
-
-function simSecrets(sim: Simulator): SecretsPort {
-  return {
-    async checkKeys(ctx, secret: SecretRef) {
-      await sim.enter(ctx);
-      const missing = sim.world.missingSecrets.find((m) => m.name === secret.name);
-      if (!missing) return;
-      const where = `(listed in missingSecrets of ${sim.file.path})`;
-      if (!missing.keys?.length) {
-        throw new PermanentError(
-          'SecretMissing',
-          `sim: secret ${secret.name} of group ${ctx.group} does not exist ${where}`,
-        );
-      }
-      const lacking = secret.keys.filter((k) => missing.keys?.includes(k));
-      if (lacking.length > 0) {
-        throw new PermanentError(
-          'SecretKeysMissing',
-          `sim: secret ${secret.name} of group ${ctx.group} lacks key${lacking.length > 1 ? 's' : ''} ` +
-            `${lacking.join(', ')} ${where}`,
-        );
-      }
-    },
-  };
-}
-
-function simHealth(sim: Simulator): HealthPort {
-  return {
-    async check(ctx, cluster, namespace, color: StackColor): Promise<HealthReport> {
-      await sim.enter(ctx);
-      if (sim.group(cluster, namespace)?.stacks[color]) return { healthy: true };
-      return { healthy: false, reason: `no ${color} stack in ${groupKey(cluster, namespace)}` };
-    },
-  };
-}
-
-/**
- * Simulated metrics: every query answers a value inside its bound, unless a
- * `metric` fault gives the value or a `no-data` fault gives none (other
- * faults at verify or observe act as on every call).
- */
-function simMetrics(sim: Simulator): MetricsPort {
-  return {
-    async measure(ctx, query) {
-      await sim.enter(ctx);
-      const fault = findFault(sim.settings.faults, ctx.group, ctx.step);
-      if (fault?.kind === 'no-data') return { inconclusive: `no data (sim: injected no-data fault)` };
-      if (fault?.kind === 'metric') return { value: fault.value! };
-      return { value: query.max ?? query.min ?? 0 };
-    },
-  };
 }
 
 /** Frozen copies of service specs, one per distinct content. */

@@ -1,0 +1,97 @@
+/**
+ * The sim provider's checks: databases and secrets that exist unless the
+ * world lists them as missing, snapshots kept in the world, health read from
+ * the world's stacks, and metrics inside their bounds unless a fault says
+ * otherwise.
+ */
+import { PermanentError } from '../../errors.js';
+import type { StackColor } from '../../model/naming.js';
+import type { DatabaseRef, SecretRef } from '../../model/types.js';
+import type { DatabasePort, HealthPort, HealthReport, MetricsPort, SecretsPort } from '../ports.js';
+import { findFault } from './faults.js';
+import type { Simulator } from './simulator.js';
+import { groupKey } from './state.js';
+
+export function simDatabase(sim: Simulator): DatabasePort {
+  return {
+    async checkAvailable(ctx, db: DatabaseRef) {
+      await sim.enter(ctx);
+      if (sim.world.missingDatabases.includes(db.instance)) {
+        throw new PermanentError(
+          'DatabaseMissing',
+          `sim: database ${db.instance} of group ${ctx.group} does not exist ` +
+            `(listed in missingDatabases of ${sim.file.path})`,
+        );
+      }
+    },
+
+    async ensureSnapshot(ctx, db: DatabaseRef, snapshotId: string) {
+      await sim.enter(ctx);
+      // A simulated snapshot is available the moment it is taken.
+      const of = sim.world.snapshots[snapshotId];
+      if (of !== undefined && of !== db.instance) {
+        throw new PermanentError(
+          'SnapshotNotOurs',
+          `sim: snapshot ${snapshotId} is of database ${of}, not ${db.instance}; delete it or rename the group`,
+        );
+      }
+      if (of === undefined) {
+        sim.world.snapshots[snapshotId] = db.instance;
+        await sim.save({ snapshot: snapshotId });
+      }
+      return { done: true };
+    },
+  };
+}
+
+export function simSecrets(sim: Simulator): SecretsPort {
+  return {
+    async checkKeys(ctx, secret: SecretRef) {
+      await sim.enter(ctx);
+      const missing = sim.world.missingSecrets.find((m) => m.name === secret.name);
+      if (!missing) return;
+      const where = `(listed in missingSecrets of ${sim.file.path})`;
+      if (!missing.keys?.length) {
+        throw new PermanentError(
+          'SecretMissing',
+          `sim: secret ${secret.name} of group ${ctx.group} does not exist ${where}`,
+        );
+      }
+      const lacking = secret.keys.filter((k) => missing.keys?.includes(k));
+      if (lacking.length > 0) {
+        throw new PermanentError(
+          'SecretKeysMissing',
+          `sim: secret ${secret.name} of group ${ctx.group} lacks key${lacking.length > 1 ? 's' : ''} ` +
+            `${lacking.join(', ')} ${where}`,
+        );
+      }
+    },
+  };
+}
+
+export function simHealth(sim: Simulator): HealthPort {
+  return {
+    async check(ctx, cluster, namespace, color: StackColor): Promise<HealthReport> {
+      await sim.enter(ctx);
+      if (sim.group(cluster, namespace)?.stacks[color]) return { healthy: true };
+      return { healthy: false, reason: `no ${color} stack in ${groupKey(cluster, namespace)}` };
+    },
+  };
+}
+
+/**
+ * Simulated metrics: every query answers a value inside its bound, unless a
+ * `metric` fault gives the value or a `no-data` fault gives none (other
+ * faults at verify or observe act as on every call).
+ */
+export function simMetrics(sim: Simulator): MetricsPort {
+  return {
+    async measure(ctx, query) {
+      await sim.enter(ctx);
+      const fault = findFault(sim.settings.faults, ctx.group, ctx.step);
+      if (fault?.kind === 'no-data') return { inconclusive: `no data (sim: injected no-data fault)` };
+      if (fault?.kind === 'metric') return { value: fault.value! };
+      return { value: query.max ?? query.min ?? 0 };
+    },
+  };
+}
