@@ -75,3 +75,21 @@ export class ManualClock implements Clock {
 function settle(): Promise<void> {
   return new Promise((resolve) => setImmediate(resolve));
 }
+
+/**
+ * A clock on which waiting takes no time (tests): a sleep moves it forward at
+ * once, and a timer fires as soon as its time is reached that way.
+ */
+export function instantClock(start: Date): Clock {
+  let now = start;
+  const sleep = async (ms: number) => void (now = new Date(now.getTime() + ms));
+  return {
+    now: () => now,
+    at(at, fn) {
+      let live = true;
+      void sleep(Math.max(0, at.getTime() - now.getTime())).then(() => live && fn());
+      return { cancel: () => (live = false) };
+    },
+    sleep,
+  };
+}

@@ -7,10 +7,10 @@
  */
 import { pino } from 'pino';
 import type { EngineParts } from '../../controller/engine/run-transition.js';
-import type { Clock } from '../../controller/loop/clock.js';
 import { LiveController } from '../../controller/loop/live-controller.js';
 import { FileStateStore } from '../../controller/state/file-store.js';
 import { FileJournalStore } from '../../controller/state/journal-store.js';
+import { instantClock } from '../fakes/manual-clock.js';
 import { createFakeProviders } from '../fakes/providers.js';
 import { type FixtureRepo, createFixtureRepo, loadFixture } from '../helpers/constellation.js';
 import { removeDir } from '../helpers/git.js';
@@ -39,17 +39,7 @@ describe('a commit returning a ring to the release its groups run', () => {
 
   it("undoes the group's transition at its next pause, holds nothing, and lets the release come again", async () => {
     // Time passes only when the controller waits for it (a health interval), at once.
-    let now = new Date('2026-11-22T01:30:00Z');
-    const sleep = async (ms: number) => void (now = new Date(now.getTime() + ms));
-    const clock: Clock = {
-      now: () => now,
-      at(at, fn) {
-        let live = true;
-        void sleep(Math.max(0, at.getTime() - now.getTime())).then(() => live && fn());
-        return { cancel: () => (live = false) };
-      },
-      sleep,
-    };
+    const clock = instantClock(new Date('2026-11-22T01:30:00Z'));
     const fake = createFakeProviders();
     // shared-1's observe checks are held at the one asked for, as a slow health query would be.
     const check = fake.providers.health.check.bind(fake.providers.health);
@@ -68,8 +58,8 @@ describe('a commit returning a ring to the release its groups run', () => {
     const engine: EngineParts = {
       providers: fake.providers,
       journal,
-      now: () => now,
-      sleep,
+      now: () => clock.now(),
+      sleep: (ms) => clock.sleep(ms),
       healthIntervalMs: 60_000,
       retry: { retries: 0, minTimeoutMs: 0, maxTimeoutMs: 0 },
       log: pino({ level: 'silent' }),

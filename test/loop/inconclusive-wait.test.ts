@@ -8,10 +8,10 @@ import { mkdir } from 'node:fs/promises';
 import { join } from 'node:path';
 import { pino } from 'pino';
 import type { EngineParts } from '../../controller/engine/run-transition.js';
-import type { Clock } from '../../controller/loop/clock.js';
 import { LiveController } from '../../controller/loop/live-controller.js';
 import { FileStateStore } from '../../controller/state/file-store.js';
 import { FileJournalStore } from '../../controller/state/journal-store.js';
+import { instantClock } from '../fakes/manual-clock.js';
 import { createFakeProviders } from '../fakes/providers.js';
 import { type FixtureRepo, createFixtureRepo, loadFixture } from '../helpers/constellation.js';
 import { removeDir } from '../helpers/git.js';
@@ -38,24 +38,14 @@ describe('a transition waiting on an inconclusive measurement', () => {
   });
 
   it('measures again once per Retry that arrives, leaves the wait alone at other looks, and goes on when approved', async () => {
-    let now = new Date('2026-11-23T10:00:00Z');
-    const sleep = async (ms: number) => void (now = new Date(now.getTime() + ms));
-    const clock: Clock = {
-      now: () => now,
-      at(at, fn) {
-        let live = true;
-        void sleep(Math.max(0, at.getTime() - now.getTime())).then(() => live && fn());
-        return { cancel: () => (live = false) };
-      },
-      sleep,
-    };
+    const clock = instantClock(new Date('2026-11-23T10:00:00Z'));
     const fake = createFakeProviders();
     fake.world.measurements.set('error-rate', [{ inconclusive: 'no data' }]);
     const engine: EngineParts = {
       providers: fake.providers,
       journal,
-      now: () => now,
-      sleep,
+      now: () => clock.now(),
+      sleep: (ms) => clock.sleep(ms),
       healthIntervalMs: 60_000,
       retry: { retries: 0, minTimeoutMs: 0, maxTimeoutMs: 0 },
       log: pino({ level: 'silent' }),
