@@ -23,17 +23,12 @@ import {
   type PrometheusServer,
   startExporter,
   startPrometheus,
+  successShare,
   vectorValues,
 } from './prometheus.js';
 
 const NOW = new Date('2026-11-23T10:00:00Z');
 const GROUPS = ['good', 'bad', 'quiet'] as const;
-
-/** The success share of one group's workloads of one colour over the last 5 s, Flagger's way. */
-const SUCCESS = (ns: string, workloads: string) => {
-  const sel = `destination_workload_namespace="${ns}",destination_workload=~"${workloads}"`;
-  return `sum(rate(istio_requests_total{${sel},response_code!~"5.."}[5s])) / sum(rate(istio_requests_total{${sel}}[5s]))`;
-};
 
 const FILES: Record<string, string> = {
   'groups/rings.yaml':
@@ -49,7 +44,7 @@ const FILES: Record<string, string> = {
     '  observe: 2m',
     '  analysis:',
     '    - name: success-rate',
-    `      query: '${SUCCESS('{{namespace}}', '{{constellation}}-{{group}}-.*-{{colour}}')}'`,
+    `      query: '${successShare('{{namespace}}', '{{constellation}}-{{group}}-.*-{{colour}}')}'`,
     '      min: 0.99',
     '      during: [observe]',
     '',
@@ -177,7 +172,7 @@ describe('health analysis end to end: Kubernetes, AWS and a real Prometheus', ()
   /** Waits until Prometheus has a success share for each of `groups`' `colour` workloads. */
   async function dataFor(groups: readonly string[], colour: string) {
     for (const g of groups)
-      await prom.waitFor(SUCCESS(g, `shop-${g}-.*-${colour}`), (e) => vectorValues(e).length > 0, {
+      await prom.waitFor(successShare(g, `shop-${g}-.*-${colour}`), (e) => vectorValues(e).length > 0, {
         timeoutMs: 60_000,
       });
   }

@@ -160,3 +160,13 @@ function renderMetrics(workloads: readonly Workload[]): string {
 function escapeLabelValue(value: string): string {
   return value.replace(/\\/g, '\\\\').replace(/"/g, '\\"').replace(/\n/g, '\\n');
 }
+
+/**
+ * Flagger's success share, as a health analysis writes it: the non-5xx part
+ * of the requests to the `workloads` (a regular expression) of `namespace`
+ * over the last five seconds.
+ */
+export function successShare(namespace: string, workloads: string): string {
+  const sel = `destination_workload_namespace="${namespace}",destination_workload=~"${workloads}"`;
+  return `sum(rate(istio_requests_total{${sel},response_code!~"5.."}[5s])) / sum(rate(istio_requests_total{${sel}}[5s]))`;
+}

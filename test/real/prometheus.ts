@@ -20,7 +20,7 @@ import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 
-export { type IstioExporter, type Traffic, startExporter } from './istio-exporter.js';
+export { type IstioExporter, type Traffic, startExporter, successShare } from './istio-exporter.js';
 
 /** Options of `startPrometheus`. */
 export interface PrometheusOptions {
