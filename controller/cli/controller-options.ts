@@ -10,10 +10,12 @@ import { type Clock, systemClock } from '../loop/clock.js';
 import { isRemoteAddress } from '../source/mirror-remote.js';
 import { FileJournalStore } from '../state/journal-store.js';
 import type { EngineParts } from '../engine/run-transition.js';
-import type { Constellation } from '../model/types.js';
+import type { Constellation, Group } from '../model/types.js';
 import { NO_FAULTS, loadFaults } from '../providers/sim/faults.js';
 import { createSimProviders } from '../providers/sim/provider.js';
 import { SIM_PROVIDERS, loadProvidersFile } from '../providers/providers-file.js';
+import { type ConsoleLink, consoleLinks } from '../providers/consoles.js';
+import { CommitLog } from '../state/commit-log.js';
 import { removeStaleTempFiles } from '../state/atomic-file.js';
 import { loadClockTime, saveClockTime } from '../state/clock-file.js';
 import { FileStateStore } from '../state/file-store.js';
@@ -108,8 +110,14 @@ export interface ControllerParts {
   readDesired(): Promise<DesiredRead>;
   /** The mirror following the branch; absent with --rev, which reads the local repository as it is. */
   readonly mirror?: GitMirror;
+  /** The desired state at an earlier commit (what a commit changed is told against the one followed before it). */
+  readAt(commit: string): Promise<Constellation | undefined>;
   /** The GitHub side (--github): client, repository, approval verdicts. */
   readonly github?: GitHubParts;
+  /** The commits looked at (followed, passed over, not followed), kept in the state folder. */
+  readonly commits: CommitLog;
+  /** The links from a group's page to its consoles (the providers file's `consoles:`). */
+  consoles(group: Group): ConsoleLink[];
   /** The controller's time (sped up in a rehearsal, see --sim-speed). */
   readonly clock: Clock;
   /** Records the clock's time in the state folder, where the next start goes on from. */
@@ -198,7 +206,7 @@ export async function openController(ctx: CliContext, opts: ControllerOptions): 
   const targetUrl =
     statusUrl === undefined
       ? undefined
-      : (commit: string, ring: string) => `${statusUrl}/?commit=${commit}&ring=${encodeURIComponent(ring)}`;
+      : (commit: string, ring: string) => `${statusUrl}/commits/${commit}?ring=${encodeURIComponent(ring)}`;
   // Closing twice waits for the first close: the log file is ended once.
   let closing: Promise<void> | undefined;
   const close = (options: { compact?: boolean } = {}) => (closing ??= closeAll(options));
@@ -216,9 +224,10 @@ export async function openController(ctx: CliContext, opts: ControllerOptions): 
     const failed = closed.find((r) => r.status === 'rejected');
     if (failed) throw failed.reason;
   };
-  const { readDesired, mirror } = desired;
+  const { readDesired, readAt, mirror } = desired;
   const stop = () => stopping.abort();
   const saveClock = () => saveClockTime(opts.state, clock.now());
+  const region = config.awsRegion ?? ctx.env.awsRegion;
   return {
     store,
     engine,
@@ -226,8 +235,11 @@ export async function openController(ctx: CliContext, opts: ControllerOptions): 
     targetUrl,
     log,
     readDesired,
+    readAt,
     mirror,
     github,
+    commits: new CommitLog(join(opts.state, 'commits.json')),
+    consoles: (group) => consoleLinks(config.consoles, group, region),
     clock,
     saveClock,
     stop,

@@ -18,6 +18,7 @@ import { GitMergeEffects } from '../source/git-merge-effects.js';
 import { GitObjectReader } from '../source/git-object-reader.js';
 import { GitMirror } from '../source/mirror.js';
 import type { DesiredRead } from '../loop/desired-read.js';
+import type { Constellation } from '../model/types.js';
 import type { CliContext } from './context.js';
 import type { GitHubParts } from './github-options.js';
 
@@ -27,6 +28,8 @@ export interface DesiredReader {
   readDesired(): Promise<DesiredRead>;
   /** The mirror following the branch; absent with --rev, which reads the local repository as it is. */
   readonly mirror?: GitMirror;
+  /** The desired state at `commit`, undefined when it does not validate; throws when git cannot read it. */
+  readAt(commit: string): Promise<Constellation | undefined>;
   close(): Promise<void>;
 }
 
@@ -90,7 +93,8 @@ export async function openDesiredReader(
         accept: async () => {},
       };
     };
-    return { readDesired, close: () => objects.close() };
+    const readAt = async (commit: string) => (await load(new GitCommitSource(git, commit))).constellation;
+    return { readDesired, readAt, close: () => objects.close() };
   }
   const mirror = new GitMirror({
     remote: opts.repo,
@@ -191,5 +195,6 @@ export async function openDesiredReader(
     log.warn({ commit: verdict.commit, detail: verdict.detail }, 'Commit not approved; not applied');
     return { head: commits.at(-1)!, commit: verdict.commit, reason: verdict.reason };
   };
-  return { readDesired, mirror, close: () => objects.close() };
+  const readAt = async (commit: string) => (await load(mirror.source(commit))).constellation;
+  return { readDesired, readAt, mirror, close: () => objects.close() };
 }

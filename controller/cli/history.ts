@@ -1,13 +1,15 @@
 /**
- * `ringmaster history [GROUP]`: the transitions the controller's journal
- * holds, newest first, each with its steps (start, duration, attempts,
- * outcome, error): what happened to a group, from the state folder alone.
+ * `ringmaster history [GROUP] [--commit SHA]`: the transitions the
+ * controller's journal holds, newest first, each with its steps (start,
+ * duration, attempts, outcome, error): what happened to a group, or what a
+ * commit did (with what it changed), from the state folder alone.
  */
 import { join } from 'node:path';
 import type { Command } from 'commander';
 import type { JournalEntry } from '../engine/journal.js';
 import { historyItem, stepSeconds } from '../state/history-view.js';
 import { ConfigurationError } from '../errors.js';
+import { CommitLog, type CommitRecord } from '../state/commit-log.js';
 import { FileJournalStore } from '../state/journal-store.js';
 import { EXIT, type CliContext } from './context.js';
 import { isFolder } from './file-request.js';
@@ -15,6 +17,7 @@ import { formatTable } from './table.js';
 
 interface HistoryOptions {
   readonly state: string;
+  readonly commit?: string;
   readonly json?: boolean;
   readonly limit: string;
 }
@@ -29,6 +32,10 @@ export function registerHistory(program: Command, ctx: CliContext, setExit: (cod
       "the controller's state folder, whose journal holds the transitions",
       '.ringmaster',
     )
+    .option(
+      '--commit <sha>',
+      "only this commit's transitions (7 to 40 hex digits), after what the commit changed",
+    )
     .option('--json', 'print the transitions as JSON, each with its steps')
     .option('--limit <n>', 'show at most this many transitions', '20')
     .action(async (group: string | undefined, opts: HistoryOptions) => {
@@ -38,6 +45,12 @@ export function registerHistory(program: Command, ctx: CliContext, setExit: (cod
           'BadLimit',
           `--limit must be a whole number above 0, got "${opts.limit}"`,
         );
+      const commit = opts.commit?.toLowerCase();
+      if (commit !== undefined && !/^[0-9a-f]{7,40}$/.test(commit))
+        throw new ConfigurationError(
+          'BadCommit',
+          `--commit must be 7 to 40 hex digits of a commit, got "${opts.commit}"`,
+        );
       if (!(await isFolder(opts.state)))
         throw new ConfigurationError(
           'NoState',
@@ -46,18 +59,35 @@ export function registerHistory(program: Command, ctx: CliContext, setExit: (cod
       const journal = new FileJournalStore(join(opts.state, 'journal'));
       let entries: JournalEntry[];
       try {
-        entries = (await journal.history(group)).slice(0, limit);
+        entries = (await journal.history({ group, commit })).slice(0, limit);
       } finally {
         await journal.close();
       }
+      const record = commit
+        ? (await new CommitLog(join(opts.state, 'commits.json')).list()).find((c) =>
+            c.commit.startsWith(commit),
+          )
+        : undefined;
       if (opts.json) ctx.io.out(JSON.stringify(entries.map(historyItem), null, 2));
-      else if (entries.length === 0)
-        ctx.io.out(
-          group ? `no transition of group ${group} in ${opts.state}` : `no transition in ${opts.state}`,
-        );
-      else ctx.io.out(entries.map(renderEntry).join('\n\n'));
+      else {
+        if (record) ctx.io.out(renderCommit(record));
+        if (entries.length === 0) {
+          const of = [group && `of group ${group}`, commit && `of commit ${commit}`]
+            .filter(Boolean)
+            .join(' ');
+          ctx.io.out(`no transition ${of ? `${of} ` : ''}in ${opts.state}`);
+        } else ctx.io.out(entries.map(renderEntry).join('\n\n'));
+      }
       setExit(EXIT.ok);
     });
+}
+
+function renderCommit(c: CommitRecord): string {
+  return [
+    `commit ${c.commit}  ${c.outcome}  seen ${time(c.seenAt)}${c.reason ? `: ${c.reason}` : ''}`,
+    ...(c.changes ?? []).map((line) => `  ${line}`),
+    '',
+  ].join('\n');
 }
 
 function renderEntry(e: JournalEntry): string {

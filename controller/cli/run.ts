@@ -143,8 +143,13 @@ export function registerRun(program: Command, ctx: CliContext, setExit: (code: n
         registry,
         getStatus: async () => (runner.controller.ready ? runner.controller.status() : undefined),
         isReady: () => runner.controller.ready,
-        getHistory: async (group, limit) =>
-          (await parts.engine.journal.history(group)).slice(0, limit).map(historyItem),
+        getHistory: async (query, limit) =>
+          (await parts.engine.journal.history(query)).slice(0, limit).map(historyItem),
+        getCommits: async (limit) => (await parts.commits.list()).slice(0, limit),
+        getGroup: async (name) => {
+          const group = runner.controller.followed?.constellation.groups.get(name);
+          return { group, consoles: group ? parts.consoles(group) : [] };
+        },
         // A webhook only makes the loop look at once; polling stays the source of truth.
         onWebhook: secret
           ? createGitHubWebhook({ secret, branch: opts.branch, log: parts.log, onTrigger: () => loop.kick() })
@@ -260,6 +265,8 @@ export function createRunner(
     clock: parts.clock,
     signal: parts.engine.signal,
     saveClock: parts.saveClock,
+    commitLog: parts.commits,
+    readAt: parts.readAt,
     onRead: (read) => metrics.setNewestCommitTime(read.committedAt),
     onHead: (head, read) => ctx.io.out(headMessage(head, read)),
     returnHalted: (followed, halted) => returnHaltedRings(ctx, parts, followed, halted),

@@ -85,13 +85,23 @@ export function isFinal(status: TransitionStatus): boolean {
 }
 
 /** Where journals live. */
+/** Which transitions a history holds. */
+export interface HistoryFilter {
+  readonly group?: string;
+  readonly commit?: string;
+}
+
 export interface JournalStore {
   load(id: string): Promise<JournalEntry | undefined>;
   save(entry: JournalEntry): Promise<void>;
   /** Every journal that is not final: what a restarted controller must resume. */
   listOpen(): Promise<JournalEntry[]>;
-  /** Every transition held, under way or ended, of `group` (all when absent), newest first. */
-  history(group?: string): Promise<JournalEntry[]>;
+  /**
+   * Every transition held, under way or ended, of `filter.group` and of
+   * `filter.commit` (whole, or its first 7 or more hex digits); all when
+   * neither is given. Newest first.
+   */
+  history(filter?: HistoryFilter): Promise<JournalEntry[]>;
 }
 
 /**

@@ -138,6 +138,7 @@ function ringView(r: Ring, groups: readonly GroupStatusView[], f: ReconcileFacts
     failed,
     failureBudget: f.desired.policy.rings[r.name]?.failureBudget ?? 0,
     reason: halted?.reason ?? waiting?.reason,
+    ...(state === 'waiting' && waiting?.until ? { until: waiting.until } : {}),
   };
 }
 

@@ -11,6 +11,9 @@
  */
 import { performance } from 'node:perf_hooks';
 import type { Logger } from 'pino';
+import type { Constellation } from '../model/types.js';
+import { describeChanges } from '../plan/commit-changes.js';
+import type { CommitLog, CommitRecord } from '../state/commit-log.js';
 import { type StatusReporter, fitDescription } from '../status/reporter.js';
 import type { ControllerStatus, HeadProblem, RingStatusView } from '../state/status-view.js';
 import type { Clock } from './clock.js';
@@ -35,6 +38,10 @@ export interface BranchLookDeps {
   readonly returnHalted?: (followed: Followed, halted: readonly RingStatusView[]) => Promise<void>;
   /** Told of what each look read, before anything is done with it. */
   readonly onRead?: (read: DesiredRead) => void;
+  /** Where the commits looked at are kept (followed, passed over, not followed), for the status page and `history --commit`. */
+  readonly commitLog?: Pick<CommitLog, 'add' | 'lastFollowed'>;
+  /** The desired state at an earlier commit: a restarted controller tells what a commit changed against the one followed before. */
+  readonly readAt?: (commit: string) => Promise<Constellation | undefined>;
   /** Told when a look has handed its work over: what it read, the status then, and how long it took. */
   readonly onLooked?: (read: DesiredRead, status: ControllerStatus, seconds: number) => void;
 }
@@ -67,6 +74,13 @@ export class BranchLook {
     const head = headProblemOf(read);
     await this.#tellHead(read, head);
     await this.#reportSuperseded(read);
+    if (read.constellation && read.commit !== this.#followed?.commit)
+      await this.#record({
+        commit: read.commit,
+        outcome: 'followed',
+        committedAt: read.committedAt.toISOString(),
+        ...describeChanges(await this.#before(read.commit), read.constellation),
+      });
     const followed: Followed | undefined = read.constellation
       ? { constellation: read.constellation, commit: read.commit, head }
       : this.#followed && { ...this.#followed, head };
@@ -112,10 +126,43 @@ export class BranchLook {
     if (halted.length && this.#deps.returnHalted) await this.#deps.returnHalted(followed, halted);
   }
 
+  /**
+   * The desired state followed before `commit`: this process's, or after a
+   * restart the last commit the log says was followed (read again from git).
+   */
+  async #before(commit: string): Promise<Constellation | undefined> {
+    if (this.#followed) return this.#followed.constellation;
+    const { commitLog, readAt } = this.#deps;
+    try {
+      const last = await commitLog?.lastFollowed();
+      return last && last.commit !== commit && readAt ? await readAt(last.commit) : undefined;
+    } catch (err) {
+      this.#deps.log.warn(
+        { err },
+        'The commit followed before could not be read; its change is not described',
+      );
+      return undefined;
+    }
+  }
+
+  /** Keeps `record` in the commit log; a failure to write it is logged, never stops the look. */
+  async #record(record: Omit<CommitRecord, 'seenAt'>): Promise<void> {
+    try {
+      await this.#deps.commitLog?.add({ ...record, seenAt: this.#deps.clock.now().toISOString() });
+    } catch (err) {
+      this.#deps.log.warn({ err, commit: record.commit }, 'Commit not added to the list of commits followed');
+    }
+  }
+
   /** Final statuses for commits passed over between two looks. */
   async #reportSuperseded(read: DesiredRead): Promise<void> {
     const head = read.commit.slice(0, 12);
     for (const commit of read.superseded) {
+      await this.#record({
+        commit,
+        outcome: 'superseded',
+        reason: `superseded by ${head} before it was applied`,
+      });
       await this.#deps.reporter.report(commit, {
         state: 'success',
         context: 'ringmaster',
@@ -137,6 +184,7 @@ export class BranchLook {
       { head: head.commit, problem: head.problem, reason: head.reason, followed },
       'Head not followed',
     );
+    await this.#record({ commit: head.commit, outcome: head.problem, reason: head.reason });
     const short = head.commit.slice(0, 12);
     const reporter = this.#deps.reporter;
     if (head.problem === 'invalid') {

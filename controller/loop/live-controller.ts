@@ -155,6 +155,11 @@ export class LiveController {
     return status;
   }
 
+  /** The commit the last look applied, with its desired state. */
+  get followed(): Followed | undefined {
+    return this.#followed;
+  }
+
   /** True once a look has been made. */
   get ready(): boolean {
     return this.#followed !== undefined;

@@ -15,6 +15,8 @@
  * istio: { apiVersion: networking.istio.io/v1 }
  * aws: { region: eu-west-1 }                   # where a group's database names no region
  * prometheus: { url: "http://prometheus.monitoring:9090" }
+ * consoles:                                    # links from each group's page (see providers/consoles.ts)
+ *   - { name: Grafana, url: "https://grafana.example.com/d/tenants?var-namespace={namespace}" }
  * ```
  */
 import { readFile } from 'node:fs/promises';
@@ -24,6 +26,7 @@ import { DiagnosticSink, atFileStart, formatDiagnostic } from '../model/diagnost
 import { DEFAULT_PARSE_LIMITS, type ParsedFile, locate, parseYamlFile } from '../model/parse.js';
 import type { Constellation } from '../model/types.js';
 import type { SchemaValidator } from '../schema/validator.js';
+import { CONSOLE_PLACEHOLDERS, type ConsoleTemplate, unknownPlaceholders } from './consoles.js';
 
 /** The Istio APIs the traffic adapter can write. */
 export type IstioApiVersion = 'networking.istio.io/v1' | 'networking.istio.io/v1beta1';
@@ -61,6 +64,8 @@ export interface ProvidersConfig {
   readonly awsRegion?: string;
   /** The Prometheus server of the health analysis. */
   readonly prometheus?: { readonly url: string; readonly timeoutMs: number };
+  /** Templates of the links from each group's page to its consoles. */
+  readonly consoles: readonly ConsoleTemplate[];
 }
 
 /** Without --providers: every port simulated, as in the embedded default. */
@@ -75,6 +80,7 @@ export const SIM_PROVIDERS: ProvidersConfig = Object.freeze({
   clusters: new Map(),
   istioApiVersion: 'networking.istio.io/v1',
   pollMs: 10_000,
+  consoles: [],
 });
 
 /**
@@ -138,6 +144,7 @@ interface ProvidersData {
   kubernetes?: { pollSeconds?: number };
   aws?: { region?: string };
   prometheus?: { url: string; timeoutSeconds?: number };
+  consoles?: ConsoleTemplate[];
 }
 
 /** The config of a schema-valid file, after the rules that span its parts. */
@@ -194,6 +201,15 @@ function build(file: ParsedFile, sink: DiagnosticSink): ProvidersConfig | undefi
       'ports.cluster is kubernetes but no cluster is listed; add the clusters the groups name under clusters:, for example clusters: { prod-eu-1: { context: prod-eu-1 } }',
     );
   }
+  (data.consoles ?? []).forEach((c, i) => {
+    const unknown = unknownPlaceholders(c.url);
+    if (unknown.length)
+      sink.error(
+        locate(file, ['consoles', i, 'url']),
+        'unknown-console-placeholder',
+        `console ${c.name}: {${unknown.join('}, {')}} is not a placeholder; use ${CONSOLE_PLACEHOLDERS.map((p) => `{${p}}`).join(', ')}`,
+      );
+  });
   if (sink.items.length > before) return undefined;
   return {
     file: file.path,
@@ -210,6 +226,7 @@ function build(file: ParsedFile, sink: DiagnosticSink): ProvidersConfig | undefi
           },
         }
       : {}),
+    consoles: (data.consoles ?? []).map((c) => ({ name: c.name, url: c.url })),
   };
 }
 

@@ -107,7 +107,11 @@ function allowedMethods(methods: readonly string[]): string {
 }
 
 async function route(routes: RouteTable, method: string, path: string, req: IncomingMessage): Promise<Reply> {
-  const handlers = routes.get(path);
+  // `/groups/*` answers `/groups/hooli` (one segment, not empty).
+  const slash = path.lastIndexOf('/');
+  const handlers =
+    routes.get(path) ??
+    (slash > 0 && slash < path.length - 1 ? routes.get(`${path.slice(0, slash)}/*`) : undefined);
   if (handlers === undefined) return textReply(404, 'not found');
   const key = method === 'HEAD' ? 'GET' : method;
   // hasOwn: a method name must never reach Object.prototype members.

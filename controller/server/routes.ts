@@ -5,9 +5,16 @@
  */
 import type { IncomingHttpHeaders, IncomingMessage } from 'node:http';
 import type { Registry } from 'prom-client';
+import type { Group } from '../model/types.js';
+import type { ConsoleLink } from '../providers/consoles.js';
+import type { CommitRecord } from '../state/commit-log.js';
 import type { HistoryItem } from '../state/history-view.js';
 import type { ControllerStatus } from '../state/status-view.js';
-import { renderMessagePage, renderStatusPage } from './status-page.js';
+import { renderCommitPage } from './commit-page.js';
+import { renderGroupPage } from './group-page.js';
+import { LIVE_SCRIPT_PATH, renderMessagePage } from './html.js';
+import { LIVE_SCRIPT } from './live-script.js';
+import { renderStatusPage } from './status-page.js';
 
 /** What the webhook handler answers. */
 export interface WebhookReply {
@@ -23,12 +30,23 @@ export interface RouteSources {
   isReady(): boolean;
   /** Served at /metrics. */
   readonly registry: Registry;
-  /** The transitions of `group` (all when absent), newest first, at most `limit`; without it /api/history answers 404. */
-  getHistory?(group: string | undefined, limit: number): Promise<readonly HistoryItem[]>;
+  /** The transitions of a group or a commit (all when neither), newest first, at most `limit`; without it /api/history answers 404. */
+  getHistory?(query: HistoryQuery, limit: number): Promise<readonly HistoryItem[]>;
+  /** The commits looked at, newest first, at most `limit`; without it /api/commits answers 404. */
+  getCommits?(limit: number): Promise<readonly CommitRecord[]>;
+  /** A group as the commit followed declares it (absent when it no longer does), and its console links. */
+  getGroup?(name: string): Promise<{ readonly group?: Group; readonly consoles: readonly ConsoleLink[] }>;
   /** Receives `POST /webhook/github` with the raw body; without it the route answers 404. */
   onWebhook?(body: Buffer, headers: IncomingHttpHeaders): Promise<WebhookReply>;
   /** Largest request body read, in bytes; larger bodies get 413. */
   readonly maxBodyBytes: number;
+}
+
+/** Which transitions a history asks for. */
+export interface HistoryQuery {
+  readonly group?: string;
+  /** A commit, whole or its first 7 or more hex digits. */
+  readonly commit?: string;
 }
 
 /** A response as data; `closeConnection` when the request body was not read to its end. */
@@ -51,10 +69,11 @@ export type RouteTable = ReadonlyMap<string, Readonly<Partial<Record<RouteMethod
 const TEXT = 'text/plain; charset=utf-8';
 const JSON_TYPE = 'application/json; charset=utf-8';
 const NO_STORE = { 'Cache-Control': 'no-store' };
-// The page has no scripts, so forbid them outright: defence in depth behind escaping.
+// The pages run one script, ours, from this server, and fetch only from it: defence in depth behind escaping.
 const HTML_HEADERS = {
   'Content-Type': 'text/html; charset=utf-8',
-  'Content-Security-Policy': "default-src 'none'; style-src 'unsafe-inline'; frame-ancestors 'none'",
+  'Content-Security-Policy':
+    "default-src 'none'; script-src 'self'; connect-src 'self'; style-src 'unsafe-inline'; base-uri 'none'; form-action 'none'; frame-ancestors 'none'",
   'X-Content-Type-Options': 'nosniff',
   ...NO_STORE,
 };
@@ -124,7 +143,12 @@ function webhookHandler(sources: RouteSources, onWebhook: NonNullable<RouteSourc
   };
 }
 
-/** Builds the route table: /healthz, /readyz, /metrics, /api/status, /, and with their sources /api/history and the webhook. */
+/**
+ * Builds the route table: /healthz, /readyz, /metrics, /api/status, the pages
+ * (/, /groups/NAME, /commits/SHA and their script), and with their sources
+ * /api/history, /api/commits and the webhook. A path ending in `/*` answers
+ * for every path one segment below it.
+ */
 export function buildRoutes(sources: RouteSources): RouteTable {
   const routes = new Map<string, Partial<Record<RouteMethod, Handler>>>([
     ['/healthz', { GET: async () => textReply(200, 'ok') }],
@@ -154,27 +178,137 @@ export function buildRoutes(sources: RouteSources): RouteTable {
         },
       },
     ],
-    ['/', { GET: async (req) => statusPage(await sources.getStatus(), pageQuery(req)) }],
+    ['/', { GET: async (req) => overview(sources, req) }],
+    [
+      LIVE_SCRIPT_PATH,
+      {
+        GET: async () => ({
+          status: 200,
+          headers: {
+            'Content-Type': 'text/javascript; charset=utf-8',
+            'X-Content-Type-Options': 'nosniff',
+            ...NO_STORE,
+          },
+          body: LIVE_SCRIPT,
+        }),
+      },
+    ],
+    ['/groups/*', { GET: async (req) => groupPage(sources, req) }],
+    ['/commits/*', { GET: async (req) => commitPage(sources, req) }],
   ]);
   if (sources.getHistory) routes.set('/api/history', { GET: historyHandler(sources.getHistory) });
+  if (sources.getCommits) routes.set('/api/commits', { GET: commitsHandler(sources.getCommits) });
   if (sources.onWebhook) routes.set('/webhook/github', { POST: webhookHandler(sources, sources.onWebhook) });
   return routes;
 }
 
 const GROUP_NAME = /^[a-z]([-a-z0-9]*[a-z0-9])?$/;
+const COMMIT = /^[0-9a-f]{7,40}$/;
 
-/** `/api/history?group=NAME&limit=N`: a group's transitions (or every group's), newest first; limit 1 to 500, 20 by default. */
+/** `limit` of a query: 1 to 500, `fallback` when absent; undefined when it is not such a number. */
+function limitOf(params: URLSearchParams, fallback: number): number | undefined {
+  const limit = Number(params.get('limit') ?? fallback);
+  return Number.isSafeInteger(limit) && limit >= 1 && limit <= 500 ? limit : undefined;
+}
+
+const BAD_LIMIT = { error: 'limit must be a whole number from 1 to 500' };
+
+/** `/api/history?group=NAME&commit=SHA&limit=N`: transitions of a group, a commit, or all, newest first; limit 1 to 500, 20 by default. */
 function historyHandler(getHistory: NonNullable<RouteSources['getHistory']>): Handler {
   return async (req) => {
     const params = new URL(req.url ?? '/', 'http://localhost').searchParams;
     const group = params.get('group') ?? undefined;
     if (group !== undefined && !GROUP_NAME.test(group))
       return jsonReply(400, { error: `group must be a group name, got "${group}"` });
-    const limit = Number(params.get('limit') ?? '20');
-    if (!Number.isSafeInteger(limit) || limit < 1 || limit > 500)
-      return jsonReply(400, { error: 'limit must be a whole number from 1 to 500' });
-    return jsonReply(200, await getHistory(group, limit));
+    const commit = params.get('commit')?.toLowerCase() ?? undefined;
+    if (commit !== undefined && !COMMIT.test(commit))
+      return jsonReply(400, { error: `commit must be 7 to 40 hex digits, got "${commit}"` });
+    const limit = limitOf(params, 20);
+    if (limit === undefined) return jsonReply(400, BAD_LIMIT);
+    return jsonReply(200, await getHistory({ group, commit }, limit));
   };
+}
+
+/** `/api/commits?limit=N`: the commits looked at, newest first; limit 1 to 500, 50 by default. */
+function commitsHandler(getCommits: NonNullable<RouteSources['getCommits']>): Handler {
+  return async (req) => {
+    const limit = limitOf(new URL(req.url ?? '/', 'http://localhost').searchParams, 50);
+    if (limit === undefined) return jsonReply(400, BAD_LIMIT);
+    return jsonReply(200, await getCommits(limit));
+  };
+}
+
+/** The last segment of the request's path, decoded; undefined when it cannot be. */
+function lastSegment(req: IncomingMessage): string | undefined {
+  const path = (req.url ?? '/').split('?', 1)[0] ?? '';
+  try {
+    return decodeURIComponent(path.slice(path.lastIndexOf('/') + 1));
+  } catch {
+    return undefined;
+  }
+}
+
+function html(status: number, body: string): Reply {
+  return { status, headers: HTML_HEADERS, body };
+}
+
+async function groupPage(sources: RouteSources, req: IncomingMessage): Promise<Reply> {
+  const status = await sources.getStatus();
+  if (status === undefined) return html(503, renderMessagePage('Ringmaster', NOT_YET));
+  const name = lastSegment(req);
+  if (name === undefined || !GROUP_NAME.test(name))
+    return html(
+      404,
+      renderMessagePage('No such group', 'A group name is lowercase letters, digits and dashes.'),
+    );
+  const [model, transitions] = await Promise.all([
+    sources.getGroup?.(name),
+    sources.getHistory?.({ group: name }, 50) ?? [],
+  ]);
+  const view = status.groups.find((g) => g.name === name);
+  if (!view && !model?.group && !transitions.length)
+    return html(
+      404,
+      renderMessagePage(
+        'No such group',
+        `The commit followed has no group ${name}, and the journal no transition of it.`,
+      ),
+    );
+  return html(
+    200,
+    renderGroupPage({
+      constellation: status.constellation,
+      name,
+      status: view,
+      group: model?.group,
+      consoles: model?.consoles ?? [],
+      transitions,
+    }),
+  );
+}
+
+async function commitPage(sources: RouteSources, req: IncomingMessage): Promise<Reply> {
+  const status = await sources.getStatus();
+  if (status === undefined) return html(503, renderMessagePage('Ringmaster', NOT_YET));
+  const commit = lastSegment(req)?.toLowerCase();
+  if (commit === undefined || !COMMIT.test(commit))
+    return html(404, renderMessagePage('No such commit', 'A commit is named by 7 to 40 hex digits.'));
+  const [commits, transitions] = await Promise.all([
+    sources.getCommits?.(500) ?? [],
+    sources.getHistory?.({ commit }, 500) ?? [],
+  ]);
+  return html(
+    200,
+    renderCommitPage({
+      constellation: status.constellation,
+      commit,
+      record: commits.find((c) => c.commit.startsWith(commit)),
+      followed: status.commit,
+      rings: status.rings,
+      transitions,
+      ring: pageQuery(req).ring,
+    }),
+  );
 }
 
 /** What a link from a commit status asks the page for: `?commit=SHA&ring=NAME`. */
@@ -183,8 +317,9 @@ function pageQuery(req: IncomingMessage): { commit?: string; ring?: string } {
   return { commit: params.get('commit') ?? undefined, ring: params.get('ring') ?? undefined };
 }
 
-function statusPage(status: ControllerStatus | undefined, query: { commit?: string; ring?: string }): Reply {
-  if (status === undefined)
-    return { status: 503, headers: HTML_HEADERS, body: renderMessagePage('Ringmaster', NOT_YET) };
-  return { status: 200, headers: HTML_HEADERS, body: renderStatusPage(status, query) };
+async function overview(sources: RouteSources, req: IncomingMessage): Promise<Reply> {
+  const status = await sources.getStatus();
+  if (status === undefined) return html(503, renderMessagePage('Ringmaster', NOT_YET));
+  const commits = (await sources.getCommits?.(20)) ?? [];
+  return html(200, renderStatusPage(status, { commits, focus: pageQuery(req) }));
 }

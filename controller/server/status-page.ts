@@ -1,88 +1,42 @@
 /**
- * The status page served at `/`: one self-contained HTML document (inline
- * styles, no scripts, no external assets) rendered from the same
- * `ControllerStatus` as `/api/status`. Every string taken from the status is
- * escaped, because group reasons and names come from repository content and
- * error messages.
+ * The status page served at `/`: the constellation at a glance (each ring
+ * with its release, progress, state and reason, with the end of its wait
+ * where known), the groups that need a look, and the commits the controller
+ * followed, newest first. `?ring=NAME` lists every group of one ring. It is
+ * rendered from the same `ControllerStatus` as `/api/status`.
  */
+import type { CommitRecord } from '../state/commit-log.js';
 import type { ControllerStatus, GroupStatusView, RingStatusView } from '../state/status-view.js';
+import {
+  badge,
+  commitPath,
+  escapeHtml,
+  groupPath,
+  htmlDocument,
+  link,
+  table,
+  td,
+  text,
+  utc,
+} from './html.js';
 
-/** Seconds between automatic reloads of the page (a meta refresh; no script needed). */
-export const PAGE_REFRESH_SECONDS = 15;
+export { escapeHtml, renderMessagePage } from './html.js';
 
-const HTML_ESCAPES: Readonly<Record<string, string>> = {
-  '&': '&amp;',
-  '<': '&lt;',
-  '>': '&gt;',
-  '"': '&quot;',
-  "'": '&#39;',
-};
+/** Groups listed at most on one page; the rest are counted. */
+const GROUPS_SHOWN = 500;
 
-/** `text` with the five HTML-significant characters escaped; safe in element content and quoted attributes. */
-export function escapeHtml(text: string): string {
-  return text.replace(/[&<>"']/g, (c) => HTML_ESCAPES[c] ?? c);
-}
-
-const STYLE = `
-body { font: 14px/1.4 system-ui, sans-serif; margin: 1.5rem; color: #222; }
-h1 { font-size: 1.3rem; margin: 0 0 .25rem; }
-h2 { font-size: 1.1rem; margin: 1.5rem 0 .5rem; }
-.meta { color: #666; margin: 0; }
-table { border-collapse: collapse; }
-th, td { text-align: left; padding: .25rem .75rem; border-bottom: 1px solid #ddd; vertical-align: top; }
-th { background: #f4f4f4; }
-.num { text-align: right; }
-.empty { color: #666; }
-.alert { color: #b3261e; font-weight: 600; margin: .5rem 0 0; }
-.state { font-weight: 600; }
-.state-ready, .state-done { color: #17702e; }
-.state-progressing, .state-rolling, .state-waiting { color: #8a5a00; }
-.state-held, .state-halted, .state-emergency, .state-suspended { color: #b3261e; }
-`;
-
-/** A table cell holding `text`, escaped. */
-function cell(text: string, className?: string): string {
-  const cls = className === undefined ? '' : ` class="${escapeHtml(className)}"`;
-  return `<td${cls}>${escapeHtml(text)}</td>`;
-}
-
-function stateCell(state: string): string {
-  return cell(state, `state state-${state}`);
-}
-
-function table(headers: readonly string[], rows: readonly string[], empty: string): string {
-  if (rows.length === 0) return `<p class="empty">${escapeHtml(empty)}</p>`;
-  const head = headers.map((h) => `<th>${escapeHtml(h)}</th>`).join('');
-  const body = rows.map((r) => `<tr>${r}</tr>`).join('\n');
-  return `<table>\n<thead><tr>${head}</tr></thead>\n<tbody>\n${body}\n</tbody>\n</table>`;
-}
-
-function ringRow(ring: RingStatusView): string {
-  return [
-    cell(ring.name),
-    cell(ring.release),
-    stateCell(ring.state),
-    cell(`${ring.onRelease} / ${ring.groups}`, 'num'),
-    cell(String(ring.failed), 'num'),
-    cell(ring.reason ?? ''),
-  ].join('');
+/** What the page shows besides the status. */
+export interface OverviewExtras {
+  /** The commits looked at, newest first. */
+  readonly commits?: readonly CommitRecord[];
+  /** From a commit status's old-style link (`?commit=SHA&ring=NAME`) or a ring's link (`?ring=NAME`). */
+  readonly focus?: { readonly commit?: string; readonly ring?: string };
 }
 
 /** "applied → desired", or one release when they agree; "none" before the first transition. */
 export function releaseText(group: GroupStatusView): string {
   const applied = group.appliedRelease ?? 'none';
   return applied === group.desiredRelease ? applied : `${applied} → ${group.desiredRelease}`;
-}
-
-function groupRow(group: GroupStatusView): string {
-  return [
-    cell(group.name),
-    cell(group.ring),
-    cell(releaseText(group)),
-    stateCell(group.state),
-    cell(stepText(group)),
-    cell([group.reason, group.backup && `database snapshot ${group.backup}`].filter(Boolean).join('; ')),
-  ].join('');
 }
 
 /** The step under way or waiting, and for one under way when its next health check is due (UTC). */
@@ -92,74 +46,111 @@ export function stepText(group: GroupStatusView): string {
   return next ? `${group.step} (next check ${next}Z)` : group.step;
 }
 
-function htmlDocument(title: string, body: string): string {
+/** Why a group is where it is, with its snapshot and the end of its wait. */
+export function groupWhy(group: GroupStatusView): string {
   return [
-    '<!doctype html>',
-    '<html lang="en">',
-    '<head>',
-    '<meta charset="utf-8">',
-    `<meta http-equiv="refresh" content="${PAGE_REFRESH_SECONDS}">`,
-    '<meta name="viewport" content="width=device-width, initial-scale=1">',
-    `<title>${escapeHtml(title)}</title>`,
-    `<style>${STYLE}</style>`,
-    '</head>',
-    '<body>',
-    body,
-    '</body>',
-    '</html>',
-    '',
-  ].join('\n');
+    group.reason,
+    group.state === 'waiting' && group.until ? `until ${utc(group.until)}` : undefined,
+    group.backup && `database snapshot ${group.backup}`,
+  ]
+    .filter(Boolean)
+    .join('; ');
 }
 
-/**
- * The status page for `status`: a header, the rings and the groups. A link
- * from a commit status names its ring (only that ring and its groups are
- * shown) and its commit (the page says when the controller has moved on).
- */
-export function renderStatusPage(
-  full: ControllerStatus,
-  focus: { readonly commit?: string; readonly ring?: string } = {},
-): string {
+function ringRow(ring: RingStatusView): string {
+  const why = [ring.reason, ring.until && `until ${utc(ring.until)}`].filter(Boolean).join(' · ');
+  const progress = `<progress max="${Math.max(ring.groups, 1)}" value="${ring.onRelease}"></progress> ${ring.onRelease} / ${ring.groups}`;
+  return [
+    td(link(`/?ring=${encodeURIComponent(ring.name)}`, ring.name)),
+    text(ring.release),
+    td(badge(ring.state)),
+    td(progress, 'progress'),
+    td(`${ring.failed} of budget ${ring.failureBudget}`, 'num'),
+    td(escapeHtml(why), 'why'),
+  ].join('');
+}
+
+function groupRow(group: GroupStatusView): string {
+  return [
+    td(link(groupPath(group.name), group.name)),
+    text(group.ring),
+    text(releaseText(group)),
+    td(badge(group.state)),
+    text(stepText(group)),
+    td(escapeHtml(group.since ? utc(group.since) : '')),
+    td(escapeHtml(groupWhy(group)), 'why'),
+  ].join('');
+}
+
+function commitRow(c: CommitRecord, followed: string | undefined): string {
+  const now = c.commit === followed ? ' <span class="meta">(followed now)</span>' : '';
+  const what = c.changes?.length
+    ? `<ul class="changes">${c.changes.map((l) => `<li>${escapeHtml(l)}</li>`).join('')}</ul>`
+    : '';
+  return [
+    td(`<code>${link(commitPath(c.commit), c.commit.slice(0, 12))}</code>${now}`),
+    td(badge(c.outcome)),
+    td(escapeHtml(utc(c.seenAt))),
+    td(`${escapeHtml(c.reason ?? '')}${what}`, 'why'),
+  ].join('');
+}
+
+/** The status page: see the module comment. */
+export function renderStatusPage(full: ControllerStatus, extras: OverviewExtras = {}): string {
+  const focus = extras.focus ?? {};
   const ring =
     focus.ring !== undefined && full.rings.some((r) => r.name === focus.ring) ? focus.ring : undefined;
-  const status = ring
-    ? {
-        ...full,
-        rings: full.rings.filter((r) => r.name === ring),
-        groups: full.groups.filter((g) => g.ring === ring),
-      }
-    : full;
-  const meta = [
-    `commit ${status.commit ?? 'not read yet'}`,
-    `reconciled ${status.reconciledAt ?? 'not yet'}`,
-    ...(ring ? [`ring ${ring} only`] : []),
-  ].join(' · ');
+  const groups = ring
+    ? full.groups.filter((g) => g.ring === ring)
+    : full.groups.filter((g) => g.state !== 'ready');
+  const shown = groups.slice(0, GROUPS_SHOWN);
+  const more = groups.length - shown.length;
+  const ready = full.groups.filter((g) => g.state === 'ready').length;
   const moved =
-    focus.commit && status.commit && !status.commit.startsWith(focus.commit)
-      ? `The link was for commit ${focus.commit.slice(0, 12)}; this is the state now, at commit ${status.commit.slice(0, 12)}.`
+    focus.commit && full.commit && !full.commit.startsWith(focus.commit)
+      ? `The link was for commit ${focus.commit.slice(0, 12)}; this is the state now, at commit ${full.commit.slice(0, 12)}.`
       : undefined;
+  const commits = extras.commits ?? [];
   const body = [
-    `<h1>Ringmaster: ${escapeHtml(status.constellation)}</h1>`,
-    `<p class="meta">${escapeHtml(meta)}</p>`,
-    ...(moved ? [`<p class="meta">${escapeHtml(moved)}</p>`] : []),
-    ...(status.head
+    `<h1>${escapeHtml(full.constellation)}</h1>`,
+    `<p class="meta">following ${full.commit ? link(commitPath(full.commit), full.commit.slice(0, 12)) : 'no commit yet'} · looked ${escapeHtml(full.reconciledAt ? utc(full.reconciledAt) : 'not yet')}</p>`,
+    ...(moved
       ? [
-          `<p class="alert">${escapeHtml(`Commit ${status.head.commit.slice(0, 12)} is not followed: ${status.head.reason}`)}</p>`,
+          `<p class="note">${escapeHtml(moved)} ${link(commitPath(focus.commit!), 'What that commit did')}</p>`,
+        ]
+      : []),
+    ...(full.head
+      ? [
+          `<p class="alert" id="head">${badge(full.head.problem)} ${escapeHtml(`Commit ${full.head.commit.slice(0, 12)} is not followed: ${full.head.reason}`)}</p>`,
         ]
       : []),
     '<h2>Rings</h2>',
     table(
-      ['Ring', 'Release', 'State', 'On release / groups', 'Failed', 'Reason'],
-      status.rings.map(ringRow),
+      ['Ring', 'Release', 'State', 'On release', 'Failed', 'Why'],
+      full.rings.map(ringRow),
       'No rings.',
+      'rings',
     ),
-    '<h2>Groups</h2>',
-    table(['Group', 'Ring', 'Release', 'State', 'Step', 'Reason'], status.groups.map(groupRow), 'No groups.'),
+    ring
+      ? `<h2>Groups of ring ${escapeHtml(ring)}</h2><p class="meta">${link('/', 'All rings')}</p>`
+      : `<h2>Groups needing a look</h2><p class="meta">${ready} of ${full.groups.length} groups are ready; the others are listed. Pick a ring to see all its groups.</p>`,
+    table(
+      ['Group', 'Ring', 'Release', 'State', 'Step', 'Since', 'Why'],
+      shown.map(groupRow),
+      ring ? 'No groups in this ring.' : 'Every group runs what its ring asks.',
+      'groups',
+    ),
+    ...(more > 0 ? [`<p class="meta">and ${more} more groups not listed</p>`] : []),
+    '<h2>Commits</h2>',
+    table(
+      ['Commit', 'Outcome', 'Seen', 'What it did'],
+      commits.map((c) => commitRow(c, full.commit)),
+      'No commit looked at yet.',
+      'commits',
+    ),
   ].join('\n');
-  return htmlDocument(`Ringmaster: ${status.constellation}`, body);
-}
-
-/** A page that says only `message`, for when there is no status to show. */
-export function renderMessagePage(title: string, message: string): string {
-  return htmlDocument(title, `<h1>${escapeHtml(title)}</h1>\n<p>${escapeHtml(message)}</p>`);
+  return htmlDocument(`Ringmaster: ${full.constellation}`, body, {
+    name: full.constellation,
+    meta: ring ? `ring ${ring} only` : undefined,
+  });
 }

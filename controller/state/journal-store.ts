@@ -4,7 +4,7 @@
  */
 import { readdir } from 'node:fs/promises';
 import { join } from 'node:path';
-import { type JournalEntry, type JournalStore, isFinal } from '../engine/journal.js';
+import { type HistoryFilter, type JournalEntry, type JournalStore, isFinal } from '../engine/journal.js';
 import { ConfigurationError } from '../errors.js';
 import { writeFilesAtomic } from './atomic-file.js';
 import { DurableMap, type SnapshotCodec, damaged } from './durable-map.js';
@@ -81,10 +81,19 @@ export class FileJournalStore implements JournalStore {
   }
 
   /**
-   * Every transition the journal holds, under way or ended, of `group` (all
-   * groups when absent), newest first. Reads each ended transition's file.
+   * Every transition the journal holds, under way or ended, of a group and of
+   * a commit (see JournalStore.history), newest first. Reads the file of each
+   * ended transition whose name matches: a group's or a commit's history
+   * reads only its own.
    */
-  async history(group?: string): Promise<JournalEntry[]> {
+  async history(filter: HistoryFilter = {}): Promise<JournalEntry[]> {
+    const { group } = filter;
+    const commit = filter.commit?.toLowerCase();
+    // Ids carry the first 12 digits of their commit: compare what both have.
+    const ofCommit = (c: string) =>
+      commit === undefined || c.startsWith(commit.slice(0, 12)) || commit.startsWith(c);
+    const wanted = (id: string) =>
+      (group === undefined || id.startsWith(`${group}@`)) && ofCommit(id.slice(id.indexOf('@') + 1));
     const byId = new Map<string, JournalEntry>();
     const names = await readdir(this.dir).catch((err: { code?: string }) => {
       if (err.code === 'ENOENT') return [] as string[];
@@ -92,13 +101,14 @@ export class FileJournalStore implements JournalStore {
     });
     for (const name of names) {
       const id = name.endsWith('.json') ? name.slice(0, -5) : '';
-      if (!ID.test(id) || (group !== undefined && !id.startsWith(`${group}@`))) continue;
+      if (!ID.test(id) || !wanted(id)) continue;
       const entry = await this.#file(id);
-      if (entry) byId.set(id, entry);
+      if (entry && (commit === undefined || entry.commit.startsWith(commit))) byId.set(id, entry);
     }
     // What the log holds is newer than any file of the same id.
     for (const entry of await this.listOpen())
-      if (group === undefined || entry.group === group) byId.set(entry.id, entry);
+      if (wanted(entry.id) && (commit === undefined || entry.commit.startsWith(commit)))
+        byId.set(entry.id, entry);
     return [...byId.values()].sort(
       (a, b) => b.startedAt.localeCompare(a.startedAt) || a.id.localeCompare(b.id),
     );

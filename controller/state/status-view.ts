@@ -41,6 +41,8 @@ export interface RingStatusView {
   /** Failed groups the ring tolerates before its rollout halts (the policy's failureBudget). */
   readonly failureBudget: number;
   readonly reason?: string;
+  /** When the ring's wait ends, where known (a bake, a freeze, a window; ISO 8601). */
+  readonly until?: string;
 }
 
 export interface TransitionView {

@@ -110,7 +110,7 @@ describe('ringmaster run --github', () => {
       ),
     ]);
     expect(server.state.statusesOf(REPO, repo.baseSha).map((s) => s.target_url)).toContain(
-      `https://ringmaster.example.com/?commit=${repo.baseSha}&ring=early`,
+      `https://ringmaster.example.com/commits/${repo.baseSha}?ring=early`,
     );
 
     const merge = await mergePromotion('early', '2026.11.0', '2026.11.1', 7, 'bob');

@@ -79,6 +79,18 @@ describe('ringmaster history', () => {
     const all = JSON.parse((await history('--json')).out) as Item[];
     expect(all.length).toBeGreaterThan(items.length);
     expect(JSON.parse((await history('--json', '--limit', '1')).out)).toHaveLength(1);
+
+    // What the promotion commit did: its change, then its transitions (canary's one group).
+    const byCommit = await history('--commit', promotion.slice(0, 7));
+    expect(byCommit.out).toMatch(
+      new RegExp(`^commit ${promotion}  followed  seen .*\\n  ring canary: 2026\\.11\\.1 → 2026\\.11\\.2\\n`),
+    );
+    expect(byCommit.out.match(/^\S+@\w+ {2}\S+/gm)).toEqual([
+      `internal@${promotion.slice(0, 12)}  rolled-back`,
+    ]);
+    expect((await history('--commit', 'xyz')).err).toMatch(
+      /--commit must be 7 to 40 hex digits of a commit, got "xyz"/,
+    );
   });
 
   it('lists a transition under way as the journal holds it: globex waiting at its gate', async () => {

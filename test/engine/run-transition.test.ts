@@ -126,7 +126,7 @@ describe('runTransition', () => {
       journal: {
         load: (id) => journal.load(id),
         listOpen: () => journal.listOpen(),
-        history: (group) => journal.history(group),
+        history: (filter) => journal.history(filter),
         save: async (entry) => {
           writes.push(`${entry.status} ${entry.steps.map((s) => `${s.name}:${s.status}`).join(' ')}`);
           await journal.save(entry);

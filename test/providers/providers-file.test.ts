@@ -66,6 +66,27 @@ describe('the providers file', () => {
     ]);
   });
 
+  it('reads console link templates, and reports a placeholder it does not know at its place', () => {
+    const { config } = parse(
+      `${HEAD}ports: { cluster: sim }\nconsoles:\n  - { name: Grafana, url: "https://g.example/d?ns={namespace}&c={cluster}" }\n`,
+    );
+    expect(config!.consoles).toEqual([
+      { name: 'Grafana', url: 'https://g.example/d?ns={namespace}&c={cluster}' },
+    ]);
+    expect(
+      parse(
+        `${HEAD}ports: { cluster: sim }\nconsoles:\n  - name: Kibana\n    url: "https://k.example/?q={tenant}"\n`,
+      ).findings,
+    ).toEqual([
+      expect.stringMatching(
+        /:6:10: console Kibana: \{tenant\} is not a placeholder; use \{group\}, \{ring\}, .*\[unknown-console-placeholder\]$/,
+      ),
+    ]);
+    expect(
+      parse(`${HEAD}ports: { cluster: sim }\nconsoles: [{ name: x, url: "ftp://x" }]\n`).findings,
+    ).toEqual([expect.stringMatching(/pattern/)]);
+  });
+
   it('reports schema errors at their place', () => {
     const { config, findings } = parse(
       `${HEAD}clusters:\n  prod-eu-1: { contxt: eu }\nistio: { apiVersion: v2 }\n`,

@@ -56,7 +56,7 @@ describe('/api/history', () => {
       isReady: () => true,
       registry,
       log: pino({ level: 'silent' }),
-      getHistory: async (group, limit) => (await journal.history(group)).slice(0, limit).map(historyItem),
+      getHistory: async (query, limit) => (await journal.history(query)).slice(0, limit).map(historyItem),
     });
   });
   afterAll(async () => {
@@ -108,10 +108,20 @@ describe('/api/history', () => {
     expect((await get('?limit=1')).body).toHaveLength(1);
   });
 
+  it("answers a commit's transitions, by its whole id or a prefix, and of a group and commit together", async () => {
+    const ids = async (q: string) => ((await get(q)).body as { id: string }[]).map((i) => i.id);
+    expect(await ids(`?commit=${'c'.repeat(12).padEnd(40, '0')}`)).toEqual(['initech@cccccccccccc']);
+    expect(await ids('?commit=CCCCCCC')).toEqual(['initech@cccccccccccc']);
+    expect(await ids('?commit=bbbbbbbbbbbb0')).toEqual(['globex@bbbbbbbbbbbb']);
+    expect(await ids('?commit=bbbbbbbbbbbb1')).toEqual([]);
+    expect(await ids('?group=initech&commit=aaaaaaa')).toEqual([]);
+  });
+
   it.each([
     ['?group=../etc', 'group must be a group name, got "../etc"'],
     ['?limit=0', 'limit must be a whole number from 1 to 500'],
     ['?limit=lots', 'limit must be a whole number from 1 to 500'],
+    ['?commit=abc', 'commit must be 7 to 40 hex digits, got "abc"'],
   ])('answers 400 to %s', async (query, error) => {
     expect(await get(query)).toEqual({ status: 400, body: { error } });
   });

@@ -125,13 +125,24 @@ describe('startServer', () => {
     const res = await fetch(`${server.url}/`);
     expect(res.status).toBe(200);
     expect(res.headers.get('content-type')).toBe('text/html; charset=utf-8');
-    expect(res.headers.get('content-security-policy')).toContain("default-src 'none'");
+    const csp = res.headers.get('content-security-policy') ?? '';
+    expect(csp).toContain("default-src 'none'");
+    expect(csp).toContain("script-src 'self'");
     const html = await res.text();
-    expect(html).toContain('<td>globex</td>');
+    // Ready groups are counted, the others listed with a link to their page.
+    expect(html).toContain('2 of 3 groups are ready');
+    expect(html).toContain('<td><a href="/groups/globex">globex</a></td>');
+    expect(html).not.toContain('/groups/hooli');
     expect(html).toContain('<td>2026.11.0 → 2026.11.2</td>');
-    expect(html).toContain('<td class="num">0 / 1</td>');
+    expect(html).toContain('<progress max="1" value="0"></progress> 0 / 1');
+    expect(html).toContain('data-state="halted"');
     expect(html).toContain('verify failed: &lt;script&gt;alert(&quot;x&quot;)&lt;/script&gt; &amp; more');
-    expect(html).not.toContain('<script');
+    // The one script is ours, from this server; nothing from the status reaches a tag.
+    expect(html.match(/<script[^>]*>/g)).toEqual(['<script src="/assets/live.js" defer>']);
+    expect(html).toContain('<noscript><meta http-equiv="refresh"');
+    const script = await fetch(`${server.url}/assets/live.js`);
+    expect(script.headers.get('content-type')).toBe('text/javascript; charset=utf-8');
+    expect(await script.text()).toContain("getElementById('live')");
   });
 
   it('shows the step under way with its next check, and a head that is not followed with its reason', async () => {
@@ -162,32 +173,31 @@ describe('startServer', () => {
     const { server } = await start();
     const html = await (await fetch(`${server.url}/`)).text();
     expect(html).toContain(
-      '<td>umbrella</td><td>early</td><td>2026.11.0 → 2026.11.2</td><td class="state state-progressing">progressing</td><td>observe (next check 10:00:30Z)</td><td>observing: 3 of 60 checks healthy; database snapshot acme-umbrella-412-cccccccccccc</td>',
+      '<td><a href="/groups/umbrella">umbrella</a></td><td>early</td><td>2026.11.0 → 2026.11.2</td><td><span class="badge busy" data-state="progressing"><span aria-hidden="true">▶</span> progressing</span></td><td>observe (next check 10:00:30Z)</td><td>2026-11-22 09:58 UTC</td><td class="why">observing: 3 of 60 checks healthy; database snapshot acme-umbrella-412-cccccccccccc</td>',
     );
     expect(html).toContain(
-      `<p class="alert">Commit ${'d'.repeat(12)} is not followed: does not validate (1 errors; first: &lt;x&gt;)</p>`,
+      `Commit ${'d'.repeat(12)} is not followed: does not validate (1 errors; first: &lt;x&gt;)</p>`,
     );
     const api = await (await fetch(`${server.url}/api/status`)).json();
     expect(api).toEqual(status);
   });
 
-  it('shows the ring a commit status links to, and says when the controller has moved past its commit', async () => {
+  it('lists every group of a ring when asked, and says when the controller has moved past a linked commit', async () => {
     const { server } = await start();
-    const linked = await (await fetch(`${server.url}/?commit=${'c'.repeat(40)}&ring=early`)).text();
-    expect(linked).toContain('ring early only');
-    expect(linked).toContain('<td>globex</td>');
-    expect(linked).not.toContain('<td>hooli</td>');
+    const linked = await (await fetch(`${server.url}/?commit=${'c'.repeat(40)}&ring=canary`)).text();
+    expect(linked).toContain('ring canary only');
+    expect(linked).toContain('<a href="/groups/hooli">hooli</a>');
+    expect(linked).not.toContain('/groups/globex');
     expect(linked).not.toContain('The link was for commit');
     const older = await (await fetch(`${server.url}/?commit=${'a'.repeat(40)}&ring=canary`)).text();
     expect(older).toContain(
       `The link was for commit ${'a'.repeat(12)}; this is the state now, at commit ${'c'.repeat(12)}.`,
     );
-    expect(older).toContain('<td>hooli</td>');
-    expect(older).not.toContain('<td>globex</td>');
-    // A ring the constellation does not have shows everything rather than nothing.
+    expect(older).toContain(`<a href="/commits/${'a'.repeat(40)}">What that commit did</a>`);
+    // A ring the constellation does not have shows what needs a look rather than nothing.
     const unknown = await (await fetch(`${server.url}/?ring=%3Cscript%3E`)).text();
-    expect(unknown).toContain('<td>globex</td>');
-    expect(unknown).not.toContain('<script');
+    expect(unknown).toContain('/groups/globex');
+    expect(unknown).not.toContain('<script>');
   });
 
   it.each([
