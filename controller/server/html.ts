@@ -60,12 +60,12 @@ const STATES: Readonly<Record<string, StateLook>> = {
   started: { symbol: '▶', tone: 'busy' },
   'rolling-back': { symbol: '↩', tone: 'busy' },
   compensating: { symbol: '↩', tone: 'busy' },
-  waiting: { symbol: '⏸', tone: 'wait' },
-  unjudged: { symbol: '⏸', tone: 'wait' },
-  superseded: { symbol: '⤳', tone: 'off' },
+  waiting: { symbol: '∥', tone: 'wait' },
+  unjudged: { symbol: '∥', tone: 'wait' },
+  superseded: { symbol: '»', tone: 'off' },
   skipped: { symbol: '–', tone: 'off' },
   compensated: { symbol: '↩', tone: 'off' },
-  suspended: { symbol: '⏻', tone: 'off' },
+  suspended: { symbol: '○', tone: 'off' },
   held: { symbol: '✗', tone: 'bad' },
   'rolled-back': { symbol: '✗', tone: 'bad' },
   failed: { symbol: '✗', tone: 'bad' },
@@ -146,9 +146,9 @@ table { border-collapse: collapse; background: #fff; min-width: 100%; }
 th, td { text-align: left; padding: .3rem .6rem; border-bottom: 1px solid #e5e7eb; vertical-align: top; }
 th { background: #f3f4f6; font-weight: 600; white-space: nowrap; }
 td.num { text-align: right; white-space: nowrap; }
-td.why { max-width: 40rem; overflow-wrap: anywhere; }
+td.why { min-width: 14rem; max-width: 40rem; overflow-wrap: break-word; }
 .empty { color: #5f6368; }
-.alert { border-left: 4px solid var(--bad); background: #fdecea; padding: .5rem .75rem; margin: .75rem 0; overflow-wrap: anywhere; }
+.alert { border-left: 4px solid var(--bad); background: #fdecea; padding: .5rem .75rem; margin: .75rem 0; overflow-wrap: break-word; }
 .note { border-left: 4px solid var(--wait); background: #fff8e1; padding: .5rem .75rem; margin: .75rem 0; }
 .badge { display: inline-block; white-space: nowrap; font-weight: 600; border-radius: .25rem; padding: 0 .35rem; border: 1px solid currentColor; }
 .badge.ok { color: var(--ok); } .badge.busy { color: var(--busy); } .badge.wait { color: var(--wait); }
@@ -157,7 +157,7 @@ td.why { max-width: 40rem; overflow-wrap: anywhere; }
 progress { width: 8rem; height: .9rem; vertical-align: middle; }
 .progress { white-space: nowrap; }
 dl.facts { display: grid; grid-template-columns: max-content 1fr; gap: .2rem 1rem; margin: .5rem 0; }
-dl.facts dt { color: #5f6368; } dl.facts dd { margin: 0; overflow-wrap: anywhere; }
+dl.facts dt { color: #5f6368; } dl.facts dd { margin: 0; overflow-wrap: anywhere; min-width: 0; }
 ul.changes { margin: .25rem 0; padding-left: 1.25rem; }
 ul.consoles { list-style: none; padding: 0; display: flex; flex-wrap: wrap; gap: .5rem; }
 ul.consoles a { display: inline-block; padding: .25rem .6rem; border: 1px solid #9ca3af; border-radius: .25rem; background: #fff; text-decoration: none; }
