@@ -101,6 +101,8 @@ function latencyArg(value: string): number {
 export interface ControllerParts {
   readonly store: FileStateStore;
   readonly engine: EngineParts;
+  /** The engine's journal, as files in the state folder (history, retention). */
+  readonly journal: FileJournalStore;
   /** Statuses to GitHub (--github) or to git notes, coalesced; flush before exiting. */
   readonly reporter: CoalescingReporter;
   /** Link from a ring's commit status to the status page, when --status-url is known. */
@@ -231,6 +233,7 @@ export async function openController(ctx: CliContext, opts: ControllerOptions): 
   return {
     store,
     engine,
+    journal,
     reporter,
     targetUrl,
     log,

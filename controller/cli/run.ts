@@ -19,6 +19,7 @@ import { renderStatus } from './render-status.js';
 import { watchHeap } from '../server/heap-watch.js';
 import { whenStopSignal } from './stop-signal.js';
 import { TickLoop } from './tick-loop.js';
+import { DEFAULT_KEEP_HISTORY_DAYS, HistoryRetention } from '../loop/history-retention.js';
 import { startServer } from '../server/http.js';
 import { historyItem } from '../state/history-view.js';
 import { createGitHubWebhook } from '../server/webhook.js';
@@ -41,6 +42,7 @@ interface RunOptions extends ControllerOptions {
   host: string;
   port: number;
   workers: number;
+  keepHistory: number;
 }
 
 /** Who the controller's own commits (revert branches) are by: git's `-c` settings for them. */
@@ -54,6 +56,14 @@ const DEFAULT_WORKERS = 32;
 function workersArg(value: string): number {
   try {
     return parsePositiveInt(value, '--workers');
+  } catch (err) {
+    throw new InvalidArgumentError((err as Error).message);
+  }
+}
+
+function keepHistoryArg(value: string): number {
+  try {
+    return parsePositiveInt(value, '--keep-history');
   } catch (err) {
     throw new InvalidArgumentError((err as Error).message);
   }
@@ -75,6 +85,12 @@ export function registerRun(program: Command, ctx: CliContext, setExit: (code: n
       "transitions under way at most at once, over all rings (each ring's maxParallel still applies)",
       workersArg,
       DEFAULT_WORKERS,
+    )
+    .option(
+      '--keep-history <days>',
+      'days of history kept: ended transitions and commits seen (a group always keeps its newest)',
+      keepHistoryArg,
+      DEFAULT_KEEP_HISTORY_DAYS,
     )
     .option('--host <host>', 'address of the HTTP server (status page, /metrics, /healthz)', '127.0.0.1')
     .option('--port <port>', 'port of the HTTP server; 0 picks a free one', portArg, 7070)
@@ -98,9 +114,18 @@ export function registerRun(program: Command, ctx: CliContext, setExit: (code: n
       const loop = new TickLoop(ctx, async () => {
         await runner.branch.look();
       });
+      const retention = new HistoryRetention({
+        journal: parts.journal,
+        commits: parts.commits,
+        state: parts.store,
+        clock: parts.clock,
+        log: parts.log,
+        keepMs: opts.keepHistory * 24 * 60 * 60 * 1000,
+      });
       const runner = createRunner(ctx, parts, {
         workers: opts.workers,
         metrics,
+        retention,
         // --once looks once: what waits is left to the next run.
         onWake: opts.once ? undefined : () => loop.kick(),
         // --once prints the status once, at its end.
@@ -125,6 +150,7 @@ export function registerRun(program: Command, ctx: CliContext, setExit: (code: n
         } finally {
           stopped.remove();
           stopHeapWatch();
+          await retention.settled();
           // The rehearsal's clock went on while the work ran: the next run goes on from here, never before
           // the times the records were written at.
           await parts.saveClock();
@@ -165,6 +191,7 @@ export function registerRun(program: Command, ctx: CliContext, setExit: (code: n
         stopped.remove();
         stopHeapWatch();
         await server.close();
+        await retention.settled();
         parts.reporter.close();
         await parts.reporter.flush().catch((err: unknown) => {
           ctx.io.err(`ringmaster: statuses not written before stopping: ${(err as Error).message}`);
@@ -235,7 +262,14 @@ export interface Runner {
 export function createRunner(
   ctx: CliContext,
   parts: ControllerParts,
-  options: { workers: number; metrics: Metrics; onWake?: () => void; printEachLook?: boolean },
+  options: {
+    workers: number;
+    metrics: Metrics;
+    onWake?: () => void;
+    printEachLook?: boolean;
+    /** Keeps the history bounded, looked after at each look. */
+    retention?: HistoryRetention;
+  },
 ): Runner {
   const { metrics } = options;
   const controller = new LiveController({
@@ -271,6 +305,7 @@ export function createRunner(
     onHead: (head, read) => ctx.io.out(headMessage(head, read)),
     returnHalted: (followed, halted) => returnHaltedRings(ctx, parts, followed, halted),
     onLooked: (_read, status, seconds) => {
+      if (status.commit) options.retention?.tick(status.commit);
       metrics.setGroupStates(status);
       metrics.observeReconcile(seconds);
       if (runner.printEachLook) printSummary(ctx, runner, status);

@@ -52,6 +52,20 @@ export class CommitLog {
     return [...(await this.#load())].reverse();
   }
 
+  /**
+   * Forgets the commits seen before `before`, but never the newest one
+   * followed. Returns how many it forgot.
+   */
+  async prune(before: Date): Promise<number> {
+    const commits = await this.#load();
+    const cutoff = before.toISOString();
+    const last = commits.findLast((c) => c.outcome === 'followed');
+    const kept = commits.filter((c) => c === last || c.seenAt >= cutoff);
+    const forgotten = commits.length - kept.length;
+    if (forgotten > 0) await this.#save(kept);
+    return forgotten;
+  }
+
   /** The newest commit followed, if any. */
   async lastFollowed(): Promise<CommitRecord | undefined> {
     return (await this.#load()).findLast((c) => c.outcome === 'followed');
@@ -71,6 +85,11 @@ export class CommitLog {
     if (at >= 0) commits.splice(at, 1);
     commits.push(record);
     if (commits.length > this.keep) commits.splice(0, commits.length - this.keep);
+    await this.#save(commits);
+  }
+
+  async #save(commits: CommitRecord[]): Promise<void> {
+    this.#commits = commits;
     const stored: StoredLog = { version: 1, commits };
     const text = `${JSON.stringify(stored, null, 1)}\n`;
     this.#writing = this.#writing.catch(() => {}).then(() => writeFileAtomic(this.path, text));

@@ -2,7 +2,7 @@
  * The journal's file store: where `JournalStore` (engine/journal.ts) keeps
  * the journals of transitions when the state lives in a folder.
  */
-import { readdir } from 'node:fs/promises';
+import { readdir, rm } from 'node:fs/promises';
 import { join } from 'node:path';
 import { type HistoryFilter, type JournalEntry, type JournalStore, isFinal } from '../engine/journal.js';
 import { ConfigurationError } from '../errors.js';
@@ -112,6 +112,32 @@ export class FileJournalStore implements JournalStore {
     return [...byId.values()].sort(
       (a, b) => b.startedAt.localeCompare(a.startedAt) || a.id.localeCompare(b.id),
     );
+  }
+
+  /**
+   * Removes the files of transitions that ended before `endedBefore`, but
+   * never a group's newest transition nor one `keep` holds on to (what the
+   * applied state refers to, the commit followed): the history stays bounded
+   * while every group keeps the transitions that explain where it stands.
+   * Returns the ids removed.
+   */
+  async prune(endedBefore: Date, keep: (entry: JournalEntry) => boolean = () => false): Promise<string[]> {
+    const cutoff = endedBefore.toISOString();
+    const newest = new Set<string>();
+    const removed: string[] = [];
+    // Newest first: the first entry seen of each group is its newest.
+    for (const e of await this.history()) {
+      if (!newest.has(e.group)) {
+        newest.add(e.group);
+        continue;
+      }
+      if (!isFinal(e.status) || !e.endedAt || e.endedAt >= cutoff || keep(e)) continue;
+      // Still in the log (its file not written yet): left for the next time.
+      if (this.#queue.has(e.id)) continue;
+      await rm(this.pathOf(e.id), { force: true });
+      removed.push(e.id);
+    }
+    return removed;
   }
 
   /** Waits for the ended transitions' files, then closes the log; with `compact`, first folds it into open.json. */
