@@ -282,7 +282,8 @@ export function createRunner(
     targetUrl: parts.targetUrl,
     onWake: options.onWake,
     onTransition: (e) => {
-      if (e.status !== 'running' && e.status !== 'rolling-back') metrics.countTransition(e.status);
+      if (e.status === 'succeeded' || e.status === 'rolled-back' || e.status === 'emergency')
+        metrics.countTransition(e.status);
       if (isFinal(e.status)) runner.ended.push(summarize(e));
       const waits = runner.waitingPrinted;
       if (e.status === 'waiting' && waits.get(e.id) === e.reason) return;

@@ -11,19 +11,16 @@ import { Counter, Gauge, Histogram, Registry, collectDefaultMetrics } from 'prom
 import type { TransitionStatus } from '../engine/journal.js';
 import { STEPS, type StepName } from '../engine/step-names.js';
 import type { ControllerStatus, GroupState } from '../state/status-view.js';
+import { WAIT_KINDS, type WaitKind, waitKind } from '../state/wait-kinds.js';
 
-/** How a run of a transition ended, as counted by `ringmaster_transitions_total`. */
-export type TransitionResult = Extract<
-  TransitionStatus,
-  'succeeded' | 'rolled-back' | 'emergency' | 'waiting'
->;
+/** How a transition ended, as counted by `ringmaster_transitions_total` (waits are a gauge, not an end). */
+export type TransitionResult = Extract<TransitionStatus, 'succeeded' | 'rolled-back' | 'emergency'>;
 
 /** Every value of `TransitionResult`, in the order they are exported. */
 export const TRANSITION_RESULTS = [
   'succeeded',
   'rolled-back',
   'emergency',
-  'waiting',
 ] as const satisfies readonly TransitionResult[];
 
 /** Every value of `GroupState`; the compile-time check below keeps it complete. */
@@ -53,7 +50,7 @@ export const DURATION_BUCKETS_SECONDS: readonly number[] = [
  * throws; non-finite durations and invalid dates are ignored.
  */
 export interface Metrics {
-  /** Counts one run of a transition that ended as `result` (`ringmaster_transitions_total`). */
+  /** Counts one transition that ended as `result` (`ringmaster_transitions_total`). */
   countTransition(result: TransitionResult): void;
   /** Records how long one step took, retries included (`ringmaster_step_duration_seconds`). */
   observeStep(step: StepName, seconds: number): void;
@@ -61,7 +58,11 @@ export interface Metrics {
   observeReconcile(seconds: number): void;
   /** Sets the commit time of the newest fetched commit; its age is computed at each scrape. */
   setNewestCommitTime(date: Date): void;
-  /** Sets `ringmaster_groups{state}` to how many groups of `status` are in each state (0 for none). */
+  /**
+   * Sets `ringmaster_groups{state}` to how many groups of `status` are in
+   * each state, and `ringmaster_waiting_groups{reason}` to how many wait for
+   * each kind of reason (0 for none).
+   */
   setGroupStates(status: ControllerStatus): void;
 }
 
@@ -93,7 +94,7 @@ export function createMetrics(options: MetricsOptions = {}): MetricsBundle {
     collectDefaultMetrics({ register: registry });
     defineHeapLimit(registry);
   }
-  const { transitions, steps, reconcile, groups } = defineInstruments(registry);
+  const { transitions, steps, reconcile, groups, waiting } = defineInstruments(registry);
   const setNewestCommitTime = defineCommitAge(registry, options.now ?? (() => new Date()));
   const metrics: Metrics = {
     countTransition: (result) => transitions.inc({ result }),
@@ -110,6 +111,10 @@ export function createMetrics(options: MetricsOptions = {}): MetricsBundle {
       const counts = new Map<GroupState, number>(GROUP_STATES.map((s) => [s, 0]));
       for (const g of status.groups) counts.set(g.state, (counts.get(g.state) ?? 0) + 1);
       for (const [state, count] of counts) groups.set({ state }, count);
+      const kinds = new Map<WaitKind, number>(WAIT_KINDS.map((k) => [k, 0]));
+      for (const g of status.groups)
+        if (g.state === 'waiting') kinds.set(waitKind(g.reason), (kinds.get(waitKind(g.reason)) ?? 0) + 1);
+      for (const [reason, count] of kinds) waiting.set({ reason }, count);
     },
   };
   return { metrics, registry };
@@ -120,7 +125,7 @@ function defineInstruments(registry: Registry) {
   const registers = [registry];
   const transitions = new Counter({
     name: 'ringmaster_transitions_total',
-    help: 'Runs of transitions by how they ended.',
+    help: 'Transitions that ended, by how.',
     labelNames: ['result'] as const,
     registers,
   });
@@ -143,10 +148,17 @@ function defineInstruments(registry: Registry) {
     labelNames: ['state'] as const,
     registers,
   });
+  const waiting = new Gauge({
+    name: 'ringmaster_waiting_groups',
+    help: 'Groups waiting, by what they wait for (approval, decision, bake, healthy-before, window, freeze, keep, halted, stopped, other).',
+    labelNames: ['reason'] as const,
+    registers,
+  });
   for (const result of TRANSITION_RESULTS) transitions.inc({ result }, 0);
   for (const step of STEPS) steps.zero({ step });
   for (const state of GROUP_STATES) groups.set({ state }, 0);
-  return { transitions, steps, reconcile, groups };
+  for (const reason of WAIT_KINDS) waiting.set({ reason }, 0);
+  return { transitions, steps, reconcile, groups, waiting };
 }
 
 /** Defines `ringmaster_commit_age_seconds`, computed from `now` at each scrape; returns its setter. */

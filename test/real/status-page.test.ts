@@ -154,11 +154,7 @@ describe('the status pages in Chromium', () => {
     await expect(page.locator('#commits').innerText()).resolves.toContain('followed');
     // The page changes under the script, in the same document: no reload.
     const looked = await page.locator('main > p.meta').first().innerText();
-    await page.waitForFunction(
-      `document.querySelector('main > p.meta').innerText !== ${JSON.stringify(looked)}`,
-      undefined,
-      { timeout: 60_000 },
-    );
+    await page.locator('main > p.meta').first().filter({ hasNotText: looked }).waitFor({ timeout: 60_000 });
     expect(await page.evaluate('window.__sameDocument')).toBe(true);
     await expect(page.locator('#live-state').innerText()).resolves.toMatch(/^live · \d\d:\d\d:\d\d UTC$/);
     expect(await page.locator('main img').count()).toBe(0);

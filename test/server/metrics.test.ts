@@ -8,6 +8,7 @@ import {
   nullMetrics,
 } from '../../controller/server/metrics.js';
 import { type Sample, labelValues, parseSamples, valueOf } from './prom-text.js';
+import { WAIT_KINDS } from '../../controller/state/wait-kinds.js';
 import { STATUS } from './status-fixture.js';
 
 describe('createMetrics', () => {
@@ -43,7 +44,6 @@ describe('createMetrics', () => {
     bundle.metrics.countTransition('succeeded');
     bundle.metrics.countTransition('succeeded');
     bundle.metrics.countTransition('rolled-back');
-    bundle.metrics.countTransition('waiting');
     const samples = await scrape(bundle);
     expect(
       Object.fromEntries(
@@ -52,7 +52,7 @@ describe('createMetrics', () => {
           valueOf(samples, 'ringmaster_transitions_total', { result }),
         ]),
       ),
-    ).toEqual({ succeeded: 2, 'rolled-back': 1, emergency: 0, waiting: 1 });
+    ).toEqual({ succeeded: 2, 'rolled-back': 1, emergency: 0 });
   });
 
   it('observes step durations per step into buckets from 10 ms to 30 min', async () => {
@@ -122,6 +122,50 @@ describe('createMetrics', () => {
     expect(valueOf(second, 'ringmaster_groups', { state: 'held' })).toBe(0);
   });
 
+  it('counts waiting groups by what they wait for, back to 0 when they no longer wait', async () => {
+    const bundle = setup();
+    const waiting = (name: string, reason: string) => ({
+      name,
+      ring: 'early',
+      desiredRelease: '2026.11.2',
+      state: 'waiting' as const,
+      reason,
+    });
+    bundle.metrics.setGroupStates({
+      ...STATUS,
+      groups: [
+        waiting('a', 'waiting for approval before cutover: ringmaster approve a@123456789012'),
+        waiting('b', 'baking in canary: 0.5h of 24h'),
+        waiting('c', 'baking in canary: 0.7h of 24h'),
+        waiting('d', 'outside maintenance window; next opens 2026-11-29T01:00:00.000Z'),
+        waiting(
+          'e',
+          'error rate 0.2 on green; a person decides: ringmaster approve e@1 to go on, or ringmaster retry e to measure again',
+        ),
+        waiting('f', 'something new'),
+      ],
+    });
+    const first = await scrape(bundle);
+    const byReason = (samples: typeof first) =>
+      Object.fromEntries(
+        WAIT_KINDS.map((reason) => [reason, valueOf(samples, 'ringmaster_waiting_groups', { reason })]),
+      );
+    expect(byReason(first)).toEqual({
+      approval: 1,
+      decision: 1,
+      bake: 2,
+      'healthy-before': 0,
+      window: 1,
+      freeze: 0,
+      keep: 0,
+      halted: 0,
+      stopped: 0,
+      other: 1,
+    });
+    bundle.metrics.setGroupStates(STATUS);
+    expect(Object.values(byReason(await scrape(bundle))).every((v) => v === 0)).toBe(true);
+  });
+
   it('keeps each instance on its own registry, with default process metrics, off the global one', async () => {
     const one = setup();
     const two = setup();
@@ -146,6 +190,7 @@ describe('createMetrics', () => {
       'ringmaster_reconcile_duration_seconds',
       'ringmaster_step_duration_seconds',
       'ringmaster_transitions_total',
+      'ringmaster_waiting_groups',
     ]);
   });
 });
