@@ -206,6 +206,10 @@ export function registerRun(program: Command, ctx: CliContext, setExit: (code: n
 async function sayResuming(ctx: CliContext, parts: ControllerParts): Promise<void> {
   const open = await parts.engine.journal.listOpen();
   if (!open.length) return;
+  parts.log.info(
+    { count: open.length, transitions: open.map((e) => e.id) },
+    'Resuming transitions left open',
+  );
   const named = open.slice(0, 5).map((e) => `${e.id} (${e.status})`);
   const more = open.length > named.length ? ` and ${open.length - named.length} more` : '';
   ctx.io.out(

@@ -137,12 +137,16 @@ class Run {
       constellation: deps.constellation,
       ring: p.ring,
       group: p.group,
+      tenants: (p.to ?? p.from)?.tenants.length ?? 0,
+      commit: p.commit,
       transition: p.id,
     });
   }
 
   async execute(options: RunOptions = {}): Promise<TransitionOutcome> {
     if (isFinal(this.entry.status)) return this.outcome();
+    if (this.entry.steps.length === 0 && this.entry.status === 'running')
+      this.log.info({ from: this.entry.from?.release, to: this.entry.to?.release }, 'Transition started');
     if (options.cancel && this.entry.status !== 'rolling-back') {
       await this.save({ status: 'rolling-back', reason: options.cancel, until: undefined, cancelled: true });
       this.log.info({ reason: options.cancel }, 'Transition cancelled; undoing what it did');
@@ -244,7 +248,9 @@ class Run {
       // What the step had done before it waits (health checks passed) is kept for when it goes on.
       this.setStep({ name, status: 'started', attempts: 0, startedAt, data: result.progress });
       await this.save({ status: 'waiting', reason: result.waiting, until: result.until?.toISOString() });
-      this.log.info({ step: name, reason: result.waiting }, 'Transition waiting');
+      // Told when the wait begins or its reason changes, not at every look that finds it still waiting.
+      if (this.resumedWait?.reason !== result.waiting)
+        this.log.info({ step: name, reason: result.waiting, until: result.until }, 'Transition waiting');
       return PAUSED;
     }
     if ('again' in result) {
@@ -255,7 +261,9 @@ class Run {
       return PAUSED;
     }
     this.setStep({ name, status: 'done', attempts, startedAt, endedAt: this.now(), data: result.data });
-    this.deps.observeStep?.(name, (Date.parse(this.now()) - Date.parse(startedAt)) / 1000);
+    const seconds = (Date.parse(this.now()) - Date.parse(startedAt)) / 1000;
+    this.deps.observeStep?.(name, seconds);
+    this.log.info({ step: name, attempts, seconds }, 'Step done');
     return { kind: 'done' };
   }
 

@@ -61,6 +61,8 @@ export class BranchLook {
   #followed?: Followed;
   /** The head problem last told (`problem:commit`): told once, not at every look. */
   #headTold?: string;
+  /** Rings halted at the last look (`ring@commit`): a halt is logged once, when it is first seen. */
+  #halted = new Set<string>();
 
   constructor(deps: BranchLookDeps) {
     this.#deps = deps;
@@ -72,7 +74,7 @@ export class BranchLook {
     const read = await this.#deps.readDesired();
     this.#deps.onRead?.(read);
     const head = headProblemOf(read);
-    await this.#tellHead(read, head);
+    // Oldest first, as the commit log lists them: passed over, followed, then a newer head not followed.
     await this.#reportSuperseded(read);
     if (read.constellation && read.commit !== this.#followed?.commit)
       await this.#record({
@@ -81,6 +83,7 @@ export class BranchLook {
         committedAt: read.committedAt.toISOString(),
         ...describeChanges(await this.#before(read.commit), read.constellation),
       });
+    await this.#tellHead(read, head);
     const followed: Followed | undefined = read.constellation
       ? { constellation: read.constellation, commit: read.commit, head }
       : this.#followed && { ...this.#followed, head };
@@ -88,6 +91,7 @@ export class BranchLook {
     this.#followed = followed;
     const controller = this.#deps.controller;
     await controller.look(followed);
+    this.#tellHalted(controller.status());
     await this.#returnHalted(followed, controller.status());
     if (read.constellation) await read.accept();
     await this.#deps.saveClock();
@@ -116,9 +120,33 @@ export class BranchLook {
       }
       result = await this.look();
     }
-    // A ring the work halted is returned now, not at the next look.
-    if (result.followed && controller.ready) await this.#returnHalted(result.followed, controller.status());
+    // A ring the work halted is told and returned now, not at the next look.
+    if (result.followed && controller.ready) {
+      this.#tellHalted(controller.status());
+      await this.#returnHalted(result.followed, controller.status());
+    }
     return result;
+  }
+
+  /** Logs each ring halted since the last look, once. */
+  #tellHalted(status: ControllerStatus): void {
+    const now = new Set<string>();
+    for (const ring of status.rings.filter((r) => r.state === 'halted')) {
+      const key = `${ring.name}@${status.commit}`;
+      now.add(key);
+      if (!this.#halted.has(key))
+        this.#deps.log.warn(
+          {
+            ring: ring.name,
+            commit: status.commit,
+            failed: ring.failed,
+            failureBudget: ring.failureBudget,
+            reason: ring.reason,
+          },
+          'Ring halted',
+        );
+    }
+    this.#halted = now;
   }
 
   async #returnHalted(followed: Followed, status: ControllerStatus): Promise<void> {

@@ -72,16 +72,16 @@ export class CommitLog {
   }
 
   /**
-   * Adds `record`; a record of the same commit is replaced (a head refused,
-   * then followed once approved, is listed once, as it ended), except that a
-   * commit followed stays as first recorded (a restart follows it again
-   * without an earlier commit to compare it with). On disk before it
-   * resolves; records are written in the order they were added.
+   * Adds `record`. A commit is listed once: a record of it with the same
+   * outcome stays as first recorded (a restart follows the same commit again,
+   * without an earlier one to compare it with); another outcome replaces it
+   * (a head refused, then followed once approved, is listed as it ended). On
+   * disk before it resolves; records are written in the order they were added.
    */
   async add(record: CommitRecord): Promise<void> {
     const commits = await this.#load();
     const at = commits.findIndex((c) => c.commit === record.commit);
-    if (at >= 0 && commits[at]!.outcome === 'followed' && record.outcome === 'followed') return;
+    if (at >= 0 && commits[at]!.outcome === record.outcome) return;
     if (at >= 0) commits.splice(at, 1);
     commits.push(record);
     if (commits.length > this.keep) commits.splice(0, commits.length - this.keep);

@@ -3,7 +3,7 @@
  * with their steps, after a rollout, a rollback, and a controller stopped
  * part-way (the transition under way is listed as the journal holds it).
  */
-import { writeFile } from 'node:fs/promises';
+import { readFile, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { runController, runRingmaster } from '../helpers/cli.js';
 import { type FixtureRepo, createFixtureRepo, releaseYaml } from '../helpers/constellation.js';
@@ -46,6 +46,21 @@ describe('ringmaster history', () => {
     );
     const failed = await runController(repo.dir, state, ['run', '--once', '--sim-faults', faults], NOW);
     expect(failed.out).toMatch(/↺ internal@\w+ rolled-back/);
+    // The JSON log: one line per event of the failed transition, and the halt of its ring once.
+    const lines = (await readFile(join(state, 'log.json'), 'utf8'))
+      .trim()
+      .split('\n')
+      .map((l) => JSON.parse(l) as { msg: string; transition?: string; ring?: string; tenants?: number });
+    const ofFailed = lines.filter((l) => l.transition === `internal@${promotion.slice(0, 12)}`);
+    expect(ofFailed.map((l) => l.msg)).toEqual([
+      'Transition started',
+      'Step done',
+      'Step done',
+      'Step failed; rolling back',
+      'Transition rolled back',
+    ]);
+    expect(ofFailed.every((l) => l.tenants === 2)).toBe(true);
+    expect(lines.filter((l) => l.msg === 'Ring halted').map((l) => l.ring)).toEqual(['canary']);
 
     const json = await history('internal', '--json');
     expect([json.code, json.err]).toEqual([0, '']);

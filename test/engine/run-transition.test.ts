@@ -201,6 +201,37 @@ describe('runTransition', () => {
     expect(d.fake.world.calls.slice(2)).toEqual(['stop traffic', 'delete blue', 'delete green']);
   });
 
+  it('logs one line per event, naming the group, its tenants, ring, commit and transition; a wait once', async () => {
+    const d = deps();
+    await deployed(d);
+    logs = [];
+    const gated = { ...removal(), ringPolicy: { ...RING, gate: 'manual' as const } };
+    expect((await runTransition(gated, d.engine)).status).toBe('waiting');
+    // Looked at again while still waiting: no new line.
+    expect((await runTransition(gated, restarted(d.engine))).status).toBe('waiting');
+    approved.add(gated.planned.id);
+    expect((await runTransition(gated, restarted(d.engine))).status).toBe('succeeded');
+    expect(logs.map((l) => [l.msg, l.step ?? ''])).toEqual([
+      // A removal: the steps that apply to one.
+      ['Transition started', ''],
+      ['Step done', 'prepare'],
+      ['Transition waiting', 'gate'],
+      ['Step done', 'gate'],
+      ['Step done', 'cutover'],
+      ['Step done', 'finalize'],
+      ['Transition succeeded', ''],
+    ]);
+    for (const line of logs)
+      expect(line).toMatchObject({
+        constellation: 'acme-prod',
+        ring: 'early',
+        group: 'globex',
+        tenants: 0,
+        commit: gated.planned.commit,
+        transition: gated.planned.id,
+      });
+  });
+
   it('retries transient failures and records the attempts', async () => {
     const { engine } = deps({ prepare: ['transient', 'transient', 'ok'] });
     const outcome = await runTransition(target(undefined, '2026.11.0'), engine);

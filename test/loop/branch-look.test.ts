@@ -13,6 +13,7 @@ import { BranchLook } from '../../controller/loop/branch-look.js';
 import type { DesiredRead } from '../../controller/loop/desired-read.js';
 import { LiveController } from '../../controller/loop/live-controller.js';
 import type { Constellation } from '../../controller/model/types.js';
+import { CommitLog } from '../../controller/state/commit-log.js';
 import { FileStateStore } from '../../controller/state/file-store.js';
 import { FileJournalStore } from '../../controller/state/journal-store.js';
 import { MemoryReporter } from '../fakes/memory-reporter.js';
@@ -126,6 +127,7 @@ describe('the look at the branch', () => {
       ...read,
     };
     const told: string[] = [];
+    const commits = new CommitLog(`${dir}/commits.json`);
     const branch = new BranchLook({
       controller,
       readDesired: async () => full,
@@ -133,12 +135,14 @@ describe('the look at the branch', () => {
       log,
       clock,
       saveClock: async () => {},
+      commitLog: commits,
       onHead: (head) => told.push(`${head.problem} ${short(head.commit)}`),
     });
     const statuses = () =>
       reporter.written.map((s) => `${short(s.commit)} ${s.context} ${s.state} ${s.description}`);
     const logged = () => lines.filter((l) => l.msg === 'Head not followed').map((l) => l.problem);
-    return { branch, controller, statuses, logged, told };
+    const recorded = async () => (await commits.list()).map((c) => `${c.outcome} ${short(c.commit)}`);
+    return { branch, controller, statuses, logged, told, recorded };
   }
 
   it.each(CASES)(
@@ -158,6 +162,12 @@ describe('the look at the branch', () => {
       expect(look.told).toHaveLength(problem ? 1 : 0);
       expect(look.statuses()).toEqual(expected);
       expect(look.controller.status().head?.problem).toBe(problem);
+      // The commit log, newest first: a head not followed, the commit followed, those passed over.
+      expect(await look.recorded()).toEqual([
+        ...(problem ? [`${problem} ${short(first.head!.commit)}`] : []),
+        `followed ${short(FOLLOWED)}`,
+        ...(read.superseded ?? []).map((c) => `superseded ${short(c)}`),
+      ]);
       await look.controller.stop();
     },
   );
