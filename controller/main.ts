@@ -6,7 +6,9 @@ import { stat } from 'node:fs/promises';
 import { join } from 'node:path';
 import { loadEnvConfig } from './config.js';
 import type { CliContext, CliIo } from './cli/context.js';
+import { runnableCommands } from './cli/invocation.js';
 import { runCli } from './cli/program.js';
+import { pickStyle } from './cli/style.js';
 import { ConfigurationError } from './errors.js';
 import { packageRoot } from './paths.js';
 import { type SchemaValidator, createSchemaValidator } from './schema/validator.js';
@@ -18,7 +20,16 @@ import { redactUrls } from './source/mirror-remote.js';
  * URL in it removed (`https://user:TOKEN@host` prints as `https://host`), so
  * no message, flag echo or git error can show a token.
  */
-export function createContext(io: CliIo, env: Readonly<Record<string, string | undefined>>): CliContext {
+/**
+ * The context every command runs in. `terminal`: standard output is a
+ * terminal (states then get symbols and colours, unless NO_COLOR says no).
+ */
+export function createContext(
+  io: CliIo,
+  env: Readonly<Record<string, string | undefined>>,
+  options: { readonly terminal?: boolean } = {},
+): CliContext {
+  const runnable = runnableCommands(env);
   let validator: SchemaValidator | undefined;
   const gitFactory = async () => {
     // Loaded on demand: reading a folder needs no git, and start-up time counts for CI on every pull request.
@@ -26,8 +37,9 @@ export function createContext(io: CliIo, env: Readonly<Record<string, string | u
     return (dir: string, config: readonly string[] = []) => simpleGit({ baseDir: dir, config: [...config] });
   };
   return {
-    io: { out: (s) => io.out(redactUrls(s)), err: (s) => io.err(redactUrls(s)) },
+    io: { out: (s) => io.out(redactUrls(runnable(s))), err: (s) => io.err(redactUrls(runnable(s))) },
     env: loadEnvConfig(env),
+    style: pickStyle(options.terminal === true, env),
     gitFactory,
     async openGit(dir, options = {}) {
       // simple-git refuses a missing folder with an error of its own; say it as every command does.
@@ -70,7 +82,7 @@ export async function main(argv: readonly string[]): Promise<void> {
   };
   let code: number;
   try {
-    code = await runCli(argv, createContext(io, process.env));
+    code = await runCli(argv, createContext(io, process.env, { terminal: process.stdout.isTTY === true }));
   } catch (err) {
     io.err(redactUrls(`ringmaster: ${err instanceof Error ? err.message : String(err)}`));
     code = 2;

@@ -1,3 +1,4 @@
+import type { Style } from './style.js';
 import type { SimpleGit } from 'simple-git';
 import type { SchemaValidator } from '../schema/validator.js';
 import type { EnvConfig } from '../config.js';
@@ -27,6 +28,8 @@ export interface CliContext {
   schemas(): SchemaValidator;
   /** The current time. */
   now(): Date;
+  /** How states are marked in what is printed: symbols and colours on a terminal, plain words otherwise. */
+  readonly style: Style;
 }
 
 /** Exit codes: 0 clean, 1 findings (invalid content, forbidden change), 2 usage or operational error. */

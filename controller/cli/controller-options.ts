@@ -35,7 +35,7 @@ export interface ControllerOptions {
   rev?: string;
   state: string;
   simFaults?: string;
-  simLatency: number;
+  simLatency?: number;
   simSpeed: number;
   logFile?: string;
   logLevel: string;
@@ -44,9 +44,17 @@ export interface ControllerOptions {
   providers?: string;
 }
 
-/** Adds the controller flags to `cmd`. */
-export function addControllerOptions(cmd: Command, ctx: CliContext): Command {
-  return cmd
+/**
+ * Adds the controller flags to `cmd`. Those of a running controller alone
+ * (faults and latency of the sim, the status page's address) only with
+ * `running`: each command's help lists what it uses.
+ */
+export function addControllerOptions(
+  cmd: Command,
+  ctx: CliContext,
+  options: { running?: boolean } = {},
+): Command {
+  cmd
     .option(
       '--repo <dir|url>',
       'the Ringmaster repository to follow: a folder, or a URL git takes (followed through a mirror in the state folder)',
@@ -58,9 +66,12 @@ export function addControllerOptions(cmd: Command, ctx: CliContext): Command {
     .option(
       '--providers <file>',
       'the providers file (kind Providers): which adapter serves each port, how to reach each cluster; without it everything is simulated',
-    )
-    .option('--sim-faults <file>', 'inject faults into the sim provider from this YAML file')
-    .option('--sim-latency <ms>', 'delay of every simulated call, in milliseconds', latencyArg, 0)
+    );
+  if (options.running)
+    cmd
+      .option('--sim-faults <file>', 'inject faults into the sim provider from this YAML file')
+      .option('--sim-latency <ms>', 'delay of every simulated call, in milliseconds', latencyArg, 0);
+  cmd
     .option(
       '--sim-speed <n>',
       'rehearse with time n times faster: health periods, bake and keep times, windows (600: 10 minutes in 1 second)',
@@ -72,12 +83,14 @@ export function addControllerOptions(cmd: Command, ctx: CliContext): Command {
     .option(
       '--github <owner/repo>',
       'report statuses on GitHub and apply only commits merged through approved pull requests (needs GITHUB_TOKEN)',
-    )
-    .option(
+    );
+  if (options.running)
+    cmd.option(
       '--status-url <url>',
       "where people reach this controller's status page, for the links on commit statuses",
       ctx.env.statusUrl,
     );
+  return cmd;
 }
 
 function speedArg(value: string): number {
@@ -179,7 +192,7 @@ export async function openController(ctx: CliContext, opts: ControllerOptions): 
   const sim = await createSimProviders({
     statePath: join(opts.state, 'sim.json'),
     faults,
-    latencyMs: opts.simLatency,
+    latencyMs: opts.simLatency ?? 0,
     // A slow fault's call takes its time on the rehearsal's clock, and a stop cuts it short.
     wait: (ms) => clock.sleep(ms, stopping.signal),
     now: () => clock.now(),

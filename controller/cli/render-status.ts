@@ -1,24 +1,35 @@
 import type { PlannedTransition } from '../plan/transitions.js';
 import type { RunPreview } from '../plan/admission.js';
 import type { ControllerStatus, GroupStatusView } from '../state/status-view.js';
+import { PLAIN, type Style } from './style.js';
 import { formatTable } from './table.js';
 
-/** The status as two tables a person reads at a glance. */
-export function renderStatus(s: ControllerStatus): string {
+/** The status as two tables a person reads at a glance; `style` marks the states on a terminal. */
+export function renderStatus(s: ControllerStatus, style: Style = PLAIN): string {
+  // The state is the third column of both tables.
   const rings = formatTable(
     ['RING', 'RELEASE', 'STATE', 'ON RELEASE', 'FAILED', 'REASON'],
     s.rings.map((r) => [
       r.name,
       r.release,
-      r.state,
+      style.stateText(r.state),
       `${r.onRelease}/${r.groups}`,
       String(r.failed),
       r.reason ?? '',
     ]),
+    (column, cell, padded) => (column === 2 ? style.paint(stateOf(cell), padded) : padded),
   );
   const groups = formatTable(
     ['GROUP', 'RING', 'STATE', 'APPLIED', 'DESIRED', 'REASON'],
-    s.groups.map((g) => [g.name, g.ring, g.state, g.appliedRelease ?? '-', g.desiredRelease, groupReason(g)]),
+    s.groups.map((g) => [
+      g.name,
+      g.ring,
+      style.stateText(g.state),
+      g.appliedRelease ?? '-',
+      g.desiredRelease,
+      groupReason(g),
+    ]),
+    (column, cell, padded) => (column === 2 ? style.paint(stateOf(cell), padded) : padded),
   );
   const title = `Constellation ${s.constellation} at commit ${s.commit?.slice(0, 12) ?? '?'}`;
   const head = s.head && `\n\n✗ head ${s.head.commit.slice(0, 12)} is not followed: ${s.head.reason}`;
@@ -43,6 +54,11 @@ export function renderPreview(p: RunPreview): string {
   if (p.plan.blocked.length)
     out.push('', 'Blocked:', ...p.plan.blocked.map((b) => `  ${b.group.padEnd(28)} ${b.message}`));
   return out.join('\n');
+}
+
+/** The state word of a state cell (after its symbol, when it has one). */
+function stateOf(cell: string): string {
+  return cell.slice(cell.lastIndexOf(' ') + 1);
 }
 
 /** Why a group stands where it does, with the step under way and when its next health check is due. */

@@ -71,7 +71,7 @@ function keepHistoryArg(value: string): number {
 
 /** `ringmaster run`: reconcile the groups towards the branch head, once or on a schedule. */
 export function registerRun(program: Command, ctx: CliContext, setExit: (code: number) => void): void {
-  addControllerOptions(program.command('run'), ctx)
+  addControllerOptions(program.command('run'), ctx, { running: true })
     .description(
       'Run the controller: follow the branch and move every group to the state its newest commit asks for',
     )
@@ -380,7 +380,7 @@ function printSummary(ctx: CliContext, runner: Runner, status: ControllerStatus)
   const waiting = status.groups.filter((g) => g.state === 'waiting').length;
   const halted = status.rings.filter((r) => r.state === 'halted').length;
   const line = `commit ${status.commit?.slice(0, 12) ?? '?'}: ${ended.length} transitions (${count('succeeded')} succeeded, ${count('rolled-back')} rolled back, ${count('emergency')} in emergency), ${waiting} waiting, ${halted} rings halted`;
-  const text = `${line}\n\n${renderStatus(status)}\n`;
+  const text = `${line}\n\n${renderStatus(status, ctx.style)}\n`;
   // Kept as a hash: at 10,000 groups the table is a megabyte.
   const printed = createHash('sha256').update(text).digest('hex');
   if (printed !== runner.printed) {
@@ -415,5 +415,6 @@ function headMessage(head: HeadProblem, read: DesiredRead): string {
 
 function progressLine(ctx: CliContext, e: JournalEntry): string {
   const time = ctx.now().toISOString().slice(11, 19);
-  return `${time} ${MARK[e.status] ?? '·'} ${e.id} ${e.status}${e.reason ? `: ${e.reason}` : ''}`;
+  const what = ctx.style.paint(e.status, `${MARK[e.status] ?? '·'} ${e.id} ${e.status}`);
+  return `${time} ${what}${e.reason ? `: ${e.reason}` : ''}`;
 }
