@@ -9,4 +9,7 @@ export default {
   ...base,
   testMatch: SLOW_TESTS.map((path) => `<rootDir>/${path}`),
   testPathIgnorePatterns: ['/node_modules/'],
+  // Whole rollouts through git, child processes and stand-ins: on a loaded two-core machine one can take a
+  // minute. Given that time outright rather than failing a submission for the machine's load.
+  testTimeout: 120000,
 };

@@ -98,10 +98,10 @@ describe('a live controller with a slow group', () => {
       const page = /Status page (\S+)/.exec(run.text())![1]!;
       const apiStatus = async (): Promise<StatusView> =>
         (await (await fetch(new URL('/api/status', page))).json()) as StatusView;
-      /** Asks the running controller until `ok` holds of its status, as long as it runs (a few hundred times at most). */
+      /** Asks the running controller until `ok` holds of its status, as long as it runs (the test's timeout bounds it). */
       const apiUntil = async (ok: (s: StatusView) => boolean): Promise<StatusView> => {
         let last: unknown;
-        for (let asked = 0; asked < 500 && child.exitCode === null; asked++) {
+        while (child.exitCode === null) {
           const s = await apiStatus().catch((err: unknown) => err);
           if ((s as StatusView).groups && ok(s as StatusView)) return s as StatusView;
           last = s;
@@ -190,13 +190,13 @@ describe('the status offline and from a running controller', () => {
     await run.until(/Status page (\S+)/);
     const page = /Status page (\S+)/.exec(run.text())![1]!;
     let live: StatusView | undefined;
-    for (let asked = 0; asked < 500 && !live; asked++) {
+    // However long the machine takes to get there: the test's timeout bounds it.
+    while (!live) {
       const response = await fetch(new URL('/api/status', page));
       const s = response.ok ? ((await response.json()) as StatusView) : undefined;
       if (s && ready(s)) live = s;
       else await new Promise((resolve) => setTimeout(resolve, 50));
     }
-    if (!live) throw new Error(`the running controller never showed the state asked for:\n${run.text()}`);
     const offline = watch(startCli(['status', '--json', ...common]));
     expect(await offline.exit).toBe(0);
     child.kill('SIGTERM');
@@ -248,8 +248,7 @@ describe('the status offline and from a running controller', () => {
     const run = watch(child);
     const journal = join(state, 'journal', 'open.json.log');
     const observeStarted = () => fileHolds(journal, '"name":"observe","status":"started"');
-    for (let looked = 0; looked < 1000 && !(await observeStarted()); looked++)
-      await new Promise((resolve) => setTimeout(resolve, 20));
+    while (!(await observeStarted())) await new Promise((resolve) => setTimeout(resolve, 20));
     expect(await observeStarted()).toBe(true);
     child.kill('SIGKILL');
     await run.exit;
