@@ -172,6 +172,7 @@ export function registerRun(program: Command, ctx: CliContext, setExit: (code: n
         getHistory: async (query, limit) =>
           (await parts.engine.journal.history(query)).slice(0, limit).map(historyItem),
         getCommits: async (limit) => (await parts.commits.list()).slice(0, limit),
+        getCommitStatuses: async (commit) => [...(await parts.reporter.latest(commit)).values()],
         getGroup: async (name) => {
           const group = runner.controller.followed?.constellation.groups.get(name);
           return { group, consoles: group ? parts.consoles(group) : [] };

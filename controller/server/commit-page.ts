@@ -7,6 +7,7 @@
 import type { CommitRecord } from '../state/commit-log.js';
 import type { HistoryItem } from '../state/history-view.js';
 import type { RingStatusView } from '../state/status-view.js';
+import type { RecordedStatus } from '../status/reporter.js';
 import { badge, escapeHtml, facts, groupPath, htmlDocument, link, table, td, text, utc } from './html.js';
 
 /** What a commit's page is built from. */
@@ -23,6 +24,33 @@ export interface CommitPageFacts {
   readonly transitions: readonly HistoryItem[];
   /** The ring a status link was for: its section is marked. */
   readonly ring?: string;
+  /** The statuses written on it (latest per context), or why they could not be read; absent when not asked. */
+  readonly statuses?: readonly RecordedStatus[] | Error;
+}
+
+function statusesSection(statuses: CommitPageFacts['statuses']): string[] {
+  if (statuses === undefined) return [];
+  if (statuses instanceof Error)
+    return [
+      '<h2>Statuses</h2>',
+      `<p class="note">${escapeHtml(`The statuses could not be read: ${statuses.message}`)}</p>`,
+    ];
+  return [
+    '<h2>Statuses</h2>',
+    table(
+      ['Context', 'State', 'Description', 'Written'],
+      statuses.map((s) =>
+        [
+          text(s.context),
+          td(badge(s.state)),
+          td(escapeHtml(s.description), 'why'),
+          text(utc(s.createdAt)),
+        ].join(''),
+      ),
+      'No status written on this commit.',
+      'statuses',
+    ),
+  ];
 }
 
 function ringSection(
@@ -101,6 +129,7 @@ export function renderCommitPage(f: CommitPageFacts): string {
           '<p class="note">The controller has no record of this commit: it may be older than what it keeps, or not on the branch it follows.</p>',
         ]
       : []),
+    ...statusesSection(f.statuses),
     ...shown.map((ring) =>
       ringSection(
         ring,

@@ -8,6 +8,7 @@ import type { Registry } from 'prom-client';
 import type { Group } from '../model/types.js';
 import type { ConsoleLink } from '../providers/consoles.js';
 import type { CommitRecord } from '../state/commit-log.js';
+import type { RecordedStatus } from '../status/reporter.js';
 import type { HistoryItem } from '../state/history-view.js';
 import type { ControllerStatus } from '../state/status-view.js';
 import { renderCommitPage } from './commit-page.js';
@@ -34,6 +35,8 @@ export interface RouteSources {
   getHistory?(query: HistoryQuery, limit: number): Promise<readonly HistoryItem[]>;
   /** The commits looked at, newest first, at most `limit`; without it /api/commits answers 404. */
   getCommits?(limit: number): Promise<readonly CommitRecord[]>;
+  /** The statuses written on `commit` (a whole id), the latest of each context. */
+  getCommitStatuses?(commit: string): Promise<readonly RecordedStatus[]>;
   /** A group as the commit followed declares it (absent when it no longer does), and its console links. */
   getGroup?(name: string): Promise<{ readonly group?: Group; readonly consoles: readonly ConsoleLink[] }>;
   /** Receives `POST /webhook/github` with the raw body; without it the route answers 404. */
@@ -297,15 +300,25 @@ async function commitPage(sources: RouteSources, req: IncomingMessage): Promise<
     sources.getCommits?.(500) ?? [],
     sources.getHistory?.({ commit }, 500) ?? [],
   ]);
+  const record = commits.find((c) => c.commit.startsWith(commit));
+  const full = record?.commit ?? transitions[0]?.commit ?? (commit.length === 40 ? commit : undefined);
+  // GitHub out of reach, or notes unreadable: the page says so and shows the rest.
+  const statuses =
+    full && sources.getCommitStatuses
+      ? await sources
+          .getCommitStatuses(full)
+          .catch((err: unknown) => (err instanceof Error ? err : new Error(String(err))))
+      : undefined;
   return html(
     200,
     renderCommitPage({
       constellation: status.constellation,
       commit,
-      record: commits.find((c) => c.commit.startsWith(commit)),
+      record,
       followed: status.commit,
       rings: status.rings,
       transitions,
+      statuses,
       ring: pageQuery(req).ring,
     }),
   );

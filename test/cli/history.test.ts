@@ -5,6 +5,7 @@
  */
 import { readFile, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
+import { startCli, watch } from '../helpers/child.js';
 import { runController, runRingmaster } from '../helpers/cli.js';
 import { type FixtureRepo, createFixtureRepo, releaseYaml } from '../helpers/constellation.js';
 import { makeTempDir, removeDir } from '../helpers/git.js';
@@ -123,6 +124,33 @@ describe('ringmaster history', () => {
       'verify done',
       'gate started',
     ]);
+  });
+
+  it('lists a transition cut short by a crash as the journal holds it, and the same one finished after the restart', async () => {
+    // At real speed verify's grace period is minutes of health checks: the kill finds internal in verify.
+    const child = startCli(['run', '--repo', repo.dir, '--state', state, '--port', '0', '--sim-speed', '1']);
+    const run = watch(child);
+    const journal = join(state, 'journal', 'open.json.log');
+    const inVerify = async () =>
+      (await readFile(journal, 'utf8').catch(() => '')).includes('"name":"verify","status":"started"');
+    try {
+      await run.until(/Status page/);
+      while (!(await inVerify())) await new Promise((resolve) => setTimeout(resolve, 20));
+    } finally {
+      child.kill('SIGKILL');
+      await run.exit;
+    }
+    const [cut] = JSON.parse((await history('internal', '--json')).out) as Item[];
+    expect(cut!.status).toBe('running');
+    expect(cut!.steps.map((s) => `${s.name} ${s.status}`)).toEqual([
+      'validate done',
+      'prepare done',
+      'verify started',
+    ]);
+    expect((await runController(repo.dir, state, ['run', '--once'], NOW)).code).toBe(0);
+    const [done] = JSON.parse((await history('internal', '--json')).out) as Item[];
+    expect([done!.id, done!.status]).toEqual([cut!.id, 'succeeded']);
+    expect(done!.steps.find((s) => s.name === 'verify')).toMatchObject({ status: 'done' });
   });
 
   it('says when there is nothing, and refuses a missing state folder', async () => {

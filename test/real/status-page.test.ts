@@ -189,6 +189,10 @@ describe('the status pages in Chromium', () => {
     const ring = page.locator('#ring-canary');
     await expect(ring.innerText()).resolves.toContain('umbrella');
     await expect(page.locator('ul.changes').innerText()).resolves.toMatch(/followed at start/);
+    // The statuses written on it (git notes here), as GitHub would show them.
+    await expect(page.locator('#statuses').innerText()).resolves.toMatch(
+      /ringmaster\/canary\s+\S+ (pending|failure)/,
+    );
     await page.screenshot({ path: join(ARTIFACTS, 'commit.png'), fullPage: true });
     expect(problemsOf(page)).toEqual([]);
     await page.context().close();

@@ -120,6 +120,17 @@ describe('group and commit pages', () => {
       log: pino({ level: 'silent' }),
       getHistory: async (query, limit) => (await journal.history(query)).slice(0, limit).map(historyItem),
       getCommits: async (limit) => (await commits.list()).slice(0, limit),
+      getCommitStatuses: async (sha) => {
+        if (sha !== C) throw new Error('GitHub answered 502');
+        return [
+          {
+            context: 'ringmaster/early',
+            state: 'failure',
+            description: `early: 0/1 groups on 2026.11.2 · halted: ${HOSTILE}`,
+            createdAt: '2026-11-22T09:55:01.000Z',
+          },
+        ];
+      },
       getGroup: async (name) =>
         name === 'globex'
           ? { group: GLOBEX, consoles: consoleLinks(templates, GLOBEX, undefined) }
@@ -173,6 +184,9 @@ describe('group and commit pages', () => {
     expect(html).toContain('1 rolled-back · now');
     expect(html).toContain('<a href="/groups/globex">globex</a>');
     expect(html).toContain('verify failed: &lt;img');
+    // The statuses as written, the latest of each context.
+    expect(html).toContain('<td>ringmaster/early</td><td><span class="badge bad" data-state="failure">');
+    expect(html).toContain('halted: &lt;img src=x');
     expect(html).not.toContain('<img');
   });
 
@@ -182,6 +196,7 @@ describe('group and commit pages', () => {
     expect(refused.html).toContain('&lt;img src=x onerror=&quot;alert(1)&quot;&gt;');
     expect(refused.html).toContain(`the controller follows <a href="/commits/${C}">`);
     expect(refused.html).not.toContain('<img');
+    expect(refused.html).toContain('The statuses could not be read: GitHub answered 502');
     const unknown = await page(`/commits/${'e'.repeat(12)}`);
     expect(unknown.html).toContain('The controller has no record of this commit');
     expect((await page('/commits/nothex')).status).toBe(404);
