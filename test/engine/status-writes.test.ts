@@ -18,29 +18,11 @@ import { CoalescingReporter } from '../../controller/status/coalescing.js';
 import { GitHubStatusReporter } from '../../controller/status/github.js';
 import { type GitHubServer, startGitHubServer } from '../fakes/github-server.js';
 import { createFakeProviders } from '../fakes/providers.js';
-import { type FixtureRepo, createFixtureRepo } from '../helpers/constellation.js';
+import { type FixtureRepo, createFixtureRepo, groupYaml } from '../helpers/constellation.js';
 import { removeDir } from '../helpers/git.js';
 
 const GROUPS = 500;
 const COMMIT = 'c'.repeat(40);
-
-function groupYaml(i: number): string {
-  const name = `smb-${String(i).padStart(3, '0')}`;
-  return [
-    'apiVersion: ringmaster/v1',
-    'kind: Group',
-    `name: ${name}`,
-    'ring: early',
-    'resources:',
-    '  cluster: eu-1',
-    `  namespace: ${name}`,
-    `  database: { instance: ${name}-db, engine: postgres }`,
-    '  secrets: []',
-    'tenants:',
-    `  - { id: ${name}-t, host: ${name}.example.com, language: en-GB, utcOffset: "+00:00" }`,
-    '',
-  ].join('\n');
-}
 
 describe('status writes of a ring rollout', () => {
   let repo: FixtureRepo;
@@ -64,7 +46,12 @@ describe('status writes of a ring rollout', () => {
 
   it(`writes at most 10 statuses for ${GROUPS} groups in one ring when nothing fails`, async () => {
     for (let i = 0; i < GROUPS; i++)
-      await writeFile(join(repo.dir, 'groups', `smb-${String(i).padStart(3, '0')}.yaml`), groupYaml(i));
+      await writeFile(
+        join(repo.dir, 'groups', `smb-${String(i).padStart(3, '0')}.yaml`),
+        groupYaml(`smb-${String(i).padStart(3, '0')}`, 'early', {
+          tenant: `smb-${String(i).padStart(3, '0')}-t`,
+        }),
+      );
     await repo.edit('policies/promotion.yaml', 'maxParallel: 5 }\n  stable', 'maxParallel: 50 }\n  stable');
     const loaded = await loadConstellation(new DirectorySource(repo.dir), {
       validator: createSchemaValidator('schemas'),

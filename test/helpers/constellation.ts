@@ -58,6 +58,38 @@ export function releaseYaml(version: string, schemaVersion: number, extra = ''):
   ].join('\n');
 }
 
+/**
+ * The text of a group file as the fixtures write them: on cluster eu-1 in its
+ * own namespace, with its own postgres database and one tenant.
+ */
+export function groupYaml(
+  name: string,
+  ring: string,
+  options: {
+    readonly secrets?: readonly string[];
+    readonly tenant?: string;
+    readonly language?: string;
+  } = {},
+): string {
+  const secrets = options.secrets ?? [];
+  return [
+    'apiVersion: ringmaster/v1',
+    'kind: Group',
+    `name: ${name}`,
+    `ring: ${ring}`,
+    'resources:',
+    '  cluster: eu-1',
+    `  namespace: ${name}`,
+    `  database: { instance: ${name}-db, engine: postgres }`,
+    ...(secrets.length
+      ? ['  secrets:', ...secrets.map((secret) => `    - { name: ${secret}, keys: [username, password] }`)]
+      : ['  secrets: []']),
+    'tenants:',
+    `  - { id: ${options.tenant ?? name}, host: ${name}.example.com, language: ${options.language ?? 'en-GB'}, utcOffset: "+00:00" }`,
+    '',
+  ].join('\n');
+}
+
 /** The constellation in the folder `dir`, which must validate (a fixture does). */
 export async function loadFixture(dir: string): Promise<Constellation> {
   const result = await loadConstellation(new DirectorySource(dir), {

@@ -16,6 +16,7 @@ import { FileJournalStore } from '../../controller/state/journal-store.js';
 import { type AwsStandIn, TEST_CREDENTIALS, startAwsStandIn } from '../fakes/aws/server.js';
 import type { KubeStandIn } from '../fakes/kube/server.js';
 import { runRingmaster } from '../helpers/cli.js';
+import { groupYaml } from '../helpers/constellation.js';
 import { commitAll, initRepo, makeTempDir, removeDir } from '../helpers/git.js';
 import { startKubeWithRbac, writeProviders } from '../helpers/kube.js';
 import {
@@ -55,7 +56,9 @@ const FILES: Record<string, string> = {
     2,
     'migration: { image: "registry.example.com/shop/migrate:2", command: [migrate] }',
   ),
-  ...Object.fromEntries(GROUPS.map((g) => [`groups/${g}.yaml`, group(g)])),
+  ...Object.fromEntries(
+    GROUPS.map((g) => [`groups/${g}.yaml`, groupYaml(g, 'canary', { secrets: [`shop/${g}/db`] })]),
+  ),
 };
 
 function release(version: string, schemaVersion: number, extra = ''): string {
@@ -69,24 +72,6 @@ function release(version: string, schemaVersion: number, extra = ''): string {
     'services:',
     `  api: { image: "registry.example.com/shop/api:${version}", route: /api }`,
     `  web: { image: "registry.example.com/shop/web:${version}", route: / }`,
-    '',
-  ].join('\n');
-}
-
-function group(name: string): string {
-  return [
-    'apiVersion: ringmaster/v1',
-    'kind: Group',
-    `name: ${name}`,
-    'ring: canary',
-    'resources:',
-    '  cluster: eu-1',
-    `  namespace: ${name}`,
-    `  database: { instance: ${name}-db, engine: postgres }`,
-    '  secrets:',
-    `    - { name: shop/${name}/db, keys: [username, password] }`,
-    'tenants:',
-    `  - { id: ${name}, host: ${name}.example.com, language: en-GB, utcOffset: "+00:00" }`,
     '',
   ].join('\n');
 }

@@ -15,30 +15,13 @@ import { mkdir, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { type Browser, type Page, chromium } from 'playwright-core';
 import { startCli, watch } from '../helpers/child.js';
-import { type FixtureRepo, createFixtureRepo } from '../helpers/constellation.js';
+import { type FixtureRepo, createFixtureRepo, groupYaml } from '../helpers/constellation.js';
 import { makeTempDir, removeDir } from '../helpers/git.js';
 
 /** Debian's Chromium (`apt-get install chromium`); CHROMIUM overrides it. */
 const CHROMIUM = process.env.CHROMIUM ?? '/usr/bin/chromium';
 const ARTIFACTS = join(process.cwd(), 'test-artifacts', 'status-page');
 const HOSTILE = '<img src=x onerror="window.__pwned=1">';
-
-function groupYaml(name: string): string {
-  return [
-    'apiVersion: ringmaster/v1',
-    'kind: Group',
-    `name: ${name}`,
-    'ring: canary',
-    'resources:',
-    '  cluster: eu-1',
-    `  namespace: ${name}`,
-    `  database: { instance: ${name}-db, engine: postgres }`,
-    '  secrets: []',
-    'tenants:',
-    `  - { id: ${name}, host: ${name}.example.com, language: en-US, utcOffset: "+00:00" }`,
-    '',
-  ].join('\n');
-}
 
 describe('the status pages in Chromium', () => {
   let repo: FixtureRepo;
@@ -56,8 +39,8 @@ describe('the status pages in Chromium', () => {
     await mkdir(ARTIFACTS, { recursive: true });
     repo = await createFixtureRepo();
     // Two more groups in canary, and room in its budget for one failure: the ring rolls on past it.
-    await repo.write('groups/hooli.yaml', groupYaml('hooli'));
-    await repo.write('groups/umbrella.yaml', groupYaml('umbrella'));
+    await repo.write('groups/hooli.yaml', groupYaml('hooli', 'canary'));
+    await repo.write('groups/umbrella.yaml', groupYaml('umbrella', 'canary'));
     await repo.edit('policies/promotion.yaml', 'maxParallel: 5 }', 'maxParallel: 5, failureBudget: 1 }');
     await repo.commit('canary: hooli and umbrella');
     state = await makeTempDir('ringmaster-page-');
