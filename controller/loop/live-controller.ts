@@ -352,10 +352,11 @@ export class LiveController {
     const entry = outcome.entry;
     const ring = target.planned.ring;
     const pausedForCheck = entry.status === 'running' && entry.until !== undefined;
-    if (!pausedForCheck) this.#deps.onTransition?.(entry);
     if (isFinal(entry.status)) {
       this.#open.delete(group);
       applyOutcomes(this.#groups, [entry], this.#deps.clock.now());
+      // The status shows the end from now on, not the state cached before it.
+      this.#version++;
       await this.#deps.state.saveApplied(this.#applied!, [group]);
       this.#ended.push(summarize(entry));
       if ((entry.status === 'rolled-back' && !entry.cancelled) || entry.status === 'emergency')
@@ -370,8 +371,10 @@ export class LiveController {
         if (entry.status === 'waiting' && entry.until) this.#queue.addAt(group, new Date(entry.until));
       }
     }
-    if (!pausedForCheck) this.#fill(ring);
     this.#markStatus();
+    // Told once the state says so too: whoever reads "succeeded" and then the status finds the group ready.
+    if (!pausedForCheck) this.#deps.onTransition?.(entry);
+    if (!pausedForCheck) this.#fill(ring);
   }
 
   /** Looks again when the nearest known end of a wait comes. */
