@@ -37,7 +37,8 @@ export function createContext(
     return (dir: string, config: readonly string[] = []) => simpleGit({ baseDir: dir, config: [...config] });
   };
   return {
-    io: { out: (s) => io.out(redactUrls(runnable(s))), err: (s) => io.err(redactUrls(runnable(s))) },
+    io: { out: (s) => io.out(redactUrls(s)), err: (s) => io.err(redactUrls(s)) },
+    runnable,
     env: loadEnvConfig(env),
     style: pickStyle(options.terminal === true, env),
     gitFactory,

@@ -30,6 +30,12 @@ export interface CliContext {
   now(): Date;
   /** How states are marked in what is printed: symbols and colours on a terminal, plain words otherwise. */
   readonly style: Style;
+  /**
+   * Text for people with the commands in it written as this process was
+   * started (`npx ringmaster approve …`; see invocation.ts). Never for JSON:
+   * that says what the controller's API says.
+   */
+  runnable(text: string): string;
 }
 
 /** Exit codes: 0 clean, 1 findings (invalid content, forbidden change), 2 usage or operational error. */

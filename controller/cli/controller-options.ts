@@ -23,6 +23,7 @@ import { GitNotesReporter } from '../status/git-notes.js';
 import { CoalescingReporter } from '../status/coalescing.js';
 import { GitHubStatusReporter } from '../status/github.js';
 import { type GitHubParts, openGitHub } from './github-options.js';
+import { positiveIntArg } from './options.js';
 import type { CliContext } from './context.js';
 import { openDesiredReader } from './desired.js';
 import { withRealPorts } from './real-ports.js';
@@ -75,7 +76,7 @@ export function addControllerOptions(
     .option(
       '--sim-speed <n>',
       'rehearse with time n times faster: health periods, bake and keep times, windows (600: 10 minutes in 1 second)',
-      speedArg,
+      positiveIntArg('--sim-speed'),
       1,
     )
     .option('--log-file <file>', "JSON log (default <state>/ringmaster.log; '-' for standard error)")
@@ -91,14 +92,6 @@ export function addControllerOptions(
       ctx.env.statusUrl,
     );
   return cmd;
-}
-
-function speedArg(value: string): number {
-  try {
-    return parsePositiveInt(value, '--sim-speed');
-  } catch (err) {
-    throw new InvalidArgumentError((err as Error).message);
-  }
 }
 
 function latencyArg(value: string): number {

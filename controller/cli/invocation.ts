@@ -5,7 +5,7 @@
  * rewritten the way this process was started, so they can be pasted as they
  * are: `npx ringmaster …` under npx or `npm start` (a clone, where npx runs
  * the package's own command), `npm run ringmaster -- …` under that script.
- * Reasons kept in the journal and written to GitHub stay as they are.
+ * Reasons kept in the journal and written to GitHub, and JSON output, stay as they are.
  */
 
 /** `ringmaster` before one of its commands, in a sentence. */

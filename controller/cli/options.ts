@@ -9,18 +9,19 @@ export function addSourceOptions(cmd: Command, ctx: CliContext): Command {
     .option(
       '--max-file-bytes <n>',
       'largest file read, in bytes',
-      intArg('--max-file-bytes'),
+      positiveIntArg('--max-file-bytes'),
       ctx.env.maxFileBytes,
     )
     .option(
       '--max-files <n>',
       'most files read under groups/ and policies/; more and none is read',
-      intArg('--max-files'),
+      positiveIntArg('--max-files'),
       ctx.env.maxFiles,
     );
 }
 
-function intArg(name: string) {
+/** A commander parser of a whole number above 0 for flag `name`; anything else is a usage error naming it. */
+export function positiveIntArg(name: string) {
   return (value: string): number => {
     try {
       return parsePositiveInt(value, name);

@@ -22,7 +22,7 @@ export function registerPlan(program: Command, ctx: CliContext, setExit: (code: 
           parts.clock.now(),
           busy,
         );
-        ctx.io.out(opts.json ? JSON.stringify(preview, null, 2) : renderPreview(preview));
+        ctx.io.out(opts.json ? JSON.stringify(preview, null, 2) : ctx.runnable(renderPreview(preview)));
         return true;
       });
       setExit(shown ? EXIT.ok : EXIT.findings);

@@ -1,8 +1,7 @@
 import { createHash } from 'node:crypto';
 import type { Command } from 'commander';
 import { validate as isValidCron } from 'node-cron';
-import { parsePositiveInt } from '../config.js';
-import { type JournalEntry, type TransitionSummary, isFinal, summarize } from '../engine/journal.js';
+import { type TransitionSummary, isFinal, summarize } from '../engine/journal.js';
 import { ConfigurationError, isTransient } from '../errors.js';
 import { type Followed, LiveController } from '../loop/live-controller.js';
 import { BranchLook, type LookResult } from '../loop/branch-look.js';
@@ -14,7 +13,6 @@ import {
   addControllerOptions,
   openController,
 } from './controller-options.js';
-import type { DesiredRead } from '../loop/desired-read.js';
 import { renderStatus } from './render-status.js';
 import { watchHeap } from '../server/heap-watch.js';
 import { whenStopSignal } from './stop-signal.js';
@@ -28,6 +26,8 @@ import { join } from 'node:path';
 import { type Metrics, createMetrics } from '../server/metrics.js';
 import type { ControllerStatus, HeadProblem, RingStatusView } from '../state/status-view.js';
 import { InvalidArgumentError } from 'commander';
+import { headMessage, progressLine } from './run-messages.js';
+import { positiveIntArg } from './options.js';
 
 function portArg(value: string): number {
   const n = Number(value);
@@ -48,26 +48,8 @@ interface RunOptions extends ControllerOptions {
 /** Who the controller's own commits (revert branches) are by: git's `-c` settings for them. */
 const COMMITTER = ['user.name=Ringmaster', 'user.email=ringmaster@localhost'];
 
-const MARK: Record<string, string> = { succeeded: '✓', 'rolled-back': '↺', emergency: '⚠', waiting: '…' };
-
 /** Transitions under way at most at once by default: sized for one machine (each mostly waits on a provider). */
 const DEFAULT_WORKERS = 32;
-
-function workersArg(value: string): number {
-  try {
-    return parsePositiveInt(value, '--workers');
-  } catch (err) {
-    throw new InvalidArgumentError((err as Error).message);
-  }
-}
-
-function keepHistoryArg(value: string): number {
-  try {
-    return parsePositiveInt(value, '--keep-history');
-  } catch (err) {
-    throw new InvalidArgumentError((err as Error).message);
-  }
-}
 
 /** `ringmaster run`: reconcile the groups towards the branch head, once or on a schedule. */
 export function registerRun(program: Command, ctx: CliContext, setExit: (code: number) => void): void {
@@ -83,13 +65,13 @@ export function registerRun(program: Command, ctx: CliContext, setExit: (code: n
     .option(
       '--workers <n>',
       "transitions under way at most at once, over all rings (each ring's maxParallel still applies)",
-      workersArg,
+      positiveIntArg('--workers'),
       DEFAULT_WORKERS,
     )
     .option(
       '--keep-history <days>',
       'days of history kept: ended transitions and commits seen (a group always keeps its newest)',
-      keepHistoryArg,
+      positiveIntArg('--keep-history'),
       DEFAULT_KEEP_HISTORY_DAYS,
     )
     .option('--host <host>', 'address of the HTTP server (status page, /metrics, /healthz)', '127.0.0.1')
@@ -294,7 +276,7 @@ export function createRunner(
       if (e.status === 'waiting' && waits.get(e.id) === e.reason) return;
       if (e.status === 'waiting') waits.set(e.id, e.reason ?? '');
       else waits.delete(e.id);
-      ctx.io.out(progressLine(ctx, e));
+      ctx.io.out(ctx.runnable(progressLine(ctx, e)));
     },
   });
   const branch = new BranchLook({
@@ -308,7 +290,7 @@ export function createRunner(
     commitLog: parts.commits,
     readAt: parts.readAt,
     onRead: (read) => metrics.setNewestCommitTime(read.committedAt),
-    onHead: (head, read) => ctx.io.out(headMessage(head, read)),
+    onHead: (head, read) => ctx.io.out(ctx.runnable(headMessage(head, read))),
     returnHalted: (followed, halted) => returnHaltedRings(ctx, parts, followed, halted),
     onLooked: (_read, status, seconds) => {
       if (status.commit) options.retention?.tick(status.commit);
@@ -381,7 +363,7 @@ function printSummary(ctx: CliContext, runner: Runner, status: ControllerStatus)
   const waiting = status.groups.filter((g) => g.state === 'waiting').length;
   const halted = status.rings.filter((r) => r.state === 'halted').length;
   const line = `commit ${status.commit?.slice(0, 12) ?? '?'}: ${ended.length} transitions (${count('succeeded')} succeeded, ${count('rolled-back')} rolled back, ${count('emergency')} in emergency), ${waiting} waiting, ${halted} rings halted`;
-  const text = `${line}\n\n${renderStatus(status, ctx.style)}\n`;
+  const text = ctx.runnable(`${line}\n\n${renderStatus(status, ctx.style)}\n`);
   // Kept as a hash: at 10,000 groups the table is a megabyte.
   const printed = createHash('sha256').update(text).digest('hex');
   if (printed !== runner.printed) {
@@ -389,33 +371,4 @@ function printSummary(ctx: CliContext, runner: Runner, status: ControllerStatus)
     runner.ended = [];
   }
   runner.printed = printed;
-}
-
-/** What the console says of a head that is not followed (once per head and problem). */
-function headMessage(head: HeadProblem, read: DesiredRead): string {
-  const short = head.commit.slice(0, 12);
-  const followed = read.constellation ? read.commit.slice(0, 12) : undefined;
-  const still = followed ? `still following ${followed}` : 'nothing followed yet';
-  switch (head.problem) {
-    case 'invalid':
-      return [
-        `✗ commit ${short} does not validate; nothing applied:`,
-        ...(read.invalid?.errors ?? read.errors).map((e) => `  ${e}`),
-        followed
-          ? `  still following ${followed}: what it asks for goes on; fix the head with a new commit`
-          : '  nothing followed yet: fix the head with a new commit',
-      ].join('\n');
-    case 'unjudged':
-      return `… ${short} waits: its approvals could not be checked on GitHub; ${still} until they can`;
-    case 'refused':
-      return `✗ ${(read.refused?.commit ?? head.commit).slice(0, 12)} is not applied: ${head.reason}; merge the change through an approved pull request, or an operator runs ringmaster accept-history ${short}`;
-    case 'rewritten':
-      return `✗ the branch was rewritten (force push) to ${short}; nothing from it is applied until: ringmaster accept-history ${short}`;
-  }
-}
-
-function progressLine(ctx: CliContext, e: JournalEntry): string {
-  const time = ctx.now().toISOString().slice(11, 19);
-  const what = ctx.style.paint(e.status, `${MARK[e.status] ?? '·'} ${e.id} ${e.status}`);
-  return `${time} ${what}${e.reason ? `: ${e.reason}` : ''}`;
 }

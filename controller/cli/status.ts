@@ -1,7 +1,6 @@
 import { setTimeout as sleep } from 'node:timers/promises';
 import type { Command } from 'commander';
-import { InvalidArgumentError } from 'commander';
-import { parsePositiveInt } from '../config.js';
+import { positiveIntArg } from './options.js';
 import { summarizeState } from '../loop/summary.js';
 import { emptyAppliedState } from '../state/types.js';
 import { EXIT, type CliContext } from './context.js';
@@ -23,14 +22,6 @@ interface StatusOptions extends ControllerOptions {
   interval: number;
 }
 
-function secondsArg(value: string): number {
-  try {
-    return parsePositiveInt(value, '--interval');
-  } catch (err) {
-    throw new InvalidArgumentError((err as Error).message);
-  }
-}
-
 /** Clears a terminal and puts the cursor top left: each look replaces the last. */
 const CLEAR = '\u001b[H\u001b[2J';
 
@@ -40,7 +31,7 @@ export function registerStatus(program: Command, ctx: CliContext, setExit: (code
     .description('Show where every ring and group stands: applied and desired release, state and reason')
     .option('--json', 'print the status as JSON (an object with rings, groups and transitions)')
     .option('--watch', 'show it again every --interval seconds until Ctrl-C (on a terminal, in place)')
-    .option('--interval <seconds>', 'seconds between two looks with --watch', secondsArg, 2)
+    .option('--interval <seconds>', 'seconds between two looks with --watch', positiveIntArg('--interval'), 2)
     .action(async (opts: StatusOptions) => {
       if (opts.watch) return setExit(await watch(ctx, opts));
       const shown = await withDesired(
@@ -71,7 +62,7 @@ async function statusOf(parts: ControllerParts, desired: DesiredRead & { constel
 }
 
 function render(ctx: CliContext, opts: StatusOptions, status: Awaited<ReturnType<typeof statusOf>>): string {
-  return opts.json ? JSON.stringify(status, null, 2) : renderStatus(status, ctx.style);
+  return opts.json ? JSON.stringify(status, null, 2) : ctx.runnable(renderStatus(status, ctx.style));
 }
 
 /**

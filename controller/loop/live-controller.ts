@@ -372,9 +372,11 @@ export class LiveController {
       }
     }
     this.#markStatus();
-    // Told once the state says so too: whoever reads "succeeded" and then the status finds the group ready.
-    if (!pausedForCheck) this.#deps.onTransition?.(entry);
-    if (!pausedForCheck) this.#fill(ring);
+    if (!pausedForCheck) {
+      // Told once the state says so too: whoever reads "succeeded" and then the status finds the group ready.
+      this.#deps.onTransition?.(entry);
+      this.#fill(ring);
+    }
   }
 
   /** Looks again when the nearest known end of a wait comes. */
