@@ -218,19 +218,20 @@ export function checkTestTenant(
   const { group, index } = claim;
   const tenant = group.tenants[index]!;
   if (tenant.testOf === undefined) return;
-  const where = at(model, group.file, ['tenants', index, 'testOf']);
+  // Located only for a finding: locating parses the file again, with positions.
+  const where = () => at(model, group.file, ['tenants', index, 'testOf']);
   if (tenant.testOf === tenant.id) {
-    sink.error(where, 'test-tenant-self', `tenant "${tenant.id}" cannot be a test tenant of itself`);
+    sink.error(where(), 'test-tenant-self', `tenant "${tenant.id}" cannot be a test tenant of itself`);
   } else if (!prod) {
     if (hasFailedGroups(model)) return; // the production tenant may sit in a group file that failed to load
     sink.error(
-      where,
+      where(),
       'unknown-tenant',
       `tenant "${tenant.id}" tests "${tenant.testOf}", which is no tenant of any group`,
     );
   } else if (prod.group.tenants[prod.index]!.testOf !== undefined) {
     sink.error(
-      where,
+      where(),
       'test-tenant-chain',
       `tenant "${tenant.id}" tests "${tenant.testOf}", which is itself a test tenant; name the production tenant`,
     );
@@ -239,7 +240,7 @@ export function checkTestTenant(
     const theirs = ringIndex.get(prod.group.ring);
     if (mine !== undefined && theirs !== undefined && mine > theirs) {
       sink.error(
-        where,
+        where(),
         'test-tenant-order',
         `test tenant "${tenant.id}" is in ring "${group.ring}", later than its production tenant "${tenant.testOf}" in ring "${prod.group.ring}"; move it to a group in ring "${prod.group.ring}" or earlier`,
       );

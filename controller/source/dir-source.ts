@@ -1,10 +1,26 @@
-import { lstat, readdir, readFile, readlink } from 'node:fs/promises';
+import { lstatSync, readFileSync, readlinkSync } from 'node:fs';
+import { lstat, readdir } from 'node:fs/promises';
 import { join } from 'node:path';
-import pLimit from 'p-limit';
+import { setImmediate as nextTurn } from 'node:timers/promises';
 import { type FileSource, type ListOptions, type SourceEntry, checkFileCount } from '../model/file-source.js';
 
-/** Files read at once: enough to hide the latency of each read, few enough to stay far from the descriptor limit. */
-const READ_CONCURRENCY = 32;
+/**
+ * Files looked at or read in one turn of the event loop. Synchronous reads of
+ * small files are several times cheaper than promise-based ones (10,000 group
+ * files: 0.2 s against 1.3 s of CPU); batches keep the loop answering between
+ * them (a batch of small files takes a few milliseconds).
+ */
+const BATCH = 200;
+
+/** `each(item)` for every item, synchronously in batches of BATCH, yielding to the event loop between batches. */
+async function inBatches<T, R>(items: readonly T[], each: (item: T) => R): Promise<R[]> {
+  const out: R[] = [];
+  for (let i = 0; i < items.length; i++) {
+    if (i > 0 && i % BATCH === 0) await nextTurn();
+    out.push(each(items[i]!));
+  }
+  return out;
+}
 
 /**
  * A FileSource over a directory on disk (a working tree or a generated
@@ -41,13 +57,8 @@ export class DirectorySource implements FileSource {
     }
     checkFileCount(counts, options.maxFiles);
     // Sizes matter for the size cap before reading.
-    const limit = pLimit(READ_CONCURRENCY);
-    const entries = await Promise.all(
-      found.map((entry) =>
-        entry.type !== 'file'
-          ? entry
-          : limit(async () => ({ ...entry, size: (await lstat(join(this.root, entry.path))).size })),
-      ),
+    const entries = await inBatches(found, (entry) =>
+      entry.type !== 'file' ? entry : { ...entry, size: lstatSync(join(this.root, entry.path)).size },
     );
     for (const entry of entries) this.add(entry);
     return entries;
@@ -71,21 +82,16 @@ export class DirectorySource implements FileSource {
     if (entry.type === 'symlink') this.links.add(entry.path);
   }
 
-  private async isLink(path: string): Promise<boolean> {
+  private isLink(path: string): boolean {
     if (this.listed.has(path)) return this.links.has(path);
-    return (await lstat(join(this.root, path))).isSymbolicLink();
+    return lstatSync(join(this.root, path)).isSymbolicLink();
   }
 
   async read(paths: readonly string[]): Promise<Map<string, Buffer>> {
-    const limit = pLimit(READ_CONCURRENCY);
-    const contents = await Promise.all(
-      paths.map((path) =>
-        limit(async () => {
-          const full = join(this.root, path);
-          return (await this.isLink(path)) ? Buffer.from(await readlink(full)) : readFile(full);
-        }),
-      ),
-    );
+    const contents = await inBatches(paths, (path) => {
+      const full = join(this.root, path);
+      return this.isLink(path) ? Buffer.from(readlinkSync(full)) : readFileSync(full);
+    });
     return new Map(paths.map((p, i) => [p, contents[i]!]));
   }
 }
