@@ -1,22 +1,28 @@
 /**
  * Benchmark of `ringmaster validate` on a large generated constellation,
- * against a floor that only lists, reads and YAML-parses the same files.
+ * against two yardsticks run on the same files in the same rounds:
+ * - `ajv-cli` (the generic JSON Schema checker, a devDependency) validating
+ *   every group file against our own group schema: what a team would use
+ *   instead of us for the schema alone;
+ * - the floor: a process that lists, reads and parses every file with the
+ *   `yaml` package and does nothing else.
  *
  *   npm run bench:validate -- [--groups N] [--tenants M] [--runs R]
  *                             [--sizes 1000,2500,5000,10000] [--keep] [--json]
  *
- * Both are timed as whole processes (wall time from spawn to exit, so Node
- * start-up, module loading and schema compilation count): one warm-up run,
- * then R runs alternating validate and floor; the median and the minimum are
- * reported. Peak RSS is measured with `/usr/bin/time -f %M` on the warm-up run
- * (GNU time reports the child's maximum resident set size in KiB); without
- * /usr/bin/time it is reported as n/a. The timed runs are spawned directly,
- * without the time wrapper.
+ * Every run is a whole process (Node start-up, module loading and schema
+ * compilation count), wrapped in GNU time (`/usr/bin/time -f '%e %U %S %M'`)
+ * for its CPU time and peak RSS; wall time is taken from spawn to exit. One
+ * warm-up run of each, then R rounds; in each round the three run one after
+ * another in an order that rotates from round to round, so none is always
+ * first or last. Reported: medians of wall and CPU time, the median of the
+ * per-round ratios validate / ajv-cli and validate / floor, and the largest
+ * peak RSS of every contender.
  */
 import { spawn } from 'node:child_process';
 import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { RINGS, generate } from './generate-constellation.js';
-import { cpus, tmpdir, totalmem } from 'node:os';
+import { cpus, loadavg, tmpdir, totalmem } from 'node:os';
 import { join } from 'node:path';
 import { performance } from 'node:perf_hooks';
 import { fileURLToPath } from 'node:url';
@@ -24,6 +30,9 @@ import { parseArgs } from 'node:util';
 
 const CLI = fileURLToPath(new URL('../controller/cli/bin.js', import.meta.url));
 const FLOOR = fileURLToPath(new URL('./yaml-floor.js', import.meta.url));
+const ROOT = fileURLToPath(new URL('../../', import.meta.url));
+const AJV_CLI = join(ROOT, 'node_modules', 'ajv-cli', 'dist', 'index.js');
+const SCHEMAS = join(ROOT, 'schemas');
 const TIME = '/usr/bin/time';
 
 // ---------------------------------------------------------------- options
@@ -76,25 +85,25 @@ function readOptions(argv: string[]): Options {
 // ---------------------------------------------------------------- runner
 
 interface RunResult {
-  ms: number;
+  wallMs: number;
+  cpuMs: number;
+  rssKiB: number;
   code: number | null;
   stdout: string;
   stderr: string;
-  rssKiB?: number;
 }
 
-/** Spawns `node script args` and times it from spawn to exit; with `measureRss`, wraps it in /usr/bin/time. */
-function run(script: string, args: string[], measureRss: boolean): Promise<RunResult> {
-  const rssFile = measureRss ? join(tmpdir(), `ringmaster-bench-rss-${process.pid}`) : undefined;
-  const [command, argv] = rssFile
-    ? [TIME, ['-f', '%M', '-o', rssFile, process.execPath, script, ...args]]
-    : [process.execPath, [script, ...args]];
+/** Spawns `node script args` under GNU time and measures it from spawn to exit. */
+function run(script: string, args: string[]): Promise<RunResult> {
+  const timeFile = join(tmpdir(), `ringmaster-bench-time-${process.pid}`);
   return new Promise((resolve, reject) => {
     const out: Buffer[] = [];
     const err: Buffer[] = [];
     const start = performance.now();
     let end = start;
-    const child = spawn(command, argv, { stdio: ['ignore', 'pipe', 'pipe'] });
+    const child = spawn(TIME, ['-f', '%e %U %S %M', '-o', timeFile, process.execPath, script, ...args], {
+      stdio: ['ignore', 'pipe', 'pipe'],
+    });
     child.stdout.on('data', (b: Buffer) => out.push(b));
     child.stderr.on('data', (b: Buffer) => err.push(b));
     child.on('error', reject);
@@ -102,18 +111,20 @@ function run(script: string, args: string[], measureRss: boolean): Promise<RunRe
       end = performance.now();
     });
     child.on('close', (code) => {
-      let rssKiB: number | undefined;
-      if (rssFile) {
-        const text = readFileSync(rssFile, 'utf8').trim().split('\n').pop() ?? '';
-        rmSync(rssFile, { force: true });
-        rssKiB = /^\d+$/.test(text) ? Number(text) : undefined;
+      const line = readFileSync(timeFile, 'utf8').trim().split('\n').pop() ?? '';
+      rmSync(timeFile, { force: true });
+      const [, user, sys, rss] = line.split(' ').map(Number);
+      if (user === undefined || sys === undefined || rss === undefined || Number.isNaN(rss)) {
+        reject(new Error(`could not read ${TIME}'s figures: "${line}"`));
+        return;
       }
       resolve({
-        ms: end - start,
+        wallMs: end - start,
+        cpuMs: (user + sys) * 1000,
+        rssKiB: rss,
         code,
         stdout: Buffer.concat(out).toString('utf8'),
         stderr: Buffer.concat(err).toString('utf8'),
-        rssKiB,
       });
     });
   });
@@ -126,24 +137,72 @@ function fail(what: string, r: RunResult, detail: string): never {
   );
 }
 
-function checkValidate(r: RunResult, files: number): void {
-  if (r.code !== 0) fail('validate did not pass on the generated constellation', r, 'expected exit 0');
-  if (!r.stdout.includes(`✓ ${files} files valid`)) {
-    fail('validate output is not the expected summary', r, `expected "✓ ${files} files valid"`);
-  }
-  if (/warning/.test(r.stdout)) fail('validate reported warnings', r, 'expected none');
-}
-
-function checkFloor(r: RunResult, files: number): void {
-  if (r.code !== 0) fail('the YAML floor failed', r, 'expected exit 0');
-  if (r.stdout.trim() !== String(files))
-    fail('the YAML floor parsed a different number of files', r, `expected ${files}`);
-}
-
 function median(xs: number[]): number {
   const s = [...xs].sort((a, b) => a - b);
   const mid = Math.floor(s.length / 2);
   return s.length % 2 ? s[mid]! : (s[mid - 1]! + s[mid]!) / 2;
+}
+
+/** One of the processes compared: how to start it on a folder and how to tell that it did the whole job. */
+interface Contender {
+  readonly name: 'validate' | 'ajv-cli' | 'floor';
+  readonly script: string;
+  args(dir: string): string[];
+  check(r: RunResult, files: number, groups: number): void;
+}
+
+const CONTENDERS: readonly Contender[] = [
+  {
+    name: 'validate',
+    script: CLI,
+    args: (dir) => ['validate', '--repo', dir],
+    check(r, files) {
+      if (r.code !== 0) fail('validate did not pass on the generated constellation', r, 'expected exit 0');
+      if (!r.stdout.includes(`✓ ${files} files valid`)) {
+        fail('validate output is not the expected summary', r, `expected "✓ ${files} files valid"`);
+      }
+      if (/warning/.test(r.stdout)) fail('validate reported warnings', r, 'expected none');
+    },
+  },
+  {
+    name: 'ajv-cli',
+    script: AJV_CLI,
+    // Every group file (all but rings.yaml) against the group schema, with the definitions it refers to.
+    args: (dir) => [
+      'validate',
+      '--spec=draft2020',
+      '--all-errors',
+      '-s',
+      join(SCHEMAS, 'group.schema.json'),
+      '-r',
+      join(SCHEMAS, 'defs.schema.json'),
+      '-d',
+      `${dir}/groups/!(rings).yaml`,
+    ],
+    check(r, _files, groups) {
+      if (r.code !== 0) fail('ajv-cli did not pass on the generated group files', r, 'expected exit 0');
+      const valid = r.stdout.split('\n').filter((l) => l.endsWith(' valid')).length;
+      if (valid !== groups) fail('ajv-cli validated a different number of files', r, `expected ${groups}`);
+    },
+  },
+  {
+    name: 'floor',
+    script: FLOOR,
+    args: (dir) => [dir],
+    check(r, files) {
+      if (r.code !== 0) fail('the YAML floor failed', r, 'expected exit 0');
+      if (r.stdout.trim() !== String(files))
+        fail('the YAML floor parsed a different number of files', r, `expected ${files}`);
+    },
+  },
+];
+
+type Name = Contender['name'];
+
+interface Figures {
+  wallMs: number[];
+  cpuMs: number[];
+  peakRssMiB: number;
 }
 
 interface Row {
@@ -153,14 +212,10 @@ interface Row {
   testTenants: number;
   windows: number;
   megabytes: number;
-  validate: { medianMs: number; minMs: number; runsMs: number[]; peakRssMiB?: number };
-  floor: { medianMs: number; minMs: number; runsMs: number[]; peakRssMiB?: number };
-  ratio: number;
-  validateUsPerFile: number;
-  floorUsPerFile: number;
-  /** Extra validate time per extra file since the previous (smaller) row. */
-  validateMarginalUsPerFile?: number;
-  floorMarginalUsPerFile?: number;
+  figures: Record<Name, Figures>;
+  /** Median over rounds of validate's wall time / the other's, in the same round. */
+  wallRatio: { ajv: number; floor: number };
+  cpuRatio: { ajv: number; floor: number };
 }
 
 async function measure(
@@ -172,28 +227,42 @@ async function measure(
 ): Promise<Row> {
   log(`generating ${groups} groups, ${tenants} tenants in ${dir} ...`);
   const gen = generate(dir, groups, tenants);
-  const rss = existsSync(TIME);
-  const validateArgs = ['validate', '--repo', dir];
-  const floorArgs = [dir];
   log(`  ${gen.files} files, ${(gen.bytes / 1048576).toFixed(1)} MiB; warm-up ...`);
-  const wv = await run(CLI, validateArgs, rss);
-  checkValidate(wv, gen.files);
-  const wf = await run(FLOOR, floorArgs, rss);
-  checkFloor(wf, gen.files);
-  const v: number[] = [];
-  const f: number[] = [];
+  const once = async (c: Contender) => {
+    const r = await run(c.script, c.args(dir));
+    c.check(r, gen.files, gen.groups);
+    return r;
+  };
+  for (const c of CONTENDERS) await once(c);
+  const figures = Object.fromEntries(
+    CONTENDERS.map((c) => [c.name, { wallMs: [], cpuMs: [], peakRssMiB: 0 }]),
+  ) as unknown as Record<Name, Figures>;
+  const ratios = {
+    wallAjv: [] as number[],
+    wallFloor: [] as number[],
+    cpuAjv: [] as number[],
+    cpuFloor: [] as number[],
+  };
   for (let i = 0; i < runs; i++) {
-    const rv = await run(CLI, validateArgs, false);
-    checkValidate(rv, gen.files);
-    v.push(rv.ms);
-    const rf = await run(FLOOR, floorArgs, false);
-    checkFloor(rf, gen.files);
-    f.push(rf.ms);
-    log(`  run ${i + 1}/${runs}: validate ${rv.ms.toFixed(0)} ms, floor ${rf.ms.toFixed(0)} ms`);
+    const order = CONTENDERS.map((_, k) => CONTENDERS[(k + i) % CONTENDERS.length]!);
+    const round = {} as Record<Name, RunResult>;
+    for (const c of order) {
+      const r = await once(c);
+      round[c.name] = r;
+      const f = figures[c.name];
+      f.wallMs.push(r.wallMs);
+      f.cpuMs.push(r.cpuMs);
+      f.peakRssMiB = Math.max(f.peakRssMiB, r.rssKiB / 1024);
+    }
+    ratios.wallAjv.push(round.validate.wallMs / round['ajv-cli'].wallMs);
+    ratios.wallFloor.push(round.validate.wallMs / round.floor.wallMs);
+    ratios.cpuAjv.push(round.validate.cpuMs / round['ajv-cli'].cpuMs);
+    ratios.cpuFloor.push(round.validate.cpuMs / round.floor.cpuMs);
+    log(
+      `  round ${i + 1}/${runs} (${order.map((c) => c.name).join(', ')}): ` +
+        CONTENDERS.map((c) => `${c.name} ${round[c.name].wallMs.toFixed(0)} ms`).join(', '),
+    );
   }
-  const mib = (k?: number) => (k === undefined ? undefined : k / 1024);
-  const vMed = median(v);
-  const fMed = median(f);
   return {
     files: gen.files,
     groups: gen.groups,
@@ -201,11 +270,9 @@ async function measure(
     testTenants: gen.testTenants,
     windows: gen.windows,
     megabytes: gen.bytes / 1048576,
-    validate: { medianMs: vMed, minMs: Math.min(...v), runsMs: v, peakRssMiB: mib(wv.rssKiB) },
-    floor: { medianMs: fMed, minMs: Math.min(...f), runsMs: f, peakRssMiB: mib(wf.rssKiB) },
-    ratio: vMed / fMed,
-    validateUsPerFile: (vMed * 1000) / gen.files,
-    floorUsPerFile: (fMed * 1000) / gen.files,
+    figures,
+    wallRatio: { ajv: median(ratios.wallAjv), floor: median(ratios.wallFloor) },
+    cpuRatio: { ajv: median(ratios.cpuAjv), floor: median(ratios.cpuFloor) },
   };
 }
 
@@ -217,54 +284,46 @@ function table(headers: string[], rows: string[][]): string {
   return [line(headers), line(widths.map((w) => '-'.repeat(w))), ...rows.map(line)].join('\n');
 }
 
-function report(rows: Row[], facts: Record<string, string>, runs: number, withSizes: boolean): string {
-  const ms = (n: number) => n.toFixed(0);
-  const us = (n?: number) => (n === undefined ? '-' : n.toFixed(1));
-  const mib = (n?: number) => (n === undefined ? 'n/a' : `${n.toFixed(0)} MiB`);
-  const headers = ['files', 'groups', 'tenants', 'validate med/min ms', 'floor med/min ms', 'ratio'];
-  headers.push('validate RSS', 'floor RSS');
-  if (withSizes) headers.push('validate µs/file', 'floor µs/file', 'marginal v/f µs/file');
+function report(rows: Row[], facts: Record<string, string>, runs: number): string {
+  const s = (ms: number) => `${(ms / 1000).toFixed(2)} s`;
+  const x = (n: number) => `${n.toFixed(2)}x`;
+  const headers = [
+    'files',
+    'groups',
+    'validate wall / CPU',
+    'ajv-cli wall / CPU',
+    'floor wall / CPU',
+    'v/ajv wall',
+    'v/ajv CPU',
+    'v/floor wall',
+    'peak RSS v / ajv / floor',
+  ];
   const body = rows.map((r) => {
-    const cells = [
+    const f = (n: Name) => `${s(median(r.figures[n].wallMs))} / ${s(median(r.figures[n].cpuMs))}`;
+    const rss = CONTENDERS.map((c) => r.figures[c.name].peakRssMiB.toFixed(0)).join(' / ');
+    return [
       String(r.files),
       String(r.groups),
-      String(r.tenants),
-      `${ms(r.validate.medianMs)} / ${ms(r.validate.minMs)}`,
-      `${ms(r.floor.medianMs)} / ${ms(r.floor.minMs)}`,
-      `${r.ratio.toFixed(2)}x`,
-      mib(r.validate.peakRssMiB),
-      mib(r.floor.peakRssMiB),
+      f('validate'),
+      f('ajv-cli'),
+      f('floor'),
+      x(r.wallRatio.ajv),
+      x(r.cpuRatio.ajv),
+      x(r.wallRatio.floor),
+      `${rss} MiB`,
     ];
-    if (withSizes) {
-      cells.push(
-        us(r.validateUsPerFile),
-        us(r.floorUsPerFile),
-        r.validateMarginalUsPerFile === undefined
-          ? '-'
-          : `${us(r.validateMarginalUsPerFile)} / ${us(r.floorMarginalUsPerFile)}`,
-      );
-    }
-    return cells;
   });
-  const lines = [
+  const worst = Math.max(...rows.map((r) => r.wallRatio.ajv));
+  return [
     ...Object.entries(facts).map(([k, v]) => `${k}: ${v}`),
-    `method: whole processes, wall time spawn→exit; 1 warm-up + ${runs} runs each, validate and floor alternating;`,
-    `        peak RSS of the warm-up run via ${existsSync(TIME) ? `${TIME} -f %M` : 'n/a (no /usr/bin/time)'}`,
+    `method: whole processes under ${TIME}; 1 warm-up of each, then ${runs} rounds of validate, ajv-cli and the`,
+    '        floor in an order rotating from round to round; medians of wall (spawn to exit) and CPU (user + sys)',
+    '        time; ratios are medians of the per-round ratios; peak RSS is the largest of all runs',
     '',
     table(headers, body),
-  ];
-  if (withSizes) {
-    lines.push(
-      '',
-      'µs/file = median wall time / files (includes fixed start-up); marginal = extra time per extra file since the previous row',
-    );
-  }
-  const worst = Math.max(...rows.map((r) => r.ratio));
-  lines.push(
     '',
-    `goal validate < 1.5x floor: ${worst < 1.5 ? 'met' : `NOT met (worst ratio ${worst.toFixed(2)}x)`}`,
-  );
-  return lines.join('\n');
+    `goal validate no slower than ajv-cli (wall): ${worst <= 1 ? 'met' : `NOT met (worst median ratio ${worst.toFixed(2)}x)`}`,
+  ].join('\n');
 }
 
 // ---------------------------------------------------------------- main
@@ -274,8 +333,11 @@ async function main(): Promise<void> {
   for (const [what, path] of [
     ['CLI', CLI],
     ['floor', FLOOR],
+    ['ajv-cli', AJV_CLI],
+    ['GNU time', TIME],
   ] as const) {
-    if (!existsSync(path)) throw new Error(`${what} not built at ${path}; run npm run build first`);
+    if (!existsSync(path))
+      throw new Error(`${what} not found at ${path}; run npm ci and npm run build first`);
   }
   const log = opts.json ? (s: string) => process.stderr.write(`${s}\n`) : (s: string) => console.log(s);
   const cpu = cpus();
@@ -285,6 +347,9 @@ async function main(): Promise<void> {
     'cpu model': cpu[0]?.model ?? 'unknown',
     memory: `${(totalmem() / 1073741824).toFixed(1)} GiB`,
     platform: `${process.platform} ${process.arch}`,
+    'load before (1/5/15 min)': loadavg()
+      .map((n) => n.toFixed(2))
+      .join(' / '),
   };
   const ratio = opts.tenants / opts.groups;
   const sizes = [...new Set(opts.sizes.length ? [...opts.sizes, opts.groups] : [opts.groups])].sort(
@@ -295,30 +360,16 @@ async function main(): Promise<void> {
   try {
     for (const groups of sizes) {
       const tenants = groups === opts.groups ? opts.tenants : Math.round(groups * ratio);
-      const row = await measure(join(root, `g${groups}`), groups, tenants, opts.runs, log);
-      const prev = rows[rows.length - 1];
-      if (prev) {
-        row.validateMarginalUsPerFile =
-          ((row.validate.medianMs - prev.validate.medianMs) * 1000) / (row.files - prev.files);
-        row.floorMarginalUsPerFile =
-          ((row.floor.medianMs - prev.floor.medianMs) * 1000) / (row.files - prev.files);
-      }
-      rows.push(row);
+      rows.push(await measure(join(root, `g${groups}`), groups, tenants, opts.runs, log));
     }
   } finally {
     if (opts.keep) log(`kept ${root}`);
     else rmSync(root, { recursive: true, force: true });
   }
   if (opts.json) {
-    console.log(
-      JSON.stringify(
-        { machine: facts, runs: opts.runs, rssMethod: existsSync(TIME) ? TIME : null, rows },
-        null,
-        2,
-      ),
-    );
+    console.log(JSON.stringify({ machine: facts, runs: opts.runs, rows }, null, 2));
   } else {
-    console.log(`\n${report(rows, facts, opts.runs, sizes.length > 1)}`);
+    console.log(`\n${report(rows, facts, opts.runs)}`);
   }
 }
 

@@ -26,6 +26,9 @@
  *   js-yaml can close at the wrong place, and a line indented less than the
  *   line before it but more than any line it could belong to (js-yaml lets
  *   a sequence go on there);
+ * - a block scalar that keeps its trailing line breaks (`|+`, `>+`) and a
+ *   text ending in a line of white space only: js-yaml counts those lines
+ *   otherwise;
  * - a comment glued to a closing quote, bracket or comma, a document marker with
  *   content on its line, a line longer than 1,024 characters (the longest
  *   implicit key YAML allows, which js-yaml does not enforce);
@@ -83,10 +86,12 @@ const SCHEMA = FAILSAFE_SCHEMA.extend({ implicit: [PLAIN_SCALAR] });
  * Anchors, byte order marks, tags, explicit keys, collections as keys, directives, lone carriage
  * returns, a comment glued to a closing quote, bracket or comma (an error there, a
  * comment to js-yaml), a document marker followed by content on its line,
- * a sequence that starts on the line of its parent's dash.
+ * a sequence that starts on the line of its parent's dash, a block scalar
+ * that keeps its trailing line breaks (`|+`), a last line of white space
+ * only.
  */
 const DECLINED_SYNTAX =
-  /&|\uFEFF|(?:^|[\s,[{])(?:!|\?(?:\s|$))|[\]}][ \t]*:|^%|\r(?!\n)|[\]}"',]#|^(?:---|\.\.\.)[ \t]*[^\s#]|^[ \t]*-[ \t]+-(?:\s|$)/m;
+  /&|\uFEFF|(?:^|[\s,[{])(?:!|\?(?:\s|$))|[\]}][ \t]*:|^%|\r(?!\n)|[\]}"',]#|^(?:---|\.\.\.)(?:\S|[ \t]+[^\s#])|^[ \t]*-[ \t]+-(?:\s|$)|(?:^|\s)[|>](?:[1-9]?\+|\+[1-9])|\n[ \t]+(?![\s\S])/m;
 
 /** Keys js-yaml would name otherwise than the located parse, or that deserve its care. */
 const DECLINED_KEYS = new Set(['null', '', '__proto__']);
@@ -148,8 +153,10 @@ function layoutDiffers(text: string): boolean {
     else if (i - lineStart >= MAX_LINE) return true;
     if (quote !== 0) {
       if (c === NEWLINE) return true;
-      if (c === 92 /* \ */ && quote === 34) i++;
-      else if (c === quote) quote = 0;
+      if (c === 92 /* \ */ && quote === 34) {
+        if (text.charCodeAt(i + 1) === NEWLINE) return true;
+        i++;
+      } else if (c === quote) quote = 0;
       previous = c;
       continue;
     }

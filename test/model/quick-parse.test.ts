@@ -117,6 +117,23 @@ const EDGE_CASES = [
   'a: \u0085b\n',
   'a: b\u2028c\n',
   'a: "\u0007"\n',
+  // Found by the mutations below, each once read differently:
+  '---# a: 1\n---# a: 1\n',
+  '--- a: 1\n',
+  'a: "b \\\nc"\n',
+  'a: "b\nc"\n',
+  'a:\n#  - b\n   -\n  - c: d\n',
+  'a:\n  -  -\n  - c: d\n',
+  'a: { b: 1,# c\n}\n',
+  'a: { b: 1 }# c\n',
+  'a: [b,\nc]\n',
+  'a: { b: c, ["d"] }\n',
+  'a: b\rc: d\n',
+  'a: b\r\nc: d\r\n',
+  'c: >+7\n ',
+  'c: >+\n  a\n ',
+  'c: |+\n  a\n \n',
+  'c: |\n  a\n ',
 ];
 
 /** A seeded random source (mulberry32), so every run mutates alike. */
