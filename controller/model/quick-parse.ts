@@ -196,10 +196,15 @@ function tokenMayStart(previous: number): boolean {
 /**
  * True when every line that holds content (not blank, not only a comment) is
  * indented as deep as one of the open lines before it or deeper: a line that
- * comes back out lands on the indentation of a line it closes up to.
+ * comes back out lands on the indentation of a line it closes up to. A dash
+ * that comes back out to a level whose last line was a key (`a:` with its
+ * sequence deeper, then `- b` under `a`) counts as landing nowhere: the
+ * located parse refuses it, js-yaml adds it to the sequence.
  */
 function indentsNest(text: string): boolean {
   const open: number[] = [0];
+  /** Whether the last line at each open level was a sequence entry. */
+  const dash: boolean[] = [false];
   let start = 0;
   while (start < text.length) {
     let end = text.indexOf('\n', start);
@@ -209,17 +214,27 @@ function indentsNest(text: string): boolean {
     const first = text.charCodeAt(indent);
     if (indent < end && first !== 35 /* # */ && first !== 13 /* \r */) {
       const depth = indent - start;
+      const entry = first === 45 /* - */ && (indent + 1 === end || isBlank(text.charCodeAt(indent + 1)));
       let closed = false;
       while (open.length > 1 && open.at(-1)! > depth) {
         open.pop();
+        dash.pop();
         closed = true;
       }
       if (open.at(-1)! < depth) {
         if (closed) return false;
         open.push(depth);
+        dash.push(entry);
+      } else {
+        if (closed && entry && !dash.at(-1)) return false;
+        dash[dash.length - 1] = entry;
       }
     }
     start = end + 1;
   }
   return true;
+}
+
+function isBlank(c: number): boolean {
+  return c === SPACE || c === TAB || c === 13 || c === NEWLINE;
 }

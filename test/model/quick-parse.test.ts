@@ -134,6 +134,8 @@ const EDGE_CASES = [
   'c: >+\n  a\n ',
   'c: |+\n  a\n \n',
   'c: |\n  a\n ',
+  'a:\n# @ - b\n   -\n- c: d\n',
+  'a:\n- b:\n    c: 1\n- d\ne: f\n',
 ];
 
 /** A seeded random source (mulberry32), so every run mutates alike. */
