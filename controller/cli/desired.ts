@@ -101,6 +101,7 @@ export async function openDesiredReader(
     branch: opts.branch,
     dir: mirrorDir,
     git: await ctx.gitFactory(),
+    refs: objects,
   });
   try {
     await mirror.ensure();

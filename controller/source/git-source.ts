@@ -19,7 +19,11 @@ const FEW_PATHS = 32;
  * `objects` when given (no child process), else `git rev-parse`.
  * Throws NotFoundError when the revision does not name a commit.
  */
-export async function resolveCommit(git: SimpleGit, rev: string, objects?: GitObjectReader): Promise<string> {
+export async function resolveCommit(
+  git: SimpleGit,
+  rev: string,
+  objects?: Pick<GitObjectReader, 'commitOf'>,
+): Promise<string> {
   if (rev.startsWith('-'))
     throw new ConfigurationError('BadRevision', `Revision "${rev}" must not start with "-".`);
   const notFound = (cause?: unknown) =>

@@ -8,7 +8,7 @@
 import type { SimpleGit } from 'simple-git';
 import { ConfigurationError, NotFoundError } from '../errors.js';
 import { mirrorFailure, remoteFailure } from './mirror-errors.js';
-import type { MirrorTarget } from './mirror-setup.js';
+import { type MirrorTarget, NO_AUTO_MAINTENANCE } from './mirror-setup.js';
 
 /** Where fetched pull request heads are kept: `refs/ringmaster/pulls/<number>`, one ref per pull request. */
 export const PULLS_PREFIX = 'refs/ringmaster/pulls/';
@@ -30,7 +30,7 @@ export async function fetchPullHead(
   const ref = `${PULLS_PREFIX}${pull}`;
   const refspec = `+refs/pull/${pull}/head:${ref}`;
   try {
-    await git.raw(['fetch', '--quiet', '--no-tags', 'origin', refspec]);
+    await git.raw([...NO_AUTO_MAINTENANCE, 'fetch', '--quiet', '--no-tags', 'origin', refspec]);
   } catch (err) {
     const failure = remoteFailure(target, `Fetching the head of pull request #${pull} for`, err);
     // git says "couldn't find remote ref": the remote has no head for that number.

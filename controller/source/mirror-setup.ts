@@ -27,6 +27,13 @@ export function trackingRef(branch: string): string {
   return `refs/remotes/origin/${branch}`;
 }
 
+/**
+ * Put before `fetch`: git would otherwise start `git maintenance run --auto`
+ * after every fetch, one more process on the way from a merge to its first
+ * status. The mirror is maintained now and then instead (GitMirror).
+ */
+export const NO_AUTO_MAINTENANCE: readonly string[] = ['-c', 'maintenance.auto=false'];
+
 /** The fetch refspec for exactly one branch; forced, so a rewritten branch is still fetched. */
 export function fetchRefspec(branch: string): string {
   return `+refs/heads/${branch}:${trackingRef(branch)}`;

@@ -14,6 +14,7 @@ import { parseRemote } from './mirror-remote.js';
 import {
   type EnsureOutcome,
   type MirrorTarget,
+  NO_AUTO_MAINTENANCE,
   ensureMirror,
   fetchRefspec,
   makeMirrorDir,
@@ -35,6 +36,17 @@ export interface GitMirrorOptions {
   readonly dir: string;
   /** Opens git on the mirror folder; defaults to simple-git with that folder as its base. */
   readonly git?: GitFactory;
+  /**
+   * Reads refs of the mirror without a git child per read (a long-lived
+   * `git cat-file`, GitObjectReader); without it each read is a `git` child.
+   */
+  readonly refs?: RefReader;
+}
+
+/** What a ref names, read from the mirror. */
+export interface RefReader {
+  /** The full sha of the commit `rev` names, or undefined when it names none. */
+  commitOf(rev: string): Promise<string | undefined>;
 }
 
 /** What one fetch found, compared with the followed head. */
@@ -63,6 +75,13 @@ export const FOLLOWED_REF = 'refs/ringmaster/followed';
 /** Where a head left behind by an accepted rewrite is kept, so its files stay readable for rollbacks. */
 export const ABANDONED_PREFIX = 'refs/ringmaster/abandoned/';
 
+/**
+ * The mirror is maintained (`git maintenance run --auto`: packs loose objects
+ * once there are many) after the first fetch of a process and then after
+ * every this many fetches, in the background, never on the way to a status.
+ */
+export const MAINTAIN_EVERY = 50;
+
 const FULL_SHA = /^(?:[0-9a-f]{40}|[0-9a-f]{64})$/;
 const NO_SHA = '0'.repeat(40);
 
@@ -80,11 +99,15 @@ export class GitMirror {
   private readonly openGit: GitFactory;
   private client?: SimpleGit;
   private ready?: Promise<unknown>;
+  readonly #refs?: RefReader;
+  #fetches = 0;
+  #maintenance: Promise<void> = Promise.resolve();
 
   constructor(options: GitMirrorOptions) {
     this.target = { dir: options.dir, remote: parseRemote(options.remote), branch: options.branch };
     this.openGit = options.git ?? ((dir) => simpleGit({ baseDir: dir }));
     this.label = describeTarget(this.target);
+    this.#refs = options.refs;
   }
 
   /**
@@ -135,8 +158,18 @@ export class GitMirror {
   async fetch(): Promise<FetchResult> {
     await this.prepare();
     const branch = this.target.branch;
-    await this.remoteCall('Fetching', ['fetch', '--quiet', '--no-tags', 'origin', fetchRefspec(branch)]);
-    const head = await this.local('ReadBranchFailed', () => resolveCommit(this.git(), trackingRef(branch)));
+    await this.remoteCall('Fetching', [
+      ...NO_AUTO_MAINTENANCE,
+      'fetch',
+      '--quiet',
+      '--no-tags',
+      'origin',
+      fetchRefspec(branch),
+    ]);
+    if (this.#fetches++ % MAINTAIN_EVERY === 0) this.#maintain();
+    const head = await this.local('ReadBranchFailed', () =>
+      resolveCommit(this.git(), trackingRef(branch), this.#refs),
+    );
     const previous = await this.followed();
     if (!previous) return { head, moved: true, fastForward: true, commits: [head] };
     if (previous === head) return { head, previous, moved: false, fastForward: true, commits: [] };
@@ -147,9 +180,28 @@ export class GitMirror {
     return { head, previous, moved: true, fastForward, commits };
   }
 
+  /** Resolves once the maintenance started by a fetch, if any, has ended. */
+  maintained(): Promise<void> {
+    return this.#maintenance;
+  }
+
+  /** Starts `git maintenance run --auto` after the one before it, in the background. */
+  #maintain(): void {
+    this.#maintenance = this.#maintenance.then(() =>
+      this.git()
+        .raw(['maintenance', 'run', '--auto', '--quiet'])
+        // Only an optimisation: reading the mirror works without it, and the next one tries again.
+        .then(
+          () => undefined,
+          () => undefined,
+        ),
+    );
+  }
+
   /** The followed head: the commit last accepted, or undefined before the first `accept`. */
   async followed(): Promise<string | undefined> {
     await this.prepare();
+    if (this.#refs) return this.local('ReadFollowedFailed', () => this.#refs!.commitOf(FOLLOWED_REF));
     // for-each-ref prints nothing for a missing ref, where rev-parse fails.
     const out = await this.local('ReadFollowedFailed', () =>
       this.git().raw(['for-each-ref', '--format=%(objectname)', FOLLOWED_REF]),

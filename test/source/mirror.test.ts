@@ -222,6 +222,34 @@ describe('GitMirror', () => {
     await reader.close();
   });
 
+  it('maintains the mirror after its first fetch, in the background, and not after every fetch', async () => {
+    await remote.commit('groups/a.yaml', 'a: 1\n');
+    await mirror.ensure();
+    // A maintenance task that packs as soon as one object is loose makes each maintenance run visible as a new pack.
+    await run('git', ['config', 'maintenance.loose-objects.enabled', 'true'], { cwd: mirrorDir });
+    await run('git', ['config', 'maintenance.loose-objects.auto', '1'], { cwd: mirrorDir });
+    const packs = async () =>
+      (await run('git', ['count-objects', '-v'], { cwd: mirrorDir })).stdout.match(/^packs: (\d+)$/m)![1];
+    const loose = async () =>
+      Number(
+        (await run('git', ['count-objects', '-v'], { cwd: mirrorDir })).stdout.match(/^count: (\d+)$/m)![1],
+      );
+
+    await mirror.fetch();
+    await mirror.maintained();
+    const afterFirst = await packs();
+    expect(Number(afterFirst)).toBeGreaterThan(0);
+
+    await remote.commit('groups/b.yaml', 'b: 1\n');
+    const before = await loose();
+    const second = await mirror.fetch();
+    await mirror.maintained();
+    // The new commit's objects stay loose: no maintenance ran with the second fetch (git's own would have packed them).
+    expect(second.moved).toBe(true);
+    expect(await packs()).toBe(afterFirst);
+    expect(await loose()).toBeGreaterThan(before);
+  });
+
   it.each([
     ['peek', (m: GitMirror) => m.peek()],
     ['fetch', (m: GitMirror) => m.fetch()],
