@@ -9,6 +9,12 @@
  * a short-lived ref of its own, `refs/notes/ringmaster-pending-<pid>-<hex>`,
  * and then moves refs/notes/ringmaster only if nobody else moved it meanwhile.
  * Such a ref left behind by a killed process is safe to delete.
+ *
+ * Reading (the notes ref, a note, the commit a name resolves to) goes through
+ * one long-lived `git cat-file` per reporter; a write that changes a note
+ * costs three short git children (the scratch ref, `git notes add`, the move
+ * of the notes ref), where it took eight, and a report that changes nothing
+ * none at all.
  */
 import { randomBytes } from 'node:crypto';
 import { mkdtemp, rm, writeFile } from 'node:fs/promises';
@@ -17,6 +23,7 @@ import { join } from 'node:path';
 import pRetry from 'p-retry';
 import type { SimpleGit } from 'simple-git';
 import { TransientError, isTransient } from '../errors.js';
+import { GitCatFile } from '../source/git-cat-file.js';
 import { resolveCommit } from '../source/git-source.js';
 import { appendLine, formatStatusLine, parseStatusNote } from './note-format.js';
 import {
@@ -91,6 +98,8 @@ export class GitNotesReporter implements StatusReporter {
   private readonly now: () => Date;
   private identity?: Promise<string[]>;
   private repositoryKey?: Promise<string>;
+  /** Reads refs and objects of the repository without a git child per read. */
+  #objects?: Promise<GitCatFile>;
 
   constructor(
     private readonly git: SimpleGit,
@@ -101,17 +110,23 @@ export class GitNotesReporter implements StatusReporter {
 
   async report(commit: string, status: CommitStatus): Promise<boolean> {
     validateStatus(status);
-    const sha = await resolveCommit(this.git, commit);
+    const sha = await this.resolve(commit);
     return this.serialised(async () => {
       // Most reports repeat the latest status: one read of the note as it is now settles them.
-      if (isUnchanged(parseStatusNote(await this.readNote(sha), sha), status)) return false;
+      const { note } = await this.readNote(sha);
+      if (isUnchanged(parseStatusNote(note, sha), status)) return false;
       return this.writeStatus(sha, status);
     });
   }
 
   async list(commit: string): Promise<RecordedStatus[]> {
-    const sha = await resolveCommit(this.git, commit);
-    return parseStatusNote(await this.readNote(sha), sha);
+    const sha = await this.resolve(commit);
+    return parseStatusNote((await this.readNote(sha)).note, sha);
+  }
+
+  /** The full sha `commit` names, through the long-lived reader. */
+  private async resolve(commit: string): Promise<string> {
+    return resolveCommit(this.git, commit, { commitOf: async (rev) => this.commitOf(`${rev}^{commit}`) });
   }
 
   async latest(commit: string): Promise<Map<string, RecordedStatus>> {
@@ -121,7 +136,7 @@ export class GitNotesReporter implements StatusReporter {
   /**
    * Appends `status` to the note of `sha` unless it is unchanged, retrying
    * when another writer moves NOTES_REF first. Each attempt is built on a
-   * scratch ref of its own, deleted at the end.
+   * scratch ref of its own, deleted at the end (after the status is visible).
    */
   private async writeStatus(sha: string, status: CommitStatus): Promise<boolean> {
     const scratch = `${SCRATCH_PREFIX}${process.pid}-${randomBytes(4).toString('hex')}`;
@@ -137,55 +152,24 @@ export class GitNotesReporter implements StatusReporter {
   }
 
   /**
-   * One compare-and-swap: copies NOTES_REF to `scratch`, decides on the note
-   * as it is there, adds the new note on `scratch` (NOTES_REF does not move),
-   * then moves NOTES_REF to the new notes commit only if it still holds the
-   * copied one, its parent. Throws TransientError StatusWriteConflict when not.
+   * One compare-and-swap: reads NOTES_REF and the note there, decides, points
+   * `scratch` at that notes commit, adds the new note on `scratch` (NOTES_REF
+   * does not move), then moves NOTES_REF to the new notes commit only if it
+   * still holds the one read. Throws TransientError StatusWriteConflict when not.
    */
   private async writeOnce(sha: string, status: CommitStatus, scratch: string): Promise<boolean> {
-    await this.copyNotesRef(sha, scratch);
-    const note = await this.readNote(sha, scratch);
+    const { base, note } = await this.readNote(sha);
     const recorded = parseStatusNote(note, sha);
     if (isUnchanged(recorded, status)) return false;
     assertWithinLimit(sha, recorded, status.context);
     const line = formatStatusLine({ ...status, createdAt: this.now().toISOString() });
+    // `git notes add` builds on the scratch ref as it is: the notes commit read, or nothing (a new scratch) before the first note.
+    if (base) await this.gitWrite(sha, ['update-ref', '--no-deref', scratch, base]);
     await this.writeNote(sha, appendLine(note, line), scratch);
-    // The new commit and its parent, the copied NOTES_REF (none when it did not exist).
-    const [next = '', base = ''] = (await this.gitWrite(sha, ['rev-list', '--parents', '-n', '1', scratch]))
-      .trim()
-      .split(' ');
+    const next = await this.commitOf(scratch);
+    if (!next) throw writeFailed(sha, new Error(`${scratch} names no commit after git notes add`));
     await this.moveNotesRef(sha, next, base);
     return true;
-  }
-
-  /** Points `scratch` at NOTES_REF's commit; deletes `scratch` when NOTES_REF does not exist yet. */
-  private async copyNotesRef(sha: string, scratch: string): Promise<void> {
-    try {
-      await this.git.raw(['update-ref', '--no-deref', scratch, `${NOTES_REF}^{commit}`]);
-    } catch (err) {
-      // Telling "NOTES_REF is missing" from other failures by looking, not by git's message.
-      if ((await this.readNotesRef()) !== '')
-        throw new TransientError(
-          WRITE_CONFLICT,
-          `Writing the ringmaster status note of commit ${sha} failed: copying ${NOTES_REF}, which another writer may have just created, failed: ${messageOf(err)}`,
-          { cause: err },
-        );
-      await this.gitWrite(sha, ['update-ref', '--no-deref', '-d', scratch]);
-    }
-  }
-
-  /** The commit NOTES_REF points at, or '' when it does not exist yet. */
-  private async readNotesRef(): Promise<string> {
-    try {
-      const out = await this.git.raw(['for-each-ref', '--format=%(refname) %(objectname)', NOTES_REF]);
-      // The pattern also matches refs below NOTES_REF; only the ref itself counts.
-      const line = out.split('\n').find((l) => l.startsWith(`${NOTES_REF} `));
-      return line ? line.slice(NOTES_REF.length + 1) : '';
-    } catch (err) {
-      throw new TransientError('StatusReadFailed', `Reading ${NOTES_REF} failed: ${messageOf(err)}`, {
-        cause: err,
-      });
-    }
   }
 
   /**
@@ -206,11 +190,19 @@ export class GitNotesReporter implements StatusReporter {
     }
   }
 
-  /** The raw note of `sha` in the notes of `ref`, or '' when it has none. */
-  private async readNote(sha: string, ref = NOTES_REF): Promise<string> {
+  /**
+   * The notes commit NOTES_REF points at ('' when there is none yet) and the
+   * raw note of `sha` there ('' when it has none). Notes live in a tree whose
+   * paths split the sha into folders of two characters as the notes grow
+   * (`ab/cdef…`, `ab/cd/ef…`): every depth is asked for at once.
+   */
+  private async readNote(sha: string): Promise<{ base: string; note: string }> {
     try {
-      // `log --format=%N` prints nothing for a commit without a note, where `notes show` would fail.
-      return await this.git.raw(['log', '-1', '--no-notes', `--notes=${ref}`, '--format=%N', sha]);
+      const base = (await this.commitOf(`${NOTES_REF}^{commit}`)) ?? '';
+      if (!base) return { base, note: '' };
+      const names = [0, 1, 2, 3].map((depth) => `${base}:${fanoutPath(sha, depth)}`);
+      const found = (await (await this.objects()).contents(names)).find((o) => o?.type === 'blob');
+      return { base, note: found ? found.content.toString('utf8') : '' };
     } catch (err) {
       throw new TransientError(
         'StatusReadFailed',
@@ -218,6 +210,24 @@ export class GitNotesReporter implements StatusReporter {
         { cause: err },
       );
     }
+  }
+
+  /** The commit `rev` names, or undefined when it names none. */
+  private async commitOf(rev: string): Promise<string | undefined> {
+    const [info] = await (await this.objects()).info([rev]);
+    return info?.type === 'commit' ? info.id : undefined;
+  }
+
+  /** The long-lived reader of this repository, started on first use (an idle one does not keep Node alive). */
+  private objects(): Promise<GitCatFile> {
+    this.#objects ??= this.repository().then((dir) => new GitCatFile(dir));
+    return this.#objects;
+  }
+
+  /** The absolute common git directory: where the notes ref lives, shared by every worktree. */
+  private async repository(): Promise<string> {
+    this.repositoryKey ??= this.git.raw(['rev-parse', '--path-format=absolute', '--git-common-dir']);
+    return (await this.repositoryKey).trim();
   }
 
   /** Sets the note of `sha` to `text` in the notes of `ref`, which must be a scratch ref nobody else moves. */
@@ -259,8 +269,7 @@ export class GitNotesReporter implements StatusReporter {
 
   /** Runs `task` after every earlier write to this repository in this process has settled. */
   private async serialised<T>(task: () => Promise<T>): Promise<T> {
-    this.repositoryKey ??= this.git.raw(['rev-parse', '--path-format=absolute', '--git-common-dir']);
-    const key = (await this.repositoryKey).trim();
+    const key = await this.repository();
     const run = (writeQueues.get(key) ?? Promise.resolve()).then(task);
     writeQueues.set(
       key,
@@ -280,4 +289,10 @@ function writeFailed(sha: string, err: unknown): TransientError {
 
 function messageOf(err: unknown): string {
   return err instanceof Error ? err.message.trim() : String(err);
+}
+
+/** The path of `sha`'s note in a notes tree fanned out `depth` levels deep (`ab/cd/ef…` for 2). */
+function fanoutPath(sha: string, depth: number): string {
+  const folders = Array.from({ length: depth }, (_, i) => sha.slice(2 * i, 2 * i + 2));
+  return [...folders, sha.slice(2 * depth)].join('/');
 }

@@ -39,6 +39,41 @@ describe('GitNotesReporter', () => {
     ]);
   });
 
+  it('reads through one long-lived git and starts three short ones per write (plus the cleanup), none for a repeat', async () => {
+    const commands: string[] = [];
+    // Every short-lived git child goes through simple-git's raw: count them by command.
+    const counting = new Proxy(git, {
+      get(target, key, receiver) {
+        if (key !== 'raw') return Reflect.get(target, key, receiver) as unknown;
+        return (args: string[]) => {
+          commands.push(
+            args
+              .filter((a) => !a.startsWith('-c') && !a.includes('='))
+              .slice(0, 2)
+              .join(' '),
+          );
+          return target.raw(args);
+        };
+      },
+    });
+    const counted = new GitNotesReporter(counting, { now: steppingClock() });
+    await counted.report(first, canary('pending', 'Rolling out'));
+    commands.length = 0;
+
+    expect(await counted.report(second, canary('pending', 'Rolling out'))).toBe(true);
+    // The scratch ref at the notes commit, the note on it, the notes ref moved, the scratch ref deleted.
+    expect(commands).toEqual([
+      'update-ref --no-deref',
+      expect.stringMatching(/^notes /),
+      'update-ref -m',
+      'update-ref --no-deref',
+    ]);
+    commands.length = 0;
+    expect(await counted.report(second, canary('pending', 'Rolling out'))).toBe(false);
+    expect(await counted.list(second)).toHaveLength(1);
+    expect(commands).toEqual([]);
+  });
+
   it('round-trips descriptions with quotes, backslashes, line breaks and non-ASCII text', async () => {
     const description = 'Group "globex" \\ cutover: failed\nrolled back – ok ✅\u2028done';
     await reporter.report(second, canary('error', description));
