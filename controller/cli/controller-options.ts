@@ -206,9 +206,8 @@ export async function openController(ctx: CliContext, opts: ControllerOptions): 
   const desired = await openDesiredReader(ctx, opts, git, log, github);
   // Statuses as git notes go to the local repository, or, when following a remote address, to the mirror.
   const notesRepository = git ?? desired.mirror!.repository();
-  const inner = github
-    ? new GitHubStatusReporter(github.client, github.repo, { log })
-    : new GitNotesReporter(notesRepository, { now: () => clock.now() });
+  const notes = github ? undefined : new GitNotesReporter(notesRepository, { now: () => clock.now() });
+  const inner = notes ?? new GitHubStatusReporter(github!.client, github!.repo, { log });
   const reporter = new CoalescingReporter(inner, { log });
   const statusUrl = opts.statusUrl && parseHttpUrl(opts.statusUrl, '--status-url');
   const targetUrl =
@@ -225,6 +224,7 @@ export async function openController(ctx: CliContext, opts: ControllerOptions): 
       journal.close(options),
       providers.close?.(options),
       desired.close(),
+      notes?.close(),
     ]);
     // Standard error is not ours to close; a log file is, once its last line is written.
     if (logFile !== '-')

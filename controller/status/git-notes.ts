@@ -124,6 +124,13 @@ export class GitNotesReporter implements StatusReporter {
     return parseStatusNote((await this.readNote(sha)).note, sha);
   }
 
+  /** Lets the long-lived reader exit once it answered; a later read starts a new one. */
+  async close(): Promise<void> {
+    const objects = this.#objects;
+    this.#objects = undefined;
+    await (await objects)?.close();
+  }
+
   /** The full sha `commit` names, through the long-lived reader. */
   private async resolve(commit: string): Promise<string> {
     return resolveCommit(this.git, commit, { commitOf: async (rev) => this.commitOf(`${rev}^{commit}`) });
