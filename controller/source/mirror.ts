@@ -9,6 +9,7 @@ import { type SimpleGit, simpleGit } from 'simple-git';
 import { ConfigurationError, NotFoundError } from '../errors.js';
 import { GitCommitSource, resolveCommit } from './git-source.js';
 import { branchNotFound, describeTarget, mirrorFailure, remoteFailure } from './mirror-errors.js';
+import { MirrorMaintenance } from './mirror-maintenance.js';
 import { fetchPullHead } from './mirror-pulls.js';
 import { parseRemote } from './mirror-remote.js';
 import {
@@ -75,13 +76,6 @@ export const FOLLOWED_REF = 'refs/ringmaster/followed';
 /** Where a head left behind by an accepted rewrite is kept, so its files stay readable for rollbacks. */
 export const ABANDONED_PREFIX = 'refs/ringmaster/abandoned/';
 
-/**
- * The mirror is maintained (`git maintenance run --auto`: packs loose objects
- * once there are many) after the first fetch of a process and then after
- * every this many fetches, in the background, never on the way to a status.
- */
-export const MAINTAIN_EVERY = 50;
-
 const FULL_SHA = /^(?:[0-9a-f]{40}|[0-9a-f]{64})$/;
 const NO_SHA = '0'.repeat(40);
 
@@ -100,8 +94,7 @@ export class GitMirror {
   private client?: SimpleGit;
   private ready?: Promise<unknown>;
   readonly #refs?: RefReader;
-  #fetches = 0;
-  #maintenance: Promise<void> = Promise.resolve();
+  readonly #maintenance = new MirrorMaintenance(() => this.git());
 
   constructor(options: GitMirrorOptions) {
     this.target = { dir: options.dir, remote: parseRemote(options.remote), branch: options.branch };
@@ -166,7 +159,7 @@ export class GitMirror {
       'origin',
       fetchRefspec(branch),
     ]);
-    if (this.#fetches++ % MAINTAIN_EVERY === 0) this.#maintain();
+    this.#maintenance.fetched();
     const head = await this.local('ReadBranchFailed', () =>
       resolveCommit(this.git(), trackingRef(branch), this.#refs),
     );
@@ -180,22 +173,9 @@ export class GitMirror {
     return { head, previous, moved: true, fastForward, commits };
   }
 
-  /** Resolves once the maintenance started by a fetch, if any, has ended. */
+  /** Resolves once the maintenance started by a fetch (see mirror-maintenance.ts), if any, has ended. */
   maintained(): Promise<void> {
-    return this.#maintenance;
-  }
-
-  /** Starts `git maintenance run --auto` after the one before it, in the background. */
-  #maintain(): void {
-    this.#maintenance = this.#maintenance.then(() =>
-      this.git()
-        .raw(['maintenance', 'run', '--auto', '--quiet'])
-        // Only an optimisation: reading the mirror works without it, and the next one tries again.
-        .then(
-          () => undefined,
-          () => undefined,
-        ),
-    );
+    return this.#maintenance.settled();
   }
 
   /** The followed head: the commit last accepted, or undefined before the first `accept`. */

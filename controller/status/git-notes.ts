@@ -170,8 +170,12 @@ export class GitNotesReporter implements StatusReporter {
     if (isUnchanged(recorded, status)) return false;
     assertWithinLimit(sha, recorded, status.context);
     const line = formatStatusLine({ ...status, createdAt: this.now().toISOString() });
-    // `git notes add` builds on the scratch ref as it is: the notes commit read, or nothing (a new scratch) before the first note.
-    if (base) await this.gitWrite(sha, ['update-ref', '--no-deref', scratch, base]);
+    // `git notes add` builds on the scratch ref as it is: the notes commit read, or nothing before the first note
+    // (deleted: an earlier attempt of this write may have left its own commit there).
+    await this.gitWrite(
+      sha,
+      base ? ['update-ref', '--no-deref', scratch, base] : ['update-ref', '--no-deref', '-d', scratch],
+    );
     await this.writeNote(sha, appendLine(note, line), scratch);
     const next = await this.commitOf(scratch);
     if (!next) throw writeFailed(sha, new Error(`${scratch} names no commit after git notes add`));
