@@ -100,7 +100,7 @@ const CRONS = ['0 2 * * SUN', '0 3 * * SAT', '30 1 * * TUE', '0 4 * * WED', '0 2
 const DURATIONS = ['1h', '90m', '2h', '3h', '4h'];
 
 /** A small deterministic PRNG (mulberry32), so every run generates the same files. */
-function rng(seed: number): () => number {
+export function rng(seed: number): () => number {
   let a = seed >>> 0;
   return () => {
     a = (a + 0x6d2b79f5) >>> 0;
