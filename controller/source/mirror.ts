@@ -7,6 +7,7 @@
  */
 import { type SimpleGit, simpleGit } from 'simple-git';
 import { ConfigurationError, NotFoundError } from '../errors.js';
+import { runGit } from './git-run.js';
 import { GitCommitSource, resolveCommit } from './git-source.js';
 import { branchNotFound, describeTarget, mirrorFailure, remoteFailure } from './mirror-errors.js';
 import { MirrorMaintenance } from './mirror-maintenance.js';
@@ -232,7 +233,7 @@ export class GitMirror {
     if (previous === sha) return;
     if (previous) {
       await this.local('KeepAbandonedFailed', () =>
-        git.raw(['update-ref', `${ABANDONED_PREFIX}${previous}`, previous]),
+        runGit(this.target.dir, ['update-ref', `${ABANDONED_PREFIX}${previous}`, previous]),
       );
     }
     await this.moveFollowed(sha, previous);
@@ -318,7 +319,7 @@ export class GitMirror {
   private async isAncestor(ancestor: string, commit: string): Promise<boolean> {
     // Not `merge-base --is-ancestor`: it answers "no" by exit code 1 alone, which simple-git reports as success.
     const out = await this.local('AncestryFailed', () =>
-      this.git().raw(['rev-list', '--max-count=1', ancestor, '--not', commit]),
+      runGit(this.target.dir, ['rev-list', '--max-count=1', ancestor, '--not', commit]),
     );
     return out.trim() === '';
   }
@@ -342,20 +343,16 @@ export class GitMirror {
   /** Compare-and-swap of the followed ref, so two writers can never both win. */
   private async moveFollowed(sha: string, previous: string | undefined): Promise<void> {
     const args = ['update-ref', '-m', 'ringmaster: follow', FOLLOWED_REF, sha, previous ?? NO_SHA];
-    await this.git()
-      .raw(args)
-      .catch((err: unknown) => {
-        throw mirrorFailure(this.target, 'FollowedHeadChanged', `Moving the followed head to ${sha}`, err);
-      });
+    await runGit(this.target.dir, args).catch((err: unknown) => {
+      throw mirrorFailure(this.target, 'FollowedHeadChanged', `Moving the followed head to ${sha}`, err);
+    });
   }
 
   /** Runs a command that talks to the remote (`action` reads like "Fetching"). */
   private remoteCall(action: string, args: string[]): Promise<string> {
-    return this.git()
-      .raw(args)
-      .catch((err: unknown) => {
-        throw remoteFailure(this.target, action, err);
-      });
+    return runGit(this.target.dir, args, { remote: true }).catch((err: unknown) => {
+      throw remoteFailure(this.target, action, err);
+    });
   }
 
   /** Runs a command on the mirror alone; our own errors pass through, git's become TransientError `reason`. */

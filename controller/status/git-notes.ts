@@ -17,13 +17,11 @@
  * none at all.
  */
 import { randomBytes } from 'node:crypto';
-import { mkdtemp, rm, writeFile } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
 import pRetry from 'p-retry';
 import type { SimpleGit } from 'simple-git';
 import { TransientError, isTransient } from '../errors.js';
 import { GitCatFile } from '../source/git-cat-file.js';
+import { runGit } from '../source/git-run.js';
 import { resolveCommit } from '../source/git-source.js';
 import { appendLine, formatStatusLine, parseStatusNote } from './note-format.js';
 import {
@@ -154,7 +152,9 @@ export class GitNotesReporter implements StatusReporter {
       });
     } finally {
       // Best effort: a scratch ref left behind (or by a killed process) is only an older copy of the notes.
-      await this.git.raw(['update-ref', '--no-deref', '-d', scratch]).catch(() => undefined);
+      await runGit(await this.repository(), ['update-ref', '--no-deref', '-d', scratch]).catch(
+        () => undefined,
+      );
     }
   }
 
@@ -191,7 +191,14 @@ export class GitNotesReporter implements StatusReporter {
    */
   private async moveNotesRef(sha: string, next: string, base: string): Promise<void> {
     try {
-      await this.git.raw(['update-ref', '-m', `ringmaster: status of ${sha}`, NOTES_REF, next, base]);
+      await runGit(await this.repository(), [
+        'update-ref',
+        '-m',
+        `ringmaster: status of ${sha}`,
+        NOTES_REF,
+        next,
+        base,
+      ]);
     } catch (err) {
       throw new TransientError(
         WRITE_CONFLICT,
@@ -243,24 +250,23 @@ export class GitNotesReporter implements StatusReporter {
 
   /** Sets the note of `sha` to `text` in the notes of `ref`, which must be a scratch ref nobody else moves. */
   private async writeNote(sha: string, text: string, ref: string): Promise<void> {
-    // Through a file: a note of 1000 statuses is larger than one command-line argument may be.
-    const dir = await mkdtemp(join(tmpdir(), 'ringmaster-note-'));
     try {
-      const file = join(dir, 'note.txt');
-      await writeFile(file, text, 'utf8');
       const identity = await this.getIdentity();
-      await this.git.raw([...identity, 'notes', `--ref=${ref}`, 'add', '--force', '--file', file, sha]);
+      // On standard input: a note of 1000 statuses is larger than one command-line argument may be.
+      await runGit(
+        await this.repository(),
+        [...identity, 'notes', `--ref=${ref}`, 'add', '--force', '--file', '-', sha],
+        { input: text },
+      );
     } catch (err) {
       throw writeFailed(sha, err);
-    } finally {
-      await rm(dir, { recursive: true, force: true });
     }
   }
 
   /** Runs a git command of the write of `sha`'s note; a failure is a TransientError StatusWriteFailed. */
   private async gitWrite(sha: string, args: string[]): Promise<string> {
     try {
-      return await this.git.raw(args);
+      return await runGit(await this.repository(), args);
     } catch (err) {
       throw writeFailed(sha, err);
     }

@@ -5,10 +5,10 @@
  * simple-git client. Their git commands race for the notes ref for real.
  */
 import { jest } from '@jest/globals';
-import { type SimpleGit, simpleGit } from 'simple-git';
+import { simpleGit } from 'simple-git';
 import { GitNotesReporter, NOTES_REF } from '../../controller/status/git-notes.js';
 import type { CommitStatus } from '../../controller/status/reporter.js';
-import { removeDir } from '../helpers/git.js';
+import { recordGitChildren, removeDir } from '../helpers/git.js';
 import { type StatusRepo, canary, createStatusRepo, minute, steppingClock } from './helpers.js';
 
 type GitNotesModule = typeof import('../../controller/status/git-notes.js');
@@ -71,17 +71,22 @@ describe('GitNotesReporter with writers that do not share its write queue, like 
       now: () => new Date(minute(30)),
     });
     await other.report(repo.second, canary('pending', 'Rolling out'));
-    let interrupted = 0;
     // Just before the first attempt moves the notes ref, the other writer lands a status on the same commit.
-    const git = beforeNotesRefMoves(simpleGit({ baseDir: repo.dir }), async () => {
-      if (interrupted++ === 0) await other.report(repo.second, status('other', 'Approved by Kim'));
-    });
-    const reporter = new GitNotesReporter(git, { now: steppingClock() });
-
-    expect(await reporter.report(repo.second, canary('success', 'Done'))).toBe(true);
-
-    expect(interrupted).toBe(2);
-    expect(await reporter.list(repo.second)).toEqual([
+    const children = recordGitChildren({ pauseOnce: ` ${NOTES_REF} ` });
+    try {
+      const reporter = new GitNotesReporter(simpleGit({ baseDir: repo.dir }), { now: steppingClock() });
+      const writing = reporter.report(repo.second, canary('success', 'Done'));
+      await children.paused();
+      await other.report(repo.second, status('other', 'Approved by Kim'));
+      children.resume();
+      expect(await writing).toBe(true);
+      // Ours (held), the other writer's, ours again after reading the note anew.
+      const moves = children.commands().filter((c) => c.includes(` ${NOTES_REF} `));
+      expect(moves).toHaveLength(3);
+    } finally {
+      children.restore();
+    }
+    expect(await other.list(repo.second)).toEqual([
       { ...canary('pending', 'Rolling out'), createdAt: minute(30) },
       { ...status('other', 'Approved by Kim'), createdAt: minute(30) },
       // The lost attempt read the clock once too.
@@ -90,19 +95,6 @@ describe('GitNotesReporter with writers that do not share its write queue, like 
     expect(await notesRefs(repo)).toEqual([NOTES_REF]);
   });
 });
-
-/** `git`, running `hook` before every command that moves NOTES_REF itself. */
-function beforeNotesRefMoves(git: SimpleGit, hook: () => Promise<void>): SimpleGit {
-  return new Proxy(git, {
-    get(target, prop, receiver) {
-      if (prop !== 'raw') return Reflect.get(target, prop, receiver) as unknown;
-      return async (args: string[]) => {
-        if (args[0] === 'update-ref' && args.at(-3) === NOTES_REF) await hook();
-        return target.raw(args);
-      };
-    },
-  });
-}
 
 function status(writer: string, description: string): CommitStatus {
   return { state: 'pending', context: `ringmaster/canary/${writer}`, description };

@@ -2,7 +2,7 @@ import type { SimpleGit } from 'simple-git';
 import { ConfigurationError, NotFoundError, PermanentError } from '../../controller/errors.js';
 import { GitNotesReporter } from '../../controller/status/git-notes.js';
 import type { CommitStatus } from '../../controller/status/reporter.js';
-import { removeDir } from '../helpers/git.js';
+import { recordGitChildren, removeDir } from '../helpers/git.js';
 import { type StatusRepo, canary, createStatusRepo, minute, steppingClock, writeRawNote } from './helpers.js';
 
 describe('GitNotesReporter', () => {
@@ -40,38 +40,48 @@ describe('GitNotesReporter', () => {
   });
 
   it('reads through one long-lived git and starts three short ones per write (plus the cleanup), none for a repeat', async () => {
-    const commands: string[] = [];
-    // Every short-lived git child goes through simple-git's raw: count them by command.
+    const viaSimpleGit: string[] = [];
+    // simple-git holds a command that prints nothing 50 ms after it exits: a write must not go through it.
     const counting = new Proxy(git, {
       get(target, key, receiver) {
         if (key !== 'raw') return Reflect.get(target, key, receiver) as unknown;
         return (args: string[]) => {
-          commands.push(
-            args
-              .filter((a) => !a.startsWith('-c') && !a.includes('='))
-              .slice(0, 2)
-              .join(' '),
-          );
+          viaSimpleGit.push(args.join(' '));
           return target.raw(args);
         };
       },
     });
-    const counted = new GitNotesReporter(counting, { now: steppingClock() });
-    await counted.report(first, canary('pending', 'Rolling out'));
-    commands.length = 0;
+    const children = recordGitChildren();
+    try {
+      const counted = new GitNotesReporter(counting, { now: steppingClock() });
+      await counted.report(first, canary('pending', 'Rolling out'));
+      children.clear();
+      viaSimpleGit.length = 0;
 
-    expect(await counted.report(second, canary('pending', 'Rolling out'))).toBe(true);
-    // The scratch ref at the notes commit, the note on it, the notes ref moved, the scratch ref deleted.
-    expect(commands).toEqual([
-      'update-ref --no-deref',
-      expect.stringMatching(/^notes /),
-      'update-ref -m',
-      'update-ref --no-deref',
-    ]);
-    commands.length = 0;
-    expect(await counted.report(second, canary('pending', 'Rolling out'))).toBe(false);
-    expect(await counted.list(second)).toHaveLength(1);
-    expect(commands).toEqual([]);
+      expect(await counted.report(second, canary('pending', 'Rolling out'))).toBe(true);
+      // The scratch ref at the notes commit, the note on it, the notes ref moved, the scratch ref deleted.
+      const commands = children.commands().map((c) =>
+        c
+          .split(' ')
+          .filter((a) => !a.startsWith('-c') && !a.includes('='))
+          .slice(0, 2)
+          .join(' '),
+      );
+      expect(commands).toEqual([
+        'update-ref --no-deref',
+        expect.stringMatching(/^notes /),
+        'update-ref -m',
+        'update-ref --no-deref',
+      ]);
+      expect(viaSimpleGit).toEqual([]);
+      children.clear();
+      expect(await counted.report(second, canary('pending', 'Rolling out'))).toBe(false);
+      expect(await counted.list(second)).toHaveLength(1);
+      expect(children.commands()).toEqual([]);
+      expect(viaSimpleGit).toEqual([]);
+    } finally {
+      children.restore();
+    }
   });
 
   it('round-trips descriptions with quotes, backslashes, line breaks and non-ASCII text', async () => {
