@@ -109,6 +109,8 @@ export class LiveController {
   readonly #sync: StatusSync;
   /** Statuses and records, brought up to date at most once a second while work goes on (building them reads every group). */
   readonly #statusWrite: ThrottledWrite;
+  /** The commit whose statuses were last asked for. */
+  #statusCommit?: string;
   /** Bumped at every change the status shows. */
   #version = 0;
   #cache?: { readonly version: number; readonly at: number; readonly status: ControllerStatus };
@@ -352,6 +354,7 @@ export class LiveController {
     const entry = outcome.entry;
     const ring = target.planned.ring;
     const pausedForCheck = entry.status === 'running' && entry.until !== undefined;
+    let failed = false;
     if (isFinal(entry.status)) {
       this.#open.delete(group);
       applyOutcomes(this.#groups, [entry], this.#deps.clock.now());
@@ -359,8 +362,8 @@ export class LiveController {
       this.#version++;
       await this.#deps.state.saveApplied(this.#applied!, [group]);
       this.#ended.push(summarize(entry));
-      if ((entry.status === 'rolled-back' && !entry.cancelled) || entry.status === 'emergency')
-        this.#failures.set(ring, (this.#failures.get(ring) ?? 0) + 1);
+      failed = (entry.status === 'rolled-back' && !entry.cancelled) || entry.status === 'emergency';
+      if (failed) this.#failures.set(ring, (this.#failures.get(ring) ?? 0) + 1);
       this.#slots(ring).delete(group);
     } else {
       this.#open.set(group, entry);
@@ -371,12 +374,13 @@ export class LiveController {
         if (entry.status === 'waiting' && entry.until) this.#queue.addAt(group, new Date(entry.until));
       }
     }
-    this.#markStatus();
     if (!pausedForCheck) {
       // Told once the state says so too: whoever reads "succeeded" and then the status finds the group ready.
       this.#deps.onTransition?.(entry);
       this.#fill(ring);
     }
+    // A failure, or the end of the last transition under way in its ring, changes the ring's state: shown at once.
+    this.#markStatus(isFinal(entry.status) && (failed || this.#slots(ring).size === 0));
   }
 
   /** Looks again when the nearest known end of a wait comes. */
@@ -389,10 +393,19 @@ export class LiveController {
     if (next && wake) this.#wake = this.#deps.clock.at(next, () => wake());
   }
 
-  /** Marks a change the status shows, and asks for the statuses and records to be brought up to date. */
-  #markStatus(): void {
+  /**
+   * Marks a change the status shows, and asks for the statuses and records to
+   * be brought up to date: at once when `now` or for a commit not written yet
+   * (its first statuses tell the people who merged it that it is read), else
+   * within the interval (building them reads every group).
+   */
+  #markStatus(now = false): void {
     this.#version++;
-    this.#statusWrite.mark();
+    const commit = this.#followed?.commit;
+    if (commit === this.#statusCommit && !now) return this.#statusWrite.mark();
+    this.#statusCommit = commit;
+    // Never rejects: a failed write is logged by the ThrottledWrite and left to the next mark.
+    void this.#statusWrite.flush();
   }
 
   async #writeNow(): Promise<void> {
