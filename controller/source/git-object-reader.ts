@@ -115,6 +115,14 @@ export class GitObjectReader {
     return info?.type === 'commit' ? info.id : undefined;
   }
 
+  /** The parents of `commit`, first parent first; undefined when the repository has no such commit. */
+  async parentsOf(commit: string): Promise<string[] | undefined> {
+    const [object] = await this.#git.contents([`${commit}^{commit}`]);
+    if (object?.type !== 'commit') return undefined;
+    const headers = object.content.toString('utf8', 0, object.content.indexOf('\n\n'));
+    return [...headers.matchAll(/^parent ([0-9a-f]{40,64})$/gm)].map((m) => m[1]!);
+  }
+
   /** When `commit` was committed (its committer date). Throws NotFoundError when it is not in the repository. */
   async committedAt(commit: string): Promise<Date> {
     const [object] = await this.#git.contents([`${commit}^{commit}`]);

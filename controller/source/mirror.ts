@@ -1,7 +1,8 @@
 /**
  * GitMirror: a bare mirror, under the state directory, of the one branch the
- * controller follows. Each tick peeks at the remote (cheap), fetches when the
- * branch moved, and lists the commits merged since the head it last applied.
+ * controller follows. Each look fetches the branch (one git child; nothing is
+ * transferred or written when it did not move) and lists the commits merged
+ * since the head it last applied.
  * Only fast-forwards are followed on their own; a rewritten branch waits for
  * an operator.
  */
@@ -45,11 +46,20 @@ export interface GitMirrorOptions {
   readonly refs?: RefReader;
 }
 
-/** What a ref names, read from the mirror. */
+/** What a ref names, and a commit's parents, read from the mirror. */
 export interface RefReader {
   /** The full sha of the commit `rev` names, or undefined when it names none. */
   commitOf(rev: string): Promise<string | undefined>;
+  /** The parents of `commit`, first parent first; undefined when the mirror has no such commit. */
+  parentsOf?(commit: string): Promise<string[] | undefined>;
 }
+
+/**
+ * How many commits a new head may be ahead of the followed one for the
+ * ancestry to be read through the RefReader, one commit at a time; further,
+ * or off the first-parent line, git answers (one child each).
+ */
+const FIRST_PARENT_WALK = 64;
 
 /** What one fetch found, compared with the followed head. */
 export interface FetchResult {
@@ -127,27 +137,10 @@ export class GitMirror {
   }
 
   /**
-   * Asks the remote for the branch head without fetching anything: the cheap
-   * "did it move?" check of each tick. Throws NotFoundError (BranchNotFound)
-   * when the remote has no such branch, TransientError (RemoteUnreachable)
-   * when the remote cannot be read.
-   */
-  async peek(): Promise<string> {
-    await this.prepare();
-    const ref = `refs/heads/${this.target.branch}`;
-    // Through the name "origin": the URL, and any credentials in it, stay off the command line.
-    const out = await this.remoteCall('Asking for the head of', ['ls-remote', 'origin', ref]);
-    // ls-remote matches patterns against the tail of each ref name: keep the exact ref only.
-    for (const line of out.split('\n')) {
-      const [sha, name] = line.trim().split(/\s+/);
-      if (name === ref && sha && FULL_SHA.test(sha)) return sha;
-    }
-    throw branchNotFound(this.target);
-  }
-
-  /**
    * Fetches the branch into the mirror and compares it with the followed
-   * head, which it does not move (see `accept`). Throws like `peek`.
+   * head, which it does not move (see `accept`). Throws NotFoundError
+   * (BranchNotFound) when the remote has no such branch, TransientError
+   * (RemoteUnreachable) when the remote cannot be read.
    */
   async fetch(): Promise<FetchResult> {
     await this.prepare();
@@ -157,6 +150,8 @@ export class GitMirror {
       'fetch',
       '--quiet',
       '--no-tags',
+      // Nothing reads it, and an unchanged branch then writes nothing at all.
+      '--no-write-fetch-head',
       'origin',
       fetchRefspec(branch),
     ]);
@@ -167,6 +162,9 @@ export class GitMirror {
     const previous = await this.followed();
     if (!previous) return { head, moved: true, fastForward: true, commits: [head] };
     if (previous === head) return { head, previous, moved: false, fastForward: true, commits: [] };
+    // Nearly always the new commits sit on the first-parent line just above the followed head.
+    const line = await this.firstParentLine(previous, head);
+    if (line) return { head, previous, moved: true, fastForward: true, commits: line };
     const [fastForward, commits] = await Promise.all([
       this.isAncestor(previous, head),
       this.listCommits(previous, head),
@@ -199,7 +197,7 @@ export class GitMirror {
    */
   async accept(commit: string): Promise<void> {
     await this.prepare();
-    const sha = await resolveCommit(this.git(), commit);
+    const sha = await resolveCommit(this.git(), commit, this.#refs);
     const previous = await this.followed();
     if (previous === sha) return;
     if (previous && !(await this.isAncestor(previous, sha))) {
@@ -315,8 +313,27 @@ export class GitMirror {
     return this.ready;
   }
 
+  /**
+   * The commits from just after `from` up to `to`, oldest first, when `from`
+   * is on `to`'s first-parent line within FIRST_PARENT_WALK commits: then it
+   * is an ancestor, and these are what `listCommits` lists. Undefined when
+   * not found that way (or without a RefReader that reads parents).
+   */
+  private async firstParentLine(from: string, to: string): Promise<string[] | undefined> {
+    const refs = this.#refs;
+    if (!refs?.parentsOf) return undefined;
+    const line: string[] = [];
+    for (let at: string | undefined = to; at && line.length <= FIRST_PARENT_WALK;) {
+      if (at === from) return line.reverse();
+      line.push(at);
+      at = (await this.local('AncestryFailed', () => refs.parentsOf!(at!)))?.[0];
+    }
+    return undefined;
+  }
+
   /** True when `ancestor` is `commit` or one of its ancestors. */
   private async isAncestor(ancestor: string, commit: string): Promise<boolean> {
+    if (await this.firstParentLine(ancestor, commit)) return true;
     // Not `merge-base --is-ancestor`: it answers "no" by exit code 1 alone, which simple-git reports as success.
     const out = await this.local('AncestryFailed', () =>
       runGit(this.target.dir, ['rev-list', '--max-count=1', ancestor, '--not', commit]),

@@ -71,16 +71,6 @@ describe('GitMirror', () => {
     expect(await mirror.followed()).toBeUndefined();
   });
 
-  it('sees a new commit with peek before any fetch brings it', async () => {
-    const first = await remote.commit('groups/a.yaml', 'a: 1\n');
-    expect(await mirror.peek()).toBe(first);
-    await mirror.accept((await mirror.fetch()).head);
-    const second = await remote.commit('groups/a.yaml', 'a: 2\n');
-    expect(await mirror.peek()).toBe(second);
-    await expect(mirror.source(second).list(['groups'])).rejects.toThrow();
-    expect(await mirror.followed()).toBe(first);
-  });
-
   it('lists the commits pushed between two ticks, oldest first, and accept follows the newest', async () => {
     const first = await remote.commit('groups/a.yaml', 'a: 1\n');
     await mirror.accept((await mirror.fetch()).head);
@@ -250,10 +240,8 @@ describe('GitMirror', () => {
     expect(await loose()).toBeGreaterThan(before);
   });
 
-  it.each([
-    ['peek', (m: GitMirror) => m.peek()],
-    ['fetch', (m: GitMirror) => m.fetch()],
-  ])('throws NotFoundError from %s for a branch the remote lacks', async (_name, call) => {
+  it('throws NotFoundError from fetch for a branch the remote lacks', async () => {
+    const call = (m: GitMirror) => m.fetch();
     await remote.commit('groups/a.yaml', 'a: 1\n');
     const other = new GitMirror({ remote: remote.dir, branch: 'release', dir: join(root, 'other.git') });
     const err: unknown = await call(other).catch((e: unknown) => e);
@@ -263,10 +251,8 @@ describe('GitMirror', () => {
     expect((err as Error).message).toContain(remote.dir);
   });
 
-  it.each([
-    ['peek', (m: GitMirror) => m.peek()],
-    ['fetch', (m: GitMirror) => m.fetch()],
-  ])('throws TransientError from %s for an unreachable remote path', async (_name, call) => {
+  it('throws TransientError from fetch for an unreachable remote path', async () => {
+    const call = (m: GitMirror) => m.fetch();
     const gone = join(root, 'no-such-remote');
     const lost = new GitMirror({ remote: gone, branch: 'main', dir: mirrorDir });
     const err: unknown = await call(lost).catch((e: unknown) => e);
@@ -306,7 +292,8 @@ describe('GitMirror', () => {
     const dir = join(root, 'https.git');
     const withSecret = new GitMirror({ remote: url, branch: 'main', dir });
     expect(withSecret.label).toBe('branch "main" of https://127.0.0.1:1/repo.git');
-    for (const call of [() => withSecret.peek(), () => withSecret.fetch()]) {
+    // Twice: the first fetch also sets the mirror up.
+    for (const call of [() => withSecret.fetch(), () => withSecret.fetch()]) {
       const err: unknown = await call().catch((e: unknown) => e);
       expect(err).toBeInstanceOf(TransientError);
       expect((err as Error).message).toContain('https://127.0.0.1:1/repo.git');
@@ -337,5 +324,100 @@ describe('GitMirror', () => {
     const config = join(dir, 'config');
     expect(await readFile(config, 'utf8')).toContain('https://user:new-token@127.0.0.1:1/repo.git');
     expect((await stat(config)).mode & 0o777).toBe(0o600);
+  });
+});
+
+describe('GitMirror reading ancestry through a long-lived reader', () => {
+  // Two mirrors of one remote, one asking git for ancestry and one reading commits through the reader:
+  // every fetch must give the same answer.
+  let root: string;
+  let remote: Remote;
+  let plain: GitMirror;
+  let read: GitMirror;
+  let objects: GitObjectReader;
+
+  beforeEach(async () => {
+    root = await makeTempDir('ringmaster-mirror-reader-');
+    remote = await createRemote(root);
+    plain = new GitMirror({ remote: remote.dir, branch: 'main', dir: join(root, 'plain.git') });
+    objects = new GitObjectReader(join(root, 'read.git'));
+    read = new GitMirror({ remote: remote.dir, branch: 'main', dir: join(root, 'read.git'), refs: objects });
+  });
+  afterEach(async () => {
+    await objects.close();
+    await removeDir(root);
+  });
+
+  const fetchBoth = async () => {
+    const [a, b] = await Promise.all([plain.fetch(), read.fetch()]);
+    expect(b).toEqual(a);
+    return b;
+  };
+  const acceptBoth = async (sha: string) => {
+    await plain.accept(sha);
+    await read.accept(sha);
+  };
+  const emptyCommits = (n: number) =>
+    run('sh', ['-c', `for i in $(seq ${n}); do git commit -q --allow-empty -m "empty $i"; done`], {
+      cwd: remote.dir,
+    });
+
+  it('lists the new commits of the first-parent line, a merge counting as one', async () => {
+    const first = await remote.commit('groups/a.yaml', 'a: 1\n');
+    await acceptBoth((await fetchBoth()).head);
+    await remote.git.checkoutLocalBranch('feature');
+    await remote.commit('groups/f.yaml', 'f: 1\n');
+    await remote.git.checkout('main');
+    const second = await remote.commit('groups/b.yaml', 'b: 1\n');
+    await remote.git.raw(['merge', '--no-ff', '--quiet', '-m', 'merge feature', 'feature']);
+    const merge = (await remote.git.revparse(['HEAD'])).trim();
+    const result = await fetchBoth();
+    expect(result).toEqual({
+      head: merge,
+      previous: first,
+      moved: true,
+      fastForward: true,
+      commits: [second, merge],
+    });
+    await acceptBoth(merge);
+    expect(await read.followed()).toBe(merge);
+  });
+
+  it('asks git when the new head is far ahead or the followed head is off its first-parent line', async () => {
+    const base = await remote.commit('groups/a.yaml', 'a: 1\n');
+    await acceptBoth((await fetchBoth()).head);
+    await emptyCommits(70);
+    const far = await fetchBoth();
+    expect(far.fastForward).toBe(true);
+    expect(far.commits).toHaveLength(70);
+    await acceptBoth(far.head);
+
+    // The followed head becomes the second parent of a merge made on another line.
+    await remote.git.checkoutBranch('other', base);
+    const aside = await remote.commit('groups/o.yaml', 'o: 1\n');
+    await remote.git.raw(['merge', '--no-ff', '--quiet', '-m', 'merge main', 'main']);
+    const merge = (await remote.git.revparse(['HEAD'])).trim();
+    await remote.git.raw(['branch', '-f', 'main', merge]);
+    const result = await fetchBoth();
+    expect(result).toMatchObject({ head: merge, previous: far.head, fastForward: true });
+    expect(result.commits).toEqual([aside, merge]);
+    await acceptBoth(merge);
+  });
+
+  it('reports a force push as no fast-forward, and refuses to accept it', async () => {
+    const first = await remote.commit('groups/a.yaml', 'a: 1\n');
+    const old = await remote.commit('groups/a.yaml', 'a: 2\n');
+    await acceptBoth((await fetchBoth()).head);
+    await remote.git.raw(['reset', '--hard', '--quiet', first]);
+    const rewritten = await remote.commit('groups/a.yaml', 'a: 3\n', 'rewritten history');
+    expect(await fetchBoth()).toEqual({
+      head: rewritten,
+      previous: old,
+      moved: true,
+      fastForward: false,
+      commits: [rewritten],
+    });
+    await expect(read.accept(rewritten)).rejects.toBeInstanceOf(ConfigurationError);
+    expect(await read.followed()).toBe(old);
   });
 });
