@@ -110,18 +110,8 @@ export async function openDesiredReader(
     throw err;
   }
   const readDesired = async (): Promise<DesiredRead> => {
-    // Asking the remote is cheap; fetching is not: fetch only when the branch moved.
-    const followed = await mirror.followed();
-    if (followed && (await mirror.peek()) === followed) {
-      const committedAt = await objects.committedAt(followed);
-      return {
-        commit: followed,
-        committedAt,
-        ...(await load(mirror.source(followed))),
-        superseded: [],
-        accept: async () => {},
-      };
-    }
+    // One git child per look: a fetch of an unchanged branch transfers nothing and writes nothing, and costs
+    // about what asking for the head alone (ls-remote) does; a moved branch is fetched in the same child.
     const fetched = await mirror.fetch();
     const rewritten = fetched.previous && !fetched.fastForward ? fetched.head : undefined;
     const verdict =

@@ -10,7 +10,7 @@ import { type SimpleGit, simpleGit } from 'simple-git';
 import { ConfigurationError, NotFoundError } from '../errors.js';
 import { runGit } from './git-run.js';
 import { GitCommitSource, resolveCommit } from './git-source.js';
-import { branchNotFound, describeTarget, mirrorFailure, remoteFailure } from './mirror-errors.js';
+import { describeTarget, mirrorFailure, remoteFailure } from './mirror-errors.js';
 import { MirrorMaintenance } from './mirror-maintenance.js';
 import { fetchPullHead } from './mirror-pulls.js';
 import { parseRemote } from './mirror-remote.js';
