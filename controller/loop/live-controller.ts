@@ -63,6 +63,8 @@ export interface LiveControllerDeps {
   readonly onWake?: () => void;
   /** Whether a transition waiting at its gate is approved; default: an Approval in the commit followed now. */
   readonly isApproved?: (transition: string) => Promise<boolean>;
+  /** Least real time between two writes of the statuses and records that only show progress; default 1 s. */
+  readonly statusEveryMs?: number;
 }
 
 /** The commit a look applies, with its desired state. */
@@ -120,7 +122,7 @@ export class LiveController {
     this.#sync = new StatusSync(deps);
     this.#statusWrite = new ThrottledWrite(
       () => this.#writeNow(),
-      WRITE_EVERY_MS,
+      deps.statusEveryMs ?? WRITE_EVERY_MS,
       (err) =>
         deps.log.warn({ err }, 'Statuses and records not brought up to date; tried again at the next change'),
     );
