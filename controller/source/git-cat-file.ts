@@ -136,6 +136,8 @@ class Connection {
     private readonly onStop: (owed: readonly Batch[], error: Error) => void,
   ) {
     const child = spawn('git', ['-C', dir, 'cat-file', '--batch-command', '--buffer'], {
+      // The environment as this process holds it now, as every git child of ours gets it.
+      env: process.env,
       stdio: ['pipe', 'pipe', 'pipe'],
     });
     this.#child = child;

@@ -5,25 +5,25 @@
  * `git log --notes=ringmaster`; share them with
  * `git push origin refs/notes/ringmaster`.
  *
- * Several processes may write at once: each write builds its notes commit on
- * a short-lived ref of its own, `refs/notes/ringmaster-pending-<pid>-<hex>`,
- * and then moves refs/notes/ringmaster only if nobody else moved it meanwhile.
- * Such a ref left behind by a killed process is safe to delete.
+ * Several processes may write at once: each write builds its notes commit
+ * from the notes commit it read, and then moves refs/notes/ringmaster only if
+ * nobody else moved it meanwhile. (Refs named
+ * `refs/notes/ringmaster-pending-<pid>-<hex>`, which earlier versions built
+ * their commits on and a killed one could leave behind, are safe to delete.)
  *
- * Reading (the notes ref, a note, the commit a name resolves to) goes through
- * one long-lived `git cat-file` per reporter; a write that changes a note
- * costs three short git children (the scratch ref, `git notes add`, the move
- * of the notes ref), where it took eight, and a report that changes nothing
- * none at all.
+ * No git child per status: reading (the notes ref, a note, the commit a name
+ * resolves to) goes through one long-lived `git cat-file` per reporter; a
+ * write makes the note's objects itself (notes-tree.ts) and moves the notes
+ * ref through one long-lived `git update-ref --stdin`.
  */
-import { randomBytes } from 'node:crypto';
 import pRetry from 'p-retry';
 import type { SimpleGit } from 'simple-git';
 import { TransientError, isTransient } from '../errors.js';
 import { GitCatFile } from '../source/git-cat-file.js';
-import { runGit } from '../source/git-run.js';
+import { GitRefUpdater } from '../source/git-ref-updater.js';
 import { resolveCommit } from '../source/git-source.js';
 import { appendLine, formatStatusLine, parseStatusNote } from './note-format.js';
+import { type ObjectDatabase, notesCommit, putNote, treeOf, writeObject } from './notes-tree.js';
 import {
   type CommitStatus,
   type RecordedStatus,
@@ -37,15 +37,8 @@ import {
 /** The notes ref holding every ringmaster status. */
 export const NOTES_REF = 'refs/notes/ringmaster';
 
-/**
- * Prefix of the scratch ref each write builds its notes commit on (`git notes`
- * writes only under refs/notes/). A sibling of NOTES_REF, not below it: git
- * cannot hold both `a` and `a/b` as refs.
- */
-const SCRATCH_PREFIX = `${NOTES_REF}-pending-`;
-
-/** Identity for the notes commits when git has none configured (it would refuse to write otherwise). */
-const FALLBACK_IDENTITY = ['-c', 'user.name=Ringmaster', '-c', 'user.email=ringmaster@localhost'];
+/** Identity of the notes commits when git has none configured. */
+const FALLBACK_IDENTITY = 'Ringmaster <ringmaster@localhost>';
 
 /**
  * Retries of one write when other processes keep moving the notes ref first.
@@ -94,8 +87,11 @@ export interface GitNotesReporterOptions {
  */
 export class GitNotesReporter implements StatusReporter {
   private readonly now: () => Date;
-  private identity?: Promise<string[]>;
-  private repositoryKey?: Promise<string>;
+  private identity?: Promise<string>;
+  /** The repository's common git directory, objects folder and object format, asked once. */
+  #layout?: Promise<{ readonly dir: string; readonly objects: string; readonly format: string }>;
+  /** Moves the notes ref without a git child per move, started on first use. */
+  #updater?: GitRefUpdater;
   /** Reads refs and objects of the repository without a git child per read. */
   #objects?: Promise<GitCatFile>;
 
@@ -125,8 +121,10 @@ export class GitNotesReporter implements StatusReporter {
   /** Lets the long-lived reader exit once it answered; a later read starts a new one. */
   async close(): Promise<void> {
     const objects = this.#objects;
+    const updater = this.#updater;
     this.#objects = undefined;
-    await (await objects)?.close();
+    this.#updater = undefined;
+    await Promise.all([objects?.then((o) => o.close()), updater?.close()]);
   }
 
   /** The full sha `commit` names, through the long-lived reader. */
@@ -138,67 +136,60 @@ export class GitNotesReporter implements StatusReporter {
     return latestByContext(await this.list(commit));
   }
 
-  /**
-   * Appends `status` to the note of `sha` unless it is unchanged, retrying
-   * when another writer moves NOTES_REF first. Each attempt is built on a
-   * scratch ref of its own, deleted at the end (after the status is visible).
-   */
+  /** Appends `status` to the note of `sha` unless it is unchanged, retrying when another writer moves NOTES_REF first. */
   private async writeStatus(sha: string, status: CommitStatus): Promise<boolean> {
-    const scratch = `${SCRATCH_PREFIX}${process.pid}-${randomBytes(4).toString('hex')}`;
-    try {
-      return await pRetry(() => this.writeOnce(sha, status, scratch), {
-        ...CONFLICT_RETRY,
-        shouldRetry: ({ error }) => isTransient(error) && error.reason === WRITE_CONFLICT,
-      });
-    } finally {
-      // Best effort: a scratch ref left behind (or by a killed process) is only an older copy of the notes.
-      await runGit(await this.repository(), ['update-ref', '--no-deref', '-d', scratch]).catch(
-        () => undefined,
-      );
-    }
+    return pRetry(() => this.writeOnce(sha, status), {
+      ...CONFLICT_RETRY,
+      shouldRetry: ({ error }) => isTransient(error) && error.reason === WRITE_CONFLICT,
+    });
   }
 
   /**
-   * One compare-and-swap: reads NOTES_REF and the note there, decides, points
-   * `scratch` at that notes commit, adds the new note on `scratch` (NOTES_REF
-   * does not move), then moves NOTES_REF to the new notes commit only if it
-   * still holds the one read. Throws TransientError StatusWriteConflict when not.
+   * One compare-and-swap: reads NOTES_REF and the note there, decides, makes
+   * the notes commit with the new note on top of the one read, then moves
+   * NOTES_REF to it only if it still holds the one read. Throws
+   * TransientError StatusWriteConflict when not.
    */
-  private async writeOnce(sha: string, status: CommitStatus, scratch: string): Promise<boolean> {
+  private async writeOnce(sha: string, status: CommitStatus): Promise<boolean> {
     const { base, note } = await this.readNote(sha);
     const recorded = parseStatusNote(note, sha);
     if (isUnchanged(recorded, status)) return false;
     assertWithinLimit(sha, recorded, status.context);
     const line = formatStatusLine({ ...status, createdAt: this.now().toISOString() });
-    // `git notes add` builds on the scratch ref as it is: the notes commit read, or nothing before the first note
-    // (deleted: an earlier attempt of this write may have left its own commit there).
-    await this.gitWrite(
-      sha,
-      base ? ['update-ref', '--no-deref', scratch, base] : ['update-ref', '--no-deref', '-d', scratch],
-    );
-    await this.writeNote(sha, appendLine(note, line), scratch);
-    const next = await this.commitOf(scratch);
-    if (!next) throw writeFailed(sha, new Error(`${scratch} names no commit after git notes add`));
+    const next = await this.commitNote(sha, base, appendLine(note, line));
     await this.moveNotesRef(sha, next, base);
     return true;
   }
 
+  /** Writes the notes commit that sets `sha`'s note to `text` on top of `base` ('' for none); returns its id. */
+  private async commitNote(sha: string, base: string, text: string): Promise<string> {
+    try {
+      const db = await this.database();
+      const blob = await writeObject(db, 'blob', Buffer.from(text, 'utf8'));
+      const tree = await putNote(db, base ? await treeOf(db, base) : undefined, sha, blob);
+      const commit = notesCommit(
+        tree,
+        base,
+        await this.getIdentity(),
+        `Notes added by ringmaster: status of ${sha}`,
+      );
+      return await writeObject(db, 'commit', commit);
+    } catch (err) {
+      throw writeFailed(sha, err);
+    }
+  }
+
   /**
    * Moves NOTES_REF from `base` ('' meaning it must not exist) to `next`.
-   * Any failure counts as a conflict: bad permissions would already have
-   * failed the scratch ref, so what is left is another writer moving the ref
-   * or holding its lock.
+   * Any failure counts as a conflict: writing the objects would already have
+   * failed on bad permissions, so what is left is another writer moving the
+   * ref or holding its lock.
    */
   private async moveNotesRef(sha: string, next: string, base: string): Promise<void> {
+    const { dir } = await this.layout();
+    this.#updater ??= new GitRefUpdater(dir, 'ringmaster: status');
     try {
-      await runGit(await this.repository(), [
-        'update-ref',
-        '-m',
-        `ringmaster: status of ${sha}`,
-        NOTES_REF,
-        next,
-        base,
-      ]);
+      await this.#updater.move(NOTES_REF, next, base || '0'.repeat(next.length));
     } catch (err) {
       throw new TransientError(
         WRITE_CONFLICT,
@@ -244,41 +235,48 @@ export class GitNotesReporter implements StatusReporter {
 
   /** The absolute common git directory: where the notes ref lives, shared by every worktree. */
   private async repository(): Promise<string> {
-    this.repositoryKey ??= this.git.raw(['rev-parse', '--path-format=absolute', '--git-common-dir']);
-    return (await this.repositoryKey).trim();
+    return (await this.layout()).dir;
   }
 
-  /** Sets the note of `sha` to `text` in the notes of `ref`, which must be a scratch ref nobody else moves. */
-  private async writeNote(sha: string, text: string, ref: string): Promise<void> {
-    try {
-      const identity = await this.getIdentity();
-      // On standard input: a note of 1000 statuses is larger than one command-line argument may be.
-      await runGit(
-        await this.repository(),
-        [...identity, 'notes', `--ref=${ref}`, 'add', '--force', '--file', '-', sha],
-        { input: text },
-      );
-    } catch (err) {
-      throw writeFailed(sha, err);
-    }
+  private layout(): Promise<{ dir: string; objects: string; format: string }> {
+    this.#layout ??= this.git
+      .raw([
+        'rev-parse',
+        '--path-format=absolute',
+        '--git-common-dir',
+        '--git-path',
+        'objects',
+        '--show-object-format',
+      ])
+      .then((out) => {
+        const [dir, objects, format] = out.split('\n').map((l) => l.trim());
+        if (!dir || !objects || !format) throw new Error(`git rev-parse said ${JSON.stringify(out)}`);
+        return { dir, objects, format };
+      });
+    // A failure is asked again next time.
+    this.#layout.catch(() => (this.#layout = undefined));
+    return this.#layout;
   }
 
-  /** Runs a git command of the write of `sha`'s note; a failure is a TransientError StatusWriteFailed. */
-  private async gitWrite(sha: string, args: string[]): Promise<string> {
-    try {
-      return await runGit(await this.repository(), args);
-    } catch (err) {
-      throw writeFailed(sha, err);
-    }
+  /** The repository's objects, read through the long-lived reader and written as loose objects. */
+  private async database(): Promise<ObjectDatabase> {
+    const { objects: dir, format } = await this.layout();
+    const reader = await this.objects();
+    return {
+      dir,
+      format,
+      read: async (id, type) => {
+        const [object] = await reader.contents([id]);
+        return object?.type === type ? object.content : undefined;
+      },
+    };
   }
 
-  /** No extra arguments when git knows who commits; the fallback identity when it would refuse. */
-  private getIdentity(): Promise<string[]> {
-    this.identity ??= Promise.all([
-      this.git.raw(['var', 'GIT_AUTHOR_IDENT']),
-      this.git.raw(['var', 'GIT_COMMITTER_IDENT']),
-    ]).then(
-      () => [],
+  /** Who makes the notes commits: git's committer identity, or the fallback when git has none. */
+  private getIdentity(): Promise<string> {
+    this.identity ??= this.git.raw(['var', 'GIT_COMMITTER_IDENT']).then(
+      // "Name <email> 1733560000 +0100": the time is the commit's own.
+      (ident) => ident.trim().replace(/\s+\d+\s+[-+]\d{4}$/, '') || FALLBACK_IDENTITY,
       () => FALLBACK_IDENTITY,
     );
     return this.identity;

@@ -1,3 +1,4 @@
+import { execFile } from 'node:child_process';
 import { type SimpleGit, simpleGit } from 'simple-git';
 import { PermanentError } from '../../controller/errors.js';
 import { GitNotesReporter } from '../../controller/status/git-notes.js';
@@ -27,6 +28,43 @@ describe('GitNotesReporter with other writers of the repository', () => {
   });
   afterEach(async () => {
     await removeDir(repo.dir);
+  });
+
+  it('fans the notes tree out once a level holds more than 256 notes; git reads every note, and writes on', async () => {
+    // 300 commits in one git process.
+    const stream = Array.from(
+      { length: 300 },
+      (_, i) =>
+        `commit refs/heads/many\nmark :${i + 1}\ncommitter a <a@example.com> ${i} +0000\ndata 1\n${i % 10}\n` +
+        (i ? `from :${i}\n` : ''),
+    ).join('');
+    await new Promise<void>((resolve, reject) => {
+      const child = execFile('git', ['fast-import', '--quiet'], { cwd: repo.dir }, (err) =>
+        err ? reject(err) : resolve(),
+      );
+      child.stdin!.end(stream);
+    });
+    const commits = (await git.raw(['rev-list', 'refs/heads/many'])).trim().split('\n');
+    for (const commit of commits)
+      await reporter.report(commit, canary('pending', `on ${commit.slice(0, 7)}`));
+
+    const listed = (await git.raw(['notes', '--ref=ringmaster', 'list'])).trim().split('\n');
+    expect(listed).toHaveLength(300);
+    // The root holds folders named by two characters, and no more than 256 notes of its own.
+    const root = (await git.raw(['ls-tree', 'refs/notes/ringmaster'])).trim().split('\n');
+    expect(root.some((line) => /^040000 tree [0-9a-f]+\t[0-9a-f]{2}$/.test(line))).toBe(true);
+    expect(root.filter((line) => / blob /.test(line)).length).toBeLessThanOrEqual(256);
+    for (const commit of [commits[0]!, commits[150]!, commits[299]!])
+      expect(await git.raw(['notes', '--ref=ringmaster', 'show', commit])).toContain(
+        `on ${commit.slice(0, 7)}`,
+      );
+
+    // git's own writer lays the tree out its way; ours reads and writes on from there.
+    await git.raw(['notes', '--ref=ringmaster', 'append', '-m', 'a line of git notes', commits[7]!]);
+    expect(await reporter.report(commits[7]!, canary('success', 'Done'))).toBe(true);
+    expect((await reporter.list(commits[7]!)).map((s) => s.state)).toEqual(['pending', 'success']);
+    expect((await git.raw(['notes', '--ref=ringmaster', 'list'])).trim().split('\n')).toHaveLength(300);
+    await reporter.close();
   });
 
   it('lands every one of 20 concurrent reports to the same commit', async () => {
