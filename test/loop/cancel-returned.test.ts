@@ -5,15 +5,16 @@
  * ring's failure budget is untouched, and a later commit asking for the same
  * release again rolls it out.
  */
-import { pino } from 'pino';
-import type { EngineParts } from '../../controller/engine/run-transition.js';
 import { LiveController } from '../../controller/loop/live-controller.js';
-import { FileStateStore } from '../../controller/state/file-store.js';
-import { FileJournalStore } from '../../controller/state/journal-store.js';
 import { instantClock } from '../fakes/manual-clock.js';
 import { createFakeProviders } from '../fakes/providers.js';
-import { type FixtureRepo, createFixtureRepo, loadFixture } from '../helpers/constellation.js';
-import { removeDir } from '../helpers/git.js';
+import { loadFixture } from '../helpers/constellation.js';
+import {
+  type LiveFixture,
+  holdHealthCheck,
+  instantEngine,
+  openLiveFixture,
+} from '../helpers/live-controller.js';
 
 const C1 = '1'.repeat(40);
 const C2 = '2'.repeat(40);
@@ -21,49 +22,24 @@ const C3 = '3'.repeat(40);
 const C4 = '4'.repeat(40);
 
 describe('a commit returning a ring to the release its groups run', () => {
-  let repo: FixtureRepo;
-  let state: FileStateStore;
-  let journal: FileJournalStore;
+  let fixture: LiveFixture;
   beforeEach(async () => {
-    repo = await createFixtureRepo();
-    state = new FileStateStore(`${repo.dir}/.ringmaster`);
-    journal = new FileJournalStore(`${repo.dir}/.ringmaster/journal`);
+    fixture = await openLiveFixture();
   });
   afterEach(async () => {
-    await state.close();
-    await journal.close();
-    await removeDir(repo.dir);
+    await fixture.close();
   });
 
-  const desired = () => loadFixture(repo.dir);
+  const desired = () => loadFixture(fixture.repo.dir);
 
   it("undoes the group's transition at its next pause, holds nothing, and lets the release come again", async () => {
     // Time passes only when the controller waits for it (a health interval), at once.
     const clock = instantClock(new Date('2026-11-22T01:30:00Z'));
     const fake = createFakeProviders();
+    const { repo, state, journal } = fixture;
     // shared-1's observe checks are held at the one asked for, as a slow health query would be.
-    const check = fake.providers.health.check.bind(fake.providers.health);
-    let release: (() => void) | undefined;
-    let reached: (() => void) | undefined;
-    const observing = new Promise<void>((resolve) => (reached = resolve));
-    let holdObserve = false;
-    fake.providers.health.check = async (ctx, ...rest) => {
-      if (holdObserve && ctx.group === 'shared-1' && ctx.step === 'observe') {
-        holdObserve = false;
-        reached!();
-        await new Promise<void>((resolve) => (release = resolve));
-      }
-      return check(ctx, ...rest);
-    };
-    const engine: EngineParts = {
-      providers: fake.providers,
-      journal,
-      now: () => clock.now(),
-      sleep: (ms) => clock.sleep(ms),
-      healthIntervalMs: 60_000,
-      retry: { retries: 0, minTimeoutMs: 0, maxTimeoutMs: 0 },
-      log: pino({ level: 'silent' }),
-    };
+    const observe = holdHealthCheck(fake.providers, 'shared-1', 'observe');
+    const engine = instantEngine(fake.providers, journal, clock);
     const ended: string[] = [];
     const watched = new LiveController({
       engine,
@@ -87,9 +63,9 @@ describe('a commit returning a ring to the release its groups run', () => {
     // early to 2026.11.1: shared-1 rolls until its first observe check, which hangs.
     await repo.edit('groups/rings.yaml', 'release: "2026.11.0"', 'release: "2026.11.1"');
     const promoted = await desired();
-    holdObserve = true;
+    observe.arm();
     await watched.look({ constellation: promoted, commit: C2 });
-    await observing;
+    await observe.reached;
     expect(watched.status().groups.find((g) => g.name === 'shared-1')).toMatchObject({
       state: 'progressing',
       step: 'observe',
@@ -97,7 +73,7 @@ describe('a commit returning a ring to the release its groups run', () => {
 
     // The ring goes back to 2026.11.0 while the check is under way: once it returns, the transition is undone.
     await watched.look({ constellation: base, commit: C3 });
-    release!();
+    observe.release();
     await watched.settled();
     const id = `shared-1@${C2.slice(0, 12)}`;
     expect(ended).toContain(

@@ -6,15 +6,11 @@
  */
 import { mkdir } from 'node:fs/promises';
 import { join } from 'node:path';
-import { pino } from 'pino';
-import type { EngineParts } from '../../controller/engine/run-transition.js';
 import { LiveController } from '../../controller/loop/live-controller.js';
-import { FileStateStore } from '../../controller/state/file-store.js';
-import { FileJournalStore } from '../../controller/state/journal-store.js';
 import { instantClock } from '../fakes/manual-clock.js';
 import { createFakeProviders } from '../fakes/providers.js';
-import { type FixtureRepo, createFixtureRepo, loadFixture } from '../helpers/constellation.js';
-import { removeDir } from '../helpers/git.js';
+import { loadFixture } from '../helpers/constellation.js';
+import { type LiveFixture, instantEngine, openLiveFixture } from '../helpers/live-controller.js';
 
 const [C1, C2, C3, C4] = ['1', '2', '3', '4'].map((c) => c.repeat(40)) as [string, string, string, string];
 const ID = `internal@${C1.slice(0, 12)}`;
@@ -23,33 +19,20 @@ const ANALYSIS =
   'health:\n  gracePeriod: 1m\n  observe: 2m\n  analysis:\n    - { name: error-rate, query: "sum(errors)", max: 0.01, during: [observe] }\n';
 
 describe('a transition waiting on an inconclusive measurement', () => {
-  let repo: FixtureRepo;
-  let state: FileStateStore;
-  let journal: FileJournalStore;
+  let fixture: LiveFixture;
   beforeEach(async () => {
-    repo = await createFixtureRepo();
-    state = new FileStateStore(`${repo.dir}/.ringmaster`);
-    journal = new FileJournalStore(`${repo.dir}/.ringmaster/journal`);
+    fixture = await openLiveFixture();
   });
   afterEach(async () => {
-    await state.close();
-    await journal.close();
-    await removeDir(repo.dir);
+    await fixture.close();
   });
 
   it('measures again once per Retry that arrives, leaves the wait alone at other looks, and goes on when approved', async () => {
     const clock = instantClock(new Date('2026-11-23T10:00:00Z'));
     const fake = createFakeProviders();
     fake.world.measurements.set('error-rate', [{ inconclusive: 'no data' }]);
-    const engine: EngineParts = {
-      providers: fake.providers,
-      journal,
-      now: () => clock.now(),
-      sleep: (ms) => clock.sleep(ms),
-      healthIntervalMs: 60_000,
-      retry: { retries: 0, minTimeoutMs: 0, maxTimeoutMs: 0 },
-      log: pino({ level: 'silent' }),
-    };
+    const { repo, state, journal } = fixture;
+    const engine = instantEngine(fake.providers, journal, clock);
     const events: string[] = [];
     const watched = new LiveController({
       engine,
