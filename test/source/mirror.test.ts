@@ -6,7 +6,7 @@ import type { SimpleGit } from 'simple-git';
 import { ConfigurationError, NotFoundError, TransientError } from '../../controller/errors.js';
 import { GitMirror } from '../../controller/source/mirror.js';
 import { GitObjectReader } from '../../controller/source/git-object-reader.js';
-import { commitAll, initRepo, makeTempDir, removeDir } from '../helpers/git.js';
+import { commitAll, initRepo, makeTempDir, recordGitChildren, removeDir } from '../helpers/git.js';
 
 const run = promisify(execFile);
 
@@ -402,6 +402,32 @@ describe('GitMirror reading ancestry through a long-lived reader', () => {
     expect(result).toMatchObject({ head: merge, previous: far.head, fastForward: true });
     expect(result.commits).toEqual([aside, merge]);
     await acceptBoth(merge);
+  });
+
+  it('starts one git process to fetch an unchanged branch, and one more to follow a new commit', async () => {
+    await remote.commit('groups/a.yaml', 'a: 1\n');
+    await read.accept((await read.fetch()).head);
+    const children = recordGitChildren();
+    try {
+      expect(await read.fetch()).toMatchObject({ moved: false });
+      expect(children.commands()).toEqual([expect.stringMatching(/ fetch /)]);
+      const next = await remote.commit('groups/a.yaml', 'a: 2\n');
+      children.clear();
+      expect(await read.fetch()).toMatchObject({
+        head: next,
+        moved: true,
+        fastForward: true,
+        commits: [next],
+      });
+      await read.accept(next);
+      // The fetch, and the move of the followed head.
+      expect(children.commands()).toEqual([
+        expect.stringMatching(/ fetch /),
+        expect.stringMatching(/^update-ref /),
+      ]);
+    } finally {
+      children.restore();
+    }
   });
 
   it('reports a force push as no fast-forward, and refuses to accept it', async () => {
