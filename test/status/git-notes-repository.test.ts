@@ -1,4 +1,5 @@
 import { execFile } from 'node:child_process';
+import { promisify } from 'node:util';
 import { type SimpleGit, simpleGit } from 'simple-git';
 import { PermanentError } from '../../controller/errors.js';
 import { GitNotesReporter } from '../../controller/status/git-notes.js';
@@ -13,6 +14,8 @@ import {
   steppingClock,
   writeRawNote,
 } from './helpers.js';
+
+const run = promisify(execFile);
 
 describe('GitNotesReporter with other writers of the repository', () => {
   let repo: StatusRepo;
@@ -65,6 +68,29 @@ describe('GitNotesReporter with other writers of the repository', () => {
     expect((await reporter.list(commits[7]!)).map((s) => s.state)).toEqual(['pending', 'success']);
     expect((await git.raw(['notes', '--ref=ringmaster', 'list'])).trim().split('\n')).toHaveLength(300);
     await reporter.close();
+    // Every object written is as git writes it (trees sorted, modes right): fsck fails otherwise.
+    await git.raw(['fsck', '--strict', '--no-progress']);
+  });
+
+  it('writes notes git reads in a repository of sha256 objects', async () => {
+    const dir = await makeTempDir();
+    try {
+      await run('git', ['init', '-q', '--object-format=sha256', dir]);
+      const sha256 = simpleGit({ baseDir: dir });
+      await sha256.addConfig('user.name', 'Test').addConfig('user.email', 'test@example.com');
+      await sha256.raw(['commit', '-q', '--allow-empty', '-m', 'only']);
+      const commit = (await sha256.revparse(['HEAD'])).trim();
+      expect(commit).toMatch(/^[0-9a-f]{64}$/);
+      const writer = new GitNotesReporter(sha256, { now: steppingClock() });
+      expect(await writer.report(commit, canary('pending', 'Rolling out'))).toBe(true);
+      expect(await writer.report(commit, canary('success', 'Done'))).toBe(true);
+      await writer.close();
+      const note = await sha256.raw(['notes', '--ref=ringmaster', 'show', commit]);
+      expect(note.match(/"ringmaster\/canary"/g)).toHaveLength(2);
+      expect(await sha256.raw(['fsck', '--no-progress', '--strict'])).not.toMatch(/error|broken/);
+    } finally {
+      await removeDir(dir);
+    }
   });
 
   it('lands every one of 20 concurrent reports to the same commit', async () => {
