@@ -1,6 +1,15 @@
 import { readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { createSchemaValidator, isIsoDate } from '../../controller/schema/validator.js';
+import { DiagnosticSink } from '../../controller/model/diagnostics.js';
+import { DEFAULT_PARSE_LIMITS, parseYamlFile } from '../../controller/model/parse.js';
+import {
+  DEPLOYMENT_KIND_SCHEMAS,
+  type DeploymentKind,
+  KIND_SCHEMAS,
+  type Kind,
+  createSchemaValidator,
+  isIsoDate,
+} from '../../controller/schema/validator.js';
 
 type Schema = Record<string, unknown>;
 
@@ -53,9 +62,16 @@ describe('the schemas', () => {
     expect(schemas[file]!.$schema).toBe('https://json-schema.org/draft/2020-12/schema');
   });
 
-  it('compile under strict ajv', () => {
-    expect(() => createSchemaValidator(dir)).not.toThrow();
-  });
+  it.each([...Object.keys(KIND_SCHEMAS), ...Object.keys(DEPLOYMENT_KIND_SCHEMAS)])(
+    '%s compiles under strict ajv (at its first file) and refuses an empty mapping',
+    (kind) => {
+      const validator = createSchemaValidator(dir);
+      const sink = new DiagnosticSink();
+      const file = parseYamlFile(`${kind}.yaml`, Buffer.from('{}\n'), DEFAULT_PARSE_LIMITS, sink)!;
+      expect(validator.validate(kind as Kind | DeploymentKind, file, sink)).toBe(false);
+      expect(sink.items.length).toBeGreaterThan(0);
+    },
+  );
 
   it.each([
     ['2026-12-20', true],
