@@ -28,6 +28,17 @@ export interface EnvConfig {
   readonly awsRegion?: string;
 }
 
+/**
+ * The environment of the git children the controller starts itself (the
+ * commands of `source/git-run.ts`, the long-lived `cat-file` and `update-ref`):
+ * this process's as it is now, with GIT_TERMINAL_PROMPT=0. A controller has
+ * nobody at a terminal to answer git's question for a password: git fails
+ * with its message instead of waiting for ever.
+ */
+export function gitChildEnvironment(): NodeJS.ProcessEnv {
+  return { ...process.env, GIT_TERMINAL_PROMPT: '0' };
+}
+
 /** Parses the environment into a frozen EnvConfig. Throws ConfigurationError on a bad value. */
 export function loadEnvConfig(env: Readonly<Record<string, string | undefined>>): EnvConfig {
   return Object.freeze({

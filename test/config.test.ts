@@ -1,4 +1,4 @@
-import { loadEnvConfig, parseInstant } from '../controller/config.js';
+import { gitChildEnvironment, loadEnvConfig, parseInstant } from '../controller/config.js';
 import { ConfigurationError } from '../controller/errors.js';
 import { DEFAULT_PARSE_LIMITS } from '../controller/model/parse.js';
 
@@ -65,5 +65,21 @@ describe('URLs from the environment', () => {
     expect(loadEnvConfig({ GITHUB_API_URL: 'https://ghe.example.com/api/v3/' }).githubApiUrl).toBe(
       'https://ghe.example.com/api/v3',
     );
+  });
+});
+
+describe('gitChildEnvironment', () => {
+  it("is this process's environment as it is now, with git's password prompt turned off", () => {
+    process.env.RINGMASTER_TEST_MARK = 'now';
+    try {
+      const env = gitChildEnvironment();
+      expect(env).toMatchObject({
+        RINGMASTER_TEST_MARK: 'now',
+        PATH: process.env.PATH,
+        GIT_TERMINAL_PROMPT: '0',
+      });
+    } finally {
+      delete process.env.RINGMASTER_TEST_MARK;
+    }
   });
 });

@@ -8,7 +8,8 @@
  * directly: the one place in the code base that does.
  */
 import { spawn } from 'node:child_process';
-import type { Socket } from 'node:net';
+import { gitChildEnvironment } from '../config.js';
+import { keepAliveWhile } from './child-handles.js';
 import { ConfigurationError, TransientError } from '../errors.js';
 
 /** An object as `cat-file` describes it. */
@@ -136,8 +137,7 @@ class Connection {
     private readonly onStop: (owed: readonly Batch[], error: Error) => void,
   ) {
     const child = spawn('git', ['-C', dir, 'cat-file', '--batch-command', '--buffer'], {
-      // The environment as this process holds it now, as every git child of ours gets it.
-      env: process.env,
+      env: gitChildEnvironment(),
       stdio: ['pipe', 'pipe', 'pipe'],
     });
     this.#child = child;
@@ -259,10 +259,6 @@ class Connection {
 
   /** A waiting request keeps Node alive until it is answered; an idle child does not. */
   #setBusy(busy: boolean): void {
-    const child = this.#child;
-    for (const handle of [child, child.stdin as Socket, child.stdout as Socket, child.stderr as Socket]) {
-      if (busy) handle.ref();
-      else handle.unref();
-    }
+    keepAliveWhile(this.#child, busy);
   }
 }

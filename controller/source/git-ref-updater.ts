@@ -7,7 +7,8 @@
  * moved meanwhile, or its lock is held); the next move starts a new one.
  */
 import { type ChildProcessWithoutNullStreams, spawn } from 'node:child_process';
-import type { Socket } from 'node:net';
+import { gitChildEnvironment } from '../config.js';
+import { keepAliveWhile } from './child-handles.js';
 
 /** Standard error kept for messages. */
 const MAX_STDERR = 4096;
@@ -41,7 +42,7 @@ export class GitRefUpdater {
     const child = this.#spawn();
     return new Promise<void>((resolve, reject) => {
       this.#move = { awaited: ['start: ok', 'prepare: ok', 'commit: ok'], resolve, reject };
-      this.#setBusy(child, true);
+      keepAliveWhile(child, true);
       child.stdin.write(`start\nupdate ${ref} ${next} ${previous}\nprepare\ncommit\n`);
     });
   }
@@ -61,8 +62,7 @@ export class GitRefUpdater {
     if (this.#child) return this.#child;
     const child = spawn('git', ['update-ref', '-m', this.reason, '--stdin'], {
       cwd: this.dir,
-      // The environment as this process holds it now, as every git child of ours gets it.
-      env: process.env,
+      env: gitChildEnvironment(),
       stdio: ['pipe', 'pipe', 'pipe'],
     });
     this.#child = child;
@@ -76,7 +76,7 @@ export class GitRefUpdater {
     child.stdin.on('error', () => {});
     child.on('error', (err) => this.#ended(child, err.message));
     child.on('close', (code, signal) => this.#ended(child, signal ?? `exit code ${code}`));
-    this.#setBusy(child, false);
+    keepAliveWhile(child, false);
     return child;
   }
 
@@ -91,7 +91,7 @@ export class GitRefUpdater {
       move.awaited.shift();
       if (move.awaited.length > 0) continue;
       this.#move = undefined;
-      if (this.#child) this.#setBusy(this.#child, false);
+      if (this.#child) keepAliveWhile(this.#child, false);
       move.resolve();
     }
   }
@@ -103,13 +103,5 @@ export class GitRefUpdater {
     this.#move = undefined;
     const said = this.#stderr.trim();
     move.reject(new Error(said || `git update-ref --stdin in ${this.dir} stopped (${why})`));
-  }
-
-  /** A move under way keeps Node alive until it is answered; an idle child does not. */
-  #setBusy(child: ChildProcessWithoutNullStreams, busy: boolean): void {
-    for (const handle of [child, child.stdin as Socket, child.stdout as Socket, child.stderr as Socket]) {
-      if (busy) handle.ref();
-      else handle.unref();
-    }
   }
 }

@@ -8,16 +8,12 @@
  * git costs. Everything else still goes through simple-git.
  */
 import { execFile } from 'node:child_process';
+import { gitChildEnvironment } from '../config.js';
 
 /** Options of `runGit`. */
 export interface RunGitOptions {
   /** Written to git's standard input (closed at once without it). */
   readonly input?: string;
-  /**
-   * Talks to a remote: git must never stop to ask for credentials on a
-   * terminal (a controller has nobody there to answer); it fails instead.
-   */
-  readonly remote?: boolean;
 }
 
 /** Enough for any listing the controller asks for (a rev-list of every commit of a long history). */
@@ -29,12 +25,11 @@ const MAX_OUTPUT_BYTES = 256 * 1024 * 1024;
  * ended, when it said nothing), as simple-git's GitError does.
  */
 export function runGit(dir: string, args: readonly string[], options: RunGitOptions = {}): Promise<string> {
-  const env = options.remote ? { ...process.env, GIT_TERMINAL_PROMPT: '0' } : process.env;
   return new Promise((resolve, reject) => {
     const child = execFile(
       'git',
       [...args],
-      { cwd: dir, env, encoding: 'utf8', maxBuffer: MAX_OUTPUT_BYTES },
+      { cwd: dir, env: gitChildEnvironment(), encoding: 'utf8', maxBuffer: MAX_OUTPUT_BYTES },
       (err, stdout, stderr) => {
         if (!err) return resolve(stdout);
         const said = stderr.trim();

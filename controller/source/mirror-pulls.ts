@@ -32,11 +32,15 @@ export async function fetchPullHead(
   const refspec = `+refs/pull/${pull}/head:${ref}`;
   try {
     // Directly, not through simple-git: a fetch prints nothing, and simple-git waits 50 ms after such a command.
-    await runGit(
-      target.dir,
-      [...NO_AUTO_MAINTENANCE, 'fetch', '--quiet', '--no-tags', '--no-write-fetch-head', 'origin', refspec],
-      { remote: true },
-    );
+    await runGit(target.dir, [
+      ...NO_AUTO_MAINTENANCE,
+      'fetch',
+      '--quiet',
+      '--no-tags',
+      '--no-write-fetch-head',
+      'origin',
+      refspec,
+    ]);
   } catch (err) {
     const failure = remoteFailure(target, `Fetching the head of pull request #${pull} for`, err);
     // git says "couldn't find remote ref": the remote has no head for that number.
