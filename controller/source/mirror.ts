@@ -10,6 +10,7 @@ import { type SimpleGit, simpleGit } from 'simple-git';
 import { ConfigurationError, NotFoundError } from '../errors.js';
 import { runGit } from './git-run.js';
 import { GitCommitSource, resolveCommit } from './git-source.js';
+import { FULL_SHA, MirrorAncestry, type RefReader } from './mirror-ancestry.js';
 import { describeTarget, mirrorFailure, remoteFailure } from './mirror-errors.js';
 import { MirrorMaintenance } from './mirror-maintenance.js';
 import { fetchPullHead } from './mirror-pulls.js';
@@ -46,21 +47,6 @@ export interface GitMirrorOptions {
   readonly refs?: RefReader;
 }
 
-/** What a ref names, and a commit's parents, read from the mirror. */
-export interface RefReader {
-  /** The full sha of the commit `rev` names, or undefined when it names none. */
-  commitOf(rev: string): Promise<string | undefined>;
-  /** The parents of `commit`, first parent first; undefined when the mirror has no such commit. */
-  parentsOf?(commit: string): Promise<string[] | undefined>;
-}
-
-/**
- * How many commits a new head may be ahead of the followed one for the
- * ancestry to be read through the RefReader, one commit at a time; further,
- * or off the first-parent line, git answers (one child each).
- */
-const FIRST_PARENT_WALK = 64;
-
 /** What one fetch found, compared with the followed head. */
 export interface FetchResult {
   /** The branch head now in the mirror. */
@@ -87,7 +73,6 @@ export const FOLLOWED_REF = 'refs/ringmaster/followed';
 /** Where a head left behind by an accepted rewrite is kept, so its files stay readable for rollbacks. */
 export const ABANDONED_PREFIX = 'refs/ringmaster/abandoned/';
 
-const FULL_SHA = /^(?:[0-9a-f]{40}|[0-9a-f]{64})$/;
 const NO_SHA = '0'.repeat(40);
 
 /**
@@ -105,6 +90,7 @@ export class GitMirror {
   private client?: SimpleGit;
   private ready?: Promise<unknown>;
   readonly #refs?: RefReader;
+  readonly #ancestry: MirrorAncestry;
   readonly #maintenance = new MirrorMaintenance(() => this.git());
 
   constructor(options: GitMirrorOptions) {
@@ -112,6 +98,7 @@ export class GitMirror {
     this.openGit = options.git ?? ((dir) => simpleGit({ baseDir: dir }));
     this.label = describeTarget(this.target);
     this.#refs = options.refs;
+    this.#ancestry = new MirrorAncestry(options.dir, options.refs);
   }
 
   /**
@@ -162,13 +149,9 @@ export class GitMirror {
     const previous = await this.followed();
     if (!previous) return { head, moved: true, fastForward: true, commits: [head] };
     if (previous === head) return { head, previous, moved: false, fastForward: true, commits: [] };
-    // Nearly always the new commits sit on the first-parent line just above the followed head.
-    const line = await this.firstParentLine(previous, head);
-    if (line) return { head, previous, moved: true, fastForward: true, commits: line };
-    const [fastForward, commits] = await Promise.all([
-      this.isAncestor(previous, head),
-      this.listCommits(previous, head),
-    ]);
+    const { fastForward, commits } = await this.local('AncestryFailed', () =>
+      this.#ancestry.between(previous, head),
+    );
     return { head, previous, moved: true, fastForward, commits };
   }
 
@@ -313,32 +296,9 @@ export class GitMirror {
     return this.ready;
   }
 
-  /**
-   * The commits from just after `from` up to `to`, oldest first, when `from`
-   * is on `to`'s first-parent line within FIRST_PARENT_WALK commits: then it
-   * is an ancestor, and these are what `listCommits` lists. Undefined when
-   * not found that way (or without a RefReader that reads parents).
-   */
-  private async firstParentLine(from: string, to: string): Promise<string[] | undefined> {
-    const refs = this.#refs;
-    if (!refs?.parentsOf) return undefined;
-    const line: string[] = [];
-    for (let at: string | undefined = to; at && line.length <= FIRST_PARENT_WALK;) {
-      if (at === from) return line.reverse();
-      line.push(at);
-      at = (await this.local('AncestryFailed', () => refs.parentsOf!(at!)))?.[0];
-    }
-    return undefined;
-  }
-
   /** True when `ancestor` is `commit` or one of its ancestors. */
-  private async isAncestor(ancestor: string, commit: string): Promise<boolean> {
-    if (await this.firstParentLine(ancestor, commit)) return true;
-    // Not `merge-base --is-ancestor`: it answers "no" by exit code 1 alone, which simple-git reports as success.
-    const out = await this.local('AncestryFailed', () =>
-      runGit(this.target.dir, ['rev-list', '--max-count=1', ancestor, '--not', commit]),
-    );
-    return out.trim() === '';
+  private isAncestor(ancestor: string, commit: string): Promise<boolean> {
+    return this.local('AncestryFailed', () => this.#ancestry.isAncestor(ancestor, commit));
   }
 
   /** The first parent of `commit` (what a merge was made onto), or undefined for a root commit. */
@@ -348,13 +308,6 @@ export class GitMirror {
     );
     const parent = out.trim().split(/\s+/)[1];
     return parent && FULL_SHA.test(parent) ? parent : undefined;
-  }
-
-  private async listCommits(from: string, to: string): Promise<string[]> {
-    const out = await this.local('ListCommitsFailed', () =>
-      this.git().raw(['rev-list', '--reverse', '--first-parent', to, '--not', from]),
-    );
-    return out.split('\n').filter((line) => FULL_SHA.test(line.trim()));
   }
 
   /** Compare-and-swap of the followed ref, so two writers can never both win. */
@@ -367,7 +320,7 @@ export class GitMirror {
 
   /** Runs a command that talks to the remote (`action` reads like "Fetching"). */
   private remoteCall(action: string, args: string[]): Promise<string> {
-    return runGit(this.target.dir, args, { remote: true }).catch((err: unknown) => {
+    return runGit(this.target.dir, args).catch((err: unknown) => {
       throw remoteFailure(this.target, action, err);
     });
   }
