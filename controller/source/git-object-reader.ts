@@ -117,16 +117,15 @@ export class GitObjectReader {
 
   /** The parents of `commit`, first parent first; undefined when the repository has no such commit. */
   async parentsOf(commit: string): Promise<string[] | undefined> {
-    const [object] = await this.#git.contents([`${commit}^{commit}`]);
-    if (object?.type !== 'commit') return undefined;
-    const headers = object.content.toString('utf8', 0, object.content.indexOf('\n\n'));
-    return [...headers.matchAll(/^parent ([0-9a-f]{40,64})$/gm)].map((m) => m[1]!);
+    const headers = await this.#commitHeaders(commit);
+    return headers === undefined
+      ? undefined
+      : [...headers.matchAll(/^parent ([0-9a-f]{40,64})$/gm)].map((m) => m[1]!);
   }
 
   /** When `commit` was committed (its committer date). Throws NotFoundError when it is not in the repository. */
   async committedAt(commit: string): Promise<Date> {
-    const [object] = await this.#git.contents([`${commit}^{commit}`]);
-    const headers = object?.content.toString('utf8', 0, object.content.indexOf('\n\n'));
+    const headers = await this.#commitHeaders(commit);
     const seconds = headers && /^committer .* (\d+) [-+]\d{4}$/m.exec(headers)?.[1];
     if (!seconds) {
       throw new NotFoundError(
@@ -140,6 +139,13 @@ export class GitObjectReader {
   /** Stops the child process once it answered; a later call starts a new one. */
   close(): Promise<void> {
     return this.#git.close();
+  }
+
+  /** The header lines of the commit `commit` names (tree, parents, author, committer), or undefined. */
+  async #commitHeaders(commit: string): Promise<string | undefined> {
+    const [object] = await this.#git.contents([`${commit}^{commit}`]);
+    if (object?.type !== 'commit') return undefined;
+    return object.content.toString('utf8', 0, object.content.indexOf('\n\n'));
   }
 
   async #top(entry: TreeEntry, objects: ListingObjects): Promise<readonly SourceEntry[]> {

@@ -118,7 +118,7 @@ export class GitNotesReporter implements StatusReporter {
     return parseStatusNote((await this.readNote(sha)).note, sha);
   }
 
-  /** Lets the long-lived reader exit once it answered; a later read starts a new one. */
+  /** Lets the long-lived reader and ref updater exit once they answered; a later report starts new ones. */
   async close(): Promise<void> {
     const objects = this.#objects;
     const updater = this.#updater;

@@ -92,11 +92,16 @@ export async function putNote(
   if (notes.length <= FANOUT_AT || commit.length <= 2) return writeTree(db, entries);
   // Too many notes at this level: each goes one folder down, under the first two characters of its name.
   const kept = entries.filter((e) => !notes.includes(e));
+  const folders = new Map<string, TreeEntry[]>();
   for (const note of notes) {
     const prefix = note.name.slice(0, 2);
-    let sub = kept.find((e) => e.mode === TREE_MODE && e.name === prefix);
-    if (!sub) kept.push((sub = { mode: TREE_MODE, name: prefix, id: '' }));
-    sub.id = await putNote(db, sub.id || undefined, note.name.slice(2), note.id);
+    folders.set(prefix, [...(folders.get(prefix) ?? []), { ...note, name: note.name.slice(2) }]);
+  }
+  for (const [prefix, moved] of folders) {
+    const existing = kept.find((e) => e.mode === TREE_MODE && e.name === prefix);
+    if (!existing) kept.push({ mode: TREE_MODE, name: prefix, id: await writeTree(db, moved) });
+    // A layout git left mixed: the folder exists already, and the notes join it.
+    else for (const note of moved) existing.id = await putNote(db, existing.id, note.name, note.id);
   }
   return writeTree(db, kept);
 }
