@@ -1,6 +1,6 @@
 import { randomBytes } from 'node:crypto';
 import type { Dirent } from 'node:fs';
-import { mkdir, open, readdir, rename, rm, unlink } from 'node:fs/promises';
+import { type FileHandle, mkdir, open, readdir, rename, rm, unlink } from 'node:fs/promises';
 import { basename, dirname, join } from 'node:path';
 import { errorCode, isAbsent, stateFileError, statIfPresent } from './state-file.js';
 
@@ -14,11 +14,43 @@ export async function writeFileAtomic(path: string, text: string): Promise<void>
 }
 
 /**
+ * Writes the text `chunks` make, one after the other, as writeFileAtomic
+ * does, never holding more than about WRITE_BATCH of it; resolves to the
+ * number of bytes written.
+ */
+export async function writeChunksAtomic(path: string, chunks: Iterable<string>): Promise<number> {
+  let bytes = 0;
+  const tmp = await writeTemporary(path, async (file) => {
+    let batch = '';
+    for (const chunk of chunks) {
+      batch += chunk;
+      if (batch.length < WRITE_BATCH) continue;
+      bytes += (await file.write(batch)).bytesWritten;
+      batch = '';
+    }
+    if (batch) bytes += (await file.write(batch)).bytesWritten;
+  });
+  try {
+    await rename(tmp, path);
+  } catch (err) {
+    await rm(tmp, { force: true });
+    throw err;
+  }
+  await syncFolder(dirname(path));
+  return bytes;
+}
+
+/** How many characters writeChunksAtomic gathers before a write. */
+const WRITE_BATCH = 256 * 1024;
+
+/**
  * Writes several files as writeFileAtomic does, each on its own (a crash
  * leaves each old or new), with one fsync per folder for all the renames.
  */
 export async function writeFilesAtomic(files: readonly (readonly [string, string])[]): Promise<void> {
-  const written = await Promise.allSettled(files.map(([path, text]) => writeTemporary(path, text)));
+  const written = await Promise.allSettled(
+    files.map(([path, text]) => writeTemporary(path, (file) => file.writeFile(text))),
+  );
   const failed = written.find((w): w is PromiseRejectedResult => w.status === 'rejected');
   const temporaries = written.flatMap((w) => (w.status === 'fulfilled' ? [w.value] : []));
   try {
@@ -31,8 +63,8 @@ export async function writeFilesAtomic(files: readonly (readonly [string, string
   await Promise.all([...new Set(files.map(([path]) => dirname(path)))].map(syncFolder));
 }
 
-/** Writes and syncs a temporary file beside `path` (making its folder when missing); returns its name. */
-async function writeTemporary(path: string, text: string): Promise<string> {
+/** Writes (with `write`) and syncs a temporary file beside `path` (making its folder when missing); returns its name. */
+async function writeTemporary(path: string, write: (file: FileHandle) => Promise<void>): Promise<string> {
   const tmp = tempPathFor(path);
   const file = await open(tmp, 'w', 0o600).catch(async (err: unknown) => {
     if (errorCode(err) !== 'ENOENT') throw err;
@@ -40,7 +72,7 @@ async function writeTemporary(path: string, text: string): Promise<string> {
     return open(tmp, 'w', 0o600);
   });
   try {
-    await file.writeFile(text);
+    await write(file);
     await file.sync();
   } catch (err) {
     await file.close();

@@ -24,15 +24,18 @@
 import { type FileHandle, mkdir, open, rename, rm } from 'node:fs/promises';
 import { basename, dirname } from 'node:path';
 import { ConfigurationError } from '../errors.js';
-import { syncFolder, tempPathFor, writeFileAtomic } from './atomic-file.js';
+import { syncFolder, tempPathFor, writeChunksAtomic } from './atomic-file.js';
 import { readStateText, stateFileError, statIfPresent } from './state-file.js';
 
 /** How a snapshot file's text turns into entries and back. */
 export interface SnapshotCodec<V> {
   /** The entries of a snapshot; `text` is undefined when there is no file. Throws ConfigurationError naming `path`. */
   decode(text: string | undefined, path: string): Map<string, V>;
-  /** The snapshot's text; undefined when there is nothing to keep (the file is removed). */
-  encode(entries: ReadonlyMap<string, V>): string | undefined;
+  /**
+   * The snapshot's text, in chunks written one after the other (see
+   * json-chunks.ts); undefined when there is nothing to keep (the file is removed).
+   */
+  encode(entries: ReadonlyMap<string, V>): Iterable<string> | undefined;
   /** How a value is written in a log line and read back, when not as it is (to leave out what it repeats, say). */
   readonly line?: { pack(value: V): unknown; unpack(packed: unknown): V };
 }
@@ -314,10 +317,9 @@ export class DurableMap<V> {
 
   async #compact(): Promise<void> {
     await this.#catchUp();
-    const text = this.codec.encode(this.#entries);
-    if (text === undefined) await rm(this.path, { force: true });
-    else await writeFileAtomic(this.path, text);
-    this.#snapshotBytes = text === undefined ? 0 : Buffer.byteLength(text);
+    const chunks = this.codec.encode(this.#entries);
+    if (chunks === undefined) await rm(this.path, { force: true });
+    this.#snapshotBytes = chunks === undefined ? 0 : await writeChunksAtomic(this.path, chunks);
     const old = this.#log ?? (await open(this.logPath, 'a+', 0o600));
     this.#log = undefined;
     this.#tornTail = false;

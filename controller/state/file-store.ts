@@ -3,6 +3,7 @@ import { ConfigurationError } from '../errors.js';
 import { writeFileAtomic } from './atomic-file.js';
 import { DurableMap, type SnapshotCodec, damaged } from './durable-map.js';
 import { readJsonFile } from './json-file.js';
+import { Entries, jsonChunks } from './json-chunks.js';
 import { EMPTY_RECORDS, type RolloutRecords } from './records.js';
 import { type AppliedGroup, type AppliedState, NO_OPEN_STATUSES, type OpenStatuses } from './types.js';
 
@@ -130,10 +131,13 @@ const CONSTELLATION = '';
 function fromEntries(entries: ReadonlyMap<string, AppliedGroup | string>): AppliedState | undefined {
   const constellation = entries.get(CONSTELLATION);
   if (typeof constellation !== 'string') return undefined;
-  const groups: Record<string, AppliedGroup> = {};
+  return { version: 1, constellation, groups: Object.fromEntries(groupsOf(entries)) };
+}
+
+/** The groups of the map, as this version writes them. */
+function* groupsOf(entries: ReadonlyMap<string, AppliedGroup | string>): Generator<[string, AppliedGroup]> {
   for (const [name, group] of entries)
-    if (name !== CONSTELLATION) groups[name] = asWritten(group as AppliedGroup);
-  return { version: 1, constellation, groups };
+    if (name !== CONSTELLATION) yield [name, asWritten(group as AppliedGroup)];
 }
 
 /**
@@ -164,8 +168,9 @@ const APPLIED_CODEC: SnapshotCodec<AppliedGroup | string> = {
     return entries;
   },
   encode(entries) {
-    const state = fromEntries(entries);
-    return state && `${JSON.stringify(state)}\n`;
+    const constellation = entries.get(CONSTELLATION);
+    if (typeof constellation !== 'string') return undefined;
+    return jsonChunks({ version: 1, constellation, groups: new Entries(groupsOf(entries)) }, 0);
   },
 };
 

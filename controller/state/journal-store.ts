@@ -301,7 +301,7 @@ const OPEN_CODEC: SnapshotCodec<JournalPart> = {
     const journals: Record<string, JournalEntry> = {};
     for (const key of entries.keys())
       if (!key.endsWith(PROGRESS)) journals[key] = pack(entryOf(entries, key)!) as JournalEntry;
-    return `${JSON.stringify({ version: 1, journals }, null, 2)}\n`;
+    return [`${JSON.stringify({ version: 1, journals }, null, 2)}\n`];
   },
 };
 

@@ -10,6 +10,7 @@
 import { ConfigurationError, TransientError } from '../../errors.js';
 import type { StackColor } from '../../model/naming.js';
 import { DurableMap, type SnapshotCodec } from '../../state/durable-map.js';
+import { Entries, jsonChunks } from '../../state/json-chunks.js';
 import { STEPS, type StepName } from '../../engine/step-names.js';
 import type { ServiceSpec } from '../ports.js';
 
@@ -179,7 +180,16 @@ const WORLD_CODEC: SnapshotCodec<WorldValue> = {
     return entries;
   },
   encode(entries) {
-    return `${JSON.stringify(assemble(entries), null, 2)}\n`;
+    const world = assemble(entries);
+    return jsonChunks(
+      {
+        ...world,
+        groups: new Entries(Object.entries(world.groups)),
+        attempts: new Entries(Object.entries(world.attempts)),
+        snapshots: new Entries(Object.entries(world.snapshots)),
+      },
+      2,
+    );
   },
 };
 
