@@ -9,7 +9,13 @@ import { type AppliedGroup, type AppliedState, NO_OPEN_STATUSES, type OpenStatus
 
 /** Where the controller keeps what it has applied. */
 export interface StateStore {
-  /** The applied state, or undefined when nothing was ever applied. Throws when the stored state is unreadable. */
+  /**
+   * The applied state, or undefined when nothing was ever applied. Throws when
+   * the stored state is unreadable. The object is the store's own view, shared
+   * with every caller: read it, never change it. A later save through the same
+   * store may bring its groups up to date in place; a caller that keeps it
+   * while saving copies it (as the live controller does).
+   */
   loadApplied(): Promise<AppliedState | undefined>;
   /** Replaces the applied state atomically. */
   /**
@@ -39,8 +45,14 @@ export class FileStateStore implements StateStore {
   readonly recordsPath: string;
   readonly openStatusesPath: string;
   #map?: Promise<DurableMap<AppliedGroup | string>>;
-  /** The applied state last built from the map, while the map has not changed since. */
-  #applied?: AppliedState;
+  /**
+   * The applied state last built from the map, kept up to date with this
+   * store's own saves (rebuilding 10,000 groups at every look cost more than
+   * the plan); dropped when another process changed the map.
+   */
+  #applied?: { -readonly [K in keyof AppliedState]: AppliedState[K] } & {
+    groups: Record<string, AppliedGroup>;
+  };
 
   constructor(readonly dir: string) {
     this.appliedPath = join(dir, 'applied.json');
@@ -106,8 +118,16 @@ export class FileStateStore implements StateStore {
       const group = Object.hasOwn(state.groups, name) ? state.groups[name] : undefined;
       if (map.get(name) !== group) changes.push([name, group]);
     }
-    // Not kept as the cache: the caller may go on changing its object (a reconcile does, wave by wave).
-    this.#applied = undefined;
+    // The cache takes the changes, not the caller's object: the caller may go on changing it (a reconcile
+    // does, wave by wave).
+    const cached = this.#applied;
+    if (cached) {
+      for (const [name, group] of changes) {
+        if (name === CONSTELLATION) cached.constellation = group as string;
+        else if (group === undefined) delete cached.groups[name];
+        else cached.groups[name] = asWritten(group as AppliedGroup);
+      }
+    }
     await map.setMany(changes);
   }
 

@@ -50,6 +50,26 @@ describe('FileStateStore', () => {
     expect((await controller.loadApplied())?.groups).toEqual({ globex: group });
   });
 
+  it('keeps what it read up to date with its own saves, and not with what the caller changes later', async () => {
+    const controller = openStore(dir);
+    const g = (name: string, commit: string) => ({ name, commit, snapshot: {} as never, appliedAt: 'now' });
+    await controller.saveApplied({
+      ...emptyAppliedState('acme'),
+      groups: { a: g('a', '1'), b: g('b', '1') },
+    });
+    const read = await controller.loadApplied();
+    const working = { ...read!, groups: { ...read!.groups, a: g('a', '2') } };
+    delete (working.groups as Record<string, unknown>).b;
+
+    await controller.saveApplied({ ...working, constellation: 'acme-2' }, ['a', 'b']);
+    working.groups.a = g('a', 'changed after the save');
+
+    const after = await controller.loadApplied();
+    expect(after).toBe(read);
+    expect(after).toEqual({ version: 1, constellation: 'acme-2', groups: { a: g('a', '2') } });
+    expect(await openStore(dir).loadApplied()).toEqual(after);
+  });
+
   it('appends only the groups that changed, and keeps a group another process changed meanwhile', async () => {
     const controller = openStore(dir);
     const g = (name: string, commit: string) => ({ name, commit, snapshot: {} as never, appliedAt: 'now' });
