@@ -2,7 +2,8 @@
  * Builds what people see from the desired state, the applied state and a
  * reconcile's results: the status view and the commit statuses per ring.
  */
-import type { Constellation, Ring } from '../model/types.js';
+import { compareNames } from '../model/naming.js';
+import type { Constellation, Group, Ring } from '../model/types.js';
 import { snapshotHash, snapshotOf } from '../plan/snapshot.js';
 import type { CommitStatus } from '../status/reporter.js';
 import { fitDescription, groupContext, ringContext } from '../status/reporter.js';
@@ -26,19 +27,32 @@ export interface ReconcileFacts {
   readonly now: Date;
 }
 
+/** The groups of each constellation in status order, sorted once (a running controller builds its status every second). */
+const ordered = new WeakMap<Constellation, readonly Group[]>();
+
+/** The groups of `desired` by ring, then by name. */
+function inStatusOrder(desired: Constellation): readonly Group[] {
+  let groups = ordered.get(desired);
+  if (!groups) {
+    const ringIndex = new Map(desired.rings.map((r) => [r.name, r.index]));
+    groups = [...desired.groups.values()].sort(
+      (a, b) => ringIndex.get(a.ring)! - ringIndex.get(b.ring)! || compareNames(a.name, b.name),
+    );
+    ordered.set(desired, groups);
+  }
+  return groups;
+}
+
 /**
  * The status of every group and ring; with `onlyRing`, of that ring and its
  * groups alone (what a rollout reports after each wave, without the cost of
  * the whole constellation).
  */
 export function buildStatus(f: ReconcileFacts, onlyRing?: string): ControllerStatus {
-  const ringIndex = new Map(f.desired.rings.map((r) => [r.name, r.index]));
   // One ring's status (before each wave) needs its counts, not its groups in order.
   const ordered =
     onlyRing === undefined
-      ? [...f.desired.groups.values()].sort(
-          (a, b) => ringIndex.get(a.ring)! - ringIndex.get(b.ring)! || a.name.localeCompare(b.name),
-        )
+      ? inStatusOrder(f.desired)
       : [...f.desired.groups.values()].filter((g) => g.ring === onlyRing);
   // Indexed once: at 10,000 groups a search per group would cost seconds.
   const waitingBy = new Map<string, Waiting>();

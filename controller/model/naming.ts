@@ -38,3 +38,13 @@ export function snapshotId(
 ): string {
   return `${constellation}-${group}-${schemaVersion}-${commit.slice(0, 12)}`.replace(/-{2,}/g, '-');
 }
+
+/**
+ * Orders group names as `localeCompare` does, at a fraction of its cost: for
+ * the names the schema allows (lower-case letters, digits and hyphens, see
+ * defs.schema.json) the order of code units is the same. A running controller
+ * sorts 10,000 of them every second.
+ */
+export function compareNames(a: string, b: string): number {
+  return a < b ? -1 : a > b ? 1 : 0;
+}

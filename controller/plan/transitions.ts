@@ -5,6 +5,7 @@
  */
 import type { Constellation, Group } from '../model/types.js';
 import { isDeepStrictEqual } from 'node:util';
+import { compareNames } from '../model/naming.js';
 import { compareVersions } from '../model/versions.js';
 import { describeTenantChanges } from './tenant-diff.js';
 import type { AppliedGroup, AppliedState, GroupSnapshot, HeldCommit } from '../state/types.js';
@@ -76,7 +77,7 @@ export function planTransitions(
   const blocked: BlockedGroup[] = [];
   let upToDate = 0;
   for (const group of desired.groups.values()) {
-    const planned = planGroup(desired, group, applied.groups[group.name], commit);
+    const planned = answerOf(desired, group, applied.groups[group.name], commit);
     if (planned === 'up-to-date') upToDate++;
     else if ('reason' in planned) blocked.push(planned);
     else transitions.push(planned);
@@ -109,9 +110,39 @@ export function planTransitions(
     (a, b) =>
       (ringIndex.get(a.ring) ?? Infinity) - (ringIndex.get(b.ring) ?? Infinity) ||
       Number(b.testTenants > 0) - Number(a.testTenants > 0) ||
-      a.group.localeCompare(b.group),
+      compareNames(a.group, b.group),
   );
-  return { commit, transitions, blocked: blocked.sort((a, b) => a.group.localeCompare(b.group)), upToDate };
+  return { commit, transitions, blocked: blocked.sort((a, b) => compareNames(a.group, b.group)), upToDate };
+}
+
+type Answer = PlannedTransition | BlockedGroup | 'up-to-date';
+
+/**
+ * planGroup's answers already given, per applied group (or per desired group
+ * where none is applied). Neither is ever changed, only replaced, so an
+ * answer holds while the constellation, the commit and both objects are the
+ * same: the controller builds its status every second, and only the groups
+ * whose state changed since are planned again.
+ */
+const answers = new WeakMap<
+  AppliedGroup | Group,
+  { readonly desired: Constellation; readonly group: Group; readonly commit: string; readonly answer: Answer }
+>();
+
+function answerOf(
+  desired: Constellation,
+  group: Group,
+  current: AppliedGroup | undefined,
+  commit: string,
+): Answer {
+  const key = current ?? group;
+  const kept = answers.get(key);
+  if (kept?.desired === desired && kept.group === group && kept.commit === commit) return kept.answer;
+  const answer = planGroup(desired, group, current, commit);
+  answers.set(key, { desired, group, commit, answer });
+  // The answer given before the group was first applied is not asked for again.
+  if (current) answers.delete(group);
+  return answer;
 }
 
 /** What the commit asks of one group of the desired state: nothing, a transition, or why it is blocked. */
@@ -120,7 +151,7 @@ function planGroup(
   group: Group,
   current: AppliedGroup | undefined,
   commit: string,
-): PlannedTransition | BlockedGroup | 'up-to-date' {
+): Answer {
   const to = snapshotOf(desired, group);
   const hash = snapshotHash(to);
   if (current?.snapshot && snapshotHash(current.snapshot) === hash) return 'up-to-date';
