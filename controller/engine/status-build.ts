@@ -28,17 +28,17 @@ export interface ReconcileFacts {
 }
 
 /** The groups of each constellation in status order, sorted once (a running controller builds its status every second). */
-const ordered = new WeakMap<Constellation, readonly Group[]>();
+const statusOrders = new WeakMap<Constellation, readonly Group[]>();
 
 /** The groups of `desired` by ring, then by name. */
 function inStatusOrder(desired: Constellation): readonly Group[] {
-  let groups = ordered.get(desired);
+  let groups = statusOrders.get(desired);
   if (!groups) {
     const ringIndex = new Map(desired.rings.map((r) => [r.name, r.index]));
     groups = [...desired.groups.values()].sort(
       (a, b) => ringIndex.get(a.ring)! - ringIndex.get(b.ring)! || compareNames(a.name, b.name),
     );
-    ordered.set(desired, groups);
+    statusOrders.set(desired, groups);
   }
   return groups;
 }

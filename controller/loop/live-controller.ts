@@ -16,12 +16,12 @@
  *   again at that time; an approval arrives with the commit a look reads.
  * - `stop` lets no step start, abandons the waits, and resolves once the
  *   workers under way have returned; the journal keeps where each stood.
- * - The status is the one summary (loop/summary.ts) of the state as it is.
+ * - The status is the one summary (loop/summary.ts) of the state as it is,
+ *   kept and written by loop/live-status.ts.
  */
-import { performance } from 'node:perf_hooks';
 import type { Logger } from 'pino';
 import { applyOutcomes } from '../engine/apply-outcome.js';
-import { type JournalEntry, type TransitionSummary, isFinal, summarize } from '../engine/journal.js';
+import { type JournalEntry, isFinal, summarize } from '../engine/journal.js';
 import { pruneNeverDeployed, targetFor, workPriority } from '../engine/targets.js';
 import {
   type EngineDeps,
@@ -37,14 +37,10 @@ import type { ControllerStatus, HeadProblem } from '../state/status-view.js';
 import { type AppliedGroup, type AppliedState, emptyAppliedState } from '../state/types.js';
 import type { StatusReporter } from '../status/reporter.js';
 import { type Clock, type Timer, earliest } from './clock.js';
-import { ThrottledWrite } from './throttled-write.js';
 import { failuresByRing } from '../plan/admission.js';
-import { StatusSync } from './status-sync.js';
+import { LiveStatus } from './live-status.js';
 import { summarizeState } from './summary.js';
 import { WorkQueue } from './work-queue.js';
-
-/** Statuses and records are brought up to date at most this often while work goes on (real time). */
-const WRITE_EVERY_MS = 1000;
 
 /** What the live controller is built from. */
 export interface LiveControllerDeps {
@@ -102,29 +98,23 @@ export class LiveController {
   #failures = new Map<string, number>();
   /** Groups under way (holding a slot of their ring), by ring. */
   readonly #inFlight = new Map<string, Set<string>>();
-  /** Transitions ended since the statuses were last written. */
-  #ended: TransitionSummary[] = [];
   #plan?: TransitionPlan;
   #resumed = false;
   #wake?: Timer;
   #nextWake?: Date;
-  readonly #sync: StatusSync;
-  /** Statuses and records, brought up to date at most once a second while work goes on (building them reads every group). */
-  readonly #statusWrite: ThrottledWrite;
-  /** The commit whose statuses were last asked for. */
-  #statusCommit?: string;
-  /** Bumped at every change the status shows. */
-  #version = 0;
-  #cache?: { readonly version: number; readonly at: number; readonly status: ControllerStatus };
+  readonly #status: LiveStatus;
 
   constructor(deps: LiveControllerDeps) {
     this.#deps = deps;
-    this.#sync = new StatusSync(deps);
-    this.#statusWrite = new ThrottledWrite(
-      () => this.#writeNow(),
-      deps.statusEveryMs ?? WRITE_EVERY_MS,
-      (err) =>
-        deps.log.warn({ err }, 'Statuses and records not brought up to date; tried again at the next change'),
+    this.#status = new LiveStatus(deps, () =>
+      this.#followed && this.#applied
+        ? {
+            followed: this.#followed,
+            applied: this.#applied,
+            plan: this.#plan,
+            open: [...this.#open.values()],
+          }
+        : undefined,
     );
     this.#queue = new WorkQueue<string>({
       workers: deps.workers,
@@ -141,22 +131,7 @@ export class LiveController {
    * changes: it reads every group). Throws before the first look.
    */
   status(): ControllerStatus {
-    const f = this.#followed;
-    if (!f || !this.#applied) throw new Error('LiveController.status: no look yet');
-    const cached = this.#cache;
-    if (cached && cached.version === this.#version && performance.now() - cached.at < WRITE_EVERY_MS)
-      return cached.status;
-    const status = summarizeState({
-      desired: f.constellation,
-      commit: f.commit,
-      applied: this.#applied,
-      records: this.#sync.records,
-      open: [...this.#open.values()],
-      now: this.#deps.clock.now(),
-      head: f.head,
-    }).status;
-    this.#cache = { version: this.#version, at: performance.now(), status };
-    return status;
+    return this.#status.current();
   }
 
   /** The commit the last look applied, with its desired state. */
@@ -182,7 +157,7 @@ export class LiveController {
     this.#applied = { ...loaded, groups };
     const pruned = pruneNeverDeployed(groups, desired);
     if (pruned.length) await this.#deps.state.saveApplied(this.#applied, pruned);
-    const records = await this.#sync.reload();
+    const records = await this.#status.reload();
     const before = this.#followed?.constellation;
     this.#followed = followed;
     if (!this.#resumed) await this.#resume();
@@ -218,9 +193,9 @@ export class LiveController {
     const started: string[] = [];
     for (const ring of desired.rings) started.push(...this.#fill(ring.name));
     this.#scheduleWake(waiting.map((w) => w.until).filter((u): u is string => u !== undefined));
-    this.#markStatus();
-    // The status of this state is the summary just built (nothing started has been journaled yet): not built twice.
-    this.#cache = { version: this.#version, at: performance.now(), status: summary.status };
+    this.#status.mark();
+    // The status of this state is the summary just built (nothing started has been journaled yet).
+    this.#status.built(summary.status);
     return { plan, started };
   }
 
@@ -231,7 +206,7 @@ export class LiveController {
    */
   async settled(options: { scheduled?: boolean } = {}): Promise<void> {
     await this.#queue.settled(options);
-    await this.#statusWrite.flush();
+    await this.#status.flush();
   }
 
   /** When the nearest wait with a known end that the last look found (bake, freeze, window) ends. */
@@ -249,7 +224,7 @@ export class LiveController {
     this.#wake?.cancel();
     this.#nextWake = undefined;
     await this.#queue.idle();
-    await this.#statusWrite.flush();
+    await this.#status.flush();
   }
 
   async #resume(): Promise<void> {
@@ -346,7 +321,7 @@ export class LiveController {
       onProgress: (entry) => {
         if (isFinal(entry.status)) return;
         this.#open.set(entry.group, entry);
-        this.#version++;
+        this.#status.changed();
       },
     };
   }
@@ -361,9 +336,9 @@ export class LiveController {
       this.#open.delete(group);
       applyOutcomes(this.#groups, [entry], this.#deps.clock.now());
       // The status shows the end from now on, not the state cached before it.
-      this.#version++;
+      this.#status.changed();
       await this.#deps.state.saveApplied(this.#applied!, [group]);
-      this.#ended.push(summarize(entry));
+      this.#status.ended(summarize(entry));
       failed = (entry.status === 'rolled-back' && !entry.cancelled) || entry.status === 'emergency';
       if (failed) this.#failures.set(ring, (this.#failures.get(ring) ?? 0) + 1);
       this.#slots(ring).delete(group);
@@ -382,7 +357,7 @@ export class LiveController {
       this.#fill(ring);
     }
     // A failure, or the end of the last transition under way in its ring, changes the ring's state: shown at once.
-    this.#markStatus(isFinal(entry.status) && (failed || this.#slots(ring).size === 0));
+    this.#status.mark(isFinal(entry.status) && (failed || this.#slots(ring).size === 0));
   }
 
   /** Looks again when the nearest known end of a wait comes. */
@@ -393,38 +368,5 @@ export class LiveController {
     this.#nextWake = next;
     const wake = this.#deps.onWake;
     if (next && wake) this.#wake = this.#deps.clock.at(next, () => wake());
-  }
-
-  /**
-   * Marks a change the status shows, and asks for the statuses and records to
-   * be brought up to date: at once when `now` or for a commit not written yet
-   * (its first statuses tell the people who merged it that it is read), else
-   * within the interval (building them reads every group).
-   */
-  #markStatus(now = false): void {
-    this.#version++;
-    const commit = this.#followed?.commit;
-    if (commit === this.#statusCommit && !now) return this.#statusWrite.mark();
-    this.#statusCommit = commit;
-    // Never rejects: a failed write is logged by the ThrottledWrite and left to the next mark.
-    void this.#statusWrite.flush();
-  }
-
-  async #writeNow(): Promise<void> {
-    const f = this.#followed;
-    if (!f) return;
-    const open = [...this.#open.values()];
-    const ended = this.#ended;
-    this.#ended = [];
-    await this.#sync.write({
-      desired: f.constellation,
-      commit: f.commit,
-      applied: this.#applied!,
-      plan: this.#plan!,
-      status: this.status(),
-      open,
-      ended,
-      now: this.#deps.clock.now(),
-    });
   }
 }

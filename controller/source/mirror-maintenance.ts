@@ -1,6 +1,6 @@
 /**
  * Keeps a mirror packed without slowing its fetches: git's own maintenance
- * after every fetch is off (NO_AUTO_MAINTENANCE), and `git maintenance run
+ * after every fetch is off (see fetchArgs), and `git maintenance run
  * --auto` (packs loose objects once there are many) runs instead after the
  * first fetch of a process and then after every MAINTAIN_EVERY fetches, in
  * the background, never on the way to a status.

@@ -9,7 +9,7 @@ import type { SimpleGit } from 'simple-git';
 import { ConfigurationError, NotFoundError } from '../errors.js';
 import { runGit } from './git-run.js';
 import { mirrorFailure, remoteFailure } from './mirror-errors.js';
-import { type MirrorTarget, NO_AUTO_MAINTENANCE } from './mirror-setup.js';
+import { type MirrorTarget, fetchArgs } from './mirror-setup.js';
 
 /** Where fetched pull request heads are kept: `refs/ringmaster/pulls/<number>`, one ref per pull request. */
 export const PULLS_PREFIX = 'refs/ringmaster/pulls/';
@@ -32,15 +32,7 @@ export async function fetchPullHead(
   const refspec = `+refs/pull/${pull}/head:${ref}`;
   try {
     // Directly, not through simple-git: a fetch prints nothing, and simple-git waits 50 ms after such a command.
-    await runGit(target.dir, [
-      ...NO_AUTO_MAINTENANCE,
-      'fetch',
-      '--quiet',
-      '--no-tags',
-      '--no-write-fetch-head',
-      'origin',
-      refspec,
-    ]);
+    await runGit(target.dir, fetchArgs(refspec));
   } catch (err) {
     const failure = remoteFailure(target, `Fetching the head of pull request #${pull} for`, err);
     // git says "couldn't find remote ref": the remote has no head for that number.

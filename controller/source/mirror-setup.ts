@@ -28,11 +28,25 @@ export function trackingRef(branch: string): string {
 }
 
 /**
- * Put before `fetch`: git would otherwise start `git maintenance run --auto`
- * after every fetch, one more process on the way from a merge to its first
- * status. The mirror is maintained now and then instead (GitMirror).
+ * The arguments of every fetch into the mirror: `refspec` from origin, quiet,
+ * without tags, and without FETCH_HEAD (nothing reads it, and a fetch that
+ * brings nothing then writes nothing). Automatic maintenance is off: git would
+ * otherwise start `git maintenance run --auto` after every fetch, one more
+ * process on the way from a merge to its first status; the mirror is
+ * maintained now and then instead (GitMirror).
  */
-export const NO_AUTO_MAINTENANCE: readonly string[] = ['-c', 'maintenance.auto=false'];
+export function fetchArgs(refspec: string): string[] {
+  return [
+    '-c',
+    'maintenance.auto=false',
+    'fetch',
+    '--quiet',
+    '--no-tags',
+    '--no-write-fetch-head',
+    'origin',
+    refspec,
+  ];
+}
 
 /** The fetch refspec for exactly one branch; forced, so a rewritten branch is still fetched. */
 export function fetchRefspec(branch: string): string {

@@ -18,7 +18,7 @@ import { parseRemote } from './mirror-remote.js';
 import {
   type EnsureOutcome,
   type MirrorTarget,
-  NO_AUTO_MAINTENANCE,
+  fetchArgs,
   ensureMirror,
   fetchRefspec,
   makeMirrorDir,
@@ -132,16 +132,7 @@ export class GitMirror {
   async fetch(): Promise<FetchResult> {
     await this.prepare();
     const branch = this.target.branch;
-    await this.remoteCall('Fetching', [
-      ...NO_AUTO_MAINTENANCE,
-      'fetch',
-      '--quiet',
-      '--no-tags',
-      // Nothing reads it, and an unchanged branch then writes nothing at all.
-      '--no-write-fetch-head',
-      'origin',
-      fetchRefspec(branch),
-    ]);
+    await this.remoteCall('Fetching', fetchArgs(fetchRefspec(branch)));
     this.#maintenance.fetched();
     const head = await this.local('ReadBranchFailed', () =>
       resolveCommit(this.git(), trackingRef(branch), this.#refs),

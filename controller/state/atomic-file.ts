@@ -20,7 +20,7 @@ export async function writeFileAtomic(path: string, text: string): Promise<void>
  */
 export async function writeChunksAtomic(path: string, chunks: Iterable<string>): Promise<number> {
   let bytes = 0;
-  const tmp = await writeTemporary(path, async (file) => {
+  const write = async (file: FileHandle) => {
     let batch = '';
     for (const chunk of chunks) {
       batch += chunk;
@@ -29,14 +29,8 @@ export async function writeChunksAtomic(path: string, chunks: Iterable<string>):
       batch = '';
     }
     if (batch) bytes += (await file.write(batch)).bytesWritten;
-  });
-  try {
-    await rename(tmp, path);
-  } catch (err) {
-    await rm(tmp, { force: true });
-    throw err;
-  }
-  await syncFolder(dirname(path));
+  };
+  await replaceFiles([[path, write]]);
   return bytes;
 }
 
@@ -48,9 +42,15 @@ const WRITE_BATCH = 256 * 1024;
  * leaves each old or new), with one fsync per folder for all the renames.
  */
 export async function writeFilesAtomic(files: readonly (readonly [string, string])[]): Promise<void> {
-  const written = await Promise.allSettled(
-    files.map(([path, text]) => writeTemporary(path, (file) => file.writeFile(text))),
-  );
+  await replaceFiles(files.map(([path, text]) => [path, (file) => file.writeFile(text)]));
+}
+
+/** What writes a file's content to its open temporary file. */
+type ContentWriter = (file: FileHandle) => Promise<void>;
+
+/** Replaces each file with what its writer writes: temporary files, fsync, renames, one fsync per folder. */
+async function replaceFiles(files: readonly (readonly [string, ContentWriter])[]): Promise<void> {
+  const written = await Promise.allSettled(files.map(([path, write]) => writeTemporary(path, write)));
   const failed = written.find((w): w is PromiseRejectedResult => w.status === 'rejected');
   const temporaries = written.flatMap((w) => (w.status === 'fulfilled' ? [w.value] : []));
   try {
@@ -64,7 +64,7 @@ export async function writeFilesAtomic(files: readonly (readonly [string, string
 }
 
 /** Writes (with `write`) and syncs a temporary file beside `path` (making its folder when missing); returns its name. */
-async function writeTemporary(path: string, write: (file: FileHandle) => Promise<void>): Promise<string> {
+async function writeTemporary(path: string, write: ContentWriter): Promise<string> {
   const tmp = tempPathFor(path);
   const file = await open(tmp, 'w', 0o600).catch(async (err: unknown) => {
     if (errorCode(err) !== 'ENOENT') throw err;

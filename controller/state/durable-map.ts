@@ -318,8 +318,11 @@ export class DurableMap<V> {
   async #compact(): Promise<void> {
     await this.#catchUp();
     const chunks = this.codec.encode(this.#entries);
-    if (chunks === undefined) await rm(this.path, { force: true });
-    this.#snapshotBytes = chunks === undefined ? 0 : await writeChunksAtomic(this.path, chunks);
+    if (chunks) this.#snapshotBytes = await writeChunksAtomic(this.path, chunks);
+    else {
+      await rm(this.path, { force: true });
+      this.#snapshotBytes = 0;
+    }
     const old = this.#log ?? (await open(this.logPath, 'a+', 0o600));
     this.#log = undefined;
     this.#tornTail = false;
