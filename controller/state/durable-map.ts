@@ -25,6 +25,7 @@ import { type FileHandle, mkdir, open, rename, rm } from 'node:fs/promises';
 import { basename, dirname } from 'node:path';
 import { ConfigurationError } from '../errors.js';
 import { syncFolder, tempPathFor, writeChunksAtomic } from './atomic-file.js';
+import { type LogLine, damagedLine, formatLine, lineCount, parseLine } from './log-lines.js';
 import { readStateText, stateFileError, statIfPresent } from './state-file.js';
 
 /** How a snapshot file's text turns into entries and back. */
@@ -43,12 +44,6 @@ export interface SnapshotCodec<V> {
 export interface DurableMapOptions {
   /** Compact once the log is this many bytes and larger than the snapshot. Default 8 MiB. */
   readonly compactBytes?: number;
-}
-
-interface LogLine {
-  readonly k: string;
-  /** Absent: the key was deleted. */
-  readonly v?: unknown;
 }
 
 const DEFAULT_COMPACT_BYTES = 8 * 1024 * 1024;
@@ -113,7 +108,7 @@ export class DurableMap<V> {
       if (value === undefined) this.#entries.delete(key);
       else this.#entries.set(key, value);
       const v = value === undefined || !this.codec.line ? value : this.codec.line.pack(value);
-      this.#pending.push(`${JSON.stringify(v === undefined ? { k: key } : { k: key, v })}\n`);
+      this.#pending.push(formatLine(key, v));
     }
     return this.#write();
   }
@@ -354,40 +349,6 @@ export class DurableMap<V> {
 /** The size of the file at `path`; 0 when there is none. */
 async function sizeOf(path: string): Promise<number> {
   return (await statIfPresent(path))?.size ?? 0;
-}
-
-function lineCount(text: string): number {
-  let n = 0;
-  for (let at = text.indexOf('\n'); at >= 0; at = text.indexOf('\n', at + 1)) n++;
-  return n;
-}
-
-/** A log line as written: an object with the key `k` (text) and, unless the key was deleted, `v`; nothing else. */
-function parseLine(line: string): LogLine | undefined {
-  let record: unknown;
-  try {
-    record = JSON.parse(line);
-  } catch {
-    return undefined;
-  }
-  if (typeof record !== 'object' || record === null || Array.isArray(record)) return undefined;
-  const { k, ...rest } = record as Record<string, unknown>;
-  if (typeof k !== 'string' || Object.keys(rest).some((key) => key !== 'v')) return undefined;
-  return record as LogLine;
-}
-
-/**
- * A ConfigurationError for line `line` of the log of the snapshot `path`,
- * which does not parse although it is not the last: a crash tears only the
- * last line, so this is damage, and a change reported as done may be lost.
- */
-export function damagedLine(path: string, line: number): ConfigurationError {
-  const log = `${path}.log`;
-  return new ConfigurationError(
-    'StateUnreadable',
-    `${log}:${line}: line ${line} is damaged: it is not a change Ringmaster wrote, and only the last line can be torn by a crash; ` +
-      `restore ${basename(path)} and ${basename(log)} from a backup, or move both away to start afresh and put right what the controller then finds with ringmaster recover`,
-  );
 }
 
 /** A ConfigurationError for a damaged snapshot file. */
