@@ -30,7 +30,6 @@ import {
   tryWithBudget,
 } from './retry-budget.js';
 import {
-  type Recorded,
   STEP_DEFINITIONS,
   type StepDefinition,
   type StepDeps,
@@ -38,6 +37,7 @@ import {
   type TransitionTarget,
 } from './steps.js';
 import { failureDataOf } from './step-failure.js';
+import { RunJournal } from './run-journal.js';
 
 /**
  * How transient failures are retried: `retries` more tries, back-off doubling
@@ -93,24 +93,8 @@ export async function runTransition(
   deps: EngineDeps,
   options: RunOptions = {},
 ): Promise<TransitionOutcome> {
-  const run = new Run(t, deps, (await deps.journal.load(t.planned.id)) ?? newEntry(t, deps.now()));
+  const run = new Run(t, deps, await RunJournal.open(t, deps));
   return run.execute(options);
-}
-
-function newEntry(t: TransitionTarget, now: Date): JournalEntry {
-  const p = t.planned;
-  return {
-    id: p.id,
-    group: p.group,
-    ring: p.ring,
-    commit: p.commit,
-    from: p.from,
-    to: p.to,
-    status: 'running',
-    steps: [],
-    startedAt: now.toISOString(),
-    target: t,
-  };
 }
 
 /** How the steps went: all done; paused (waiting, coming back at a time, or stopped); or failed, with why. */
@@ -123,16 +107,13 @@ const PAUSED: StepEnd = { kind: 'paused' };
 
 class Run {
   private readonly log: Logger;
-  /** The wait this run resumes, if it resumes one: waiting there again is the same wait, since the same time. */
-  private readonly resumedWait?: Pick<JournalEntry, 'reason' | 'since'>;
 
   constructor(
     private readonly t: TransitionTarget,
     private readonly deps: EngineDeps,
-    private entry: JournalEntry,
+    private readonly j: RunJournal,
   ) {
     const p = t.planned;
-    if (entry.status === 'waiting') this.resumedWait = { reason: entry.reason, since: entry.since };
     this.log = deps.log.child({
       constellation: deps.constellation,
       ring: p.ring,
@@ -144,25 +125,35 @@ class Run {
   }
 
   async execute(options: RunOptions = {}): Promise<TransitionOutcome> {
-    if (isFinal(this.entry.status)) return this.outcome();
-    if (this.entry.steps.length === 0 && this.entry.status === 'running')
-      this.log.info({ from: this.entry.from?.release, to: this.entry.to?.release }, 'Transition started');
-    if (options.cancel && this.entry.status !== 'rolling-back') {
-      await this.save({ status: 'rolling-back', reason: options.cancel, until: undefined, cancelled: true });
+    if (isFinal(this.j.entry.status)) return this.j.outcome();
+    if (this.j.entry.steps.length === 0 && this.j.entry.status === 'running')
+      this.log.info({ from: this.j.entry.from?.release, to: this.j.entry.to?.release }, 'Transition started');
+    if (options.cancel && this.j.entry.status !== 'rolling-back') {
+      await this.j.save({
+        status: 'rolling-back',
+        reason: options.cancel,
+        until: undefined,
+        cancelled: true,
+      });
       this.log.info({ reason: options.cancel }, 'Transition cancelled; undoing what it did');
     }
-    if (this.entry.status !== 'rolling-back') {
+    if (this.j.entry.status !== 'rolling-back') {
       const ended = await this.forward();
-      if (ended.kind === 'paused') return this.outcome();
+      if (ended.kind === 'paused') return this.j.outcome();
       if (ended.kind === 'done') {
-        await this.save({ status: 'succeeded', endedAt: this.now(), reason: undefined, until: undefined });
+        await this.j.save({
+          status: 'succeeded',
+          endedAt: this.j.now(),
+          reason: undefined,
+          until: undefined,
+        });
         this.log.info({ changes: this.t.planned.changes }, 'Transition succeeded');
-        return this.outcome();
+        return this.j.outcome();
       }
-      await this.save({ status: 'rolling-back', reason: ended.reason, until: undefined });
+      await this.j.save({ status: 'rolling-back', reason: ended.reason, until: undefined });
     }
     await this.compensate();
-    return this.outcome();
+    return this.j.outcome();
   }
 
   /**
@@ -178,7 +169,7 @@ class Run {
       change: { status: 'running', reason: undefined, until: undefined },
     };
     for (const step of STEP_DEFINITIONS.filter((s) => s.applies(this.t))) {
-      const previous = this.record(step.name);
+      const previous = this.j.record(step.name);
       if (previous?.status === 'done') continue;
       // Failed before a crash, rollback not yet recorded: a permanent failure is never retried.
       if (previous?.status === 'failed')
@@ -200,7 +191,7 @@ class Run {
     pending: { change?: Partial<JournalEntry> },
   ): Promise<StepEnd> {
     const { name } = step;
-    const startedAt = previous?.startedAt ?? this.now();
+    const startedAt = previous?.startedAt ?? this.j.now();
     // Attempts started before a restart count against the budget: a crash loop does not reset it.
     const before = previous?.status === 'started' ? previous : undefined;
     if (this.stopping()) return this.interrupt(name, 'before');
@@ -211,20 +202,20 @@ class Run {
         // Each attempt is on disk before it starts.
         record: async (attempts, error) => {
           // A step part-way (health checks passed so far) keeps its progress for the attempt to read.
-          await this.putStep(
+          await this.j.putStep(
             { name, status: 'started', attempts, startedAt, error, data: before?.data },
             pending.change,
           );
           pending.change = undefined;
         },
-        run: (ctx) => step.run(this.t, ctx, this.deps, this.recorded()),
+        run: (ctx) => step.run(this.t, ctx, this.deps, this.j.recorded()),
       },
     );
     const { attempts } = tried;
     if (!tried.ok && this.stopping()) {
       // Cut short by the stop, not failed: the attempt is handed back and the step runs again at the next start.
       const handedBack = Math.max(before?.attempts ?? 0, attempts - 1);
-      await this.putStep({
+      await this.j.putStep({
         name,
         status: 'started',
         attempts: handedBack,
@@ -238,7 +229,15 @@ class Run {
       const error = messageOf(tried.error);
       // What the failed run had changed (or its progress before) is kept, for its undo to read.
       const data = failureDataOf(tried.error) ?? before?.data;
-      await this.putStep({ name, status: 'failed', attempts, startedAt, endedAt: this.now(), error, data });
+      await this.j.putStep({
+        name,
+        status: 'failed',
+        attempts,
+        startedAt,
+        endedAt: this.j.now(),
+        error,
+        data,
+      });
       this.log.warn({ err: tried.error, step: name, attempts }, 'Step failed; rolling back');
       return { kind: 'failed', reason: `${name} failed: ${error}` };
     }
@@ -246,22 +245,22 @@ class Run {
     if ('waiting' in result) {
       // The step answered: coming back later is not a failure, so the next look starts a fresh budget.
       // What the step had done before it waits (health checks passed) is kept for when it goes on.
-      this.setStep({ name, status: 'started', attempts: 0, startedAt, data: result.progress });
-      await this.save({ status: 'waiting', reason: result.waiting, until: result.until?.toISOString() });
+      this.j.setStep({ name, status: 'started', attempts: 0, startedAt, data: result.progress });
+      await this.j.save({ status: 'waiting', reason: result.waiting, until: result.until?.toISOString() });
       // Told when the wait begins or its reason changes, not at every look that finds it still waiting.
-      if (this.resumedWait?.reason !== result.waiting)
+      if (this.j.resumedWait?.reason !== result.waiting)
         this.log.info({ step: name, reason: result.waiting, until: result.until }, 'Transition waiting');
       return PAUSED;
     }
     if ('again' in result) {
       // Part-way (a health check passed): its progress on disk, the transition comes back at its time, and
       // each part starts a fresh budget, since it succeeded.
-      this.setStep({ name, status: 'started', attempts: 0, startedAt, data: result.progress });
-      await this.save({ status: 'running', reason: result.note, until: result.again.toISOString() });
+      this.j.setStep({ name, status: 'started', attempts: 0, startedAt, data: result.progress });
+      await this.j.save({ status: 'running', reason: result.note, until: result.again.toISOString() });
       return PAUSED;
     }
-    this.setStep({ name, status: 'done', attempts, startedAt, endedAt: this.now(), data: result.data });
-    const seconds = (Date.parse(this.now()) - Date.parse(startedAt)) / 1000;
+    this.j.setStep({ name, status: 'done', attempts, startedAt, endedAt: this.j.now(), data: result.data });
+    const seconds = (Date.parse(this.j.now()) - Date.parse(startedAt)) / 1000;
     this.deps.observeStep?.(name, seconds);
     this.log.info({ step: name, attempts, seconds }, 'Step done');
     return { kind: 'done' };
@@ -269,7 +268,7 @@ class Run {
 
   /** Undoes what was done, newest first. A cutover that failed may have moved traffic: it is undone too. */
   private async compensate(): Promise<void> {
-    const undo = [...this.entry.steps]
+    const undo = [...this.j.entry.steps]
       .reverse()
       .filter(
         (r) =>
@@ -293,21 +292,21 @@ class Run {
         { used, error: record.undoError },
         {
           record: (undoAttempts, undoError) =>
-            this.putStep({ ...record, status: 'compensating', undoAttempts, undoError }),
-          run: (ctx) => def.compensate!(this.t, ctx, this.deps, this.recorded()),
+            this.j.putStep({ ...record, status: 'compensating', undoAttempts, undoError }),
+          run: (ctx) => def.compensate!(this.t, ctx, this.deps, this.j.recorded()),
         },
       );
       if (!tried.ok && this.stopping()) {
         const handedBack = Math.max(used, tried.attempts - 1);
-        await this.putStep({ ...record, status: 'compensating', undoAttempts: handedBack });
+        await this.j.putStep({ ...record, status: 'compensating', undoAttempts: handedBack });
         return;
       }
       if (!tried.ok) {
         const error = messageOf(tried.error);
-        const reason = `${this.entry.reason ?? 'rollback'}; undoing ${def.name} failed too: ${error}`;
-        await this.putStep(
+        const reason = `${this.j.entry.reason ?? 'rollback'}; undoing ${def.name} failed too: ${error}`;
+        await this.j.putStep(
           { ...record, status: 'compensating', undoAttempts: tried.attempts, undoError: error },
-          { status: 'emergency', reason, endedAt: this.now() },
+          { status: 'emergency', reason, endedAt: this.j.now() },
         );
         this.log.error(
           { err: tried.error, step: def.name },
@@ -316,15 +315,15 @@ class Run {
         return;
       }
       const { undoError: _last, ...kept } = record;
-      await this.putStep({
+      await this.j.putStep({
         ...kept,
         status: 'compensated',
         undoAttempts: tried.attempts,
-        endedAt: this.now(),
+        endedAt: this.j.now(),
       });
     }
-    await this.save({ status: 'rolled-back', endedAt: this.now() });
-    this.log.warn({ reason: this.entry.reason }, 'Transition rolled back');
+    await this.j.save({ status: 'rolled-back', endedAt: this.j.now() });
+    this.log.warn({ reason: this.j.entry.reason }, 'Transition rolled back');
   }
 
   private stopping(): boolean {
@@ -334,7 +333,7 @@ class Run {
   /** Leaves the transition open where it stands, saying so: it resumes with `step` at the next start. */
   private async interrupt(step: StepName, when: 'before' | 'during'): Promise<StepEnd> {
     const reason = `stopped ${when} ${step}; resumes when the controller starts again`;
-    await this.save({ status: 'waiting', reason, until: undefined });
+    await this.j.save({ status: 'waiting', reason, until: undefined });
     this.log.info({ step, reason }, 'Transition left open: the controller is stopping');
     return PAUSED;
   }
@@ -353,48 +352,5 @@ class Run {
   private context(step: StepName, attempt: number): CallContext {
     const p = this.t.planned;
     return { constellation: this.deps.constellation, group: p.group, transition: p.id, step, attempt };
-  }
-
-  private record(name: StepName): StepRecord | undefined {
-    return this.entry.steps.find((s) => s.name === name);
-  }
-
-  private recorded(): Recorded {
-    return Object.fromEntries(this.entry.steps.filter((s) => s.data).map((s) => [s.name, s.data!]));
-  }
-
-  /** Records `record` (and `change`) in the journal, on disk before it returns. */
-  private async putStep(record: StepRecord, change: Partial<JournalEntry> = {}): Promise<void> {
-    this.setStep(record);
-    await this.save(change);
-  }
-
-  /** Records `record` in memory only: the next save writes it. */
-  private setStep(record: StepRecord): void {
-    const steps = this.entry.steps.some((s) => s.name === record.name)
-      ? this.entry.steps.map((s) => (s.name === record.name ? record : s))
-      : [...this.entry.steps, record];
-    this.entry = { ...this.entry, steps };
-  }
-
-  private async save(change: Partial<JournalEntry>): Promise<void> {
-    const waitingAgain =
-      change.status === 'waiting' && this.resumedWait && change.reason === this.resumedWait.reason;
-    const since = waitingAgain
-      ? this.resumedWait!.since
-      : change.status && change.status !== this.entry.status
-        ? this.now()
-        : this.entry.since;
-    this.entry = { ...this.entry, ...change, since };
-    await this.deps.journal.save(this.entry);
-    this.deps.onProgress?.(this.entry);
-  }
-
-  private now(): string {
-    return this.deps.now().toISOString();
-  }
-
-  private outcome(): TransitionOutcome {
-    return { status: this.entry.status, reason: this.entry.reason, entry: this.entry };
   }
 }
