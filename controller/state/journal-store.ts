@@ -258,20 +258,30 @@ function entryOf(map: Pick<ReadonlyMap<string, JournalPart>, 'get'>, id: string)
 
 /**
  * An entry as written: the planned transition in its target repeats the
- * entry's `from` and `to` (every tenant, twice over), so it is written without
- * them and given them back on reading.
+ * entry's `from` and `to`, and the target's tenants are those of `to` (of
+ * `from` for a removal): every tenant three times over. They are written
+ * once and given back on reading. (Tenants a target holds of its own, as
+ * entries of earlier versions were written, are kept as they are.)
  */
 function pack(entry: JournalEntry): unknown {
   if (!entry.target) return entry;
   const { from: _from, to: _to, ...planned } = entry.target.planned;
-  return { ...entry, target: { ...entry.target, planned } };
+  const { tenants, ...target } = entry.target;
+  const repeated = tenants === tenantsOf(entry);
+  return { ...entry, target: { ...target, ...(repeated ? {} : { tenants }), planned } };
 }
 
 function unpack(stored: unknown): JournalEntry {
   const entry = stored as JournalEntry;
   if (!entry.target) return entry;
   const planned = { ...entry.target.planned, from: entry.from, to: entry.to };
-  return { ...entry, target: { ...entry.target, planned } };
+  const tenants = entry.target.tenants ?? tenantsOf(entry);
+  return { ...entry, target: { ...entry.target, tenants, planned } };
+}
+
+/** The tenants a transition's target runs: those of its `to`, or of its `from` for a removal. */
+function tenantsOf(entry: JournalEntry): NonNullable<JournalEntry['target']>['tenants'] | undefined {
+  return (entry.to ?? entry.from)?.tenants;
 }
 
 /** A map value as written: an entry packed, progress as it is. */

@@ -36,11 +36,13 @@ function started(id = 'globex@cccccccccccc'): JournalEntry {
     changes: ['release'],
     to: snapshot,
   };
+  // As targetFor makes it: the target's tenants are the very list of its `to`.
   const target = {
     planned,
     cluster: 'eu-1',
     namespace: 'globex',
     services: {},
+    tenants: snapshot.tenants,
   } as unknown as TransitionTarget;
   return {
     id,
@@ -85,12 +87,36 @@ describe('FileJournalStore', () => {
     }
     const log = await lines(join(dir, 'open.json.log'));
     expect(log).toHaveLength(5); // the entry and its (empty) progress, then one progress line per step
-    // Written once: the planned transition in the target repeats the snapshot, and is written without it.
+    // Written once: the planned transition and the tenants of the target repeat the snapshot, and are written without it.
     expect(log[0]!.split('t-49.app.example.com')).toHaveLength(2);
     for (const line of log.slice(2)) expect(line).not.toContain('app.example.com');
     const reopened = openStore(dir);
     expect(await reopened.load(entry.id)).toEqual(entry);
     expect(await reopened.listOpen()).toEqual([entry]);
+  });
+
+  it('reads the tenants a target was written with (as earlier versions wrote them), and keeps tenants of its own', async () => {
+    const store = openStore(dir);
+    const entry = started();
+    const own = [{ id: 'other', host: 'other.app.example.com', language: 'en', utcOffset: '+00:00' }];
+    const apart: JournalEntry = {
+      ...entry,
+      id: 'globex@dddddddddddd',
+      target: { ...entry.target!, tenants: own },
+    };
+    await store.save(apart);
+    await store.close({ compact: true });
+    const written = JSON.parse(await readFile(join(dir, 'open.json'), 'utf8')) as {
+      journals: Record<string, { target: { tenants?: unknown } }>;
+    };
+    expect(written.journals[apart.id]!.target.tenants).toEqual(own);
+    // An entry of an earlier version: the target's tenants written out in full.
+    written.journals[entry.id] = { ...entry, target: { ...entry.target!, planned: undefined } } as never;
+    await writeFile(join(dir, 'open.json'), JSON.stringify(written));
+
+    const reopened = openStore(dir);
+    expect(await reopened.load(apart.id)).toEqual(apart);
+    expect((await reopened.load(entry.id))?.target?.tenants).toEqual(entry.target!.tenants);
   });
 
   it('writes an ended transition to its own file and forgets it among the open ones', async () => {
