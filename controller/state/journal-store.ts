@@ -257,26 +257,51 @@ function entryOf(map: Pick<ReadonlyMap<string, JournalPart>, 'get'>, id: string)
 }
 
 /**
- * An entry as written: the planned transition in its target repeats the
- * entry's `from` and `to`, and the target's tenants are those of `to` (of
- * `from` for a removal): every tenant three times over. They are written
- * once and given back on reading. (Tenants a target holds of its own, as
- * entries of earlier versions were written, are kept as they are.)
+ * An entry as written. The planned transition in its target repeats the
+ * entry's `from` and `to`; the target's tenants are those of `to` (of `from`
+ * for a removal); and `to` mostly keeps the tenants and resources of `from`
+ * (a new release changes neither): every tenant up to four times over. Each
+ * is written once, and given back on reading: a `to` without tenants or
+ * resources has those of `from`, a target without tenants those of its
+ * transition. (Entries of earlier versions, which wrote them all, read as
+ * they were written.)
  */
 function pack(entry: JournalEntry): unknown {
-  if (!entry.target) return entry;
+  const { from, to } = entry;
+  const packedTo = to && from ? withoutRepeated(to, from) : to;
+  if (!entry.target) return { ...entry, to: packedTo };
   const { from: _from, to: _to, ...planned } = entry.target.planned;
   const { tenants, ...target } = entry.target;
   const repeated = tenants === tenantsOf(entry);
-  return { ...entry, target: { ...target, ...(repeated ? {} : { tenants }), planned } };
+  return { ...entry, to: packedTo, target: { ...target, ...(repeated ? {} : { tenants }), planned } };
 }
 
 function unpack(stored: unknown): JournalEntry {
-  const entry = stored as JournalEntry;
+  const written = stored as JournalEntry;
+  const { from, to } = written;
+  const entry =
+    to && from
+      ? {
+          ...written,
+          to: { ...to, tenants: to.tenants ?? from.tenants, resources: to.resources ?? from.resources },
+        }
+      : written;
   if (!entry.target) return entry;
   const planned = { ...entry.target.planned, from: entry.from, to: entry.to };
   const tenants = entry.target.tenants ?? tenantsOf(entry);
   return { ...entry, target: { ...entry.target, tenants, planned } };
+}
+
+type Snapshot = NonNullable<JournalEntry['to']>;
+
+/** `to` without the tenants and resources it shares with `from` (the very same lists, as planning makes them). */
+function withoutRepeated(to: Snapshot, from: Snapshot): Partial<Snapshot> {
+  const { tenants, resources, ...rest } = to;
+  return {
+    ...rest,
+    ...(tenants === from.tenants ? {} : { tenants }),
+    ...(resources === from.resources ? {} : { resources }),
+  };
 }
 
 /** The tenants a transition's target runs: those of its `to`, or of its `from` for a removal. */

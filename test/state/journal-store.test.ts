@@ -95,6 +95,31 @@ describe('FileJournalStore', () => {
     expect(await reopened.listOpen()).toEqual([entry]);
   });
 
+  it('writes the tenants and resources a transition keeps once, and reads them back on both sides', async () => {
+    const store = openStore(dir);
+    const entry = started();
+    const from = { ...snapshot, release: '2026.10.0', services: { api: 'app/api:2026.10.0' } };
+    const upgrade: JournalEntry = {
+      ...entry,
+      from,
+      target: { ...entry.target!, planned: { ...entry.target!.planned, from } },
+    };
+    await store.save(upgrade);
+    const line = (await lines(join(dir, 'open.json.log')))[0]!;
+    expect(line.split('t-49.app.example.com')).toHaveLength(2);
+    expect(line.split('"globex-db"')).toHaveLength(2);
+
+    const read = await openStore(dir).load(upgrade.id);
+    expect(read).toEqual(upgrade);
+    // A change of tenants is written on both sides.
+    const joined: JournalEntry = { ...upgrade, id: 'globex@eeeeeeeeeeee', to: { ...snapshot, tenants: [] } };
+    await store.save(joined);
+    expect(await openStore(dir).load(joined.id)).toEqual({
+      ...joined,
+      target: { ...joined.target!, planned: { ...joined.target!.planned, to: joined.to } },
+    });
+  });
+
   it('reads the tenants a target was written with (as earlier versions wrote them), and keeps tenants of its own', async () => {
     const store = openStore(dir);
     const entry = started();
