@@ -1,5 +1,6 @@
 import type { PlannedTransition } from '../plan/transitions.js';
 import type { RunPreview } from '../plan/admission.js';
+import { describeMove } from '../plan/tenant-moves.js';
 import type { ControllerStatus, GroupStatusView } from '../state/status-view.js';
 import { PLAIN, type Style } from './style.js';
 import { formatTable } from './table.js';
@@ -40,9 +41,12 @@ export function renderStatus(s: ControllerStatus, style: Style = PLAIN): string 
 export function renderPreview(p: RunPreview): string {
   const line = (t: PlannedTransition) =>
     `  ${t.id.padEnd(28)} ${t.ring.padEnd(8)} ${t.retryOf ? `(retry of ${t.retryOf}) ` : ''}${t.details.join('; ')}`;
+  // A group a move touches waits (see previewRun): it is listed once, with the waits.
+  const blocked = p.plan.blocked.filter((b) => b.reason !== 'move');
   const out = [
-    `Plan for commit ${p.plan.commit.slice(0, 12)}: ${p.admitted.length} would start, ${p.waiting.length} wait, ${p.plan.blocked.length} blocked, ${p.plan.upToDate} up to date`,
+    `Plan for commit ${p.plan.commit.slice(0, 12)}: ${p.admitted.length} would start, ${p.waiting.length} wait, ${blocked.length} blocked, ${p.plan.upToDate} up to date`,
   ];
+  if (p.plan.moves.length) out.push('', 'Tenant moves:', ...p.plan.moves.map((m) => `  ${describeMove(m)}`));
   if (p.admitted.length)
     out.push(
       '',
@@ -51,8 +55,7 @@ export function renderPreview(p: RunPreview): string {
     );
   if (p.waiting.length)
     out.push('', 'Would wait:', ...p.waiting.map((w) => `  ${w.group.padEnd(28)} ${w.reason}`));
-  if (p.plan.blocked.length)
-    out.push('', 'Blocked:', ...p.plan.blocked.map((b) => `  ${b.group.padEnd(28)} ${b.message}`));
+  if (blocked.length) out.push('', 'Blocked:', ...blocked.map((b) => `  ${b.group.padEnd(28)} ${b.message}`));
   return out.join('\n');
 }
 

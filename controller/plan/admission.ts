@@ -16,6 +16,7 @@
  *   changes the ring (the failed state is then no longer what is asked).
  * - Groups with a transition under way (`busy`) are left out: they finish
  *   what they started.
+ * - A group a tenant moves into or out of waits (see tenant-moves.ts).
  */
 import type { Constellation } from '../model/types.js';
 import { mayChangeGroup, mayStartRing } from '../policy/runtime.js';
@@ -72,6 +73,9 @@ export function previewRun(
     }
     if (todo.length) admitted.push(...admit(desired, todo, records, now, waiting));
   }
+  // A group a tenant moves into or out of waits, as it runs, for the steps that take the data along.
+  for (const b of plan.blocked)
+    if (b.reason === 'move' && !busy.has(b.group)) waiting.push({ group: b.group, reason: b.message });
   return { plan, admitted, waiting, halted };
 }
 

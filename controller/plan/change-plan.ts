@@ -6,6 +6,7 @@ import { isDeepStrictEqual } from 'node:util';
 import type { Constellation, Group } from '../model/types.js';
 import { compareVersions } from '../model/versions.js';
 import { describeTenantChanges } from './tenant-diff.js';
+import { type TenantMove, matchMoves, moveLines, tenantFlow } from './tenant-moves.js';
 
 /** How a ring's release changes. */
 export type RingChangeKind = 'promotion' | 'backport' | 'rollback';
@@ -65,6 +66,8 @@ export interface ChangePlan {
   readonly policyChanged: boolean;
   /** Retry files added, of groups the head has (a retry of a group that is gone does nothing). */
   readonly retries: readonly RetryChange[];
+  /** Tenants the change takes from one group to another, by tenant id. */
+  readonly moves: readonly TenantMove[];
 }
 
 /** Compares the constellation at `base` with the one at `head`. */
@@ -101,16 +104,28 @@ export function planChange(base: Constellation, head: Constellation): ChangePlan
     });
   }
   const headRingNames = new Set(head.rings.map((r) => r.name));
+  const moves = tenantMoves(base, head);
   return {
     constellation: head.name,
     rings,
     ringsAdded: head.rings.filter((r) => !baseRings.has(r.name)).map((r) => r.name),
     ringsRemoved: base.rings.filter((r) => !headRingNames.has(r.name)).map((r) => r.name),
-    groups: planGroups(base, head),
+    groups: planGroups(base, head, moves),
     releases: planReleases(base, head),
     policyChanged: !isDeepStrictEqual(stripFile(base.policy), stripFile(head.policy)),
     retries: planRetries(base, head),
+    moves,
   };
+}
+
+/** The tenants that leave a group of `base` for another group of `head`. */
+export function tenantMoves(base: Constellation, head: Constellation): TenantMove[] {
+  const flows = [...head.groups.values()].map(
+    (g) => [g.name, tenantFlow(base.groups.get(g.name)?.tenants, g.tenants)] as const,
+  );
+  for (const g of base.groups.values())
+    if (!head.groups.has(g.name)) flows.push([g.name, tenantFlow(g.tenants, undefined)] as const);
+  return matchMoves(flows);
 }
 
 function planRetries(base: Constellation, head: Constellation): RetryChange[] {
@@ -132,7 +147,7 @@ function stripFile<T extends { file: string }>(x: T): Omit<T, 'file'> {
   return rest;
 }
 
-function planGroups(base: Constellation, head: Constellation): GroupChange[] {
+function planGroups(base: Constellation, head: Constellation, moves: readonly TenantMove[]): GroupChange[] {
   const changes: GroupChange[] = [];
   for (const g of head.groups.values()) {
     const before = base.groups.get(g.name);
@@ -141,11 +156,14 @@ function planGroups(base: Constellation, head: Constellation): GroupChange[] {
         group: g.name,
         ring: g.ring,
         kinds: ['added'],
-        details: [`new group in ring ${g.ring} with ${g.tenants.length} tenants`],
+        details: [
+          `new group in ring ${g.ring} with ${g.tenants.length} tenants`,
+          ...moveLines(moves, g.name),
+        ],
       });
       continue;
     }
-    const change = compareGroup(before, g);
+    const change = compareGroup(before, g, moves);
     if (change.kinds.length) changes.push(change);
   }
   for (const g of base.groups.values()) {
@@ -154,13 +172,13 @@ function planGroups(base: Constellation, head: Constellation): GroupChange[] {
         group: g.name,
         ring: g.ring,
         kinds: ['removed'],
-        details: [`group removed from ring ${g.ring}`],
+        details: [`group removed from ring ${g.ring}`, ...moveLines(moves, g.name)],
       });
   }
   return changes.sort((a, b) => a.group.localeCompare(b.group));
 }
 
-function compareGroup(before: Group, after: Group): GroupChange {
+function compareGroup(before: Group, after: Group, moves: readonly TenantMove[]): GroupChange {
   const kinds: GroupChangeKind[] = [];
   const details: string[] = [];
   if (before.ring !== after.ring) {
@@ -171,7 +189,7 @@ function compareGroup(before: Group, after: Group): GroupChange {
     kinds.push('resources');
     details.push('fixed resources change');
   }
-  const tenants = describeTenantChanges(before.tenants, after.tenants);
+  const tenants = describeTenantChanges(before.tenants, after.tenants, moves, after.name);
   if (tenants.length) {
     kinds.push('tenants');
     details.push(...tenants);

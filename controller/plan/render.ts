@@ -6,6 +6,7 @@ import type { BakeEvidenceReport } from '../policy/bake-evidence.js';
 import { type Verdict, type VerdictStatus, formatInstant } from '../policy/verdicts.js';
 import { ringContext } from '../status/reporter.js';
 import type { ChangePlan, RingChange } from './change-plan.js';
+import { describeMove } from './tenant-moves.js';
 
 /** A plan with its verdicts and where it came from. */
 export interface PlanReport {
@@ -61,6 +62,11 @@ export function renderPlan(r: PlanReport): string {
     for (const g of plan.groups) out.push(`- **${g.group}** (${g.ring}): ${g.details.join('; ')}`);
     out.push('');
   }
+  if (plan.moves.length) {
+    out.push('### Tenant moves', '');
+    for (const m of plan.moves) out.push(`- ${describeMove(m)}`);
+    out.push('');
+  }
   if (plan.releases.length) {
     out.push('### Release files', '');
     for (const rel of plan.releases) out.push(`- ${rel.version}: ${rel.change}`);
@@ -77,6 +83,7 @@ export function renderPlan(r: PlanReport): string {
   }
   if (
     !plan.retries.length &&
+    !plan.moves.length &&
     !plan.rings.length &&
     !plan.groups.length &&
     !plan.releases.length &&

@@ -8,6 +8,7 @@ import { isDeepStrictEqual } from 'node:util';
 import { compareNames } from '../model/naming.js';
 import { compareVersions } from '../model/versions.js';
 import { describeTenantChanges } from './tenant-diff.js';
+import { type TenantFlow, type TenantMove, matchMoves, moveWaitReason, tenantFlow } from './tenant-moves.js';
 import type { AppliedGroup, AppliedState, GroupSnapshot, HeldCommit } from '../state/types.js';
 import { snapshotHash, snapshotOf } from './snapshot.js';
 
@@ -39,7 +40,12 @@ export interface PlannedTransition {
   readonly retryOf?: string;
 }
 
-export type BlockReason = 'suspended' | 'held' | 'emergency' | 'decommission-forbidden';
+/**
+ * Why a group the commit changes is left alone. `move`: a tenant moves
+ * between it and another group, which this controller cannot carry out yet
+ * (see tenant-moves.ts); the group waits as it runs.
+ */
+export type BlockReason = 'suspended' | 'held' | 'emergency' | 'decommission-forbidden' | 'move';
 
 /** A group that differs from the commit but that the controller will not touch, and why. */
 export interface BlockedGroup {
@@ -55,6 +61,8 @@ export interface TransitionPlan {
   readonly blocked: readonly BlockedGroup[];
   /** Groups already in the state the commit asks for. */
   readonly upToDate: number;
+  /** Tenants the commit takes from one group to another, by tenant id. */
+  readonly moves: readonly TenantMove[];
 }
 
 /** The transition id of a group at a commit. */
@@ -75,16 +83,19 @@ export function planTransitions(
 ): TransitionPlan {
   const transitions: PlannedTransition[] = [];
   const blocked: BlockedGroup[] = [];
+  const flows: (readonly [string, TenantFlow])[] = [];
   let upToDate = 0;
   for (const group of desired.groups.values()) {
-    const planned = answerOf(desired, group, applied.groups[group.name], commit);
-    if (planned === 'up-to-date') upToDate++;
-    else if ('reason' in planned) blocked.push(planned);
-    else transitions.push(planned);
+    const { answer, flow } = answerOf(desired, group, applied.groups[group.name], commit);
+    if (answer === 'up-to-date') upToDate++;
+    else if ('reason' in answer) blocked.push(answer);
+    else transitions.push(answer);
+    if (flow) flows.push([group.name, flow]);
   }
   for (const [name, current] of Object.entries(applied.groups)) {
     // A group whose first deployment failed runs nothing: there is nothing to retire (see pruneNeverDeployed).
     if (desired.groups.has(name) || !current.snapshot) continue;
+    flows.push([name, tenantFlow(current.snapshot.tenants, undefined)]);
     if (!desired.policy.decommission) {
       blocked.push({
         group: name,
@@ -105,6 +116,8 @@ export function planTransitions(
       });
     }
   }
+  const moves = flows.length ? matchMoves(flows) : [];
+  if (moves.length) holdMoves(moves, transitions, blocked);
   const ringIndex = new Map(desired.rings.map((r) => [r.name, r.index]));
   transitions.sort(
     (a, b) =>
@@ -112,10 +125,39 @@ export function planTransitions(
       Number(b.testTenants > 0) - Number(a.testTenants > 0) ||
       compareNames(a.group, b.group),
   );
-  return { commit, transitions, blocked: blocked.sort((a, b) => compareNames(a.group, b.group)), upToDate };
+  return {
+    commit,
+    transitions,
+    blocked: blocked.sort((a, b) => compareNames(a.group, b.group)),
+    upToDate,
+    moves,
+  };
+}
+
+/**
+ * Takes the transitions of the groups `moves` touch out of `transitions`
+ * into `blocked` (reason `move`); a group already blocked keeps its reason.
+ */
+function holdMoves(
+  moves: readonly TenantMove[],
+  transitions: PlannedTransition[],
+  blocked: BlockedGroup[],
+): void {
+  const touched = new Set(moves.flatMap((m) => [m.from, m.to]));
+  const kept = transitions.filter((t) => !touched.has(t.group));
+  for (const t of transitions)
+    if (touched.has(t.group))
+      blocked.push({ group: t.group, reason: 'move', message: moveWaitReason(t.group, moves) });
+  transitions.splice(0, transitions.length, ...kept);
 }
 
 type Answer = PlannedTransition | BlockedGroup | 'up-to-date';
+
+/** planGroup's answer, and the tenants the group gains and loses (absent when none). */
+interface Planned {
+  readonly answer: Answer;
+  readonly flow?: TenantFlow;
+}
 
 /**
  * planGroup's answers already given, per applied group (or per desired group
@@ -126,7 +168,12 @@ type Answer = PlannedTransition | BlockedGroup | 'up-to-date';
  */
 const answers = new WeakMap<
   AppliedGroup | Group,
-  { readonly desired: Constellation; readonly group: Group; readonly commit: string; readonly answer: Answer }
+  {
+    readonly desired: Constellation;
+    readonly group: Group;
+    readonly commit: string;
+    readonly planned: Planned;
+  }
 >();
 
 function answerOf(
@@ -134,15 +181,17 @@ function answerOf(
   group: Group,
   current: AppliedGroup | undefined,
   commit: string,
-): Answer {
+): Planned {
   const key = current ?? group;
   const kept = answers.get(key);
-  if (kept?.desired === desired && kept.group === group && kept.commit === commit) return kept.answer;
+  if (kept?.desired === desired && kept.group === group && kept.commit === commit) return kept.planned;
   const answer = planGroup(desired, group, current, commit);
-  answers.set(key, { desired, group, commit, answer });
+  const flow = answer === 'up-to-date' ? undefined : tenantFlow(current?.snapshot?.tenants, group.tenants);
+  const planned = flow?.arriving.length || flow?.departing.length ? { answer, flow } : { answer };
+  answers.set(key, { desired, group, commit, planned });
   // The answer given before the group was first applied is not asked for again.
   if (current) answers.delete(group);
-  return answer;
+  return planned;
 }
 
 /** What the commit asks of one group of the desired state: nothing, a transition, or why it is blocked. */

@@ -2,7 +2,7 @@ import { mkdir, rm } from 'node:fs/promises';
 import { join } from 'node:path';
 import { removeDir } from '../helpers/git.js';
 import { runRingmaster } from '../helpers/cli.js';
-import { type FixtureRepo, createFixtureRepo, releaseYaml } from '../helpers/constellation.js';
+import { type FixtureRepo, createFixtureRepo, groupYaml, releaseYaml } from '../helpers/constellation.js';
 
 const AUTUMN = new Date('2026-11-22T10:00:00Z');
 const YEAR_END = new Date('2026-12-24T10:00:00Z');
@@ -144,6 +144,58 @@ describe('ringmaster check', () => {
       /❌ \| lineage \| shared-1 \| moving from early to stable would take data layout 410 back to 400/,
     );
     expect(run.code).toBe(1);
+  });
+
+  describe('a tenant moving to another group', () => {
+    const moveBeta = async (ring: string, extra = '') => {
+      await repo.edit(
+        'groups/shared-1.yaml',
+        '  - { id: beta, host: beta.example.com, language: fr-FR, utcOffset: "+01:00" }\n',
+        '',
+      );
+      await repo.write(
+        'groups/beta.yaml',
+        groupYaml('beta', ring).replace('ring: ' + ring, 'ring: ' + ring + extra),
+      );
+    };
+
+    it('is shown as a move, never a removal and an addition, and forbidden while moves cannot carry data', async () => {
+      await moveBeta('early');
+      const run = await check(await repo.commit('beta gets a group of its own'));
+      expect(run.out).toContain(
+        '### Tenant moves\n\n- move tenant beta (beta.example.com) from shared-1 to beta\n',
+      );
+      expect(run.out).toContain(
+        '- **beta** (early): new group in ring early with 1 tenants; tenant beta moves in from shared-1',
+      );
+      expect(run.out).toContain('- **shared-1** (early): tenant beta moves out to beta');
+      expect(run.out).not.toContain('tenants removed');
+      expect(run.out).toMatch(
+        /❌ \| tenant-move \| beta \| move tenant beta \(beta\.example\.com\) from shared-1 to beta: the tenant's data must go with it/,
+      );
+      expect(run.out).not.toContain('| lineage |');
+      expect(run.code).toBe(1);
+    });
+
+    it('judges the data layout the tenant would land on', async () => {
+      await moveBeta('stable', '\nmaintenanceWindow: { cron: "0 3 * * SAT", duration: 2h, timezone: UTC }');
+      const run = await check(await repo.commit('beta to a group of its own in stable'));
+      expect(run.out).toMatch(
+        /❌ \| lineage \| beta \| moving tenant beta from shared-1 to beta would take its data layout 410 back to 400/,
+      );
+    });
+
+    it('leaves a bare removal of a tenant a removal', async () => {
+      await repo.edit(
+        'groups/shared-1.yaml',
+        '  - { id: beta, host: beta.example.com, language: fr-FR, utcOffset: "+01:00" }\n',
+        '',
+      );
+      const run = await check(await repo.commit('beta leaves'));
+      expect(run.out).toContain('- **shared-1** (early): tenants removed: beta');
+      expect(run.out).not.toContain('Tenant moves');
+      expect(run.out).not.toContain('tenant-move');
+    });
   });
 
   it('prints the same plan as JSON, with bake time marked unverified', async () => {

@@ -1,10 +1,12 @@
-import { mkdir } from 'node:fs/promises';
+import { mkdir, readFile, rm } from 'node:fs/promises';
 import { join } from 'node:path';
 import { loadConstellation } from '../../controller/model/load.js';
 import { DEFAULT_PARSE_LIMITS } from '../../controller/model/parse.js';
 import type { Constellation } from '../../controller/model/types.js';
 import { snapshotHash, snapshotOf } from '../../controller/plan/snapshot.js';
 import { planTransitions } from '../../controller/plan/transitions.js';
+import { previewRun } from '../../controller/plan/admission.js';
+import { EMPTY_RECORDS } from '../../controller/state/records.js';
 import { createSchemaValidator } from '../../controller/schema/validator.js';
 import { DirectorySource } from '../../controller/source/dir-source.js';
 import {
@@ -13,7 +15,7 @@ import {
   type HeldCommit,
   emptyAppliedState,
 } from '../../controller/state/types.js';
-import { type FixtureRepo, createFixtureRepo, releaseYaml } from '../helpers/constellation.js';
+import { type FixtureRepo, createFixtureRepo, groupYaml, releaseYaml } from '../helpers/constellation.js';
 import { removeDir } from '../helpers/git.js';
 
 const OLD = 'a'.repeat(40);
@@ -68,7 +70,7 @@ describe('planTransitions', () => {
 
   it('plans nothing when the applied state is what the commit asks', () => {
     const plan = planTransitions(before, NEW, appliedFrom(before));
-    expect(plan).toEqual({ commit: NEW, transitions: [], blocked: [], upToDate: 3 });
+    expect(plan).toEqual({ commit: NEW, transitions: [], blocked: [], upToDate: 3, moves: [] });
   });
 
   it('plans a release change for every group of a promoted ring, and only those', async () => {
@@ -168,6 +170,103 @@ describe('planTransitions', () => {
       ['shared-1', 'emergency'],
     ]);
     expect(plan.blocked[1]!.message).toContain('run ringmaster recover shared-1');
+  });
+
+  describe('a tenant moving between groups', () => {
+    /** beta leaves shared-1 for a new group of its own, in the same ring. */
+    async function moveBeta(): Promise<void> {
+      await repo.edit(
+        'groups/shared-1.yaml',
+        '  - { id: beta, host: beta.example.com, language: fr-FR, utcOffset: "+01:00" }\n',
+        '',
+      );
+      await repo.write(
+        'groups/beta.yaml',
+        groupYaml('beta', 'early').replace(
+          'host: beta.example.com, language: en-GB',
+          'host: beta.example.com, language: fr-FR',
+        ),
+      );
+    }
+
+    it('is one move of the tenant: neither group starts a removal or an addition, and both say why they wait', async () => {
+      await moveBeta();
+      await repo.edit('groups/rings.yaml', 'release: "2026.10.4"', 'release: "2026.11.0"');
+      const desired = await load(repo.dir);
+      const plan = planTransitions(desired, NEW, appliedFrom(before));
+      expect(plan.moves).toEqual([
+        { tenant: 'beta', host: 'beta.example.com', from: 'shared-1', to: 'beta' },
+      ]);
+      // The promotion of stable goes on; the two groups of the move do not start.
+      expect(plan.transitions.map((t) => t.group)).toEqual(['globex']);
+      expect(plan.blocked.map((b) => [b.group, b.reason])).toEqual([
+        ['beta', 'move'],
+        ['shared-1', 'move'],
+      ]);
+      expect(plan.blocked[0]!.message).toContain('tenant beta moves in from shared-1');
+      expect(plan.blocked[1]!.message).toContain('tenant beta moves out to beta');
+      expect(plan.blocked[1]!.message).toContain("cannot move a tenant's data yet");
+
+      const preview = previewRun(
+        desired,
+        NEW,
+        appliedFrom(before),
+        EMPTY_RECORDS,
+        new Date('2026-12-07T12:00:00Z'),
+      );
+      expect(preview.admitted.map((t) => t.group)).not.toContain('beta');
+      expect(preview.admitted.map((t) => t.group)).not.toContain('shared-1');
+      expect(preview.waiting).toEqual(
+        expect.arrayContaining([
+          { group: 'beta', reason: plan.blocked[0]!.message },
+          { group: 'shared-1', reason: plan.blocked[1]!.message },
+        ]),
+      );
+    });
+
+    it('keeps a block the source group already has, and blocks the target for the move', async () => {
+      await moveBeta();
+      await repo.edit('groups/shared-1.yaml', 'ring: early', 'ring: early\nsuspended: true');
+      const plan = planTransitions(await load(repo.dir), NEW, appliedFrom(before));
+      expect(plan.blocked.map((b) => [b.group, b.reason])).toEqual([
+        ['beta', 'move'],
+        ['shared-1', 'suspended'],
+      ]);
+      expect(plan.transitions).toEqual([]);
+    });
+
+    it('is a move when the source group is removed with it', async () => {
+      await repo.edit('policies/promotion.yaml', /\n$/, '\ndecommission: true\n');
+      const text = await readFile(join(repo.dir, 'groups/globex.yaml'), 'utf8');
+      await rm(join(repo.dir, 'groups/globex.yaml'));
+      await repo.write('groups/globex-2.yaml', text.replace('name: globex\n', 'name: globex-2\n'));
+      const plan = planTransitions(await load(repo.dir), NEW, appliedFrom(before));
+      expect(plan.moves).toEqual([
+        { tenant: 'globex', host: 'globex.example.com', from: 'globex', to: 'globex-2' },
+      ]);
+      expect(plan.transitions).toEqual([]);
+      expect(plan.blocked.map((b) => [b.group, b.reason])).toEqual([
+        ['globex', 'move'],
+        ['globex-2', 'move'],
+      ]);
+    });
+
+    it('leaves a bare removal of a tenant a removal', async () => {
+      await repo.edit(
+        'groups/shared-1.yaml',
+        '  - { id: beta, host: beta.example.com, language: fr-FR, utcOffset: "+01:00" }\n',
+        '',
+      );
+      const plan = planTransitions(await load(repo.dir), NEW, appliedFrom(before));
+      expect(plan.moves).toEqual([]);
+      expect(plan.transitions).toEqual([
+        expect.objectContaining({
+          group: 'shared-1',
+          changes: ['tenants'],
+          details: ['tenants removed: beta'],
+        }),
+      ]);
+    });
   });
 
   it('removes a group only where the policy allows decommissioning', async () => {
