@@ -9,7 +9,7 @@
  */
 import { isDeepStrictEqual } from 'node:util';
 import { type StackColor, snapshotId } from '../model/naming.js';
-import type { Tenant } from '../model/types.js';
+import type { DatabaseRef, Tenant, TenantJobs } from '../model/types.js';
 import type { CallContext, JobSpec } from '../providers/ports.js';
 import { failedAfter } from './step-failure.js';
 import type { Recorded, StepDefinition, StepDeps, StepResult, TransitionTarget } from './steps.js';
@@ -24,10 +24,23 @@ export function colours(recorded: Recorded): { oldColor?: StackColor; newColor: 
   return { oldColor: data.oldColor as StackColor | undefined, newColor: data.newColor as StackColor };
 }
 
-/** Tenants the target has and the applied state had not (all of them for a new group). */
+/** Tenants the target has and the applied state had not (all of them for a new group), but those moving in. */
 function addedTenants(t: TransitionTarget): string[] {
-  const had = new Set((t.planned.from?.tenants ?? []).map((x) => x.id));
+  const had = new Set([
+    ...(t.planned.from?.tenants ?? []).map((x) => x.id),
+    ...(t.planned.moveIn?.tenants ?? []),
+  ]);
   return (t.planned.to?.tenants ?? []).filter((x) => !had.has(x.id)).map((x) => x.id);
+}
+
+/**
+ * The tenants a move brings in, served from their old group's database until
+ * the move promotes their data here (see move-steps.ts); undefined otherwise.
+ */
+export function servedElsewhere(t: TransitionTarget): Record<string, DatabaseRef> | undefined {
+  const move = t.planned.moveIn;
+  if (!move || move.data === 'same') return undefined;
+  return Object.fromEntries(move.tenants.map((id) => [id, move.source.resources.database]));
 }
 
 /** Tenants the applied state had and the target has not. */
@@ -48,7 +61,7 @@ function inPlace(t: TransitionTarget): boolean {
   );
 }
 
-function pollAgain(
+export function pollAgain(
   deps: StepDeps,
   note: string,
   progress: Record<string, unknown>,
@@ -56,35 +69,40 @@ function pollAgain(
   return { again: new Date(deps.now().getTime() + (deps.pollIntervalMs ?? 10_000)), note, progress };
 }
 
+/** Per kind of tenant Job: where its progress is recorded, and what it does, for the notes. */
+const TENANT_JOBS: Record<keyof TenantJobs, { readonly key: string; readonly doing: string }> = {
+  create: { key: 'tenantsCreated', doing: 'preparing' },
+  remove: { key: 'tenantsRemoved', doing: 'removing' },
+  copy: { key: 'tenantsCopied', doing: 'copying the data of' },
+  sequences: { key: 'tenantsExtended', doing: 'extending the sequences of' },
+};
+
 /**
- * Runs the release's `kind` Job for each tenant of `ids` not yet in
- * `progress.tenants<Kind>d`, one at a time; comes back while one runs.
- * Without such a Job in the release there is nothing to run.
+ * Runs the release's `kind` Job for each tenant of `ids` not yet in its
+ * progress list (see TENANT_JOBS), one at a time, with `env` besides
+ * RINGMASTER_TENANT; comes back while one runs. Without such a Job in the
+ * release there is nothing to run.
  */
 export async function runTenantJobs(
   t: TransitionTarget,
   ctx: CallContext,
   deps: StepDeps,
-  kind: 'create' | 'remove',
+  kind: keyof TenantJobs,
   ids: readonly string[],
   progress: Record<string, unknown>,
+  env: Readonly<Record<string, string>> = {},
 ): Promise<{ readonly data: Record<string, unknown> } | Extract<StepResult, { again: Date }>> {
   const template = t.tenantJobs?.[kind];
-  const key = kind === 'create' ? 'tenantsCreated' : 'tenantsRemoved';
+  const { key, doing } = TENANT_JOBS[kind];
   const done = new Set((progress[key] as string[] | undefined) ?? []);
   let data = progress;
   for (const id of template ? ids : []) {
     if (done.has(id)) continue;
     const state = await deps.providers.cluster.runJob(
       ctx,
-      job(t, `tenant-${kind}-${id}`, template!, { RINGMASTER_TENANT: id }),
+      job(t, `tenant-${kind}-${id}`, template!, { ...env, RINGMASTER_TENANT: id }),
     );
-    if (!state.done)
-      return pollAgain(
-        deps,
-        `${kind === 'create' ? 'preparing' : 'removing'} tenant ${id}: ${state.message}`,
-        data,
-      );
+    if (!state.done) return pollAgain(deps, `${doing} tenant ${id}: ${state.message}`, data);
     done.add(id);
     data = { ...data, [key]: [...done] };
   }
@@ -110,7 +128,14 @@ async function makeStack(
   const active = await cluster.getActive(ctx, t.cluster, t.namespace);
   // A removal builds nothing: it records what serves, so a failed cutover can send the traffic back.
   if (removing(t)) return { oldColor: active?.color, oldRelease: active?.release };
-  const registry = { cluster: t.cluster, namespace: t.namespace, tenants: t.tenants, database: t.database };
+  const databases = servedElsewhere(t);
+  const registry = {
+    cluster: t.cluster,
+    namespace: t.namespace,
+    tenants: t.tenants,
+    database: t.database,
+    ...(databases ? { databases } : {}),
+  };
   const secrets = t.secrets.map((s) => s.name);
   if (active && inPlace(t)) {
     const result = await cluster.ensureTenants(ctx, { ...registry, secrets });

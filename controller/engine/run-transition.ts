@@ -266,8 +266,22 @@ class Run {
     return { kind: 'done' };
   }
 
-  /** Undoes what was done, newest first. A cutover that failed may have moved traffic: it is undone too. */
+  /**
+   * Undoes what was done, newest first. A cutover that failed may have moved
+   * traffic: it is undone too. Past a point of no return (see
+   * StepDefinition.noReturn) nothing is undone: the group is in emergency.
+   */
   private async compensate(): Promise<void> {
+    const noReturn = this.pastReturn();
+    if (noReturn) {
+      const reason = `${this.j.entry.reason ?? 'failed'}; ${noReturn}`;
+      await this.j.save({ status: 'emergency', reason, endedAt: this.j.now() });
+      this.log.error(
+        { reason },
+        'Transition failed past its point of no return; group needs a human (ringmaster recover)',
+      );
+      return;
+    }
     const undo = [...this.j.entry.steps]
       .reverse()
       .filter(
@@ -324,6 +338,15 @@ class Run {
     }
     await this.j.save({ status: 'rolled-back', endedAt: this.j.now() });
     this.log.warn({ reason: this.j.entry.reason }, 'Transition rolled back');
+  }
+
+  /** What a step began that cannot be undone, as its definition says; undefined when everything can be. */
+  private pastReturn(): string | undefined {
+    for (const record of this.j.entry.steps) {
+      const message = STEP_DEFINITIONS.find((s) => s.name === record.name)?.noReturn?.(this.t, record);
+      if (message) return message;
+    }
+    return undefined;
   }
 
   private stopping(): boolean {

@@ -4,6 +4,16 @@
  * This module imports nothing, so anything may depend on it.
  */
 
-/** The steps of a transition, in order. */
-export const STEPS = ['validate', 'prepare', 'verify', 'gate', 'cutover', 'observe', 'finalize'] as const;
+/** The steps of a transition, in order; `replicate` and `promote` belong to tenant moves alone. */
+export const STEPS = [
+  'validate',
+  'prepare',
+  'verify',
+  'gate',
+  'cutover',
+  'replicate',
+  'promote',
+  'observe',
+  'finalize',
+] as const;
 export type StepName = (typeof STEPS)[number];

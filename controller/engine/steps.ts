@@ -11,12 +11,23 @@ import type {
   AnalysisQuery,
   DatabaseRef,
   JobTemplate,
+  MaintenanceWindow,
   RingPolicy,
   SecretRef,
   Tenant,
+  TenantJobs,
 } from '../model/types.js';
 import type { CallContext, Providers, ServiceSpec } from '../providers/ports.js';
 import type { StepName } from './step-names.js';
+import type { StepRecord } from './journal.js';
+import {
+  PROMOTE,
+  REPLICATE,
+  checkMove,
+  moving,
+  releaseSourceHosts,
+  restoreSourceHosts,
+} from './move-steps.js';
 import type { PlannedTransition } from '../plan/transitions.js';
 
 /** Everything a transition's steps need to know about its target. */
@@ -35,8 +46,10 @@ export interface TransitionTarget {
   /** The target release's schema migration, if it has one. */
   readonly migration?: JobTemplate;
   /** The release's jobs for tenants joining and leaving (the applied release's, for a removal). */
-  readonly tenantJobs?: { readonly create?: JobTemplate; readonly remove?: JobTemplate };
+  readonly tenantJobs?: TenantJobs;
   readonly ringPolicy: RingPolicy;
+  /** The group's maintenance window, where it has one: a tenant move promotes its data inside it. */
+  readonly window?: MaintenanceWindow;
   readonly gracePeriodMs: number;
   readonly observeMs: number;
   /** The queries judged on the new stack during the grace and observe periods (none: readiness alone). */
@@ -87,6 +100,13 @@ export interface StepDefinition {
    * `failedAfter`) saying what it changed.
    */
   readonly undoesFailure?: boolean;
+  /**
+   * Says, once the step's record shows it began what cannot be undone (a
+   * tenant's data promoted to its new database), what a failure from then on
+   * means: the engine leaves the group in emergency with this message instead
+   * of undoing the steps. Undefined while the step can still be undone.
+   */
+  noReturn?(t: TransitionTarget, record: StepRecord): string | undefined;
 }
 
 /**
@@ -125,7 +145,7 @@ async function shiftTraffic(
   };
 }
 
-/** The steps in order: validate, prepare, verify, gate, cutover, observe, finalize. */
+/** The steps in order: validate, prepare, verify, gate, cutover, replicate, promote (moves alone), observe, finalize. */
 export const STEP_DEFINITIONS: readonly StepDefinition[] = [
   {
     name: 'validate',
@@ -133,7 +153,9 @@ export const STEP_DEFINITIONS: readonly StepDefinition[] = [
     async run(t, ctx, deps) {
       await deps.providers.cluster.checkAccess(ctx, t.cluster, t.namespace);
       for (const secret of t.secrets) await deps.providers.secrets.checkKeys(ctx, secret, t.database.region);
-      await deps.providers.database.checkAvailable(ctx, t.database);
+      // A move's new instance is made by the move itself (a replica of the old group's).
+      if (moving(t)) await checkMove(t, ctx, deps);
+      else await deps.providers.database.checkAvailable(ctx, t.database);
       return { data: { secrets: t.secrets.length, database: t.database.instance } };
     },
   },
@@ -161,15 +183,23 @@ export const STEP_DEFINITIONS: readonly StepDefinition[] = [
         await deps.providers.cluster.stopTraffic(ctx, t.cluster, t.namespace);
         return { data: { stopped: colours(recorded).oldColor ?? null, at: deps.now().toISOString() } };
       }
-      return shiftTraffic(t, ctx, deps, colours(recorded).newColor, recorded.cutover);
+      const shifted = await shiftTraffic(t, ctx, deps, colours(recorded).newColor, recorded.cutover);
+      if ('data' in shifted && moving(t))
+        return { data: { ...shifted.data, source: await releaseSourceHosts(t, ctx, deps) } };
+      return shifted;
     },
     async compensate(t, ctx, deps, recorded) {
+      // Moving tenants are routed by their old group again before this group lets go of them.
+      if (moving(t)) await restoreSourceHosts(t, ctx, deps);
       const { oldColor } = colours(recorded);
       // The old stack serves the tenants it served: those of the state the group had.
       const hosts = hostsOf(t.planned.from?.tenants ?? t.tenants);
       if (oldColor) await deps.providers.cluster.switchTraffic(ctx, t.cluster, t.namespace, oldColor, hosts);
+      else if (moving(t)) await deps.providers.cluster.stopTraffic(ctx, t.cluster, t.namespace);
     },
   },
+  REPLICATE,
+  PROMOTE,
   {
     name: 'observe',
     applies: (t) => !removing(t),

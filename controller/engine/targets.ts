@@ -22,7 +22,8 @@ export function pruneNeverDeployed(groups: Record<string, AppliedGroup>, desired
 
 /** Everything the steps need for `t`, from the desired state (or, for a removal, from what was applied). */
 export function targetFor(desired: Constellation, t: PlannedTransition): TransitionTarget {
-  const resources = desired.groups.get(t.group)?.resources ?? t.from!.resources;
+  const group = desired.groups.get(t.group);
+  const resources = group?.resources ?? t.from!.resources;
   const services = t.to ? desired.releases.get(t.to.release)!.services : {};
   const state = t.to ?? t.from!;
   const release = desired.releases.get(state.release);
@@ -40,6 +41,7 @@ export function targetFor(desired: Constellation, t: PlannedTransition): Transit
     ...(t.to && release?.migration ? { migration: release.migration } : {}),
     ...(release?.tenantJobs ? { tenantJobs: release.tenantJobs } : {}),
     ringPolicy,
+    ...(group?.maintenanceWindow ? { window: group.maintenanceWindow } : {}),
     gracePeriodMs: desired.policy.health.gracePeriodMs,
     observeMs: desired.policy.health.observeMs,
     analysis: desired.policy.health.analysis,

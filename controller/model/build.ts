@@ -11,6 +11,7 @@ import type {
   Release,
   Ring,
   RingPolicy,
+  TenantJobs,
 } from './types.js';
 
 /* The input shapes below mirror the schemas; ajv has checked them. */
@@ -41,7 +42,7 @@ interface ReleaseData {
   backportOf?: string;
   description?: string;
   migration?: JobTemplate;
-  tenantJobs?: { create?: JobTemplate; remove?: JobTemplate };
+  tenantJobs?: TenantJobs;
   services: Record<
     string,
     { image: string; replicas?: number; port?: number; healthPath?: string; route?: string }

@@ -29,6 +29,19 @@ export interface JobTemplate {
   readonly command: readonly string[];
 }
 
+/**
+ * Jobs a release runs per tenant: when one joins a group (`create`) or leaves
+ * it (`remove`, after `keep`); when one moves into a group that has its own
+ * database already (`copy`, from the old group's database); and after a
+ * moved tenant's data is promoted to its new database (`sequences`).
+ */
+export interface TenantJobs {
+  readonly create?: JobTemplate;
+  readonly remove?: JobTemplate;
+  readonly copy?: JobTemplate;
+  readonly sequences?: JobTemplate;
+}
+
 /** One release of the application. */
 export interface Release {
   readonly version: string;
@@ -40,7 +53,7 @@ export interface Release {
   /** The schema migration, run when a group moves here from a lower schemaVersion. */
   readonly migration?: JobTemplate;
   /** Jobs run when a tenant joins (`create`) or leaves (`remove`) a group running this release. */
-  readonly tenantJobs?: { readonly create?: JobTemplate; readonly remove?: JobTemplate };
+  readonly tenantJobs?: TenantJobs;
   readonly file: string;
 }
 

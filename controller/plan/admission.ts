@@ -16,7 +16,8 @@
  *   changes the ring (the failed state is then no longer what is asked).
  * - Groups with a transition under way (`busy`) are left out: they finish
  *   what they started.
- * - A group a tenant moves into or out of waits (see tenant-moves.ts).
+ * - A group tenants leave waits for their move (see move-plan.ts); a move
+ *   starts once the group they leave has nothing under way.
  */
 import type { Constellation } from '../model/types.js';
 import { mayChangeGroup, mayStartRing } from '../policy/runtime.js';
@@ -62,7 +63,18 @@ export function previewRun(
   const halted: Halted[] = [];
   const failures = failuresByRing(desired, commit, applied);
   for (const ring of desired.rings) {
-    const todo = plan.transitions.filter((t) => t.ring === ring.name && !busy.has(t.group));
+    const todo = plan.transitions.filter((t) => {
+      if (t.ring !== ring.name || busy.has(t.group)) return false;
+      // A move starts once the group the tenants leave has finished what it had under way.
+      if (t.moveIn && busy.has(t.moveIn.from)) {
+        waiting.push({
+          group: t.group,
+          reason: `waits for ${t.moveIn.from} to finish its transition under way, then moves its tenants`,
+        });
+        return false;
+      }
+      return true;
+    });
     const budget = desired.policy.rings[ring.name]?.failureBudget ?? 0;
     const failed = failures.get(ring.name) ?? 0;
     if (failed > budget) {
@@ -73,7 +85,7 @@ export function previewRun(
     }
     if (todo.length) admitted.push(...admit(desired, todo, records, now, waiting));
   }
-  // A group a tenant moves into or out of waits, as it runs, for the steps that take the data along.
+  // A group tenants leave waits for their move; a group whose move cannot run as asked waits saying why.
   for (const b of plan.blocked)
     if (b.reason === 'move' && !busy.has(b.group)) waiting.push({ group: b.group, reason: b.message });
   return { plan, admitted, waiting, halted };

@@ -76,13 +76,3 @@ export function moveLines(moves: readonly TenantMove[], group: string): string[]
 export function describeMove(m: TenantMove): string {
   return `move tenant ${m.tenant} (${m.host}) from ${m.from} to ${m.to}`;
 }
-
-/**
- * Why a group that a move touches waits: the controller does not yet carry
- * out the steps that take a tenant's data along (see "Moving a tenant" in the
- * README), and running the rest of the change would lose it.
- */
-export function moveWaitReason(group: string, moves: readonly TenantMove[]): string {
-  const what = moveLines(moves, group).join('; ');
-  return `${what}: this controller cannot move a tenant's data yet, so the group waits as it runs rather than remove the tenant there and start it empty here; undo the move in git, or move the data by hand (see "Moving a tenant" in the README)`;
-}

@@ -8,13 +8,14 @@ import { isDeepStrictEqual } from 'node:util';
 import { compareNames } from '../model/naming.js';
 import { compareVersions } from '../model/versions.js';
 import { describeTenantChanges } from './tenant-diff.js';
-import { type TenantFlow, type TenantMove, matchMoves, moveWaitReason, tenantFlow } from './tenant-moves.js';
+import { type TenantFlow, type TenantMove, matchMoves, tenantFlow } from './tenant-moves.js';
+import { type MoveIn, planMoves } from './move-plan.js';
 import type { AppliedGroup, AppliedState, GroupSnapshot, HeldCommit } from '../state/types.js';
 import { snapshotHash, snapshotOf } from './snapshot.js';
 
 /** What a transition changes about a group. */
 export type TransitionChange =
-  'create' | 'ring' | 'release' | 'services' | 'resources' | 'tenants' | 'remove';
+  'create' | 'ring' | 'release' | 'services' | 'resources' | 'tenants' | 'remove' | 'move';
 
 /** One group's move from its applied snapshot to the one the commit asks for. */
 export interface PlannedTransition {
@@ -38,12 +39,14 @@ export interface PlannedTransition {
    * (`<group>@<held commit>`). It runs under its own id, at this commit.
    */
   readonly retryOf?: string;
+  /** For a group tenants move into: which, from where, and how their data follows (see move-plan.ts). */
+  readonly moveIn?: MoveIn;
 }
 
 /**
- * Why a group the commit changes is left alone. `move`: a tenant moves
- * between it and another group, which this controller cannot carry out yet
- * (see tenant-moves.ts); the group waits as it runs.
+ * Why a group the commit changes is left alone. `move`: a tenant leaves it
+ * for a group whose move is not applied yet, or the move into it cannot run
+ * as the commit asks (see move-plan.ts); the group waits as it runs.
  */
 export type BlockReason = 'suspended' | 'held' | 'emergency' | 'decommission-forbidden' | 'move';
 
@@ -117,7 +120,7 @@ export function planTransitions(
     }
   }
   const moves = flows.length ? matchMoves(flows) : [];
-  if (moves.length) holdMoves(moves, transitions, blocked);
+  if (moves.length) planMoves(desired, applied, moves, transitions, blocked);
   const ringIndex = new Map(desired.rings.map((r) => [r.name, r.index]));
   transitions.sort(
     (a, b) =>
@@ -132,23 +135,6 @@ export function planTransitions(
     upToDate,
     moves,
   };
-}
-
-/**
- * Takes the transitions of the groups `moves` touch out of `transitions`
- * into `blocked` (reason `move`); a group already blocked keeps its reason.
- */
-function holdMoves(
-  moves: readonly TenantMove[],
-  transitions: PlannedTransition[],
-  blocked: BlockedGroup[],
-): void {
-  const touched = new Set(moves.flatMap((m) => [m.from, m.to]));
-  const kept = transitions.filter((t) => !touched.has(t.group));
-  for (const t of transitions)
-    if (touched.has(t.group))
-      blocked.push({ group: t.group, reason: 'move', message: moveWaitReason(t.group, moves) });
-  transitions.splice(0, transitions.length, ...kept);
 }
 
 type Answer = PlannedTransition | BlockedGroup | 'up-to-date';

@@ -3,7 +3,7 @@
  * change now. Waiting is an answer with a reason, never an error.
  */
 import { CronExpressionParser } from 'cron-parser';
-import type { Constellation, Group, Ring } from '../model/types.js';
+import type { Constellation, Group, MaintenanceWindow, Ring } from '../model/types.js';
 import { type RolloutRecords, findRecord } from '../state/records.js';
 import { activeFreeze } from './freeze.js';
 
@@ -49,7 +49,18 @@ export function mayChangeGroup(c: Constellation, group: Group, now: Date): Verdi
   if (c.policy.rings[group.ring]?.window !== 'maintenance') return GO;
   const mw = group.maintenanceWindow;
   if (!mw) return { go: false, reason: 'no maintenance window defined' };
-  const opened = CronExpressionParser.parse(mw.cron, { currentDate: now, tz: mw.timezone }).prev().getTime();
+  return insideWindow(mw, now);
+}
+
+/** Is `now` inside the maintenance window `mw`? If not, when it next opens. */
+export function insideWindow(mw: MaintenanceWindow, now: Date): Verdict {
+  // From a millisecond on: at the very instant a window opens, prev() gives the opening before it.
+  const opened = CronExpressionParser.parse(mw.cron, {
+    currentDate: new Date(now.getTime() + 1),
+    tz: mw.timezone,
+  })
+    .prev()
+    .getTime();
   if (now.getTime() - opened < mw.durationMs) return GO;
   const next = CronExpressionParser.parse(mw.cron, { currentDate: now, tz: mw.timezone })
     .next()

@@ -6,7 +6,7 @@
 import type { ChangePlan, RingChange } from '../plan/change-plan.js';
 import type { Constellation, Ring } from '../model/types.js';
 import { compareVersions } from '../model/versions.js';
-import { describeMove } from '../plan/tenant-moves.js';
+import { moveVerdicts } from './move-verdicts.js';
 import { ringContext } from '../status/reporter.js';
 import type { BakeEvidenceReport, BakeQuestion } from './bake-evidence.js';
 import { activeFreeze, dayAfter } from './freeze.js';
@@ -263,24 +263,7 @@ function skipVerdict(change: RingChange, base: Constellation, head: Constellatio
 }
 
 function groupVerdicts(plan: ChangePlan, base: Constellation, head: Constellation): Verdict[] {
-  const out: Verdict[] = [];
-  for (const m of plan.moves) {
-    out.push({
-      rule: 'tenant-move',
-      status: 'fail',
-      group: m.to,
-      message: `${describeMove(m)}: the tenant's data must go with it, and this controller cannot move data yet; merged, both groups would wait as they run. Undo the move (see "Moving a tenant" in the README)`,
-    });
-    const fromSchema = schemaOf(base, m.from);
-    const toSchema = schemaOf(head, m.to);
-    if (toSchema < fromSchema)
-      out.push({
-        rule: 'lineage',
-        status: 'fail',
-        group: m.to,
-        message: `moving tenant ${m.tenant} from ${m.from} to ${m.to} would take its data layout ${fromSchema} back to ${toSchema}; move it to a group whose ring runs layout ${fromSchema} or later`,
-      });
-  }
+  const out: Verdict[] = moveVerdicts(plan.moves, base, head);
   for (const g of plan.groups) {
     if (g.kinds.includes('removed') && !head.policy.decommission) {
       out.push({
@@ -312,10 +295,4 @@ function groupVerdicts(plan: ChangePlan, base: Constellation, head: Constellatio
     );
   }
   return out;
-}
-
-/** The data layout version the ring of `group` runs in `c`. */
-function schemaOf(c: Constellation, group: string): number {
-  const ring = c.rings.find((r) => r.name === c.groups.get(group)!.ring)!;
-  return c.releases.get(ring.release)!.schemaVersion;
 }

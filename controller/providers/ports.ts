@@ -38,6 +38,12 @@ export interface TenantsSpec {
   /** The group's database and the names of its secrets, for the registry (never secret values). */
   readonly database: DatabaseRef;
   readonly secrets: readonly string[];
+  /**
+   * Tenants whose data lives elsewhere than the group's database, by id: a
+   * tenant moving in is served from its old group's database until the move
+   * promotes its data here.
+   */
+  readonly databases?: Readonly<Record<string, DatabaseRef>>;
 }
 
 /** A group's stack of one colour at one release (its registry comes with it). */
@@ -136,6 +142,33 @@ export interface DatabasePort {
    * when it failed, or when a snapshot of that id belongs to another instance.
    */
   ensureSnapshot(ctx: CallContext, db: DatabaseRef, snapshotId: string): Promise<RolloutStatus>;
+  /**
+   * Throws unless `replica` can be made as a read replica of `source` (for a
+   * tenant move): `source` exists and serves, and `replica` does not exist or
+   * is already that replica (a move resumed). PermanentError naming what was
+   * found; ConfigurationError when the provider cannot make replicas.
+   */
+  checkReplicable(ctx: CallContext, source: DatabaseRef, replica: DatabaseRef): Promise<void>;
+  /**
+   * Makes `replica` a read replica of `source` unless it is one already, and
+   * says where it stands, read once: done once it exists and is in sync (the
+   * caller comes back while it is made or catching up). Throws
+   * PermanentError when it failed, or when `replica` exists and is not a
+   * replica of `source`.
+   */
+  ensureReplica(ctx: CallContext, source: DatabaseRef, replica: DatabaseRef): Promise<RolloutStatus>;
+  /**
+   * Promotes the read replica `replica` to an instance of its own (writable,
+   * replication stopped), or says it is promoted already; read once (the
+   * caller comes back while it is promoted). Cannot be undone.
+   */
+  promoteReplica(ctx: CallContext, replica: DatabaseRef): Promise<RolloutStatus>;
+  /**
+   * Deletes the read replica `replica` (undoing a move before promotion);
+   * `absent` when there is none. Throws PermanentError when `replica` is not
+   * a replica (promoted, or never ours): it is never deleted then.
+   */
+  deleteReplica(ctx: CallContext, replica: DatabaseRef): Promise<'deleted' | 'absent'>;
 }
 
 /** The secret store. */

@@ -159,7 +159,7 @@ describe('ringmaster check', () => {
       );
     };
 
-    it('is shown as a move, never a removal and an addition, and forbidden while moves cannot carry data', async () => {
+    it('is shown as a move, never a removal and an addition, with what merging does step by step', async () => {
       await moveBeta('early');
       const run = await check(await repo.commit('beta gets a group of its own'));
       expect(run.out).toContain(
@@ -170,10 +170,24 @@ describe('ringmaster check', () => {
       );
       expect(run.out).toContain('- **shared-1** (early): tenant beta moves out to beta');
       expect(run.out).not.toContain('tenants removed');
-      expect(run.out).toMatch(
-        /❌ \| tenant-move \| beta \| move tenant beta \(beta\.example\.com\) from shared-1 to beta: the tenant's data must go with it/,
+      expect(run.out).toContain(
+        "| ✅ | tenant-move | beta | move tenant beta (beta.example.com) from shared-1 to beta: 1. beta serves beta from shared-1-db; 2. the host is routed to beta, then taken off shared-1; 3. beta-db is made as a read replica of shared-1-db; 4. promoted at once (beta has no maintenance window): from then on a failure is an emergency, not a cut-back; 5. the data is kept on shared-1-db for 0h (the keep of early), then removed by the release's tenant removal Job. Before promotion any failure cuts back to shared-1 |",
       );
       expect(run.out).not.toContain('| lineage |');
+      expect(run.code).toBe(0);
+    });
+
+    it('is forbidden where the group it joins changes otherwise in the same change', async () => {
+      await moveBeta('early');
+      await repo.edit(
+        'groups/beta.yaml',
+        /\n$/,
+        '\n  - { id: delta, host: delta.example.com, language: en-GB, utcOffset: "+00:00" }\n',
+      );
+      const run = await check(await repo.commit('beta moves, delta joins it'));
+      expect(run.out).toContain(
+        '| ❌ | tenant-move | beta | move tenant beta (beta.example.com) from shared-1 to beta: the same change touches new tenants (delta) of beta; a move changes nothing else of the group it joins, so split the change |',
+      );
       expect(run.code).toBe(1);
     });
 

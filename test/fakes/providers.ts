@@ -12,6 +12,7 @@ import type {
   MetricsQuery,
   Providers,
   StackSpec,
+  TenantsSpec,
 } from '../../controller/providers/ports.js';
 
 export interface FakeWorld {
@@ -40,6 +41,10 @@ export interface FakeWorld {
   failingJobs: Set<string>;
   /** Snapshots taken, by id: the instance each is of. */
   snapshots: Map<string, string>;
+  /** Read replicas made, by instance: the instance each replicates, and whether it was promoted. */
+  replicas: Map<string, { source: string; promoted: boolean }>;
+  /** Tenants each namespace's registry serves from another database (by id: the instance), as last written. */
+  elsewhere: Map<string, Readonly<Record<string, string>>>;
   /** Looks at a new snapshot before it is available (0: at once). */
   snapshotLooks: number;
   /** What each query (by name) measures, call after call; the last repeats. Default: a value inside its bound. */
@@ -55,7 +60,7 @@ export interface FakeWorld {
  */
 export type Script = Partial<
   Record<
-    StepName | 'compensate-cutover' | 'compensate-prepare',
+    StepName | 'compensate-cutover' | 'compensate-prepare' | 'compensate-replicate',
     ('ok' | 'transient' | 'permanent' | 'hang')[]
   >
 >;
@@ -81,6 +86,8 @@ export function createFakeProviders(): { providers: Providers; world: FakeWorld 
     jobLooks: new Map(),
     failingJobs: new Set(),
     snapshots: new Map(),
+    replicas: new Map(),
+    elsewhere: new Map(),
     snapshotLooks: 0,
     measurements: new Map(),
     measured: [],
@@ -89,6 +96,11 @@ export function createFakeProviders(): { providers: Providers; world: FakeWorld 
   const startedJobs = new Map<string, number>();
   const forwardColor = new Map<string, StackColor>();
   const key = (cluster: string, ns: string) => `${cluster}/${ns}`;
+  const noteElsewhere = (spec: TenantsSpec) => {
+    const moved = Object.entries(spec.databases ?? {}).map(([id, db]) => [id, db.instance]);
+    if (moved.length) world.elsewhere.set(key(spec.cluster, spec.namespace), Object.fromEntries(moved));
+    else world.elsewhere.delete(key(spec.cluster, spec.namespace));
+  };
   const gate = (ctx: CallContext, name: keyof Script = ctx.step) => {
     const plan = script[name];
     if (!plan?.length) return;
@@ -114,6 +126,7 @@ export function createFakeProviders(): { providers: Providers; world: FakeWorld 
         await gate(ctx);
         const ids = spec.tenants.map((t) => t.id);
         world.registries.set(key(spec.cluster, spec.namespace), ids);
+        noteElsewhere(spec);
         world.calls.push(`tenants ${ids.join(',')}`);
         return 'updated';
       },
@@ -147,6 +160,7 @@ export function createFakeProviders(): { providers: Providers; world: FakeWorld 
         world.stacks.set(key(spec.cluster, spec.namespace), stacks);
         const had = stacks.get(spec.color);
         stacks.set(spec.color, spec);
+        noteElsewhere(spec);
         world.calls.push(`ensure ${spec.color} ${spec.release}`);
         return !had ? 'created' : JSON.stringify(had) === JSON.stringify(spec) ? 'unchanged' : 'updated';
       },
@@ -157,8 +171,9 @@ export function createFakeProviders(): { providers: Providers; world: FakeWorld 
       },
       async switchTraffic(ctx, cluster, ns, color, hosts, weight = 100) {
         // The first colour a transition switches to is its cutover; switching to another colour undoes it.
-        if (!forwardColor.has(ctx.transition)) forwardColor.set(ctx.transition, color);
-        await gate(ctx, forwardColor.get(ctx.transition) === color ? 'cutover' : 'compensate-cutover');
+        const routing = `${ctx.transition} ${key(cluster, ns)}`;
+        if (!forwardColor.has(routing)) forwardColor.set(routing, color);
+        await gate(ctx, forwardColor.get(routing) === color ? 'cutover' : 'compensate-cutover');
         if (!world.stacks.get(key(cluster, ns))?.has(color))
           throw new PermanentError('NoStack', `no ${color} stack`);
         if (weight < 100) {
@@ -188,6 +203,37 @@ export function createFakeProviders(): { providers: Providers; world: FakeWorld 
         const looks = (snapshotLooked.get(id) ?? 0) + 1;
         snapshotLooked.set(id, looks);
         return looks > world.snapshotLooks ? { done: true } : { done: false, message: 'creating' };
+      },
+      async checkReplicable(ctx, source, replica) {
+        await gate(ctx);
+        const found = world.replicas.get(replica.instance);
+        if (found && (found.source !== source.instance || found.promoted))
+          throw new PermanentError('ReplicaNotOurs', `${replica.instance} exists`);
+      },
+      async ensureReplica(ctx, source, replica) {
+        await gate(ctx);
+        if (!world.replicas.has(replica.instance)) {
+          world.replicas.set(replica.instance, { source: source.instance, promoted: false });
+          world.calls.push(`replica ${replica.instance} of ${source.instance}`);
+        }
+        return { done: true };
+      },
+      async promoteReplica(ctx, replica) {
+        await gate(ctx);
+        const found = world.replicas.get(replica.instance);
+        if (!found) throw new PermanentError('NotAReplica', `${replica.instance} is no replica`);
+        if (!found.promoted) world.calls.push(`promote ${replica.instance}`);
+        found.promoted = true;
+        return { done: true };
+      },
+      async deleteReplica(ctx, replica) {
+        await gate(ctx, 'compensate-replicate');
+        const found = world.replicas.get(replica.instance);
+        if (!found) return 'absent';
+        if (found.promoted) throw new PermanentError('ReplicaPromoted', `${replica.instance} was promoted`);
+        world.replicas.delete(replica.instance);
+        world.calls.push(`delete replica ${replica.instance}`);
+        return 'deleted';
       },
     },
     secrets: {

@@ -189,53 +189,116 @@ describe('planTransitions', () => {
       );
     }
 
-    it('is one move of the tenant: neither group starts a removal or an addition, and both say why they wait', async () => {
+    it('is one move, run by the group the tenant joins; the group it leaves waits as it runs', async () => {
       await moveBeta();
       await repo.edit('groups/rings.yaml', 'release: "2026.10.4"', 'release: "2026.11.0"');
       const desired = await load(repo.dir);
-      const plan = planTransitions(desired, NEW, appliedFrom(before));
+      const applied = appliedFrom(before);
+      const plan = planTransitions(desired, NEW, applied);
       expect(plan.moves).toEqual([
         { tenant: 'beta', host: 'beta.example.com', from: 'shared-1', to: 'beta' },
       ]);
-      // The promotion of stable goes on; the two groups of the move do not start.
-      expect(plan.transitions.map((t) => t.group)).toEqual(['globex']);
-      expect(plan.blocked.map((b) => [b.group, b.reason])).toEqual([
-        ['beta', 'move'],
-        ['shared-1', 'move'],
+      // The promotion of stable goes on beside the move.
+      expect(plan.transitions.map((t) => t.group)).toEqual(['beta', 'globex']);
+      expect(plan.transitions[0]).toEqual(
+        expect.objectContaining({
+          changes: ['create', 'move'],
+          details: [
+            'new group in ring early on 2026.11.0 with 1 tenants',
+            'tenant beta moves in from shared-1; the data follows: beta-db made as a replica of shared-1-db, then promoted',
+          ],
+          moveIn: {
+            tenants: ['beta'],
+            from: 'shared-1',
+            source: applied.groups['shared-1']!.snapshot,
+            data: 'replica',
+          },
+        }),
+      );
+      // Never a removal: shared-1 keeps beta (and its data) until the move is applied.
+      expect(plan.blocked).toEqual([
+        {
+          group: 'shared-1',
+          reason: 'move',
+          message:
+            "tenant beta moves to beta: this group keeps serving it until the move has taken the data along, then drops it (the data kept for the ring's keep, then removed)",
+        },
       ]);
-      expect(plan.blocked[0]!.message).toContain('tenant beta moves in from shared-1');
-      expect(plan.blocked[1]!.message).toContain('tenant beta moves out to beta');
-      expect(plan.blocked[1]!.message).toContain("cannot move a tenant's data yet");
-
-      const preview = previewRun(
+      const preview = previewRun(desired, NEW, applied, EMPTY_RECORDS, new Date('2026-12-07T12:00:00Z'));
+      expect(preview.admitted.map((t) => t.group)).toEqual(['beta']);
+      expect(preview.waiting).toContainEqual({ group: 'shared-1', reason: plan.blocked[0]!.message });
+      // The move waits while shared-1 finishes a transition under way.
+      const busy = previewRun(
         desired,
         NEW,
-        appliedFrom(before),
+        applied,
         EMPTY_RECORDS,
         new Date('2026-12-07T12:00:00Z'),
+        new Set(['shared-1']),
       );
-      expect(preview.admitted.map((t) => t.group)).not.toContain('beta');
-      expect(preview.admitted.map((t) => t.group)).not.toContain('shared-1');
-      expect(preview.waiting).toEqual(
-        expect.arrayContaining([
-          { group: 'beta', reason: plan.blocked[0]!.message },
-          { group: 'shared-1', reason: plan.blocked[1]!.message },
-        ]),
+      expect(busy.admitted).toEqual([]);
+      expect(busy.waiting).toContainEqual({
+        group: 'beta',
+        reason: 'waits for shared-1 to finish its transition under way, then moves its tenants',
+      });
+
+      // Once the move is applied, shared-1 drops beta as any departing tenant.
+      const moved = {
+        ...applied,
+        groups: {
+          ...applied.groups,
+          beta: {
+            name: 'beta',
+            commit: NEW,
+            snapshot: snapshotOf(desired, desired.groups.get('beta')!),
+            appliedAt: '2026-12-07T12:00:00Z',
+          },
+        },
+      };
+      const after = planTransitions(desired, NEW, moved);
+      expect(after.moves).toEqual([]);
+      expect(after.transitions).toContainEqual(
+        expect.objectContaining({
+          group: 'shared-1',
+          changes: ['tenants'],
+          details: ['tenants removed: beta'],
+        }),
       );
     });
 
-    it('keeps a block the source group already has, and blocks the target for the move', async () => {
+    it('waits, saying why, where the move cannot run as the commit asks', async () => {
       await moveBeta();
       await repo.edit('groups/shared-1.yaml', 'ring: early', 'ring: early\nsuspended: true');
-      const plan = planTransitions(await load(repo.dir), NEW, appliedFrom(before));
-      expect(plan.blocked.map((b) => [b.group, b.reason])).toEqual([
-        ['beta', 'move'],
-        ['shared-1', 'suspended'],
+      const suspended = planTransitions(await load(repo.dir), NEW, appliedFrom(before));
+      expect(suspended.transitions).toEqual([]);
+      expect(suspended.blocked).toEqual([
+        {
+          group: 'beta',
+          reason: 'move',
+          message:
+            'tenant beta moves in from shared-1, which is suspended: the move waits until it runs normally again',
+        },
+        expect.objectContaining({ group: 'shared-1', reason: 'suspended' }),
       ]);
-      expect(plan.transitions).toEqual([]);
+
+      await repo.edit('groups/shared-1.yaml', 'ring: early\nsuspended: true', 'ring: early');
+      await repo.edit(
+        'groups/beta.yaml',
+        /\n$/,
+        '\n  - { id: delta, host: delta.example.com, language: en-GB, utcOffset: "+00:00" }\n',
+      );
+      const mixed = planTransitions(await load(repo.dir), NEW, appliedFrom(before));
+      expect(mixed.transitions).toEqual([]);
+      expect(mixed.blocked.map((b) => [b.group, b.message])).toEqual([
+        [
+          'beta',
+          'tenant beta moves in from shared-1, and the same commit changes new tenants (delta) of beta: a move changes nothing else of the group it joins; split the commit',
+        ],
+        ['shared-1', expect.stringContaining('tenant beta moves to beta')],
+      ]);
     });
 
-    it('is a move when the source group is removed with it', async () => {
+    it('keeps the data where it is when both groups use the same database (a group renamed)', async () => {
       await repo.edit('policies/promotion.yaml', /\n$/, '\ndecommission: true\n');
       const text = await readFile(join(repo.dir, 'groups/globex.yaml'), 'utf8');
       await rm(join(repo.dir, 'groups/globex.yaml'));
@@ -244,11 +307,18 @@ describe('planTransitions', () => {
       expect(plan.moves).toEqual([
         { tenant: 'globex', host: 'globex.example.com', from: 'globex', to: 'globex-2' },
       ]);
-      expect(plan.transitions).toEqual([]);
-      expect(plan.blocked.map((b) => [b.group, b.reason])).toEqual([
-        ['globex', 'move'],
-        ['globex-2', 'move'],
+      expect(plan.transitions).toEqual([
+        expect.objectContaining({
+          group: 'globex-2',
+          details: [
+            'new group in ring stable on 2026.10.4 with 1 tenants',
+            'tenant globex moves in from globex; the data follows: it stays on globex-db, which both groups use',
+          ],
+          moveIn: expect.objectContaining({ data: 'same' }),
+        }),
       ]);
+      // The old group is retired only once the move is applied.
+      expect(plan.blocked.map((b) => [b.group, b.reason])).toEqual([['globex', 'move']]);
     });
 
     it('leaves a bare removal of a tenant a removal', async () => {

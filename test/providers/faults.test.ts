@@ -70,12 +70,12 @@ describe('parseFaults', () => {
     [
       'an unknown step',
       'faults:\n  - { group: a, step: verfy, kind: permanent }\n',
-      'faults.yaml:2:23: "verfy" is not a step; use one of validate, prepare, verify, cutover, observe, finalize [unknown-step]',
+      'faults.yaml:2:23: "verfy" is not a step; use one of validate, prepare, verify, cutover, replicate, promote, observe, finalize [unknown-step]',
     ],
     [
       'a fault at the gate, where nothing could make it fire',
       'faults:\n  - { group: a, step: gate, kind: permanent }\n',
-      'faults.yaml:2:23: step "gate" makes no call to the infrastructure, so a fault there would never fire; to rehearse a gate, leave the transition unapproved. Faults fire at validate, prepare, verify, cutover, observe, finalize [fault-never-fires]',
+      'faults.yaml:2:23: step "gate" makes no call to the infrastructure, so a fault there would never fire; to rehearse a gate, leave the transition unapproved. Faults fire at validate, prepare, verify, cutover, replicate, promote, observe, finalize [fault-never-fires]',
     ],
     [
       'an unknown kind',
@@ -183,7 +183,7 @@ describe('parseFaults', () => {
       'faults:\n  - { group: a, step: nope, kind: permanent }\n  - { group: b, step: verify, kind: odd, extra: 1 }\n',
     );
     expect(problems).toEqual([
-      'faults.yaml:2:23: "nope" is not a step; use one of validate, prepare, verify, cutover, observe, finalize [unknown-step]',
+      'faults.yaml:2:23: "nope" is not a step; use one of validate, prepare, verify, cutover, replicate, promote, observe, finalize [unknown-step]',
       'faults.yaml:3:37: "odd" is not a fault kind; use permanent, transient, slow, metric or no-data [unknown-kind]',
       'faults.yaml:3:42: unknown key "extra"; a fault has group, step, kind, times, duration, value, message [unknown-key]',
     ]);

@@ -23,7 +23,7 @@ import {
   InvalidDBInstanceStateFault,
   type RDSClient,
 } from '@aws-sdk/client-rds';
-import { PermanentError, TransientError } from '../../errors.js';
+import { ConfigurationError, PermanentError, TransientError } from '../../errors.js';
 import type { DatabaseRef } from '../../model/types.js';
 import type { CallContext, DatabasePort, RolloutStatus } from '../ports.js';
 import { type AwsCall, awsError } from './aws-errors.js';
@@ -129,7 +129,29 @@ export function awsDatabase(clients: RegionClients<RDSClient>, defaultRegion: st
       if (!found) return createSnapshot(client, ctx, db, snapshotId, region);
       return snapshotProgress(found, ctx, db, snapshotId, region);
     },
+
+    // Tenant moves need read replicas, which this adapter does not make yet: said at validate, before anything moves.
+    checkReplicable: async (ctx) => {
+      throw replicasUnsupported(ctx);
+    },
+    ensureReplica: async (ctx) => {
+      throw replicasUnsupported(ctx);
+    },
+    promoteReplica: async (ctx) => {
+      throw replicasUnsupported(ctx);
+    },
+    deleteReplica: async (ctx) => {
+      throw replicasUnsupported(ctx);
+    },
   };
+}
+
+function replicasUnsupported(ctx: CallContext): ConfigurationError {
+  return new ConfigurationError(
+    'ReplicasUnsupported',
+    `group ${ctx.group}: a tenant moving into a group of its own needs a read replica of the old group's database, ` +
+      'which the RDS adapter of this version does not make yet; undo the move in git (see "Moving a tenant" in the README)',
+  );
 }
 
 async function describeInstance(

@@ -108,7 +108,7 @@ export function registryConfigMap(o: Owner, spec: TenantsSpec): KubeObject {
     language: t.language,
     utcOffset: t.utcOffset,
     ...(t.testOf === undefined ? {} : { testOf: t.testOf }),
-    database: { instance: spec.database.instance, name: t.id.replace(/-/g, '_') },
+    database: { instance: (spec.databases?.[t.id] ?? spec.database).instance, name: t.id.replace(/-/g, '_') },
     secrets: spec.secrets,
   }));
   return {

@@ -7,7 +7,14 @@
 import { PermanentError } from '../../errors.js';
 import type { StackColor } from '../../model/naming.js';
 import type { DatabaseRef, SecretRef } from '../../model/types.js';
-import type { DatabasePort, HealthPort, HealthReport, MetricsPort, SecretsPort } from '../ports.js';
+import type {
+  CallContext,
+  DatabasePort,
+  HealthPort,
+  HealthReport,
+  MetricsPort,
+  SecretsPort,
+} from '../ports.js';
 import { findFault } from './faults.js';
 import type { Simulator } from './simulator.js';
 import { groupKey } from './state.js';
@@ -16,13 +23,7 @@ export function simDatabase(sim: Simulator): DatabasePort {
   return {
     async checkAvailable(ctx, db: DatabaseRef) {
       await sim.enter(ctx);
-      if (sim.world.missingDatabases.includes(db.instance)) {
-        throw new PermanentError(
-          'DatabaseMissing',
-          `sim: database ${db.instance} of group ${ctx.group} does not exist ` +
-            `(listed in missingDatabases of ${sim.file.path})`,
-        );
-      }
+      mustExist(sim, ctx, db);
     },
 
     async ensureSnapshot(ctx, db: DatabaseRef, snapshotId: string) {
@@ -41,7 +42,82 @@ export function simDatabase(sim: Simulator): DatabasePort {
       }
       return { done: true };
     },
+
+    async checkReplicable(ctx, source, replica) {
+      await sim.enter(ctx);
+      mustExist(sim, ctx, source);
+      foreignReplica(sim, source, replica);
+    },
+
+    async ensureReplica(ctx, source, replica) {
+      await sim.enter(ctx);
+      // A simulated replica is made, and in sync, the moment it is asked for.
+      if (foreignReplica(sim, source, replica)) return { done: true };
+      sim.world.replicas[replica.instance] = { source: source.instance };
+      await sim.save({ replica: replica.instance });
+      return { done: true };
+    },
+
+    async promoteReplica(ctx, replica) {
+      await sim.enter(ctx);
+      const found = sim.world.replicas[replica.instance];
+      if (!found)
+        throw new PermanentError(
+          'NotAReplica',
+          `sim: database ${replica.instance} is no read replica, so it cannot be promoted`,
+        );
+      if (!found.promoted) {
+        sim.world.replicas[replica.instance] = { ...found, promoted: true };
+        await sim.save({ replica: replica.instance });
+      }
+      return { done: true };
+    },
+
+    async deleteReplica(ctx, replica) {
+      await sim.enter(ctx);
+      const found = sim.world.replicas[replica.instance];
+      if (!found) return 'absent';
+      if (found.promoted)
+        throw new PermanentError(
+          'ReplicaPromoted',
+          `sim: database ${replica.instance} was promoted and holds data of its own; it is not deleted`,
+        );
+      delete sim.world.replicas[replica.instance];
+      await sim.save({ replica: replica.instance });
+      return 'deleted';
+    },
   };
+}
+
+/** Every instance exists but those the world lists as missing. */
+function mustExist(sim: Simulator, ctx: CallContext, db: DatabaseRef): void {
+  if (sim.world.missingDatabases.includes(db.instance))
+    throw new PermanentError(
+      'DatabaseMissing',
+      `sim: database ${db.instance} of group ${ctx.group} does not exist ` +
+        `(listed in missingDatabases of ${sim.file.path})`,
+    );
+}
+
+/**
+ * True when `replica` is already the replica of `source` (made, or promoted);
+ * throws PermanentError when it is made of another instance or promoted
+ * (then it replicates nothing any more).
+ */
+function foreignReplica(sim: Simulator, source: DatabaseRef, replica: DatabaseRef): boolean {
+  const found = sim.world.replicas[replica.instance];
+  if (!found) return false;
+  if (found.source !== source.instance)
+    throw new PermanentError(
+      'ReplicaNotOurs',
+      `sim: database ${replica.instance} exists as a replica of ${found.source}, not of ${source.instance}; pick another instance name`,
+    );
+  if (found.promoted)
+    throw new PermanentError(
+      'ReplicaPromoted',
+      `sim: database ${replica.instance} was promoted already and replicates nothing; pick another instance name`,
+    );
+  return true;
 }
 
 export function simSecrets(sim: Simulator): SecretsPort {

@@ -7,7 +7,7 @@
 import { setTimeout as delay } from 'node:timers/promises';
 import { isDeepStrictEqual } from 'node:util';
 import { ConfigurationError, PermanentError } from '../../errors.js';
-import type { ClusterPort, EnsureResult, Providers, StackSpec } from '../ports.js';
+import type { ClusterPort, EnsureResult, Providers, StackSpec, TenantsSpec } from '../ports.js';
 import { simDatabase, simHealth, simMetrics, simSecrets } from './checks.js';
 import { type FaultPlan, NO_FAULTS } from './faults.js';
 import { Simulator } from './simulator.js';
@@ -113,9 +113,13 @@ function simCluster(sim: Simulator): ClusterPort {
       const key = groupKey(spec.cluster, spec.namespace);
       const group = (sim.world.groups[key] ??= { stacks: {} });
       const ids = spec.tenants.map((t) => t.id);
-      if (isDeepStrictEqual(group.tenants, ids)) return 'unchanged';
+      const databases = elsewhere(spec);
+      if (isDeepStrictEqual(group.tenants, ids) && isDeepStrictEqual(group.databases, databases))
+        return 'unchanged';
       const had = group.tenants !== undefined;
       group.tenants = ids;
+      if (databases) group.databases = databases;
+      else delete group.databases;
       await sim.save({ group: key });
       return had ? 'updated' : 'created';
     },
@@ -131,7 +135,7 @@ function simCluster(sim: Simulator): ClusterPort {
       return { done: true };
     },
 
-    async switchTraffic(ctx, cluster, namespace, color, _hosts, weight = 100) {
+    async switchTraffic(ctx, cluster, namespace, color, hosts, weight = 100) {
       await sim.enter(ctx);
       const group = sim.group(cluster, namespace);
       if (!group?.stacks[color]) {
@@ -141,9 +145,10 @@ function simCluster(sim: Simulator): ClusterPort {
             `there is no ${color} stack; create it first`,
         );
       }
-      // The simulated world knows which colour serves, not how traffic is split: a share below 100 changes nothing.
-      if (group.active === color || weight < 100) return;
+      // The simulated world knows which colour serves which hosts, not how traffic is split: a share below 100 changes nothing.
+      if (weight < 100 || (group.active === color && isDeepStrictEqual(group.hosts, hosts))) return;
       group.active = color;
+      group.hosts = [...hosts];
       await sim.save({ group: groupKey(cluster, namespace) });
     },
 
@@ -152,6 +157,7 @@ function simCluster(sim: Simulator): ClusterPort {
       const group = sim.group(cluster, namespace);
       if (!group?.active) return;
       delete group.active;
+      delete group.hosts;
       await sim.save({ group: groupKey(cluster, namespace) });
     },
   };
@@ -165,12 +171,26 @@ async function ensureStack(sim: Simulator, spec: StackSpec): Promise<EnsureResul
   // release share one copy (at 10,000 groups, 20,000 stacks would otherwise hold 20,000 copies).
   const services = sharedServices(spec.services);
   const existing = group.stacks[spec.color];
-  if (existing && existing.release === spec.release && isDeepStrictEqual(existing.services, services)) {
+  const databases = elsewhere(spec);
+  if (
+    existing &&
+    existing.release === spec.release &&
+    isDeepStrictEqual(existing.services, services) &&
+    isDeepStrictEqual(group.databases, databases)
+  ) {
     return 'unchanged';
   }
+  if (databases) group.databases = databases;
+  else delete group.databases;
   group.stacks[spec.color] = { release: spec.release, services, updatedAt: sim.settings.now().toISOString() };
   await sim.save({ group: key });
   return existing ? 'updated' : 'created';
+}
+
+/** The tenants of a registry served from another database than the group's, by id; undefined when none. */
+function elsewhere(spec: TenantsSpec): Record<string, string> | undefined {
+  const moved = Object.entries(spec.databases ?? {});
+  return moved.length ? Object.fromEntries(moved.map(([id, db]) => [id, db.instance])) : undefined;
 }
 
 /** Frozen copies of service specs, one per distinct content. */

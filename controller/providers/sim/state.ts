@@ -29,6 +29,10 @@ export interface SimGroup {
   stacks: Partial<Record<StackColor, SimStack>>;
   /** The tenant ids of the group's registry, when written on its own (ensureTenants). */
   tenants?: string[];
+  /** Tenants of the registry served from another database than the group's, by id: the instance. */
+  databases?: Record<string, string>;
+  /** The tenant hosts routed to the active colour (switchTraffic at 100%). */
+  hosts?: string[];
   /** The Jobs run for the group, by name (they finish at once). */
   jobs?: string[];
 }
@@ -60,6 +64,15 @@ export interface SimWorld {
   readonly missingSecrets: readonly MissingSecret[];
   /** Manual database snapshots taken, by id: the instance each is of. */
   readonly snapshots: Record<string, string>;
+  /** Read replicas made for tenant moves, by instance: the instance each replicates, and whether it was promoted. */
+  readonly replicas: Record<string, SimReplica>;
+}
+
+/** A read replica made for a tenant move (see DatabasePort.ensureReplica). */
+export interface SimReplica {
+  readonly source: string;
+  /** Set once promoted: an instance of its own since then. */
+  readonly promoted?: boolean;
 }
 
 /** The key of a group in `SimWorld.groups`. */
@@ -69,7 +82,15 @@ export function groupKey(cluster: string, namespace: string): string {
 
 /** A world with no stacks, no counters and nothing missing. */
 export function emptyWorld(): SimWorld {
-  return { version: 1, groups: {}, attempts: {}, missingDatabases: [], missingSecrets: [], snapshots: {} };
+  return {
+    version: 1,
+    groups: {},
+    attempts: {},
+    missingDatabases: [],
+    missingSecrets: [],
+    snapshots: {},
+    replicas: {},
+  };
 }
 
 /** Parses the text of a world file; `path` only names it in messages. Throws ConfigurationError. */
@@ -93,12 +114,20 @@ export function parseWorld(path: string, text: string): SimWorld {
   return { ...emptyWorld(), ...(data as Partial<SimWorld>) };
 }
 
-/** What changed in the world: one group's stacks and traffic, one group's attempt counters, or one snapshot. */
+/** What changed in the world: one group's stacks and traffic, one group's attempt counters, one snapshot or one replica. */
 export type WorldChange =
-  { readonly group: string } | { readonly attempts: string } | { readonly snapshot: string };
+  | { readonly group: string }
+  | { readonly attempts: string }
+  | { readonly snapshot: string }
+  | { readonly replica: string };
 
 type WorldValue =
-  SimGroup | SimWorld['attempts'][string] | readonly string[] | readonly MissingSecret[] | string;
+  | SimGroup
+  | SimWorld['attempts'][string]
+  | readonly string[]
+  | readonly MissingSecret[]
+  | string
+  | SimReplica;
 
 /**
  * The world kept on disk: the file (for example `<stateDir>/sim.json`) plus
@@ -135,7 +164,9 @@ export class WorldFile {
         ? [`groups/${change.group}`, this.world.groups[change.group]]
         : 'snapshot' in change
           ? [`snapshots/${change.snapshot}`, this.world.snapshots[change.snapshot]]
-          : [`attempts/${change.attempts}`, this.world.attempts[change.attempts]];
+          : 'replica' in change
+            ? [`replicas/${change.replica}`, this.world.replicas[change.replica]]
+            : [`attempts/${change.attempts}`, this.world.attempts[change.attempts]];
     try {
       await this.map.set(key, value);
     } catch (err) {
@@ -160,6 +191,7 @@ function assemble(entries: ReadonlyMap<string, WorldValue>): SimWorld {
     if (part === 'groups') world.groups[name] = value as SimGroup;
     else if (part === 'attempts') world.attempts[name] = value as SimWorld['attempts'][string];
     else if (part === 'snapshots') world.snapshots[name] = value as string;
+    else if (part === 'replicas') world.replicas[name] = value as SimReplica;
     else if (part === 'missingDatabases') (world as { missingDatabases: unknown }).missingDatabases = value;
     else if (part === 'missingSecrets') (world as { missingSecrets: unknown }).missingSecrets = value;
   }
@@ -177,6 +209,7 @@ const WORLD_CODEC: SnapshotCodec<WorldValue> = {
     for (const [name, group] of Object.entries(world.groups)) entries.set(`groups/${name}`, group);
     for (const [name, counters] of Object.entries(world.attempts)) entries.set(`attempts/${name}`, counters);
     for (const [id, instance] of Object.entries(world.snapshots)) entries.set(`snapshots/${id}`, instance);
+    for (const [id, replica] of Object.entries(world.replicas)) entries.set(`replicas/${id}`, replica);
     return entries;
   },
   encode(entries) {
@@ -187,6 +220,7 @@ const WORLD_CODEC: SnapshotCodec<WorldValue> = {
         groups: new Entries(Object.entries(world.groups)),
         attempts: new Entries(Object.entries(world.attempts)),
         snapshots: new Entries(Object.entries(world.snapshots)),
+        replicas: new Entries(Object.entries(world.replicas)),
       },
       2,
     );
@@ -196,7 +230,15 @@ const WORLD_CODEC: SnapshotCodec<WorldValue> = {
 type Check = (value: unknown, at: string) => string | undefined;
 
 const COLORS: readonly unknown[] = ['blue', 'green'];
-const WORLD_KEYS = ['version', 'groups', 'attempts', 'missingDatabases', 'missingSecrets', 'snapshots'];
+const WORLD_KEYS = [
+  'version',
+  'groups',
+  'attempts',
+  'missingDatabases',
+  'missingSecrets',
+  'snapshots',
+  'replicas',
+];
 
 const isText: Check = (v, at) => (typeof v === 'string' ? undefined : `${at} must be text`);
 const isCount: Check = (v, at) =>
@@ -252,9 +294,15 @@ const group = shape(
     active: (v, at) => (COLORS.includes(v) ? undefined : `${at} must be "blue" or "green"`),
     stacks: record(stack, COLORS),
     tenants: list(isText),
+    databases: record(isText),
+    hosts: list(isText),
     jobs: list(isText),
   },
-  ['active', 'tenants', 'jobs'],
+  ['active', 'tenants', 'databases', 'hosts', 'jobs'],
+);
+const replica = shape(
+  { source: isText, promoted: (v, at) => (v === true ? undefined : `${at} must be true when present`) },
+  ['promoted'],
 );
 const counter = shape({ transition: isText, attempt: isCount, count: isCount });
 const secret = shape({ name: isText, keys: list(isText) }, ['keys']);
@@ -271,6 +319,7 @@ function worldProblem(data: unknown): string | undefined {
     ['missingDatabases', list(isText)],
     ['missingSecrets', list(secret)],
     ['snapshots', record(isText)],
+    ['replicas', record(replica)],
   ];
   for (const [key, check] of parts) {
     const p = w[key] === undefined ? undefined : check(w[key], key);

@@ -1,0 +1,96 @@
+/**
+ * The verdicts on the tenant moves of a change (rule `tenant-move`, and
+ * `lineage` for the data layout): what merging does, step by step, or why
+ * the move cannot run as asked. The controller judges the same conditions
+ * when it plans (plan/move-plan.ts); here they are told before the merge.
+ */
+import { isDeepStrictEqual } from 'node:util';
+import type { Constellation } from '../model/types.js';
+import { type TenantMove, describeMove, movesOf } from '../plan/tenant-moves.js';
+import type { Verdict } from './verdicts.js';
+
+/** One verdict per group tenants move into, plus a lineage verdict per move that would lower a data layout. */
+export function moveVerdicts(
+  moves: readonly TenantMove[],
+  base: Constellation,
+  head: Constellation,
+): Verdict[] {
+  const out: Verdict[] = [];
+  for (const target of new Set(moves.map((m) => m.to))) {
+    const { into } = movesOf(moves, target);
+    const why = cannotMove(into, base, head);
+    out.push(
+      why
+        ? { rule: 'tenant-move', status: 'fail', group: target, message: why }
+        : { rule: 'tenant-move', status: 'pass', group: target, message: steps(into, base, head) },
+    );
+  }
+  for (const m of moves) {
+    const fromSchema = schemaOf(base, m.from);
+    const toSchema = schemaOf(head, m.to);
+    if (toSchema < fromSchema)
+      out.push({
+        rule: 'lineage',
+        status: 'fail',
+        group: m.to,
+        message: `moving tenant ${m.tenant} from ${m.from} to ${m.to} would take its data layout ${fromSchema} back to ${toSchema}; move it to a group whose ring runs layout ${fromSchema} or later`,
+      });
+  }
+  return out;
+}
+
+/** Why the moves `into` one group cannot run as the change asks; undefined when they can. */
+function cannotMove(
+  into: readonly TenantMove[],
+  base: Constellation,
+  head: Constellation,
+): string | undefined {
+  const lead = into.map(describeMove).join('; ');
+  const sources = [...new Set(into.map((m) => m.from))];
+  if (sources.length > 1)
+    return `${lead}: tenants move in from ${sources.join(' and ')} at once; move them from one group per change`;
+  const target = head.groups.get(into[0]!.to)!;
+  const before = base.groups.get(target.name);
+  const moving = new Set(into.map((m) => m.tenant));
+  const had = new Set(before?.tenants.map((t) => t.id) ?? []);
+  const others: string[] = [];
+  const joining = target.tenants.filter((t) => !had.has(t.id) && !moving.has(t.id)).map((t) => t.id);
+  const leaving = (before?.tenants ?? [])
+    .filter((t) => !target.tenants.some((x) => x.id === t.id))
+    .map((t) => t.id);
+  if (joining.length) others.push(`new tenants (${joining.join(', ')})`);
+  if (leaving.length) others.push(`tenants leaving (${leaving.join(', ')})`);
+  if (before && before.ring !== target.ring) others.push('its ring');
+  if (before && !isDeepStrictEqual(before.resources, target.resources)) others.push('its resources');
+  if (head.groups.get(sources[0]!)?.suspended)
+    return `${lead}: ${sources[0]} is suspended, so the move would wait; resume it first`;
+  if (others.length)
+    return `${lead}: the same change touches ${others.join(', ')} of ${target.name}; a move changes nothing else of the group it joins, so split the change`;
+  return undefined;
+}
+
+/** What merging does, step by step. */
+function steps(into: readonly TenantMove[], base: Constellation, head: Constellation): string {
+  const target = head.groups.get(into[0]!.to)!;
+  const source = base.groups.get(into[0]!.from)!;
+  const from = source.resources.database;
+  const to = target.resources.database;
+  const who = into.map((m) => m.tenant).join(', ');
+  const keepMs = head.policy.rings[source.ring]?.keepMs ?? 0;
+  const keep = `kept on ${from.instance} for ${Math.round(keepMs / 3_600_000)}h (the keep of ${source.ring}), then removed by the release's tenant removal Job`;
+  if (from.instance === to.instance)
+    return `${into.map(describeMove).join('; ')}: ${target.name} serves ${who} from ${to.instance}, where the data stays; the host is routed to ${target.name} before ${source.name} lets go of it`;
+  const window = target.maintenanceWindow
+    ? `inside ${target.name}'s maintenance window (${target.maintenanceWindow.cron}, ${target.maintenanceWindow.duration}, ${target.maintenanceWindow.timezone})`
+    : `at once (${target.name} has no maintenance window)`;
+  const data = base.groups.has(target.name)
+    ? `the release's copy Job copies the data from ${from.instance} into ${to.instance}`
+    : `${to.instance} is made as a read replica of ${from.instance}`;
+  return `${into.map(describeMove).join('; ')}: 1. ${target.name} serves ${who} from ${from.instance}; 2. the host is routed to ${target.name}, then taken off ${source.name}; 3. ${data}; 4. promoted ${window}: from then on a failure is an emergency, not a cut-back; 5. the data is ${keep}. Before promotion any failure cuts back to ${source.name}`;
+}
+
+/** The data layout version the ring of `group` runs in `c`. */
+function schemaOf(c: Constellation, group: string): number {
+  const ring = c.rings.find((r) => r.name === c.groups.get(group)!.ring)!;
+  return c.releases.get(ring.release)!.schemaVersion;
+}

@@ -1,0 +1,149 @@
+/**
+ * A tenant moving from a shared group to a group of its own, end to end on
+ * the sim provider through the CLI: one move, its data taken along by a
+ * replica that is promoted, its host never unrouted, the other tenants of
+ * the shared group left on their stack, and the tenant's data on the shared
+ * database removed only after the ring's keep.
+ */
+import { readFile } from 'node:fs/promises';
+import { join } from 'node:path';
+import { runRingmaster } from '../helpers/cli.js';
+import { type FixtureRepo, createFixtureRepo, groupYaml } from '../helpers/constellation.js';
+import { makeTempDir, removeDir } from '../helpers/git.js';
+
+const SUNDAY_WINDOW = new Date('2026-11-22T01:30:00Z');
+const KEEP_MS = 72 * 3_600_000;
+const JOB = '{ image: "registry.example.com/app/tools:2026.11.0", command: [run] }';
+
+interface SimGroup {
+  active?: string;
+  stacks: Record<string, { release: string; updatedAt: string }>;
+  tenants?: string[];
+  databases?: Record<string, string>;
+  hosts?: string[];
+  jobs?: string[];
+}
+interface SimWorld {
+  groups: Record<string, SimGroup>;
+  replicas: Record<string, { source: string; promoted?: boolean }>;
+}
+
+describe('moving a tenant to a group of its own', () => {
+  let repo: FixtureRepo;
+  let state: string;
+  beforeEach(async () => {
+    repo = await createFixtureRepo();
+    state = await makeTempDir('ringmaster-state-');
+    // The release early runs declares the Jobs a move and a departure use.
+    await repo.edit(
+      'groups/releases/2026.11.0.yaml',
+      'services:',
+      `tenantJobs:\n  remove: ${JOB}\n  sequences: ${JOB}\nservices:`,
+    );
+    // What a departed tenant leaves is kept three days, the seeds' practice.
+    await repo.edit('policies/promotion.yaml', 'early: { bake: 24h,', 'early: { keep: 72h, bake: 24h,');
+    await repo.commit('tenant jobs, keep');
+  });
+  afterEach(async () => {
+    await removeDir(repo.dir);
+    await removeDir(state);
+  });
+
+  const ringmaster = (...args: string[]) =>
+    runRingmaster(
+      [
+        ...args,
+        '--repo',
+        repo.dir,
+        '--state',
+        state,
+        '--sim-speed',
+        '100000',
+        '--log-file',
+        join(state, 'log.json'),
+      ],
+      { now: SUNDAY_WINDOW },
+    );
+  const world = async () => JSON.parse(await readFile(join(state, 'sim.json'), 'utf8')) as SimWorld;
+
+  async function moveBeta(): Promise<void> {
+    await repo.edit(
+      'groups/shared-1.yaml',
+      '  - { id: beta, host: beta.example.com, language: fr-FR, utcOffset: "+01:00" }\n',
+      '',
+    );
+    await repo.write(
+      'groups/beta.yaml',
+      groupYaml('beta', 'early').replace(
+        'language: en-GB, utcOffset: "+00:00"',
+        'language: fr-FR, utcOffset: "+01:00"',
+      ),
+    );
+    await repo.commit('beta gets a group of its own');
+  }
+
+  it('takes the data along and the host across, and removes what the shared group kept only after keep', async () => {
+    expect((await ringmaster('run', '--once')).code).toBe(0);
+    const before = await world();
+    const shared = before.groups['eu-1/shared-1']!;
+    expect(shared.hosts).toEqual(['alpha.example.com', 'beta.example.com']);
+
+    await moveBeta();
+    const plan = await ringmaster('plan');
+    expect(plan.out).toContain('move tenant beta (beta.example.com) from shared-1 to beta');
+    expect(plan.out).toMatch(
+      /beta@[0-9a-f]{12} +early +new group in ring early on 2026\.11\.0 with 1 tenants; tenant beta moves in from shared-1; the data follows: beta-db made as a replica of shared-1-db, then promoted/,
+    );
+    expect(plan.out).toMatch(
+      /shared-1 +tenant beta moves to beta: this group keeps serving it until the move has taken the data along/,
+    );
+
+    const run = await ringmaster('run', '--once');
+    expect(run.code).toBe(0);
+    expect(run.out).toMatch(/✓ beta@[0-9a-f]{12} succeeded/);
+    const after = await world();
+    // The data: a replica of the shared database, promoted; the registry serves beta from it.
+    expect(after.replicas['beta-db']).toEqual({ source: 'shared-1-db', promoted: true });
+    expect(after.groups['eu-1/beta']!.databases).toBeUndefined();
+    expect(after.groups['eu-1/beta']!.hosts).toEqual(['beta.example.com']);
+    // The shared group routes alpha alone, on the very stack it had: alpha never changed stack.
+    const sharedAfter = after.groups['eu-1/shared-1']!;
+    expect(sharedAfter.hosts).toEqual(['alpha.example.com']);
+    expect(sharedAfter.active).toBe(shared.active);
+    expect(sharedAfter.stacks).toEqual(shared.stacks);
+
+    const history = await runRingmaster(['history', 'beta', '--json', '--state', state]);
+    const entries = JSON.parse(history.out) as { steps: { name: string; status: string }[] }[];
+    expect(entries[0]!.steps.map((s) => s.name)).toEqual([
+      'validate',
+      'prepare',
+      'verify',
+      'cutover',
+      'replicate',
+      'promote',
+      'observe',
+      'finalize',
+    ]);
+
+    // Once the move is applied, the shared group drops beta: its registry now, its data after keep.
+    const status = JSON.parse((await ringmaster('status', '--json')).out) as {
+      groups: { name: string; state: string }[];
+    };
+    expect(status.groups.find((g) => g.name === 'beta')!.state).toBe('ready');
+    expect((await ringmaster('plan')).out).toMatch(/shared-1@[0-9a-f]{12} +early +tenants removed: beta/);
+    const drop = await ringmaster('run', '--once');
+    expect(drop.out).toMatch(/✓ shared-1@[0-9a-f]{12} succeeded/);
+    const dropped = (await world()).groups['eu-1/shared-1']!;
+    expect(dropped.tenants).toEqual(['alpha']);
+    expect(dropped.jobs).toEqual(['tenant-remove-beta']);
+    expect(dropped.stacks).toEqual(shared.stacks);
+    const steps = (
+      JSON.parse((await runRingmaster(['history', 'shared-1', '--json', '--state', state])).out) as {
+        steps: { name: string; endedAt?: string }[];
+      }[]
+    )[0]!.steps;
+    const at = (name: string) => Date.parse(steps.find((s) => s.name === name)!.endedAt!);
+    // The data beta left on shared-1-db was removed no sooner than the ring's keep after it moved.
+    expect(at('finalize') - at('cutover')).toBeGreaterThanOrEqual(KEEP_MS);
+  });
+});
