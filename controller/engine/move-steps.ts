@@ -41,6 +41,14 @@ function sourceHostsKept(t: TransitionTarget): string[] {
 }
 
 /**
+ * The context of a call on the old group's objects: they are that group's
+ * (its names and labels), though this transition makes the call.
+ */
+function sourceContext(t: TransitionTarget, ctx: CallContext): CallContext {
+  return { ...ctx, group: t.planned.moveIn!.from };
+}
+
+/**
  * After the tenants' hosts are routed to this group: the old group stops
  * routing them. Returns the colour it serves with (none: it serves nothing).
  */
@@ -50,9 +58,10 @@ export async function releaseSourceHosts(
   deps: StepDeps,
 ): Promise<string | null> {
   const { cluster, namespace } = t.planned.moveIn!.source.resources;
-  const active = await deps.providers.cluster.getActive(ctx, cluster, namespace);
+  const as = sourceContext(t, ctx);
+  const active = await deps.providers.cluster.getActive(as, cluster, namespace);
   if (active)
-    await deps.providers.cluster.switchTraffic(ctx, cluster, namespace, active.color, sourceHostsKept(t));
+    await deps.providers.cluster.switchTraffic(as, cluster, namespace, active.color, sourceHostsKept(t));
   return active?.color ?? null;
 }
 
@@ -64,15 +73,10 @@ export async function restoreSourceHosts(
 ): Promise<void> {
   const { source } = t.planned.moveIn!;
   const { cluster, namespace } = source.resources;
-  const active = await deps.providers.cluster.getActive(ctx, cluster, namespace);
+  const as = sourceContext(t, ctx);
+  const active = await deps.providers.cluster.getActive(as, cluster, namespace);
   if (active)
-    await deps.providers.cluster.switchTraffic(
-      ctx,
-      cluster,
-      namespace,
-      active.color,
-      hostsOf(source.tenants),
-    );
+    await deps.providers.cluster.switchTraffic(as, cluster, namespace, active.color, hostsOf(source.tenants));
 }
 
 /** The move's checks at validate: the data can follow as planned. */

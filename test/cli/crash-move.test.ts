@@ -1,0 +1,106 @@
+/**
+ * Crash safety of a tenant move: the controller is killed with SIGKILL at
+ * random moments while it moves a tenant from a shared group to a group of
+ * its own, then started again until a run completes. Every trial must end
+ * with the move done once: the tenant's host routed by the new group alone,
+ * its data promoted there, the shared group's other tenant on its stack, and
+ * one journal per transition, succeeded.
+ */
+import { cp } from 'node:fs/promises';
+import { join } from 'node:path';
+import { WorldFile } from '../../controller/providers/sim/state.js';
+import { FileStateStore } from '../../controller/state/file-store.js';
+import type { FixtureRepo } from '../helpers/constellation.js';
+import { groupYaml } from '../helpers/constellation.js';
+import {
+  createCrashFixture,
+  journalsOf,
+  onceArgs,
+  random,
+  runKillable,
+  runThroughKills,
+} from '../helpers/crash.js';
+import { makeTempDir, removeDir } from '../helpers/git.js';
+
+const TRIALS = 10;
+
+/** One look to the end, the sim sped up a million times with 20 ms per call (a move makes about fifteen). */
+const args = (state: string) => onceArgs(repo.dir, state, '--sim-latency', '20');
+
+let repo: FixtureRepo;
+
+describe('crash safety of a tenant move', () => {
+  let baseline: string;
+  let move: string;
+
+  beforeAll(async () => {
+    repo = await createCrashFixture();
+    baseline = await makeTempDir('ringmaster-crash-move-base-');
+    expect((await runKillable(args(baseline))).code).toBe(0);
+    await repo.edit(
+      'groups/shared-1.yaml',
+      '  - { id: beta, host: beta.example.com, language: fr-FR, utcOffset: "+01:00" }\n',
+      '',
+    );
+    await repo.write('groups/beta.yaml', groupYaml('beta', 'early'));
+    move = await repo.commit('beta gets a group of its own');
+  }, 60_000);
+
+  afterAll(async () => {
+    await removeDir(repo.dir);
+    await removeDir(baseline);
+  });
+
+  it(`moves the tenant once and consistently when killed at random moments (${TRIALS} trials)`, async () => {
+    const next = random(20261207);
+    let kills = 0;
+    for (let trial = 0; trial < TRIALS; trial++) {
+      const state = await makeTempDir('ringmaster-crash-move-');
+      await cp(baseline, state, { recursive: true });
+      kills += await runThroughKills(args(state), next, `trial ${trial}: ${state}/log.json`);
+      // The move applied, the shared group drops beta at the next look (killed too, at times).
+      kills += await runThroughKills(args(state), next, `trial ${trial} (drop): ${state}/log.json`);
+      expect({ trial, ...(await summary(state)) }).toEqual({
+        trial,
+        applied: {
+          beta: 'beta@move held=false emergency=false',
+          'shared-1': 'alpha@move held=false emergency=false',
+        },
+        world: {
+          beta: 'blue serves beta.example.com; registry beta on its own database',
+          'shared-1': 'blue serves alpha.example.com; registry alpha',
+          replicas: { 'beta-db': { source: 'shared-1-db', promoted: true } },
+        },
+        journals: ['beta succeeded', 'shared-1 succeeded'],
+      });
+      await removeDir(state);
+    }
+    // The test means something only if the kills landed mid-run.
+    expect(kills).toBeGreaterThanOrEqual(TRIALS / 2);
+  }, 600_000);
+
+  async function summary(state: string) {
+    // Read as the controller reads them: each file with the log of its changes beside it.
+    const applied = (await new FileStateStore(state).loadApplied())!;
+    const world = (await WorldFile.open(join(state, 'sim.json'))).world;
+    const group = (name: string) => {
+      const a = applied.groups[name];
+      const tenants = a?.snapshot?.tenants.map((t) => t.id).join(',');
+      return `${tenants}@${a?.commit === move ? 'move' : 'old'} held=${Boolean(a?.held)} emergency=${Boolean(a?.emergency)}`;
+    };
+    const serving = (name: string) => {
+      const w = world.groups[`eu-1/${name}`];
+      const registry = w?.databases ? `registry served elsewhere: ${JSON.stringify(w.databases)}` : undefined;
+      return [w?.active, 'serves', w?.hosts?.join(',')].join(' ') + (registry ? `; ${registry}` : '');
+    };
+    return {
+      applied: { beta: group('beta'), 'shared-1': group('shared-1') },
+      world: {
+        beta: `${serving('beta')}; registry beta on its own database`,
+        'shared-1': `${serving('shared-1')}; registry ${world.groups['eu-1/shared-1']?.tenants?.join(',')}`,
+        replicas: world.replicas,
+      },
+      journals: (await journalsOf(state, move)).map((j) => `${j.group} ${j.status}`).sort(),
+    };
+  }
+});

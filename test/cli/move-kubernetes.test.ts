@@ -1,0 +1,117 @@
+/**
+ * A tenant moving from a shared group to a group of its own against the
+ * Kubernetes API stand-in (the real client, deploy/'s RBAC) with the
+ * simulated database: the joining group's stack and registry, the hosts of
+ * both groups' routing, the Jobs, and the shared group's pods untouched.
+ */
+import { readFile } from 'node:fs/promises';
+import { join } from 'node:path';
+import type { KubeStandIn } from '../fakes/kube/server.js';
+import { runRingmaster } from '../helpers/cli.js';
+import { type FixtureRepo, createFixtureRepo, groupYaml } from '../helpers/constellation.js';
+import { makeTempDir, removeDir } from '../helpers/git.js';
+import { startKubeWithRbac, writeProviders } from '../helpers/kube.js';
+
+const SUNDAY_WINDOW = new Date('2026-11-22T01:30:00Z');
+const JOB = '{ image: "registry.example.com/app/tools:2026.11.0", command: [run] }';
+
+describe('moving a tenant on Kubernetes', () => {
+  let repo: FixtureRepo;
+  let state: string;
+  let kube: KubeStandIn;
+  beforeEach(async () => {
+    repo = await createFixtureRepo();
+    state = await makeTempDir('ringmaster-state-');
+    kube = await startKubeWithRbac();
+    await writeProviders(state, kube);
+    await repo.edit(
+      'groups/releases/2026.11.0.yaml',
+      'services:',
+      `tenantJobs:\n  remove: ${JOB}\n  sequences: ${JOB}\nservices:`,
+    );
+    await repo.commit('tenant jobs');
+  });
+  afterEach(async () => {
+    await kube.close();
+    await removeDir(repo.dir);
+    await removeDir(state);
+  });
+
+  const ringmaster = (...args: string[]) =>
+    runRingmaster(
+      [
+        ...args,
+        '--repo',
+        repo.dir,
+        '--state',
+        state,
+        '--providers',
+        join(state, 'providers.yaml'),
+        '--sim-speed',
+        '100000',
+        '--log-file',
+        join(state, 'log.json'),
+      ],
+      { now: SUNDAY_WINDOW },
+    );
+
+  const hosts = (group: string) =>
+    (
+      kube.get('networking.istio.io/v1', 'VirtualService', group, `test-${group}`)?.spec as {
+        hosts: string[];
+      }
+    ).hosts;
+  const registry = (group: string) =>
+    (
+      JSON.parse(
+        (kube.get('v1', 'ConfigMap', group, `test-${group}-tenants`)!.data as Record<string, string>)[
+          'tenants.json'
+        ]!,
+      ) as { tenants: { id: string; database: { instance: string; name: string } }[] }
+    ).tenants.map((t) => `${t.id} ${t.database.instance}/${t.database.name}`);
+  const jobs = (group: string) =>
+    kube
+      .list('batch/v1', 'Job', group)
+      .map((j) => j.metadata.name)
+      .sort();
+  const deployments = (group: string) =>
+    kube
+      .list('apps/v1', 'Deployment', group)
+      .map((d) => `${d.metadata.name} ${d.metadata.generation} ${JSON.stringify(d.spec)}`);
+
+  it('routes the host to the new group, promotes its database, and drops the tenant from the shared group after', async () => {
+    expect((await ringmaster('run', '--once')).code).toBe(0);
+    expect(hosts('shared-1')).toEqual(['alpha.example.com', 'beta.example.com']);
+    const sharedPods = deployments('shared-1');
+
+    await repo.edit(
+      'groups/shared-1.yaml',
+      '  - { id: beta, host: beta.example.com, language: fr-FR, utcOffset: "+01:00" }\n',
+      '',
+    );
+    await repo.write('groups/beta.yaml', groupYaml('beta', 'early'));
+    await repo.commit('beta gets a group of its own');
+    const moved = await ringmaster('run', '--once');
+    expect(moved.out).toMatch(/✓ beta@[0-9a-f]{12} succeeded/);
+    // The new group serves beta from its own, promoted database; the shared group routes alpha alone.
+    expect(hosts('beta')).toEqual(['beta.example.com']);
+    expect(hosts('shared-1')).toEqual(['alpha.example.com']);
+    expect(registry('beta')).toEqual(['beta beta-db/beta']);
+    expect(jobs('beta')).toEqual(['test-beta-tenant-sequences-beta']);
+    const sim = JSON.parse(await readFile(join(state, 'sim.json'), 'utf8')) as {
+      replicas: Record<string, unknown>;
+    };
+    expect(sim.replicas).toEqual({ 'beta-db': { source: 'shared-1-db', promoted: true } });
+    // Until the move is applied the shared group's registry still lists beta, on its own database.
+    expect(registry('shared-1')).toEqual(['alpha shared-1-db/alpha', 'beta shared-1-db/beta']);
+    expect(deployments('shared-1')).toEqual(sharedPods);
+
+    const dropped = await ringmaster('run', '--once');
+    expect(dropped.out).toMatch(/✓ shared-1@[0-9a-f]{12} succeeded/);
+    expect(registry('shared-1')).toEqual(['alpha shared-1-db/alpha']);
+    expect(jobs('shared-1')).toEqual(['test-shared-1-tenant-remove-beta']);
+    // alpha never changed stack: not a pod template of the shared group was touched.
+    expect(deployments('shared-1')).toEqual(sharedPods);
+    expect(kube.requests.filter((r) => r.status === 401 || r.status === 403)).toEqual([]);
+  }, 60_000);
+});
