@@ -1,11 +1,14 @@
 /**
  * A tenant moving from a shared group to a group of its own against the
- * Kubernetes API stand-in (the real client, deploy/'s RBAC) with the
- * simulated database: the joining group's stack and registry, the hosts of
- * both groups' routing, the Jobs, and the shared group's pods untouched.
+ * Kubernetes API stand-in (the real client, deploy/'s RBAC) and the AWS
+ * stand-in (the real SDK, deploy/iam-policy.json) for databases and secrets:
+ * the joining group's stack and registry, the hosts of both groups' routing,
+ * the Jobs, the read replica made and promoted, and the shared group's pods
+ * untouched.
  */
-import { readFile } from 'node:fs/promises';
+import { readFile, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
+import { type AwsStandIn, TEST_CREDENTIALS, startAwsStandIn } from '../fakes/aws/server.js';
 import type { KubeStandIn } from '../fakes/kube/server.js';
 import { runRingmaster } from '../helpers/cli.js';
 import { type FixtureRepo, createFixtureRepo, groupYaml } from '../helpers/constellation.js';
@@ -19,11 +22,32 @@ describe('moving a tenant on Kubernetes', () => {
   let repo: FixtureRepo;
   let state: string;
   let kube: KubeStandIn;
+  let aws: AwsStandIn;
+  const saved = { ...process.env };
   beforeEach(async () => {
     repo = await createFixtureRepo();
     state = await makeTempDir('ringmaster-state-');
-    kube = await startKubeWithRbac();
-    await writeProviders(state, kube);
+    [kube, aws] = await Promise.all([startKubeWithRbac(), startAwsStandIn({ snapshotReadsToAvailable: 2 })]);
+    const providers = await writeProviders(state, kube);
+    await writeFile(
+      providers,
+      (await readFile(providers, 'utf8')).replace(
+        'ports: { cluster: kubernetes, health: kubernetes }',
+        'ports: { cluster: kubernetes, health: kubernetes, database: aws, secrets: aws }\naws: { region: eu-west-1 }',
+      ),
+    );
+    for (const g of ['globex', 'internal', 'shared-1']) {
+      aws.rds.putInstance('eu-west-1', { id: `${g}-db` });
+      aws.secrets.putSecret('eu-west-1', `test/${g}/db`, JSON.stringify({ username: g, password: 'pw' }));
+    }
+    // The SDK reads where to reach AWS from the environment, as it does in any setup.
+    Object.assign(process.env, {
+      AWS_ENDPOINT_URL: aws.url,
+      AWS_ACCESS_KEY_ID: TEST_CREDENTIALS.accessKeyId,
+      AWS_SECRET_ACCESS_KEY: TEST_CREDENTIALS.secretAccessKey,
+      AWS_EC2_METADATA_DISABLED: 'true',
+      AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED: 'true',
+    });
     await repo.edit(
       'groups/releases/2026.11.0.yaml',
       'services:',
@@ -32,7 +56,9 @@ describe('moving a tenant on Kubernetes', () => {
     await repo.commit('tenant jobs');
   });
   afterEach(async () => {
-    await kube.close();
+    for (const k of Object.keys(process.env)) if (!(k in saved)) delete process.env[k];
+    Object.assign(process.env, saved);
+    await Promise.all([kube.close(), aws.close()]);
     await removeDir(repo.dir);
     await removeDir(state);
   });
@@ -98,10 +124,16 @@ describe('moving a tenant on Kubernetes', () => {
     expect(hosts('shared-1')).toEqual(['alpha.example.com']);
     expect(registry('beta')).toEqual(['beta beta-db/beta']);
     expect(jobs('beta')).toEqual(['test-beta-tenant-sequences-beta']);
-    const sim = JSON.parse(await readFile(join(state, 'sim.json'), 'utf8')) as {
-      replicas: Record<string, unknown>;
-    };
-    expect(sim.replicas).toEqual({ 'beta-db': { source: 'shared-1-db', promoted: true } });
+    // beta-db: made as a read replica of shared-1-db, tagged as beta's, promoted to an instance of its own.
+    const made = aws.rds.instance('eu-west-1', 'beta-db')!;
+    expect(made.replicaOf).toBeUndefined();
+    expect(made.status).toBe('available');
+    expect(made.tags).toContainEqual({ Key: 'ringmaster.io/group', Value: 'beta' });
+    expect(
+      aws.requests
+        .filter((r) => !r.action.startsWith('Describe') && !r.action.startsWith('Get'))
+        .map((r) => `${r.action} ${r.status}`),
+    ).toEqual(['CreateDBInstanceReadReplica 200', 'PromoteReadReplica 200']);
     // Until the move is applied the shared group's registry still lists beta, on its own database.
     expect(registry('shared-1')).toEqual(['alpha shared-1-db/alpha', 'beta shared-1-db/beta']);
     expect(deployments('shared-1')).toEqual(sharedPods);
@@ -113,5 +145,6 @@ describe('moving a tenant on Kubernetes', () => {
     // alpha never changed stack: not a pod template of the shared group was touched.
     expect(deployments('shared-1')).toEqual(sharedPods);
     expect(kube.requests.filter((r) => r.status === 401 || r.status === 403)).toEqual([]);
+    expect(aws.requests.filter((r) => r.status === 403)).toEqual([]);
   }, 60_000);
 });

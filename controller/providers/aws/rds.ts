@@ -9,7 +9,8 @@
  * RDS snapshots only an `available` instance: while it is busy (its backup
  * window, a modification) ensureSnapshot throws TransientError 'DatabaseBusy'.
  * IAM actions used: rds:DescribeDBInstances, rds:DescribeDBSnapshots,
- * rds:CreateDBSnapshot and rds:AddTagsToResource (deploy/iam-policy.json).
+ * rds:CreateDBSnapshot and rds:AddTagsToResource (deploy/iam-policy.json);
+ * read replicas for tenant moves: see rds-replicas.ts.
  */
 import {
   CreateDBSnapshotCommand,
@@ -23,11 +24,12 @@ import {
   InvalidDBInstanceStateFault,
   type RDSClient,
 } from '@aws-sdk/client-rds';
-import { ConfigurationError, PermanentError, TransientError } from '../../errors.js';
+import { PermanentError, TransientError } from '../../errors.js';
 import type { DatabaseRef } from '../../model/types.js';
 import type { CallContext, DatabasePort, RolloutStatus } from '../ports.js';
 import { type AwsCall, awsError } from './aws-errors.js';
 import type { RegionClients } from './clients.js';
+import { rdsReplicas } from './rds-replicas.js';
 
 /**
  * Instance states in which the database serves connections (RDS User Guide,
@@ -102,7 +104,8 @@ function snapshotTags(ctx: CallContext) {
  * aws-errors.ts for throttling, server faults and denials.
  */
 export function awsDatabase(clients: RegionClients<RDSClient>, defaultRegion: string): DatabasePort {
-  return {
+  const replicas = rdsReplicas(clients, defaultRegion);
+  const port: DatabasePort = {
     async checkAvailable(ctx, db) {
       const region = db.region ?? defaultRegion;
       const instance = await describeInstance(clients.forRegion(region), ctx, db, region);
@@ -130,28 +133,15 @@ export function awsDatabase(clients: RegionClients<RDSClient>, defaultRegion: st
       return snapshotProgress(found, ctx, db, snapshotId, region);
     },
 
-    // Tenant moves need read replicas, which this adapter does not make yet: said at validate, before anything moves.
-    checkReplicable: async (ctx) => {
-      throw replicasUnsupported(ctx);
+    async checkReplicable(ctx, source, replica) {
+      await port.checkAvailable(ctx, source);
+      await replicas.checkReplicaName(ctx, source, replica);
     },
-    ensureReplica: async (ctx) => {
-      throw replicasUnsupported(ctx);
-    },
-    promoteReplica: async (ctx) => {
-      throw replicasUnsupported(ctx);
-    },
-    deleteReplica: async (ctx) => {
-      throw replicasUnsupported(ctx);
-    },
+    ensureReplica: (ctx, source, replica) => replicas.ensureReplica(ctx, source, replica),
+    promoteReplica: (ctx, replica) => replicas.promoteReplica(ctx, replica),
+    deleteReplica: (ctx, replica) => replicas.deleteReplica(ctx, replica),
   };
-}
-
-function replicasUnsupported(ctx: CallContext): ConfigurationError {
-  return new ConfigurationError(
-    'ReplicasUnsupported',
-    `group ${ctx.group}: a tenant moving into a group of its own needs a read replica of the old group's database, ` +
-      'which the RDS adapter of this version does not make yet; undo the move in git (see "Moving a tenant" in the README)',
-  );
+  return port;
 }
 
 async function describeInstance(

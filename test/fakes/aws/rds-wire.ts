@@ -32,6 +32,14 @@ export function rdsPermissions(region: string, call: RdsCall): { actions: string
         actions: ['rds:DescribeDBSnapshots'],
         resource: arnOf(region, 'snapshot', p('DBSnapshotIdentifier')),
       };
+    case 'CreateDBInstanceReadReplica':
+      return {
+        actions: [
+          'rds:CreateDBInstanceReadReplica',
+          ...(tagsOf(call.params).length ? ['rds:AddTagsToResource'] : []),
+        ],
+        resource: arnOf(region, 'db', p('DBInstanceIdentifier')),
+      };
     default:
       return { actions: [`rds:${call.action}`], resource: arnOf(region, 'db', p('DBInstanceIdentifier')) };
   }
@@ -61,6 +69,26 @@ export function runRds(world: RdsWorld, region: string, call: RdsCall): string {
       const id = required('DBSnapshotIdentifier');
       const snapshot = world.createSnapshot(region, id, required('DBInstanceIdentifier'), tagsOf(params));
       return snapshotXml(region, snapshot);
+    }
+    case 'CreateDBInstanceReadReplica': {
+      const replica = world.createReplica(
+        region,
+        required('DBInstanceIdentifier'),
+        required('SourceDBInstanceIdentifier'),
+        tagsOf(params),
+      );
+      return instanceXml(region, replica);
+    }
+    case 'PromoteReadReplica':
+      return instanceXml(region, world.promoteReplica(region, required('DBInstanceIdentifier')));
+    case 'DeleteDBInstance': {
+      const deleted = world.deleteInstance(
+        region,
+        required('DBInstanceIdentifier'),
+        params.get('SkipFinalSnapshot') === 'true',
+        optional('FinalDBSnapshotIdentifier'),
+      );
+      return instanceXml(region, deleted);
     }
     case 'DescribeDBSnapshots': {
       const snapshots = world.describeSnapshots(
@@ -128,7 +156,22 @@ function instanceXml(region: string, i: RdsInstance): string {
       el('EngineVersion', text(i.engineVersion)) +
       el('StorageType', 'gp3') +
       el('DBInstanceArn', text(arnOf(region, 'db', i.id))) +
-      el('TagList', ''),
+      (i.replicaOf
+        ? el('ReadReplicaSourceDBInstanceIdentifier', text(i.replicaOf)) +
+          el(
+            'StatusInfos',
+            el(
+              'DBInstanceStatusInfo',
+              el('StatusType', 'read replication') +
+                el('Normal', 'true') +
+                el('Status', i.status === 'available' ? 'replicating' : 'creating'),
+            ),
+          )
+        : '') +
+      el(
+        'TagList',
+        (i.tags ?? []).map((t) => el('Tag', el('Key', text(t.Key)) + el('Value', text(t.Value)))).join(''),
+      ),
   );
 }
 

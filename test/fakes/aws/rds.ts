@@ -2,7 +2,8 @@
  * The RDS world of the AWS stand-in: DB instances and manual snapshots per
  * region, and the three operations the controller uses, with RDS's rules
  * (API Reference of DescribeDBInstances, CreateDBSnapshot,
- * DescribeDBSnapshots). Wire-independent: rds-wire.ts speaks the Query
+ * DescribeDBSnapshots, and for tenant moves CreateDBInstanceReadReplica,
+ * PromoteReadReplica, DeleteDBInstance). Wire-independent: rds-wire.ts speaks the Query
  * protocol over these. Test code only.
  *
  * Rules kept: identifiers are stored in lower case and matched regardless of
@@ -44,6 +45,11 @@ export interface RdsInstance {
   /** The state set by a test; reads show `backing-up` over `available` while a snapshot is made. */
   readonly status: string;
   readonly createdAt: number;
+  /** For a read replica: the instance it replicates. */
+  readonly replicaOf?: string;
+  readonly tags?: readonly RdsTag[];
+  /** Reads of it while `creating` or `modifying` (a replica made, or promoted). */
+  readonly reads?: number;
 }
 
 /** A manual DB snapshot as the stand-in keeps it. */
@@ -152,15 +158,106 @@ export class RdsWorld {
     return [...this.#snapshots.entries()].filter(([k]) => k.startsWith(`${region}/`)).map(([, s]) => s);
   }
 
-  /** DescribeDBInstances: the one instance named, or every instance of the region. */
+  /** DescribeDBInstances: the one instance named, or every instance of the region; each one returned is a read. */
   describeInstances(region: string, id: string | undefined): RdsInstance[] {
     if (id === undefined)
       return [...this.#instances.keys()]
         .filter((k) => k.startsWith(`${region}/`))
-        .map((k) => this.instance(region, k.slice(region.length + 1))!);
+        .map((k) => this.#readInstance(region, k.slice(region.length + 1)));
+    if (!this.#instances.has(key(region, id)))
+      throw new RdsFault(404, 'DBInstanceNotFound', `DBInstance ${id} not found.`);
+    return [this.#readInstance(region, id)];
+  }
+
+  /**
+   * CreateDBInstanceReadReplica (same region): the replica reads `creating`
+   * for `snapshotReadsToAvailable` reads, then `available` and replicating.
+   */
+  createReplica(region: string, id: string, sourceId: string, tags: readonly RdsTag[]): RdsInstance {
+    checkIdentifier('DBInstanceIdentifier', id, 63);
+    tags.forEach(checkTag);
+    if (this.#instances.has(key(region, id)))
+      throw new RdsFault(400, 'DBInstanceAlreadyExists', 'DB instance already exists');
+    const source = this.instance(region, sourceId);
+    if (!source) throw new RdsFault(404, 'DBInstanceNotFound', `DBInstance ${sourceId} not found.`);
+    if (source.status !== 'available')
+      throw new RdsFault(
+        400,
+        'InvalidDBInstanceState',
+        `DB Instance ${source.id} is not in an available state.`,
+      );
+    const replica: RdsInstance = {
+      ...this.putInstance(region, { id, engine: source.engine, status: 'creating' }),
+      engineVersion: source.engineVersion,
+      replicaOf: source.id,
+      tags,
+      reads: 0,
+    };
+    this.#instances.set(key(region, id), replica);
+    return replica;
+  }
+
+  /** PromoteReadReplica: the instance reads `modifying` for as many reads, then `available` on its own. */
+  promoteReplica(region: string, id: string): RdsInstance {
     const found = this.instance(region, id);
     if (!found) throw new RdsFault(404, 'DBInstanceNotFound', `DBInstance ${id} not found.`);
-    return [found];
+    if (!found.replicaOf)
+      throw new RdsFault(400, 'InvalidDBInstanceState', 'DB Instance is not a read replica.');
+    if (found.status !== 'available')
+      throw new RdsFault(
+        400,
+        'InvalidDBInstanceState',
+        `DB Instance ${found.id} is not in an available state.`,
+      );
+    const promoted: RdsInstance = { ...found, status: 'modifying', reads: 0 };
+    delete (promoted as { replicaOf?: string }).replicaOf;
+    this.#instances.set(key(region, id), promoted);
+    return promoted;
+  }
+
+  /**
+   * DeleteDBInstance: gone at once. Without SkipFinalSnapshot a final
+   * snapshot id is required, and a read replica takes none
+   * (InvalidParameterCombination either way).
+   */
+  deleteInstance(
+    region: string,
+    id: string,
+    skipFinalSnapshot: boolean,
+    finalSnapshot?: string,
+  ): RdsInstance {
+    const found = this.instance(region, id);
+    if (!found) throw new RdsFault(404, 'DBInstanceNotFound', `DBInstance ${id} not found.`);
+    if (!skipFinalSnapshot && !finalSnapshot)
+      throw new RdsFault(
+        400,
+        'InvalidParameterCombination',
+        'FinalDBSnapshotIdentifier is required unless SkipFinalSnapshot is specified.',
+      );
+    if (found.replicaOf && finalSnapshot)
+      throw new RdsFault(
+        400,
+        'InvalidParameterCombination',
+        'FinalDBSnapshotIdentifier can not be specified when deleting a replica instance',
+      );
+    if (found.status === 'creating' || found.status === 'modifying')
+      throw new RdsFault(400, 'InvalidDBInstanceState', `DB Instance ${found.id} is ${found.status}.`);
+    this.#instances.delete(key(region, id));
+    return { ...found, status: 'deleting' };
+  }
+
+  /** A read of an instance: one being made or promoted advances a step. */
+  #readInstance(region: string, id: string): RdsInstance {
+    const found = this.#instances.get(key(region, id))!;
+    if (found.status === 'creating' || found.status === 'modifying') {
+      const reads = (found.reads ?? 0) + 1;
+      const next =
+        reads >= this.settings.snapshotReadsToAvailable
+          ? { ...found, reads, status: 'available' }
+          : { ...found, reads };
+      this.#instances.set(key(region, id), next);
+    }
+    return this.instance(region, id)!;
   }
 
   /** CreateDBSnapshot. */
@@ -228,11 +325,15 @@ function key(region: string, id: string): string {
 }
 
 function checkSnapshotId(id: string): void {
-  if (!/^[A-Za-z][A-Za-z0-9-]{0,254}$/.test(id) || id.includes('--') || id.endsWith('-'))
+  checkIdentifier('DBSnapshotIdentifier', id, 255);
+}
+
+function checkIdentifier(parameter: string, id: string, max: number): void {
+  if (!new RegExp(`^[A-Za-z][A-Za-z0-9-]{0,${max - 1}}$`).test(id) || id.includes('--') || id.endsWith('-'))
     throw new RdsFault(
       400,
       'InvalidParameterValue',
-      'The parameter DBSnapshotIdentifier is not a valid identifier. Identifiers must begin with a letter; ' +
+      `The parameter ${parameter} is not a valid identifier. Identifiers must begin with a letter; ` +
         'must contain only ASCII letters, digits, and hyphens; and must not end with a hyphen or contain two consecutive hyphens.',
     );
 }

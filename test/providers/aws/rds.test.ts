@@ -306,6 +306,97 @@ describe('the RDS database adapter', () => {
   });
 });
 
+/** Calls `look` until it reports done (a stand-in advances per read); fails after ten looks. */
+async function settle(look: () => Promise<{ done: boolean }>): Promise<number> {
+  for (let looks = 1; looks <= 10; looks++) if ((await look()).done) return looks;
+  throw new Error('never done');
+}
+
+const REPLICA: DatabaseRef = { instance: 'acme-own-db', engine: 'postgres' };
+
+describe('read replicas of the RDS adapter, for tenant moves', () => {
+  let aws: AwsStandIn;
+  let clients: ReturnType<typeof standInClients>;
+  let database: DatabasePort;
+  beforeEach(async () => {
+    aws = await startAwsStandIn({ snapshotReadsToAvailable: 2 });
+    aws.rds.putInstance(EU, { id: 'acme-db' });
+    clients = standInClients(aws.url);
+    database = awsDatabase(clients.rds, EU);
+  });
+  afterEach(async () => {
+    clients.close();
+    await aws.close();
+  });
+  const actions = () => aws.requests.map((r) => `${r.action} ${r.status}`);
+
+  it('makes a tagged replica, waits for it in looks, promotes it, and reads a promoted one as done', async () => {
+    await database.checkReplicable(ctx, DB, REPLICA);
+    expect(await database.ensureReplica(ctx, DB, REPLICA)).toEqual({
+      done: false,
+      message: 'replica acme-own-db of acme-db: creating',
+    });
+    expect(await settle(() => database.ensureReplica(ctx, DB, REPLICA))).toBe(2);
+    const made = aws.rds.instance(EU, 'acme-own-db')!;
+    expect(made.replicaOf).toBe('acme-db');
+    expect(made.tags).toEqual([
+      { Key: 'app.kubernetes.io/managed-by', Value: 'ringmaster' },
+      { Key: 'ringmaster.io/constellation', Value: 'shop' },
+      { Key: 'ringmaster.io/group', Value: 'acme' },
+    ]);
+    expect(await database.promoteReplica(ctx, REPLICA)).toEqual({
+      done: false,
+      message: 'promoting acme-own-db',
+    });
+    expect(await settle(() => database.promoteReplica(ctx, REPLICA))).toBe(2);
+    expect(aws.rds.instance(EU, 'acme-own-db')!.replicaOf).toBeUndefined();
+    // Asked again after a crash: promoted already, and ours by its tags.
+    expect(await database.promoteReplica(ctx, REPLICA)).toEqual({ done: true });
+    expect(actions().filter((a) => !a.startsWith('Describe'))).toEqual([
+      'CreateDBInstanceReadReplica 200',
+      'PromoteReadReplica 200',
+    ]);
+    // A promoted instance is never deleted as a replica, nor made again.
+    const err = await rejection(database.deleteReplica(ctx, REPLICA));
+    expect(err).toBeInstanceOf(PermanentError);
+    expect((await rejection(database.ensureReplica(ctx, DB, REPLICA))).message).toContain(
+      'was promoted already and replicates nothing',
+    );
+  });
+
+  it('never touches an instance of the replica’s name that is not this move’s', async () => {
+    aws.rds.putInstance(EU, { id: 'acme-own-db' });
+    for (const call of [
+      database.checkReplicable(ctx, DB, REPLICA),
+      database.ensureReplica(ctx, DB, REPLICA),
+    ]) {
+      const err = await rejection(call);
+      expect(err).toBeInstanceOf(PermanentError);
+      expect(err.message).toBe(
+        'database instance acme-own-db exists in eu-west-1 and is an instance of its own, not a read replica of acme-db made for group acme; pick another instance name for the group, or remove that instance',
+      );
+    }
+    expect((await rejection(database.promoteReplica(ctx, REPLICA))).message).toContain('is not promoted');
+    expect((await rejection(database.deleteReplica(ctx, REPLICA))).message).toContain('it is not deleted');
+    expect(actions().filter((a) => !a.startsWith('Describe'))).toEqual([]);
+  });
+
+  it('deletes a replica without a final snapshot, and finds none to delete after', async () => {
+    await settle(() => database.ensureReplica(ctx, DB, REPLICA));
+    expect(await database.deleteReplica(ctx, REPLICA)).toBe('deleted');
+    expect(aws.rds.instance(EU, 'acme-own-db')).toBeUndefined();
+    expect(await database.deleteReplica(ctx, REPLICA)).toBe('absent');
+    const deleted = aws.requests.find((r) => r.action === 'DeleteDBInstance')!;
+    expect(deleted.status).toBe(200);
+  });
+
+  it('refuses a move between regions before it makes anything', async () => {
+    const err = await rejection(database.checkReplicable(ctx, DB, { ...REPLICA, region: US }));
+    expect(err).toBeInstanceOf(ConfigurationError);
+    expect(err.message).toContain('tenant moves between regions are not supported');
+  });
+});
+
 describe('deploy/iam-policy.json', () => {
   it('grants exactly the actions the adapters need in the life of a group', async () => {
     const aws = await startAwsStandIn({ snapshotReadsToAvailable: 1 });
@@ -319,8 +410,18 @@ describe('deploy/iam-policy.json', () => {
       await database.checkAvailable(ctx, DB);
       await database.ensureSnapshot(ctx, DB, 'acme-t1');
       expect(await database.ensureSnapshot(ctx, DB, 'acme-t1')).toEqual({ done: true });
+      // A tenant moving to a group of its own: a replica made and promoted; one undone.
+      await database.checkReplicable(ctx, DB, REPLICA);
+      await settle(() => database.ensureReplica(ctx, DB, REPLICA));
+      await settle(() => database.promoteReplica(ctx, REPLICA));
+      const undone = { ...REPLICA, instance: 'beta-db' };
+      await settle(() => database.ensureReplica(ctx, DB, undone));
+      expect(await database.deleteReplica(ctx, undone)).toBe('deleted');
       // Sufficient: nothing was refused. Minimal: every granted action was needed.
-      expect(aws.requests.filter((r) => r.status !== 200 && r.error !== 'DBSnapshotNotFound')).toEqual([]);
+      // (A look for what does not exist yet, a snapshot or a replica, answers 404.)
+      const looks = new Set(['DBSnapshotNotFound', 'DBInstanceNotFound']);
+      expect(aws.requests.filter((r) => r.status !== 200 && !looks.has(r.error ?? ''))).toEqual([]);
+      expect(aws.requests.filter((r) => r.status === 403)).toEqual([]);
       const needed = new Set(aws.requests.flatMap((r) => r.iamActions));
       expect([...needed].sort()).toEqual([...POLICY_ACTIONS].sort());
       expect([...aws.usedActions().keys()].sort()).toEqual([...POLICY_ACTIONS].sort());
