@@ -16,6 +16,7 @@ export const SLOW_TESTS = [
   'test/cli/kubernetes.test.ts',
   'test/cli/live.test.ts',
   'test/cli/move-kubernetes.test.ts',
+  'test/cli/move.test.ts',
   'test/cli/promote.test.ts',
   'test/cli/retry.test.ts',
   'test/cli/run-remote.test.ts',

@@ -199,7 +199,8 @@ export async function openController(ctx: CliContext, opts: ControllerOptions): 
     sleep: (ms) => clock.sleep(ms, stopping.signal),
     signal: stopping.signal,
     healthIntervalMs: 30_000,
-    retry: { retries: 3, minTimeoutMs: 1_000, maxTimeoutMs: 30_000 },
+    // Back-off between attempts passes at the rehearsal's pace too (p-retry waits on the machine's timers).
+    retry: { retries: 3, minTimeoutMs: 1_000 / opts.simSpeed, maxTimeoutMs: 30_000 / opts.simSpeed },
     log,
   };
   const github = openGitHub(ctx, opts.github, log);

@@ -5,7 +5,7 @@
  * the shared group left on their stack, and the tenant's data on the shared
  * database removed only after the ring's keep.
  */
-import { readFile } from 'node:fs/promises';
+import { readFile, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { runRingmaster } from '../helpers/cli.js';
 import { type FixtureRepo, createFixtureRepo, groupYaml } from '../helpers/constellation.js';
@@ -58,7 +58,7 @@ describe('moving a tenant to a group of its own', () => {
         '--state',
         state,
         '--sim-speed',
-        '100000',
+        '1000000',
         '--log-file',
         join(state, 'log.json'),
       ],
@@ -145,5 +145,62 @@ describe('moving a tenant to a group of its own', () => {
     const at = (name: string) => Date.parse(steps.find((s) => s.name === name)!.endedAt!);
     // The data beta left on shared-1-db was removed no sooner than the ring's keep after it moved.
     expect(at('finalize') - at('cutover')).toBeGreaterThanOrEqual(KEEP_MS);
+  }, 60_000);
+
+  describe('when it fails', () => {
+    /** Faults of group beta at `step`: every call (`kind: permanent`), or the first `times` attempts (transient). */
+    const faults = async (step: string, times?: number) => {
+      const kind = times === undefined ? 'kind: permanent' : `kind: transient, times: ${times}`;
+      await writeFile(join(state, 'faults.yaml'), `faults:\n  - { group: beta, step: ${step}, ${kind} }\n`);
+      return ['--sim-faults', join(state, 'faults.yaml')];
+    };
+    const groups = async () =>
+      (
+        JSON.parse((await ringmaster('status', '--json')).out) as {
+          groups: { name: string; state: string; reason?: string }[];
+        }
+      ).groups;
+
+    it('cuts back before promotion: the host is the shared group’s again and nothing of the move is left', async () => {
+      expect((await ringmaster('run', '--once')).code).toBe(0);
+      await moveBeta();
+      // Every attempt of replicate fails (four, the retry budget), then its undo goes through.
+      const run = await ringmaster('run', '--once', ...(await faults('replicate', 4)));
+      expect(run.out).toMatch(/↺ beta@[0-9a-f]{12} rolled-back: replicate failed: .*injected/);
+      const w = await world();
+      expect(w.groups['eu-1/shared-1']!.hosts).toEqual(['alpha.example.com', 'beta.example.com']);
+      expect(w.groups['eu-1/beta']).toBeUndefined();
+      expect(w.replicas).toEqual({});
+      const status = await groups();
+      expect(status.find((g) => g.name === 'beta')).toMatchObject({ state: 'held' });
+      // The shared group keeps beta, and its data, while the move is held.
+      expect(status.find((g) => g.name === 'shared-1')).toMatchObject({
+        state: 'waiting',
+        reason: expect.stringContaining('tenant beta moves to beta: this group keeps serving it'),
+      });
+    }, 60_000);
+
+    it('is an emergency after promotion; recover --to target keeps the move and the shared group lets go', async () => {
+      expect((await ringmaster('run', '--once')).code).toBe(0);
+      await moveBeta();
+      const run = await ringmaster('run', '--once', ...(await faults('observe')));
+      expect(run.out).toMatch(/beta@[0-9a-f]{12} emergency/);
+      const beta = (await groups()).find((g) => g.name === 'beta')!;
+      expect(beta.state).toBe('emergency');
+      expect(beta.reason).toContain(
+        'tenant beta moved past the point of no return: beta-db was promoted (or being promoted) from a replica of shared-1-db',
+      );
+      // Nothing was undone: the data and the host stay with beta.
+      const w = await world();
+      expect(w.replicas['beta-db']).toEqual({ source: 'shared-1-db', promoted: true });
+      expect(w.groups['eu-1/beta']!.hosts).toEqual(['beta.example.com']);
+      expect(w.groups['eu-1/shared-1']!.hosts).toEqual(['alpha.example.com']);
+
+      expect((await ringmaster('recover', 'beta', '--to', 'target')).code).toBe(0);
+      const after = await ringmaster('run', '--once');
+      expect(after.out).toMatch(/✓ shared-1@[0-9a-f]{12} succeeded/);
+      expect((await world()).groups['eu-1/shared-1']!.tenants).toEqual(['alpha']);
+      expect((await groups()).find((g) => g.name === 'beta')!.state).toBe('ready');
+    }, 60_000);
   });
 });
