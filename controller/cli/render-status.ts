@@ -34,7 +34,10 @@ export function renderStatus(s: ControllerStatus, style: Style = PLAIN): string 
   );
   const title = `Constellation ${s.constellation} at commit ${s.commit?.slice(0, 12) ?? '?'}`;
   const head = s.head && `\n\n✗ head ${s.head.commit.slice(0, 12)} is not followed: ${s.head.reason}`;
-  return `${title}\n\n${rings}\n\n${groups}${head ?? ''}`;
+  const moves = s.moves?.length
+    ? `\n\nTenant moves:\n${s.moves.map((m) => `  ${describeMove(m)}: ${[m.state, m.step && `step ${m.step}`, m.reason].filter(Boolean).join('; ')}`).join('\n')}`
+    : '';
+  return `${title}\n\n${rings}\n\n${groups}${moves}${head ?? ''}`;
 }
 
 /** What `run` would do now, from the same preview `run` uses. */

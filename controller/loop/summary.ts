@@ -11,7 +11,7 @@ import { buildStatus } from '../engine/status-build.js';
 import type { Constellation } from '../model/types.js';
 import { type RunPreview, type Waiting, previewRun } from '../plan/admission.js';
 import type { RolloutRecords } from '../state/records.js';
-import type { ControllerStatus, HeadProblem } from '../state/status-view.js';
+import type { ControllerStatus, HeadProblem, MoveView } from '../state/status-view.js';
 import type { AppliedState } from '../state/types.js';
 
 /** Everything the status is built from. */
@@ -51,5 +51,17 @@ export function summarizeState(f: StatusFacts): Summary {
     open: f.open,
     now: f.now,
   });
-  return { status: f.head ? { ...status, head: f.head } : status, preview };
+  const moves = preview.plan.moves.map((m): MoveView => {
+    const joining = status.groups.find((g) => g.name === m.to);
+    return {
+      ...m,
+      state: joining?.state ?? 'waiting',
+      ...(joining?.step ? { step: joining.step } : {}),
+      ...(joining?.reason ? { reason: joining.reason } : {}),
+    };
+  });
+  return {
+    status: { ...status, ...(f.head ? { head: f.head } : {}), ...(moves.length ? { moves } : {}) },
+    preview,
+  };
 }

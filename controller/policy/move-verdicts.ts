@@ -66,6 +66,11 @@ function cannotMove(
     return `${lead}: ${sources[0]} is suspended, so the move would wait; resume it first`;
   if (others.length)
     return `${lead}: the same change touches ${others.join(', ')} of ${target.name}; a move changes nothing else of the group it joins, so split the change`;
+  const source = base.groups.get(sources[0]!)!;
+  const copies = before && source.resources.database.instance !== target.resources.database.instance;
+  const release = head.releases.get(head.rings.find((r) => r.name === target.ring)!.release)!;
+  if (copies && !release.tenantJobs?.copy)
+    return `${lead}: ${target.name} has its own database already, so the data is copied by the release's tenantJobs.copy Job, and release ${release.version} declares none; add one to the release first`;
   return undefined;
 }
 

@@ -6,7 +6,7 @@
  * rendered from the same `ControllerStatus` as `/api/status`.
  */
 import type { CommitRecord } from '../state/commit-log.js';
-import type { ControllerStatus, GroupStatusView, RingStatusView } from '../state/status-view.js';
+import type { ControllerStatus, GroupStatusView, MoveView, RingStatusView } from '../state/status-view.js';
 import {
   badge,
   commitPath,
@@ -82,6 +82,17 @@ function groupRow(group: GroupStatusView): string {
   ].join('');
 }
 
+function moveRow(m: MoveView): string {
+  return [
+    td(`${escapeHtml(m.tenant)} <span class="meta">${escapeHtml(m.host)}</span>`),
+    td(link(groupPath(m.from), m.from)),
+    td(link(groupPath(m.to), m.to)),
+    td(badge(m.state)),
+    text(m.step ?? ''),
+    td(escapeHtml(m.reason ?? ''), 'why'),
+  ].join('');
+}
+
 function commitRow(c: CommitRecord, followed: string | undefined): string {
   const now = c.commit === followed ? ' <span class="meta">(followed now)</span>' : '';
   const what = c.changes?.length
@@ -131,6 +142,13 @@ export function renderStatusPage(full: ControllerStatus, extras: OverviewExtras 
       'No rings.',
       'rings',
     ),
+    // A move is carried out by the group the tenant joins: its state, step and reason are the move's.
+    ...(full.moves?.length
+      ? [
+          '<h2>Tenant moves</h2>',
+          table(['Tenant', 'From', 'To', 'State', 'Step', 'Why'], full.moves.map(moveRow), '', 'moves'),
+        ]
+      : []),
     ring
       ? `<h2>Groups of ring ${escapeHtml(ring)}</h2><p class="meta">${link('/', 'All rings')}</p>`
       : `<h2>Groups needing a look</h2><p class="meta">${ready} of ${full.groups.length} groups are ready; the others are listed. Pick a ring to see all its groups.</p>`,

@@ -54,6 +54,21 @@ export interface TransitionView {
   readonly endedAt?: string;
 }
 
+/**
+ * A tenant the followed commit moves from one group to another, not applied
+ * yet: where its move stands, as the group it joins (which carries it out)
+ * stands.
+ */
+export interface MoveView {
+  readonly tenant: string;
+  readonly host: string;
+  readonly from: string;
+  readonly to: string;
+  readonly state: GroupState;
+  readonly step?: string;
+  readonly reason?: string;
+}
+
 /** A newer head the controller does not follow, and why. */
 export interface HeadProblem {
   readonly commit: string;
@@ -72,4 +87,6 @@ export interface ControllerStatus {
   readonly transitions: readonly TransitionView[];
   /** A newer head not followed, and why; absent when the head is followed. */
   readonly head?: HeadProblem;
+  /** Tenant moves the followed commit asks for and that are not applied yet; absent when there are none. */
+  readonly moves?: readonly MoveView[];
 }

@@ -191,6 +191,24 @@ describe('ringmaster check', () => {
       expect(run.code).toBe(1);
     });
 
+    it('is forbidden into a group with a database of its own when the release cannot copy the data', async () => {
+      await repo.edit(
+        'groups/shared-1.yaml',
+        '  - { id: beta, host: beta.example.com, language: fr-FR, utcOffset: "+01:00" }\n',
+        '',
+      );
+      await repo.edit(
+        'groups/internal.yaml',
+        /\n$/,
+        '\n  - { id: beta, host: beta.example.com, language: fr-FR, utcOffset: "+01:00" }\n',
+      );
+      const run = await check(await repo.commit('beta to internal'));
+      expect(run.out).toMatch(
+        /❌ \| tenant-move \| internal \| move tenant beta \(beta\.example\.com\) from shared-1 to internal: internal has its own database already, so the data is copied by the release's tenantJobs\.copy Job, and release 2026\.11\.1 declares none; add one to the release first \|/,
+      );
+      expect(run.code).toBe(1);
+    });
+
     it('judges the data layout the tenant would land on', async () => {
       await moveBeta('stable', '\nmaintenanceWindow: { cron: "0 3 * * SAT", duration: 2h, timezone: UTC }');
       const run = await check(await repo.commit('beta to a group of its own in stable'));

@@ -22,7 +22,7 @@ import {
 } from '../helpers/crash.js';
 import { makeTempDir, removeDir } from '../helpers/git.js';
 
-const TRIALS = 10;
+const TRIALS = 8;
 
 /** One look to the end, the sim sped up a million times with 20 ms per call (a move makes about fifteen). */
 const args = (state: string) => onceArgs(repo.dir, state, '--sim-latency', '20');

@@ -7,6 +7,8 @@
  */
 import { readFile, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
+import { renderStatusPage } from '../../controller/server/status-page.js';
+import type { ControllerStatus } from '../../controller/state/status-view.js';
 import { runRingmaster } from '../helpers/cli.js';
 import { type FixtureRepo, createFixtureRepo, groupYaml } from '../helpers/constellation.js';
 import { makeTempDir, removeDir } from '../helpers/git.js';
@@ -98,9 +100,26 @@ describe('moving a tenant to a group of its own', () => {
       /shared-1 +tenant beta moves to beta: this group keeps serving it until the move has taken the data along/,
     );
 
+    // Every view shows the move, as the group that carries it out stands.
+    const pending = JSON.parse((await ringmaster('status', '--json')).out) as ControllerStatus;
+    expect(pending.moves).toEqual([
+      { tenant: 'beta', host: 'beta.example.com', from: 'shared-1', to: 'beta', state: 'progressing' },
+    ]);
+    expect((await ringmaster('status')).out).toContain(
+      'Tenant moves:\n  move tenant beta (beta.example.com) from shared-1 to beta: progressing',
+    );
+    const page = renderStatusPage(pending);
+    expect(page).toContain('<h2>Tenant moves</h2>');
+    expect(page).toMatch(
+      /<td>beta <span class="meta">beta\.example\.com<\/span><\/td><td><a href="[^"]*shared-1">shared-1<\/a>/,
+    );
+
     const run = await ringmaster('run', '--once');
     expect(run.code).toBe(0);
     expect(run.out).toMatch(/✓ beta@[0-9a-f]{12} succeeded/);
+    expect(
+      (JSON.parse((await ringmaster('status', '--json')).out) as ControllerStatus).moves,
+    ).toBeUndefined();
     const after = await world();
     // The data: a replica of the shared database, promoted; the registry serves beta from it.
     expect(after.replicas['beta-db']).toEqual({ source: 'shared-1-db', promoted: true });
