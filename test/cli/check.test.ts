@@ -2,7 +2,12 @@ import { mkdir, rm } from 'node:fs/promises';
 import { join } from 'node:path';
 import { removeDir } from '../helpers/git.js';
 import { runRingmaster } from '../helpers/cli.js';
-import { type FixtureRepo, createFixtureRepo, groupYaml, releaseYaml } from '../helpers/constellation.js';
+import {
+  type FixtureRepo,
+  createFixtureRepo,
+  moveBetaToItsOwnGroup,
+  releaseYaml,
+} from '../helpers/constellation.js';
 
 const AUTUMN = new Date('2026-11-22T10:00:00Z');
 const YEAR_END = new Date('2026-12-24T10:00:00Z');
@@ -147,20 +152,8 @@ describe('ringmaster check', () => {
   });
 
   describe('a tenant moving to another group', () => {
-    const moveBeta = async (ring: string, extra = '') => {
-      await repo.edit(
-        'groups/shared-1.yaml',
-        '  - { id: beta, host: beta.example.com, language: fr-FR, utcOffset: "+01:00" }\n',
-        '',
-      );
-      await repo.write(
-        'groups/beta.yaml',
-        groupYaml('beta', ring).replace('ring: ' + ring, 'ring: ' + ring + extra),
-      );
-    };
-
     it('is shown as a move, never a removal and an addition, with what merging does step by step', async () => {
-      await moveBeta('early');
+      await moveBetaToItsOwnGroup(repo);
       const run = await check(await repo.commit('beta gets a group of its own'));
       expect(run.out).toContain(
         '### Tenant moves\n\n- move tenant beta (beta.example.com) from shared-1 to beta\n',
@@ -178,7 +171,7 @@ describe('ringmaster check', () => {
     });
 
     it('is forbidden where the group it joins changes otherwise in the same change', async () => {
-      await moveBeta('early');
+      await moveBetaToItsOwnGroup(repo);
       await repo.edit(
         'groups/beta.yaml',
         /\n$/,
@@ -210,7 +203,11 @@ describe('ringmaster check', () => {
     });
 
     it('judges the data layout the tenant would land on', async () => {
-      await moveBeta('stable', '\nmaintenanceWindow: { cron: "0 3 * * SAT", duration: 2h, timezone: UTC }');
+      await moveBetaToItsOwnGroup(
+        repo,
+        'stable',
+        '\nmaintenanceWindow: { cron: "0 3 * * SAT", duration: 2h, timezone: UTC }',
+      );
       const run = await check(await repo.commit('beta to a group of its own in stable'));
       expect(run.out).toMatch(
         /❌ \| lineage \| beta \| moving tenant beta from shared-1 to beta would take its data layout 410 back to 400/,

@@ -11,7 +11,8 @@
 import { readFile, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { FileStateStore } from '../../controller/state/file-store.js';
-import { type AwsStandIn, TEST_CREDENTIALS, startAwsStandIn } from '../fakes/aws/server.js';
+import { type AwsStandIn, startAwsStandIn } from '../fakes/aws/server.js';
+import { awsEnv } from '../fakes/aws/test-clients.js';
 import type { KubeStandIn } from '../fakes/kube/server.js';
 import type { FixtureRepo } from '../helpers/constellation.js';
 import {
@@ -48,7 +49,12 @@ describe('crash safety against Kubernetes', () => {
   afterAll(() => removeDir(repo.dir));
 
   /** A state folder and fresh stand-ins, with the early ring on 2026.11.0 as the baseline. */
-  async function baseline(): Promise<{ state: string; kube: KubeStandIn; aws: AwsStandIn; env: AwsEnv }> {
+  async function baseline(): Promise<{
+    state: string;
+    kube: KubeStandIn;
+    aws: AwsStandIn;
+    env: Readonly<Record<string, string>>;
+  }> {
     const [kube, aws] = await Promise.all([startKubeWithRbac(), startAwsStandIn()]);
     const state = await makeTempDir('ringmaster-kube-crash-');
     const providers = await writeProviders(state, kube);
@@ -62,7 +68,7 @@ describe('crash safety against Kubernetes', () => {
     for (const g of ['globex', 'internal', ...EARLY]) aws.rds.putInstance('eu-west-1', { id: `${g}-db` });
     for (const g of ['globex', 'internal', 'shared-1'])
       aws.secrets.putSecret('eu-west-1', `test/${g}/db`, JSON.stringify({ username: g, password: 'pw' }));
-    const env = awsEnv(aws);
+    const env = awsEnv(aws.url);
     expect((await runKillable([...args(state), '--rev', before], undefined, env)).code).toBe(0);
     return { state, kube, aws, env };
   }
@@ -129,16 +135,3 @@ describe('crash safety against Kubernetes', () => {
     expect(aws.requests.filter((r) => r.status === 403 || /AccessDenied/.test(r.error ?? ''))).toEqual([]);
   }
 });
-
-type AwsEnv = Readonly<Record<string, string>>;
-
-/** The environment that points the controller's AWS clients at `aws`, as AWS_ENDPOINT_URL does in any setup. */
-function awsEnv(aws: AwsStandIn): AwsEnv {
-  return {
-    AWS_ENDPOINT_URL: aws.url,
-    AWS_ACCESS_KEY_ID: TEST_CREDENTIALS.accessKeyId,
-    AWS_SECRET_ACCESS_KEY: TEST_CREDENTIALS.secretAccessKey,
-    AWS_EC2_METADATA_DISABLED: 'true',
-    AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED: 'true',
-  };
-}

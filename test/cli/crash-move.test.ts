@@ -11,7 +11,7 @@ import { join } from 'node:path';
 import { WorldFile } from '../../controller/providers/sim/state.js';
 import { FileStateStore } from '../../controller/state/file-store.js';
 import type { FixtureRepo } from '../helpers/constellation.js';
-import { groupYaml } from '../helpers/constellation.js';
+import { moveBetaToItsOwnGroup } from '../helpers/constellation.js';
 import {
   createCrashFixture,
   journalsOf,
@@ -37,12 +37,7 @@ describe('crash safety of a tenant move', () => {
     repo = await createCrashFixture();
     baseline = await makeTempDir('ringmaster-crash-move-base-');
     expect((await runKillable(args(baseline))).code).toBe(0);
-    await repo.edit(
-      'groups/shared-1.yaml',
-      '  - { id: beta, host: beta.example.com, language: fr-FR, utcOffset: "+01:00" }\n',
-      '',
-    );
-    await repo.write('groups/beta.yaml', groupYaml('beta', 'early'));
+    await moveBetaToItsOwnGroup(repo);
     move = await repo.commit('beta gets a group of its own');
   }, 60_000);
 

@@ -8,10 +8,11 @@
  */
 import { readFile, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
-import { type AwsStandIn, TEST_CREDENTIALS, startAwsStandIn } from '../fakes/aws/server.js';
+import { type AwsStandIn, startAwsStandIn } from '../fakes/aws/server.js';
+import { awsEnv } from '../fakes/aws/test-clients.js';
 import type { KubeStandIn } from '../fakes/kube/server.js';
-import { runRingmaster } from '../helpers/cli.js';
-import { type FixtureRepo, createFixtureRepo, groupYaml } from '../helpers/constellation.js';
+import { runController } from '../helpers/cli.js';
+import { type FixtureRepo, createFixtureRepo, moveBetaToItsOwnGroup } from '../helpers/constellation.js';
 import { makeTempDir, removeDir } from '../helpers/git.js';
 import { startKubeWithRbac, writeProviders } from '../helpers/kube.js';
 
@@ -41,13 +42,7 @@ describe('moving a tenant on Kubernetes', () => {
       aws.secrets.putSecret('eu-west-1', `test/${g}/db`, JSON.stringify({ username: g, password: 'pw' }));
     }
     // The SDK reads where to reach AWS from the environment, as it does in any setup.
-    Object.assign(process.env, {
-      AWS_ENDPOINT_URL: aws.url,
-      AWS_ACCESS_KEY_ID: TEST_CREDENTIALS.accessKeyId,
-      AWS_SECRET_ACCESS_KEY: TEST_CREDENTIALS.secretAccessKey,
-      AWS_EC2_METADATA_DISABLED: 'true',
-      AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED: 'true',
-    });
+    Object.assign(process.env, awsEnv(aws.url));
     await repo.edit(
       'groups/releases/2026.11.0.yaml',
       'services:',
@@ -64,22 +59,7 @@ describe('moving a tenant on Kubernetes', () => {
   });
 
   const ringmaster = (...args: string[]) =>
-    runRingmaster(
-      [
-        ...args,
-        '--repo',
-        repo.dir,
-        '--state',
-        state,
-        '--providers',
-        join(state, 'providers.yaml'),
-        '--sim-speed',
-        '100000',
-        '--log-file',
-        join(state, 'log.json'),
-      ],
-      { now: SUNDAY_WINDOW },
-    );
+    runController(repo.dir, state, [...args, '--providers', join(state, 'providers.yaml')], SUNDAY_WINDOW);
 
   const hosts = (group: string) =>
     (
@@ -110,12 +90,7 @@ describe('moving a tenant on Kubernetes', () => {
     expect(hosts('shared-1')).toEqual(['alpha.example.com', 'beta.example.com']);
     const sharedPods = deployments('shared-1');
 
-    await repo.edit(
-      'groups/shared-1.yaml',
-      '  - { id: beta, host: beta.example.com, language: fr-FR, utcOffset: "+01:00" }\n',
-      '',
-    );
-    await repo.write('groups/beta.yaml', groupYaml('beta', 'early'));
+    await moveBetaToItsOwnGroup(repo);
     await repo.commit('beta gets a group of its own');
     const moved = await ringmaster('run', '--once');
     expect(moved.out).toMatch(/✓ beta@[0-9a-f]{12} succeeded/);

@@ -9,8 +9,8 @@ import { readFile, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { renderStatusPage } from '../../controller/server/status-page.js';
 import type { ControllerStatus } from '../../controller/state/status-view.js';
-import { runRingmaster } from '../helpers/cli.js';
-import { type FixtureRepo, createFixtureRepo, groupYaml } from '../helpers/constellation.js';
+import { runController, runRingmaster } from '../helpers/cli.js';
+import { type FixtureRepo, createFixtureRepo, moveBetaToItsOwnGroup } from '../helpers/constellation.js';
 import { makeTempDir, removeDir } from '../helpers/git.js';
 
 const SUNDAY_WINDOW = new Date('2026-11-22T01:30:00Z');
@@ -51,38 +51,8 @@ describe('moving a tenant to a group of its own', () => {
     await removeDir(state);
   });
 
-  const ringmaster = (...args: string[]) =>
-    runRingmaster(
-      [
-        ...args,
-        '--repo',
-        repo.dir,
-        '--state',
-        state,
-        '--sim-speed',
-        '1000000',
-        '--log-file',
-        join(state, 'log.json'),
-      ],
-      { now: SUNDAY_WINDOW },
-    );
+  const ringmaster = (...args: string[]) => runController(repo.dir, state, args, SUNDAY_WINDOW, 1_000_000);
   const world = async () => JSON.parse(await readFile(join(state, 'sim.json'), 'utf8')) as SimWorld;
-
-  async function moveBeta(): Promise<void> {
-    await repo.edit(
-      'groups/shared-1.yaml',
-      '  - { id: beta, host: beta.example.com, language: fr-FR, utcOffset: "+01:00" }\n',
-      '',
-    );
-    await repo.write(
-      'groups/beta.yaml',
-      groupYaml('beta', 'early').replace(
-        'language: en-GB, utcOffset: "+00:00"',
-        'language: fr-FR, utcOffset: "+01:00"',
-      ),
-    );
-    await repo.commit('beta gets a group of its own');
-  }
 
   it('takes the data along and the host across, and removes what the shared group kept only after keep', async () => {
     expect((await ringmaster('run', '--once')).code).toBe(0);
@@ -90,7 +60,8 @@ describe('moving a tenant to a group of its own', () => {
     const shared = before.groups['eu-1/shared-1']!;
     expect(shared.hosts).toEqual(['alpha.example.com', 'beta.example.com']);
 
-    await moveBeta();
+    await moveBetaToItsOwnGroup(repo);
+    await repo.commit('beta gets a group of its own');
     const plan = await ringmaster('plan');
     expect(plan.out).toContain('move tenant beta (beta.example.com) from shared-1 to beta');
     expect(plan.out).toMatch(
@@ -182,7 +153,8 @@ describe('moving a tenant to a group of its own', () => {
 
     it('cuts back before promotion: the host is the shared group’s again and nothing of the move is left', async () => {
       expect((await ringmaster('run', '--once')).code).toBe(0);
-      await moveBeta();
+      await moveBetaToItsOwnGroup(repo);
+      await repo.commit('beta gets a group of its own');
       // Every attempt of replicate fails (four, the retry budget), then its undo goes through.
       const run = await ringmaster('run', '--once', ...(await faults('replicate', 4)));
       expect(run.out).toMatch(/↺ beta@[0-9a-f]{12} rolled-back: replicate failed: .*injected/);
@@ -201,7 +173,8 @@ describe('moving a tenant to a group of its own', () => {
 
     it('is an emergency after promotion; recover --to target keeps the move and the shared group lets go', async () => {
       expect((await ringmaster('run', '--once')).code).toBe(0);
-      await moveBeta();
+      await moveBetaToItsOwnGroup(repo);
+      await repo.commit('beta gets a group of its own');
       const run = await ringmaster('run', '--once', ...(await faults('observe')));
       expect(run.out).toMatch(/beta@[0-9a-f]{12} emergency/);
       const beta = (await groups()).find((g) => g.name === 'beta')!;

@@ -28,17 +28,28 @@ export async function runRingmaster(
 
 /**
  * Runs a controller command (`run`, `plan`, `status`) on the repository in
- * `repo` with the state folder `state`: the sim sped up 100,000 times, the
- * log in the state folder, the clock at `now`.
+ * `repo` with the state folder `state`: the sim sped up `speed` times
+ * (100,000 unless said), the log in the state folder, the clock at `now`.
  */
 export function runController(
   repo: string,
   state: string,
   args: readonly string[],
   now: Date,
+  speed = 100_000,
 ): Promise<CliRun> {
   return runRingmaster(
-    [...args, '--repo', repo, '--state', state, '--sim-speed', '100000', '--log-file', `${state}/log.json`],
+    [
+      ...args,
+      '--repo',
+      repo,
+      '--state',
+      state,
+      '--sim-speed',
+      String(speed),
+      '--log-file',
+      `${state}/log.json`,
+    ],
     { now },
   );
 }

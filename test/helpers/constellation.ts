@@ -100,3 +100,22 @@ export async function loadFixture(dir: string): Promise<Constellation> {
     throw new Error(`fixture does not validate: ${JSON.stringify(result.diagnostics)}`);
   return result.constellation;
 }
+
+/**
+ * Moves tenant beta of the base fixture out of shared-1 (ring early) into a
+ * new group `beta` of its own in `ring`, on its own database `beta-db`
+ * (`extra` lines go after its ring); not committed.
+ */
+export async function moveBetaToItsOwnGroup(repo: FixtureRepo, ring = 'early', extra = ''): Promise<void> {
+  await repo.edit(
+    'groups/shared-1.yaml',
+    '  - { id: beta, host: beta.example.com, language: fr-FR, utcOffset: "+01:00" }\n',
+    '',
+  );
+  await repo.write(
+    'groups/beta.yaml',
+    groupYaml('beta', ring)
+      .replace(`ring: ${ring}`, `ring: ${ring}${extra}`)
+      .replace('language: en-GB, utcOffset: "+00:00"', 'language: fr-FR, utcOffset: "+01:00"'),
+  );
+}

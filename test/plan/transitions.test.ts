@@ -15,7 +15,12 @@ import {
   type HeldCommit,
   emptyAppliedState,
 } from '../../controller/state/types.js';
-import { type FixtureRepo, createFixtureRepo, groupYaml, releaseYaml } from '../helpers/constellation.js';
+import {
+  type FixtureRepo,
+  createFixtureRepo,
+  moveBetaToItsOwnGroup,
+  releaseYaml,
+} from '../helpers/constellation.js';
 import { removeDir } from '../helpers/git.js';
 
 const OLD = 'a'.repeat(40);
@@ -173,24 +178,8 @@ describe('planTransitions', () => {
   });
 
   describe('a tenant moving between groups', () => {
-    /** beta leaves shared-1 for a new group of its own, in the same ring. */
-    async function moveBeta(): Promise<void> {
-      await repo.edit(
-        'groups/shared-1.yaml',
-        '  - { id: beta, host: beta.example.com, language: fr-FR, utcOffset: "+01:00" }\n',
-        '',
-      );
-      await repo.write(
-        'groups/beta.yaml',
-        groupYaml('beta', 'early').replace(
-          'host: beta.example.com, language: en-GB',
-          'host: beta.example.com, language: fr-FR',
-        ),
-      );
-    }
-
     it('is one move, run by the group the tenant joins; the group it leaves waits as it runs', async () => {
-      await moveBeta();
+      await moveBetaToItsOwnGroup(repo);
       await repo.edit('groups/rings.yaml', 'release: "2026.10.4"', 'release: "2026.11.0"');
       const desired = await load(repo.dir);
       const applied = appliedFrom(before);
@@ -267,7 +256,7 @@ describe('planTransitions', () => {
     });
 
     it('waits, saying why, where the move cannot run as the commit asks', async () => {
-      await moveBeta();
+      await moveBetaToItsOwnGroup(repo);
       await repo.edit('groups/shared-1.yaml', 'ring: early', 'ring: early\nsuspended: true');
       const suspended = planTransitions(await load(repo.dir), NEW, appliedFrom(before));
       expect(suspended.transitions).toEqual([]);

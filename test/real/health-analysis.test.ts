@@ -13,7 +13,8 @@ import { mkdir, writeFile } from 'node:fs/promises';
 import { dirname, join } from 'node:path';
 import type { SimpleGit } from 'simple-git';
 import { FileJournalStore } from '../../controller/state/journal-store.js';
-import { type AwsStandIn, TEST_CREDENTIALS, startAwsStandIn } from '../fakes/aws/server.js';
+import { type AwsStandIn, startAwsStandIn } from '../fakes/aws/server.js';
+import { awsEnv } from '../fakes/aws/test-clients.js';
 import type { KubeStandIn } from '../fakes/kube/server.js';
 import { runRingmaster } from '../helpers/cli.js';
 import { groupYaml } from '../helpers/constellation.js';
@@ -121,13 +122,7 @@ describe('health analysis end to end: Kubernetes, AWS and a real Prometheus', ()
       );
     }
     // The SDK reads its endpoint and credentials from the process's environment, as in production.
-    Object.assign(process.env, {
-      AWS_ENDPOINT_URL: aws.url,
-      AWS_ACCESS_KEY_ID: TEST_CREDENTIALS.accessKeyId,
-      AWS_SECRET_ACCESS_KEY: TEST_CREDENTIALS.secretAccessKey,
-      AWS_EC2_METADATA_DISABLED: 'true',
-      AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED: 'true',
-    });
+    Object.assign(process.env, awsEnv(aws.url));
   });
   afterAll(async () => {
     process.env = saved;

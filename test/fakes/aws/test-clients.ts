@@ -57,3 +57,14 @@ export function standInClients(
     },
   };
 }
+
+/** The environment that points a controller's AWS clients at the stand-in at `url`, as AWS_ENDPOINT_URL does in any setup. */
+export function awsEnv(url: string): Readonly<Record<string, string>> {
+  return {
+    AWS_ENDPOINT_URL: url,
+    AWS_ACCESS_KEY_ID: TEST_CREDENTIALS.accessKeyId,
+    AWS_SECRET_ACCESS_KEY: TEST_CREDENTIALS.secretAccessKey,
+    AWS_EC2_METADATA_DISABLED: 'true',
+    AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED: 'true',
+  };
+}
