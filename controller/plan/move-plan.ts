@@ -72,6 +72,15 @@ export function planMoves(
   for (const i of [...out].sort((a, b) => b - a)) transitions.splice(i, 1);
 }
 
+/** Why the group tenants leave is left alone, in a few words. */
+const BLOCKED_WHY: Record<BlockedGroup['reason'], string> = {
+  suspended: 'suspended',
+  held: 'held for a failed commit',
+  emergency: 'in emergency',
+  'decommission-forbidden': 'its file is removed, and the policy does not allow decommissioning',
+  move: 'a move of its own',
+};
+
 /** Why a group the tenants leave waits. */
 function sourceWaits(out: readonly TenantMove[]): string {
   const what = out.map((m) => `tenant ${m.tenant} moves to ${m.to}`).join('; ');
@@ -94,7 +103,7 @@ function unmovable(
   const source = applied.groups[from];
   const blockedSource = held.get(from);
   if (blockedSource)
-    return `${lead}, which is ${blockedSource.reason}: the move waits until it runs normally again`;
+    return `${lead}, which the controller leaves alone now (${BLOCKED_WHY[blockedSource.reason]}): the move waits until ${from} runs normally again`;
   if (!source?.snapshot || source.emergency || desired.groups.get(from)?.suspended)
     return `${lead}, which serves nothing the move could take along`;
   const moving = new Set(into.map((m) => m.tenant));

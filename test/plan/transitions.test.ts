@@ -265,7 +265,7 @@ describe('planTransitions', () => {
           group: 'beta',
           reason: 'move',
           message:
-            'tenant beta moves in from shared-1, which is suspended: the move waits until it runs normally again',
+            'tenant beta moves in from shared-1, which the controller leaves alone now (suspended): the move waits until shared-1 runs normally again',
         },
         expect.objectContaining({ group: 'shared-1', reason: 'suspended' }),
       ]);
