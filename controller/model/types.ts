@@ -52,7 +52,7 @@ export interface Release {
   readonly services: Readonly<Record<string, Service>>;
   /** The schema migration, run when a group moves here from a lower schemaVersion. */
   readonly migration?: JobTemplate;
-  /** Jobs run when a tenant joins (`create`) or leaves (`remove`) a group running this release. */
+  /** Jobs run per tenant by a group running this release (see TenantJobs). */
   readonly tenantJobs?: TenantJobs;
   readonly file: string;
 }

@@ -9,7 +9,7 @@
  */
 import type { Constellation } from '../model/types.js';
 import type { AppliedState, GroupSnapshot } from '../state/types.js';
-import { type TenantMove, movesOf } from './tenant-moves.js';
+import { type TenantMove, moveProblem, movesOf } from './tenant-moves.js';
 import type { BlockedGroup, PlannedTransition } from './transitions.js';
 
 /** A move carried out by the transition of the group the tenants join. */
@@ -96,30 +96,15 @@ function unmovable(
   held: ReadonlyMap<string, BlockedGroup>,
 ): string | undefined {
   const lead = into.map((m) => `tenant ${m.tenant} moves in from ${m.from}`).join('; ');
-  const sources = [...new Set(into.map((m) => m.from))];
-  if (sources.length > 1)
-    return `${lead}: tenants move in from ${sources.join(' and ')} at once; move them from one group per commit`;
-  const from = sources[0]!;
+  const from = into[0]!.from;
   const source = applied.groups[from];
+  const problem = moveProblem(into, t.from, t.to!, source?.snapshot, desired.releases.get(t.to!.release)!);
+  if (problem) return `${lead}: ${problem}`;
   const blockedSource = held.get(from);
   if (blockedSource)
     return `${lead}, which the controller leaves alone now (${BLOCKED_WHY[blockedSource.reason]}): the move waits until ${from} runs normally again`;
   if (!source?.snapshot || source.emergency || desired.groups.get(from)?.suspended)
     return `${lead}, which serves nothing the move could take along`;
-  const moving = new Set(into.map((m) => m.tenant));
-  const others = t.changes.filter((c) => c !== 'create' && c !== 'tenants');
-  const joining = (t.to?.tenants ?? []).filter(
-    (x) => !moving.has(x.id) && !t.from?.tenants.some((y) => y.id === x.id),
-  );
-  const leaving = (t.from?.tenants ?? []).filter((x) => !t.to?.tenants.some((y) => y.id === x.id));
-  if (others.length || joining.length || leaving.length) {
-    const what = [
-      ...others.map((c) => (c === 'release' ? 'its release' : c === 'ring' ? 'its ring' : `its ${c}`)),
-      ...(joining.length ? [`new tenants (${joining.map((x) => x.id).join(', ')})`] : []),
-      ...(leaving.length ? [`tenants leaving (${leaving.map((x) => x.id).join(', ')})`] : []),
-    ];
-    return `${lead}, and the same commit changes ${what.join(', ')} of ${t.group}: a move changes nothing else of the group it joins; split the commit`;
-  }
   const layout = t.to!.schemaVersion;
   if (layout < source.snapshot.schemaVersion)
     return `${lead}: ${t.group} would run data layout ${layout}, older than ${from}'s ${source.snapshot.schemaVersion}; move the tenant once ${t.group}'s ring runs it`;

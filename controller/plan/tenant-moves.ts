@@ -5,8 +5,10 @@
  * empty tenant). Pure; the planner, `check` and the pull request body read
  * moves from here.
  */
+import { isDeepStrictEqual } from 'node:util';
 import { compareNames } from '../model/naming.js';
-import type { Tenant } from '../model/types.js';
+import type { Release, Tenant } from '../model/types.js';
+import type { GroupSnapshot } from '../state/types.js';
 
 /** One tenant leaving group `from` for group `to`. */
 export interface TenantMove {
@@ -75,4 +77,48 @@ export function moveLines(moves: readonly TenantMove[], group: string): string[]
 /** One line for people: `move tenant x from A to B`. */
 export function describeMove(m: TenantMove): string {
   return `move tenant ${m.tenant} (${m.host}) from ${m.from} to ${m.to}`;
+}
+
+/**
+ * What keeps the moves `into` one group from running as asked, judged alike
+ * by the planner (move-plan.ts) and by `check` (policy/move-verdicts.ts):
+ * tenants moving in from two groups at once; the same change touching the
+ * joining group otherwise (its ring, release, services or resources, other
+ * tenants joining or leaving); data to copy into a database the group has
+ * already, with no copy Job in `release`. `before` is what the joining group
+ * runs (undefined: it is new), `after` what is asked of it, `source` what the
+ * group the tenants leave runs (undefined: nothing; the caller says so).
+ * Undefined when the moves can run; else the reason, to follow a line naming
+ * the moves.
+ */
+export function moveProblem(
+  into: readonly TenantMove[],
+  before: GroupSnapshot | undefined,
+  after: GroupSnapshot,
+  source: GroupSnapshot | undefined,
+  release: Pick<Release, 'version' | 'tenantJobs'>,
+): string | undefined {
+  const sources = [...new Set(into.map((m) => m.from))];
+  if (sources.length > 1)
+    return `tenants move in from ${sources.join(' and ')} at once; move them from one group per change`;
+  const moving = new Set(into.map((m) => m.tenant));
+  const had = new Set(before?.tenants.map((t) => t.id) ?? []);
+  const has = new Set(after.tenants.map((t) => t.id));
+  const joining = after.tenants.filter((t) => !had.has(t.id) && !moving.has(t.id)).map((t) => t.id);
+  const leaving = (before?.tenants ?? []).filter((t) => !has.has(t.id)).map((t) => t.id);
+  const others = [
+    ...(joining.length ? [`new tenants (${joining.join(', ')})`] : []),
+    ...(leaving.length ? [`tenants leaving (${leaving.join(', ')})`] : []),
+    ...(before && before.ring !== after.ring ? ['its ring'] : []),
+    ...(before && before.release !== after.release ? ['its release'] : []),
+    ...(before && !isDeepStrictEqual(before.services, after.services) ? ['its services'] : []),
+    ...(before && !isDeepStrictEqual(before.resources, after.resources) ? ['its resources'] : []),
+  ];
+  const target = into[0]!.to;
+  if (others.length)
+    return `the same change touches ${others.join(', ')} of ${target}; a move changes nothing else of the group it joins, so split the change`;
+  const copies = before && source && source.resources.database.instance !== after.resources.database.instance;
+  if (copies && !release.tenantJobs?.copy)
+    return `${target} has its own database already, so the data is copied by the release's tenantJobs.copy Job, and release ${release.version} declares none; add one to the release first`;
+  return undefined;
 }

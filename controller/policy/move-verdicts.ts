@@ -4,9 +4,9 @@
  * the move cannot run as asked. The controller judges the same conditions
  * when it plans (plan/move-plan.ts); here they are told before the merge.
  */
-import { isDeepStrictEqual } from 'node:util';
 import type { Constellation } from '../model/types.js';
-import { type TenantMove, describeMove, movesOf } from '../plan/tenant-moves.js';
+import { snapshotOf } from '../plan/snapshot.js';
+import { type TenantMove, describeMove, moveProblem, movesOf } from '../plan/tenant-moves.js';
 import type { Verdict } from './verdicts.js';
 
 /** One verdict per group tenants move into, plus a lineage verdict per move that would lower a data layout. */
@@ -39,38 +39,27 @@ export function moveVerdicts(
   return out;
 }
 
-/** Why the moves `into` one group cannot run as the change asks; undefined when they can. */
+/** Why the moves `into` one group cannot run as the change asks (see moveProblem); undefined when they can. */
 function cannotMove(
   into: readonly TenantMove[],
   base: Constellation,
   head: Constellation,
 ): string | undefined {
   const lead = into.map(describeMove).join('; ');
-  const sources = [...new Set(into.map((m) => m.from))];
-  if (sources.length > 1)
-    return `${lead}: tenants move in from ${sources.join(' and ')} at once; move them from one group per change`;
   const target = head.groups.get(into[0]!.to)!;
   const before = base.groups.get(target.name);
-  const moving = new Set(into.map((m) => m.tenant));
-  const had = new Set(before?.tenants.map((t) => t.id) ?? []);
-  const others: string[] = [];
-  const joining = target.tenants.filter((t) => !had.has(t.id) && !moving.has(t.id)).map((t) => t.id);
-  const leaving = (before?.tenants ?? [])
-    .filter((t) => !target.tenants.some((x) => x.id === t.id))
-    .map((t) => t.id);
-  if (joining.length) others.push(`new tenants (${joining.join(', ')})`);
-  if (leaving.length) others.push(`tenants leaving (${leaving.join(', ')})`);
-  if (before && before.ring !== target.ring) others.push('its ring');
-  if (before && !isDeepStrictEqual(before.resources, target.resources)) others.push('its resources');
-  if (head.groups.get(sources[0]!)?.suspended)
-    return `${lead}: ${sources[0]} is suspended, so the move would wait; resume it first`;
-  if (others.length)
-    return `${lead}: the same change touches ${others.join(', ')} of ${target.name}; a move changes nothing else of the group it joins, so split the change`;
-  const source = base.groups.get(sources[0]!)!;
-  const copies = before && source.resources.database.instance !== target.resources.database.instance;
+  const from = into[0]!.from;
   const release = head.releases.get(head.rings.find((r) => r.name === target.ring)!.release)!;
-  if (copies && !release.tenantJobs?.copy)
-    return `${lead}: ${target.name} has its own database already, so the data is copied by the release's tenantJobs.copy Job, and release ${release.version} declares none; add one to the release first`;
+  const problem = moveProblem(
+    into,
+    before && snapshotOf(base, before),
+    snapshotOf(head, target),
+    snapshotOf(base, base.groups.get(from)!),
+    release,
+  );
+  if (problem) return `${lead}: ${problem}`;
+  if (head.groups.get(from)?.suspended)
+    return `${lead}: ${from} is suspended, so the move would wait; resume it first`;
   return undefined;
 }
 

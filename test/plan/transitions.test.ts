@@ -281,10 +281,31 @@ describe('planTransitions', () => {
       expect(mixed.blocked.map((b) => [b.group, b.message])).toEqual([
         [
           'beta',
-          'tenant beta moves in from shared-1, and the same commit changes new tenants (delta) of beta: a move changes nothing else of the group it joins; split the commit',
+          'tenant beta moves in from shared-1: the same change touches new tenants (delta) of beta; a move changes nothing else of the group it joins, so split the change',
         ],
         ['shared-1', expect.stringContaining('tenant beta moves to beta')],
       ]);
+    });
+
+    it('waits, as check says, for a copy Job where the group joined has its own database', async () => {
+      await repo.edit(
+        'groups/shared-1.yaml',
+        '  - { id: beta, host: beta.example.com, language: fr-FR, utcOffset: "+01:00" }\n',
+        '',
+      );
+      await repo.edit(
+        'groups/internal.yaml',
+        /\n$/,
+        '\n  - { id: beta, host: beta.example.com, language: fr-FR, utcOffset: "+01:00" }\n',
+      );
+      const plan = planTransitions(await load(repo.dir), NEW, appliedFrom(before));
+      expect(plan.transitions).toEqual([]);
+      expect(plan.blocked.find((b) => b.group === 'internal')).toEqual({
+        group: 'internal',
+        reason: 'move',
+        message:
+          "tenant beta moves in from shared-1: internal has its own database already, so the data is copied by the release's tenantJobs.copy Job, and release 2026.11.1 declares none; add one to the release first",
+      });
     });
 
     it('keeps the data where it is when both groups use the same database (a group renamed)', async () => {
