@@ -5,11 +5,15 @@ import { createGitHubBakeEvidence } from '../github/bake-evidence.js';
 import { type GitHubClient, type RepoRef, createGitHubClient, parseRepoRef } from '../github/client.js';
 import { formatDiagnostic } from '../model/diagnostics.js';
 import type { LoadResult } from '../model/load.js';
-import { planChange } from '../plan/change-plan.js';
+import type { Constellation } from '../model/types.js';
+import { type ChangePlan, planChange } from '../plan/change-plan.js';
 import { buildPlanReport } from '../plan/report.js';
 import { type PlanReport, renderPlan } from '../plan/render.js';
-import { type BakeEvidenceReport, type BakeQuestion, gatherBakeEvidence } from '../policy/bake-evidence.js';
-import { bakeQuestions } from '../policy/verdicts.js';
+import { gatherBakeEvidence } from '../policy/bake-evidence.js';
+import { rehearsalQuestions } from '../policy/move-verdicts.js';
+import { gatherRehearsals } from '../policy/rehearsal.js';
+import { type Evidence, bakeQuestions } from '../policy/verdicts.js';
+import { GitMoveHistory } from '../source/ring-history.js';
 import { GitCommitSource } from '../source/git-source.js';
 import { GitHubStatusReporter } from '../status/github.js';
 import { CONTEXT_PREFIX, type CommitStatus, fitDescription } from '../status/reporter.js';
@@ -58,7 +62,7 @@ export function registerCheck(program: Command, ctx: CliContext, setExit: (code:
     .option('--json', 'print the plan and verdicts as JSON')
     .option(
       '--github <owner/repo>',
-      "read bake evidence from the controller's ring statuses in this GitHub repository (needs GITHUB_TOKEN)",
+      "read bake evidence from the controller's ring statuses, and rehearsal evidence from the sandbox's move statuses, in this GitHub repository (needs GITHUB_TOKEN)",
     )
     .option(
       '--status-sha <sha>',
@@ -98,22 +102,16 @@ async function judge(
   }
   const plan = planChange(base.result.constellation, head.result.constellation);
   // --base is required, so base.source is always a commit; the check keeps the type honest.
-  const bake =
+  const evidence =
     target && base.source instanceof GitCommitSource
-      ? await readBakeEvidence(
-          ctx,
-          opts.repo,
-          target,
-          base.source.commit,
-          bakeQuestions(plan, head.result.constellation),
-        )
-      : undefined;
+      ? await readEvidence(ctx, opts.repo, target, base.source.commit, plan, head.result.constellation)
+      : {};
   const report = buildPlanReport(
     base.result.constellation,
     head.result.constellation,
     { base: base.source.label, head: head.source.label },
     now,
-    bake,
+    evidence,
     plan,
   );
   ctx.io.out(opts.json ? JSON.stringify(report, null, 2) : renderPlan(report));
@@ -149,17 +147,34 @@ function openTarget(ctx: CliContext, opts: CheckOptions): GitHubTarget | undefin
   return { client: createGitHubClient({ token, baseUrl: ctx.env.githubApiUrl, log: cliLogger(ctx) }), repo };
 }
 
-/** Asks GitHub, through the base's history, since when each release the plan promotes has been healthy. */
-async function readBakeEvidence(
+/**
+ * Asks GitHub, through the base's history, since when each release the plan
+ * promotes has been healthy; and, where the policy asks for rehearsals,
+ * through the sandbox branch's history, whether each move succeeded there.
+ */
+async function readEvidence(
   ctx: CliContext,
   repoDir: string,
   target: GitHubTarget,
   base: string,
-  questions: readonly BakeQuestion[],
-): Promise<BakeEvidenceReport> {
+  plan: ChangePlan,
+  head: Constellation,
+): Promise<Evidence> {
   const git = await ctx.openGit(repoDir);
-  const evidence = createGitHubBakeEvidence({ git, base, client: target.client, repo: target.repo });
-  return gatherBakeEvidence(evidence, questions);
+  const bakeEvidence = createGitHubBakeEvidence({ git, base, client: target.client, repo: target.repo });
+  const bake = await gatherBakeEvidence(bakeEvidence, bakeQuestions(plan, head));
+  const rehearse = rehearsalQuestions(plan.moves, head);
+  if (!rehearse.length) return { bake };
+  const rehearsal = await gatherRehearsals(
+    {
+      history: new GitMoveHistory(git),
+      statuses: new GitHubStatusReporter(target.client, target.repo),
+      source: `GitHub ${target.repo.owner}/${target.repo.repo}`,
+    },
+    head.policy.moves.rehearsal!.branch,
+    rehearse,
+  );
+  return { bake, rehearsal };
 }
 
 /** Posts `status` on `sha` (unless its latest status there already says the same); says on stderr what happened. */

@@ -151,7 +151,7 @@ async function planPromotion(
     to.constellation,
     { base: base.label, head: head.label },
     ctx.now(),
-    bake,
+    { bake },
     plan,
   );
 }

@@ -72,11 +72,25 @@ export interface JournalEntry {
 export type TransitionSummary = Pick<
   JournalEntry,
   'id' | 'group' | 'ring' | 'commit' | 'status' | 'reason' | 'startedAt' | 'endedAt'
->;
+> & {
+  /** The tenants the transition moves into its group, and the group they leave. */
+  readonly moved?: { readonly tenants: readonly string[]; readonly from: string };
+};
 
 export function summarize(e: JournalEntry): TransitionSummary {
   const { id, group, ring, commit, status, reason, startedAt, endedAt } = e;
-  return { id, group, ring, commit, status, reason, startedAt, endedAt };
+  const move = e.target?.planned.moveIn;
+  return {
+    id,
+    group,
+    ring,
+    commit,
+    status,
+    reason,
+    startedAt,
+    endedAt,
+    ...(move ? { moved: { tenants: move.tenants, from: move.from } } : {}),
+  };
 }
 
 /** True for the statuses a transition never leaves. */

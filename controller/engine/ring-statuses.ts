@@ -24,7 +24,7 @@ import type { StateStore } from '../state/file-store.js';
 import type { ControllerStatus } from '../state/status-view.js';
 import type { AppliedState, OpenStatuses } from '../state/types.js';
 import type { CommitStatus, StatusReporter } from '../status/reporter.js';
-import { fitDescription, ringContext } from '../status/reporter.js';
+import { fitDescription, moveContext, ringContext } from '../status/reporter.js';
 import { type TransitionSummary, isFinal } from './journal.js';
 import { commitStatuses } from './status-build.js';
 
@@ -120,6 +120,32 @@ export function supersededStatus(
   };
 }
 
+/**
+ * How the move a transition carried out ended, per tenant: `success` once
+ * applied (the evidence a rehearsal rule reads, see policy/rehearsal.ts),
+ * `failure` when cut back, `error` in emergency.
+ */
+export function moveStatuses(e: TransitionSummary, targetUrl?: string): CommitStatus[] {
+  if (!e.moved || !isFinal(e.status)) return [];
+  const { from, tenants } = e.moved;
+  const ended = e.endedAt ? ` at ${e.endedAt}` : '';
+  return tenants.map((tenant) => {
+    const what = `tenant ${tenant} from ${from} to ${e.group}`;
+    const [state, description]: [CommitStatus['state'], string] =
+      e.status === 'succeeded'
+        ? ['success', `moved ${what}${ended}`]
+        : e.status === 'emergency'
+          ? ['error', `moving ${what}: emergency, run ringmaster recover: ${e.reason ?? ''}`]
+          : ['failure', `moving ${what}: cut back to ${from}: ${e.reason ?? ''}`];
+    return {
+      state,
+      context: moveContext(tenant, from, e.group),
+      description: fitDescription(description),
+      targetUrl,
+    };
+  });
+}
+
 /** What writing ring statuses needs. */
 export interface RingStatusDeps {
   readonly reporter: StatusReporter;
@@ -153,6 +179,16 @@ export class RingStatusWriter {
   /** Writes a final status of `ring` on `commit` and closes it in the ledger. */
   async writeFinal(commit: string, ring: string, status: CommitStatus): Promise<void> {
     await this.writeRing(commit, ring, status);
+  }
+
+  /**
+   * Writes how a tenant move ended on the commit that asked for it, one
+   * status per tenant (see `moveStatuses`). Never pending, so never in the
+   * ledger: a status lost to a crash only lacks evidence a rehearsal rule
+   * would read (the safe side).
+   */
+  async writeMove(e: TransitionSummary): Promise<void> {
+    for (const s of moveStatuses(e, this.urlFor(e.commit, e.ring))) await this.send(e.commit, s);
   }
 
   /** True when written (or already there). A status that cannot be written leaves the ledger as it was. */
@@ -203,6 +239,8 @@ export async function writeRingStatuses(writer: RingStatusWriter, end: Reconcile
     ...writer.ledger.rings(head),
   ]);
   for (const ring of headRings) await writer.write(head, end.status, ring);
+
+  for (const e of end.ran) if (e.moved && isFinal(e.status)) await writer.writeMove(e);
 
   const key = (commit: string, ring: string) => `${commit}\0${ring}`;
   const underWay = new Set(end.stuck.map((e) => key(e.commit, e.ring)));

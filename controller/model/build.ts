@@ -121,6 +121,7 @@ interface PolicyData {
     })[];
   };
   decommission?: boolean;
+  moves?: { rehearsal?: { branch: string } };
 }
 
 /** Builds the PromotionPolicy with its defaults (see the schema descriptions). */
@@ -162,6 +163,7 @@ export function buildPolicy(data: unknown, file: string): PromotionPolicy {
       })),
     },
     decommission: d.decommission ?? false,
+    moves: d.moves?.rehearsal ? { rehearsal: { branch: d.moves.rehearsal.branch } } : {},
     file,
   };
 }

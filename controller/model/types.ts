@@ -162,7 +162,15 @@ export interface PromotionPolicy {
     readonly analysis: readonly AnalysisQuery[];
   };
   readonly decommission: boolean;
+  /** Rules for tenant moves. */
+  readonly moves: MovePolicy;
   readonly file: string;
+}
+
+/** How tenant moves are governed. */
+export interface MovePolicy {
+  /** The same move must first have succeeded in the sandbox constellation that follows this branch. */
+  readonly rehearsal?: { readonly branch: string };
 }
 
 /** Everything one commit says, with the parsed files kept for source positions. */

@@ -3,6 +3,7 @@
  * `ringmaster check`, and the body of promotion pull requests.
  */
 import type { BakeEvidenceReport } from '../policy/bake-evidence.js';
+import type { RehearsalReport } from '../policy/rehearsal.js';
 import { type Verdict, type VerdictStatus, formatInstant } from '../policy/verdicts.js';
 import { ringContext } from '../status/reporter.js';
 import type { ChangePlan, RingChange } from './change-plan.js';
@@ -19,6 +20,8 @@ export interface PlanReport {
   readonly onFailure: readonly string[];
   /** The bake evidence looked up for the bake rule; absent when none was looked up. */
   readonly bake?: BakeEvidenceReport;
+  /** The sandbox statuses looked up for the rehearsal rule (the verdicts name what they found); absent when none were looked up. */
+  readonly rehearsal?: RehearsalReport;
 }
 
 const MARK: Record<VerdictStatus, string> = { pass: '✅', fail: '❌', unverified: '⚠️', info: 'ℹ️' };

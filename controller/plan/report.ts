@@ -1,23 +1,22 @@
 import type { Constellation } from '../model/types.js';
-import type { BakeEvidenceReport } from '../policy/bake-evidence.js';
-import { evaluateChange, isAllowed } from '../policy/verdicts.js';
+import { type Evidence, evaluateChange, isAllowed } from '../policy/verdicts.js';
 import { type ChangePlan, planChange } from './change-plan.js';
 import type { PlanReport } from './render.js';
 
 /**
  * Plans the change from `base` to `head` (or takes `plan`, already made from
- * them), judges it against head's policy at `now` and on the bake evidence
- * `bake` when given, and says what happens on failure. Pure.
+ * them), judges it against head's policy at `now` and on the `evidence`
+ * looked up for it, and says what happens on failure. Pure.
  */
 export function buildPlanReport(
   base: Constellation,
   head: Constellation,
   labels: { base: string; head: string },
   now: Date,
-  bake?: BakeEvidenceReport,
+  evidence: Evidence = {},
   plan: ChangePlan = planChange(base, head),
 ): PlanReport {
-  const verdicts = evaluateChange(plan, base, head, now, bake);
+  const verdicts = evaluateChange(plan, base, head, now, evidence);
   const onFailure = plan.rings.map((c) => {
     const rules = head.policy.rings[c.ring]!;
     const budget = `the rollout halts after ${rules.failureBudget + 1} failed group${rules.failureBudget === 0 ? '' : 's'}`;
@@ -31,6 +30,7 @@ export function buildPlanReport(
     base: labels.base,
     head: labels.head,
     onFailure,
-    ...(bake ? { bake } : {}),
+    ...(evidence.bake ? { bake: evidence.bake } : {}),
+    ...(evidence.rehearsal ? { rehearsal: evidence.rehearsal } : {}),
   };
 }

@@ -7,7 +7,7 @@
  */
 import { isDeepStrictEqual } from 'node:util';
 import { compareNames } from '../model/naming.js';
-import type { Release, Tenant } from '../model/types.js';
+import type { Constellation, Release, Tenant } from '../model/types.js';
 import type { GroupSnapshot } from '../state/types.js';
 
 /** One tenant leaving group `from` for group `to`. */
@@ -55,6 +55,31 @@ export function matchMoves(flows: Iterable<readonly [group: string, flow: Tenant
     if (to && to.group !== from) moves.push({ tenant, host: to.host, from, to: to.group });
   }
   return moves.sort((a, b) => compareNames(a.tenant, b.tenant));
+}
+
+/** Every tenant id of a constellation, built once per constellation (the planner asks every look). */
+const tenantIds = new WeakMap<Constellation, ReadonlySet<string>>();
+
+/**
+ * The tenants of `departing` that no group of `desired` holds any more: the
+ * ones whose data a change deletes (after the ring's keep), so it needs the
+ * policy's `decommission`. A tenant that lives on in another group moved (or
+ * has moved) and is not among them.
+ */
+export function decommissioned(departing: readonly string[], desired: Constellation): string[] {
+  if (!departing.length) return [];
+  let ids = tenantIds.get(desired);
+  if (!ids) {
+    ids = new Set([...desired.groups.values()].flatMap((g) => g.tenants.map((t) => t.id)));
+    tenantIds.set(desired, ids);
+  }
+  return departing.filter((id) => !ids.has(id));
+}
+
+/** What a change that deletes the data of `tenants` of `group` is told where the policy forbids it. */
+export function decommissionForbidden(group: string, tenants: readonly string[]): string {
+  const which = tenants.length === 1 ? `tenant ${tenants[0]}` : `tenants ${tenants.join(', ')}`;
+  return `removes ${which} from ${group}, whose data would be deleted after the ring's keep, and the policy does not allow decommissioning (decommission: false); move ${tenants.length === 1 ? 'it' : 'them'} to another group instead, or set decommission: true`;
 }
 
 /** The moves into and out of `group`. */

@@ -8,7 +8,14 @@ import { isDeepStrictEqual } from 'node:util';
 import { compareNames } from '../model/naming.js';
 import { compareVersions } from '../model/versions.js';
 import { describeTenantChanges } from './tenant-diff.js';
-import { type TenantFlow, type TenantMove, matchMoves, tenantFlow } from './tenant-moves.js';
+import {
+  type TenantFlow,
+  type TenantMove,
+  decommissionForbidden,
+  decommissioned,
+  matchMoves,
+  tenantFlow,
+} from './tenant-moves.js';
 import { type MoveIn, planMoves } from './move-plan.js';
 import type { AppliedGroup, AppliedState, GroupSnapshot, HeldCommit } from '../state/types.js';
 import { snapshotHash, snapshotOf } from './snapshot.js';
@@ -121,6 +128,7 @@ export function planTransitions(
   }
   const moves = flows.length ? matchMoves(flows) : [];
   if (moves.length) planMoves(desired, applied, moves, transitions, blocked);
+  if (!desired.policy.decommission) blockDecommissions(desired, flows, transitions, blocked);
   const ringIndex = new Map(desired.rings.map((r) => [r.name, r.index]));
   transitions.sort(
     (a, b) =>
@@ -135,6 +143,27 @@ export function planTransitions(
     upToDate,
     moves,
   };
+}
+
+/**
+ * Blocks each planned transition of a group that loses tenants no group
+ * keeps (their data would be deleted), where the policy does not allow
+ * decommissioning. Changes `transitions` and `blocked` in place.
+ */
+function blockDecommissions(
+  desired: Constellation,
+  flows: readonly (readonly [string, TenantFlow])[],
+  transitions: PlannedTransition[],
+  blocked: BlockedGroup[],
+): void {
+  for (const [group, flow] of flows) {
+    const gone = decommissioned(flow.departing, desired);
+    const index = gone.length ? transitions.findIndex((t) => t.group === group) : -1;
+    // A removed group's own removal is judged where it is planned.
+    if (index < 0 || transitions[index]!.changes.includes('remove')) continue;
+    transitions.splice(index, 1);
+    blocked.push({ group, reason: 'decommission-forbidden', message: decommissionForbidden(group, gone) });
+  }
 }
 
 type Answer = PlannedTransition | BlockedGroup | 'up-to-date';

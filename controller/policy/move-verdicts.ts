@@ -7,13 +7,20 @@
 import type { Constellation } from '../model/types.js';
 import { snapshotOf } from '../plan/snapshot.js';
 import { type TenantMove, describeMove, moveProblem, movesOf } from '../plan/tenant-moves.js';
-import type { Verdict } from './verdicts.js';
+import { moveContext } from '../status/reporter.js';
+import { REHEARSAL_SEARCH_DEPTH, type RehearsalQuestion, type RehearsalReport } from './rehearsal.js';
+import { type Verdict, formatInstant } from './verdicts.js';
 
-/** One verdict per group tenants move into, plus a lineage verdict per move that would lower a data layout. */
+/**
+ * One verdict per group tenants move into, a lineage verdict per move that
+ * would lower a data layout, and where the policy asks for rehearsals, a
+ * rehearsal verdict per move judged on `rehearsal` (unverified without it).
+ */
 export function moveVerdicts(
   moves: readonly TenantMove[],
   base: Constellation,
   head: Constellation,
+  rehearsal?: RehearsalReport,
 ): Verdict[] {
   const out: Verdict[] = [];
   for (const target of new Set(moves.map((m) => m.to))) {
@@ -36,7 +43,42 @@ export function moveVerdicts(
         message: `moving tenant ${m.tenant} from ${m.from} to ${m.to} would take its data layout ${fromSchema} back to ${toSchema}; move it to a group whose ring runs layout ${fromSchema} or later`,
       });
   }
+  const required = head.policy.moves.rehearsal;
+  if (required) for (const m of moves) out.push(rehearsalVerdict(m, required.branch, rehearsal));
   return out;
+}
+
+/** The moves the rehearsal rule asks the sandbox about: every move of the change, where the policy requires rehearsals. */
+export function rehearsalQuestions(moves: readonly TenantMove[], head: Constellation): RehearsalQuestion[] {
+  return head.policy.moves.rehearsal ? moves.map(({ tenant, from, to }) => ({ tenant, from, to })) : [];
+}
+
+/** Has `m` succeeded in the sandbox that follows `branch`? */
+function rehearsalVerdict(m: TenantMove, branch: string, report: RehearsalReport | undefined): Verdict {
+  const what = `moving tenant ${m.tenant} from ${m.from} to ${m.to}`;
+  const context = `${moveContext(m.tenant, m.from, m.to)}`;
+  const verdict = (status: Verdict['status'], message: string): Verdict => ({
+    rule: 'rehearsal',
+    status,
+    group: m.to,
+    message,
+  });
+  if (!report)
+    return verdict(
+      'unverified',
+      `${what} must first succeed in the sandbox (branch ${branch}); not verified: run check with --github to read the sandbox's statuses`,
+    );
+  if (report.problem) return verdict('fail', `${what} must first succeed in the sandbox: ${report.problem}`);
+  const found = report.lookups.find((l) => l.tenant === m.tenant && l.from === m.from && l.to === m.to);
+  if (found?.rehearsed)
+    return verdict(
+      'pass',
+      `rehearsed in the sandbox: ${context} turned success on ${branch} commit ${found.rehearsed.commit.slice(0, 12)} at ${formatInstant(found.rehearsed.at)} (${report.source})`,
+    );
+  return verdict(
+    'fail',
+    `${what} has not succeeded in the sandbox yet: no ${context} success on the last ${REHEARSAL_SEARCH_DEPTH} commits of ${branch} that changed ${m.to} (${report.source}); make the same move there first`,
+  );
 }
 
 /** Why the moves `into` one group cannot run as the change asks (see moveProblem); undefined when they can. */

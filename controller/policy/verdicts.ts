@@ -7,8 +7,10 @@ import type { ChangePlan, RingChange } from '../plan/change-plan.js';
 import type { Constellation, Ring } from '../model/types.js';
 import { compareVersions } from '../model/versions.js';
 import { moveVerdicts } from './move-verdicts.js';
+import { decommissionForbidden, decommissioned } from '../plan/tenant-moves.js';
 import { ringContext } from '../status/reporter.js';
 import type { BakeEvidenceReport, BakeQuestion } from './bake-evidence.js';
+import type { RehearsalReport } from './rehearsal.js';
 import { activeFreeze, dayAfter } from './freeze.js';
 
 /** pass and fail are decided here; unverified needs evidence we lack; info states a requirement. */
@@ -22,22 +24,29 @@ export interface Verdict {
   readonly message: string;
 }
 
+/** What was looked up outside the two commits for the rules that need it. */
+export interface Evidence {
+  /** Answers to `bakeQuestions`. */
+  readonly bake?: BakeEvidenceReport;
+  /** Answers to `rehearsalQuestions`. */
+  readonly rehearsal?: RehearsalReport;
+}
+
 /**
  * Every verdict on `plan`, rings in order, then groups, releases and the
- * policy itself. The bake rule is judged on `bake` (answers to
- * `bakeQuestions`): pass or fail where it holds evidence, unverified where it
- * does not or is absent.
+ * policy itself. The bake and rehearsal rules are judged on `evidence`: pass
+ * or fail where it holds evidence, unverified where it is absent.
  */
 export function evaluateChange(
   plan: ChangePlan,
   base: Constellation,
   head: Constellation,
   now: Date,
-  bake?: BakeEvidenceReport,
+  evidence: Evidence = {},
 ): Verdict[] {
   const verdicts: Verdict[] = [];
-  for (const change of plan.rings) verdicts.push(...ringVerdicts(change, base, head, now, bake));
-  verdicts.push(...groupVerdicts(plan, base, head));
+  for (const change of plan.rings) verdicts.push(...ringVerdicts(change, base, head, now, evidence.bake));
+  verdicts.push(...groupVerdicts(plan, base, head, evidence.rehearsal));
   for (const r of plan.releases) {
     if (r.change === 'changed' && r.runningIn.length) {
       verdicts.push({
@@ -262,8 +271,13 @@ function skipVerdict(change: RingChange, base: Constellation, head: Constellatio
   };
 }
 
-function groupVerdicts(plan: ChangePlan, base: Constellation, head: Constellation): Verdict[] {
-  const out: Verdict[] = moveVerdicts(plan.moves, base, head);
+function groupVerdicts(
+  plan: ChangePlan,
+  base: Constellation,
+  head: Constellation,
+  rehearsal: RehearsalReport | undefined,
+): Verdict[] {
+  const out: Verdict[] = moveVerdicts(plan.moves, base, head, rehearsal);
   for (const g of plan.groups) {
     if (g.kinds.includes('removed') && !head.policy.decommission) {
       out.push({
@@ -272,6 +286,21 @@ function groupVerdicts(plan: ChangePlan, base: Constellation, head: Constellatio
         group: g.group,
         message: `removes group ${g.group}, and the policy does not allow decommissioning (decommission: false); suspend it instead`,
       });
+    }
+    if (g.kinds.includes('tenants') && !head.policy.decommission) {
+      const kept = new Set(head.groups.get(g.group)!.tenants.map((t) => t.id));
+      const departing = base.groups.get(g.group)!.tenants.filter((t) => !kept.has(t.id));
+      const gone = decommissioned(
+        departing.map((t) => t.id),
+        head,
+      );
+      if (gone.length)
+        out.push({
+          rule: 'decommission',
+          status: 'fail',
+          group: g.group,
+          message: decommissionForbidden(g.group, gone),
+        });
     }
     if (!g.kinds.includes('moved')) continue;
     const from = base.rings.find((r) => r.name === base.groups.get(g.group)!.ring)!;

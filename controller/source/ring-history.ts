@@ -1,12 +1,15 @@
 /**
- * The ring set's history in git: which commit of a branch's first-parent
- * history promoted a release into a ring. The adapter behind the bake rule's
- * `RingHistory` port (policy/bake-evidence.ts).
+ * The desired state's history in git, as the policy rules need it: which
+ * commit of a branch's first-parent history promoted a release into a ring
+ * (the bake rule's `RingHistory`, policy/bake-evidence.ts), and which commits
+ * of the sandbox branch changed a group's file (the rehearsal rule's
+ * `MoveHistory`, policy/rehearsal.ts).
  */
 import type { SimpleGit } from 'simple-git';
 import { parse } from 'yaml';
-import { RING_SET_PATH } from '../model/layout.js';
+import { RING_SET_PATH, placeOf } from '../model/layout.js';
 import type { RingHistory } from '../policy/bake-evidence.js';
+import type { MoveHistory } from '../policy/rehearsal.js';
 
 /** `RingHistory` read from a git repository with `findPromotionCommit`. */
 export class GitRingHistory implements RingHistory {
@@ -56,4 +59,25 @@ async function ringReleaseAt(git: SimpleGit, commit: string, ring: string): Prom
       return String(item.release);
   }
   return undefined;
+}
+
+/** `MoveHistory` read from a git repository: the branch as `origin/<branch>`, else as a local branch. */
+export class GitMoveHistory implements MoveHistory {
+  constructor(private readonly git: SimpleGit) {}
+
+  async resolve(branch: string): Promise<string | undefined> {
+    for (const ref of [`refs/remotes/origin/${branch}`, `refs/heads/${branch}`]) {
+      const sha = (
+        await this.git.raw(['rev-parse', '--verify', '--quiet', `${ref}^{commit}`]).catch(() => '')
+      ).trim();
+      if (sha) return sha;
+    }
+    return undefined;
+  }
+
+  async commitsChanging(tip: string, group: string, limit: number): Promise<string[]> {
+    const path = placeOf('Group', { name: group });
+    const log = await this.git.raw(['log', '--first-parent', '--format=%H', `-n${limit}`, tip, '--', path]);
+    return log.split('\n').filter(Boolean);
+  }
 }

@@ -62,6 +62,21 @@ export function groupContext(ring: string, group: string): string {
   return `${ringContext(ring)}/${contextPart('group', group)}`;
 }
 
+/**
+ * The context of a tenant move, written on the commit that asked for it once
+ * the move ends: `ringmaster/move/<tenant>/<from>/<to>`. Five parts, so it
+ * never reads as a ring's (two) or a group's (three). Throws like `ringContext`.
+ */
+export function moveContext(tenant: string, from: string, to: string): string {
+  return [
+    CONTEXT_PREFIX,
+    'move',
+    contextPart('tenant', tenant),
+    contextPart('group', from),
+    contextPart('group', to),
+  ].join('/');
+}
+
 function contextPart(kind: string, name: string): string {
   if (name === '' || name.includes('/'))
     throw new ConfigurationError(

@@ -214,7 +214,7 @@ describe('ringmaster check', () => {
       );
     });
 
-    it('leaves a bare removal of a tenant a removal', async () => {
+    it('leaves a bare removal of a tenant a removal, which needs decommissioning allowed', async () => {
       await repo.edit(
         'groups/shared-1.yaml',
         '  - { id: beta, host: beta.example.com, language: fr-FR, utcOffset: "+01:00" }\n',
@@ -224,6 +224,15 @@ describe('ringmaster check', () => {
       expect(run.out).toContain('- **shared-1** (early): tenants removed: beta');
       expect(run.out).not.toContain('Tenant moves');
       expect(run.out).not.toContain('tenant-move');
+      expect(run.out).toContain(
+        "| ❌ | decommission | shared-1 | removes tenant beta from shared-1, whose data would be deleted after the ring's keep, and the policy does not allow decommissioning (decommission: false); move it to another group instead, or set decommission: true |",
+      );
+      expect(run.code).toBe(1);
+
+      await repo.edit('policies/promotion.yaml', /\n$/, '\ndecommission: true\n');
+      const allowed = await check(await repo.commit('beta leaves, and tenants may be decommissioned'));
+      expect(allowed.out).not.toContain('| decommission |');
+      expect(allowed.code).toBe(0);
     });
   });
 

@@ -126,7 +126,8 @@ describe('run --providers against Kubernetes', () => {
     const jobs =
       'tenantJobs:\n    create: { image: "registry.example.com/app/tools:1", command: [create-tenant] }\n    remove: { image: "registry.example.com/app/tools:1", command: [remove-tenant] }\n';
     await repo.edit('groups/releases/2026.11.1.yaml', 'services:\n', `${jobs}services:\n`);
-    await repo.commit('2026.11.1 prepares and removes tenants');
+    await repo.edit('policies/promotion.yaml', /\n$/, '\ndecommission: true\n');
+    await repo.commit('2026.11.1 prepares and removes tenants; departed tenants may be decommissioned');
     const first = await ringmaster('run', '--once');
     expect([first.code, first.err]).toEqual([0, '']);
     const templates = () =>

@@ -52,6 +52,9 @@ describe('moving a tenant to a group of its own', () => {
   });
 
   const ringmaster = (...args: string[]) => runController(repo.dir, state, args, SUNDAY_WINDOW, 1_000_000);
+  /** The statuses the controller wrote on `commit`, as git notes, one line each. */
+  const notes = async (commit: string) =>
+    (await repo.git.raw(['log', '-1', '--notes=ringmaster', '--format=%N', commit])).trim().split('\n');
   const world = async () => JSON.parse(await readFile(join(state, 'sim.json'), 'utf8')) as SimWorld;
 
   it('takes the data along and the host across, and removes what the shared group kept only after keep', async () => {
@@ -61,7 +64,7 @@ describe('moving a tenant to a group of its own', () => {
     expect(shared.hosts).toEqual(['alpha.example.com', 'beta.example.com']);
 
     await moveBetaToItsOwnGroup(repo);
-    await repo.commit('beta gets a group of its own');
+    const moved = await repo.commit('beta gets a group of its own');
     const plan = await ringmaster('plan');
     expect(plan.out).toContain('move tenant beta (beta.example.com) from shared-1 to beta');
     expect(plan.out).toMatch(
@@ -91,6 +94,12 @@ describe('moving a tenant to a group of its own', () => {
     expect(
       (JSON.parse((await ringmaster('status', '--json')).out) as ControllerStatus).moves,
     ).toBeUndefined();
+    // The move's own status on its commit: the evidence a production policy's rehearsal rule reads.
+    expect(await notes(moved)).toContainEqual(
+      expect.stringMatching(
+        /^\S+ success "ringmaster\/move\/beta\/shared-1\/beta" "moved tenant beta from shared-1 to beta at 2026-/,
+      ),
+    );
     const after = await world();
     // The data: a replica of the shared database, promoted; the registry serves beta from it.
     expect(after.replicas['beta-db']).toEqual({ source: 'shared-1-db', promoted: true });
@@ -154,7 +163,7 @@ describe('moving a tenant to a group of its own', () => {
     it('cuts back before promotion: the host is the shared group’s again and nothing of the move is left', async () => {
       expect((await ringmaster('run', '--once')).code).toBe(0);
       await moveBetaToItsOwnGroup(repo);
-      await repo.commit('beta gets a group of its own');
+      const moved = await repo.commit('beta gets a group of its own');
       // Every attempt of replicate fails (four, the retry budget), then its undo goes through.
       const run = await ringmaster('run', '--once', ...(await faults('replicate', 4)));
       expect(run.out).toMatch(/↺ beta@[0-9a-f]{12} rolled-back: replicate failed: .*injected/);
@@ -162,6 +171,11 @@ describe('moving a tenant to a group of its own', () => {
       expect(w.groups['eu-1/shared-1']!.hosts).toEqual(['alpha.example.com', 'beta.example.com']);
       expect(w.groups['eu-1/beta']).toBeUndefined();
       expect(w.replicas).toEqual({});
+      expect(await notes(moved)).toContainEqual(
+        expect.stringMatching(
+          /^\S+ failure "ringmaster\/move\/beta\/shared-1\/beta" "moving tenant beta from shared-1 to beta: cut back to shared-1: replicate failed/,
+        ),
+      );
       const status = await groups();
       expect(status.find((g) => g.name === 'beta')).toMatchObject({ state: 'held' });
       // The shared group keeps beta, and its data, while the move is held.
@@ -174,9 +188,14 @@ describe('moving a tenant to a group of its own', () => {
     it('is an emergency after promotion; recover --to target keeps the move and the shared group lets go', async () => {
       expect((await ringmaster('run', '--once')).code).toBe(0);
       await moveBetaToItsOwnGroup(repo);
-      await repo.commit('beta gets a group of its own');
+      const moved = await repo.commit('beta gets a group of its own');
       const run = await ringmaster('run', '--once', ...(await faults('observe')));
       expect(run.out).toMatch(/beta@[0-9a-f]{12} emergency/);
+      expect(await notes(moved)).toContainEqual(
+        expect.stringMatching(
+          /^\S+ error "ringmaster\/move\/beta\/shared-1\/beta" "moving tenant beta from shared-1 to beta: emergency, run ringmaster recover: /,
+        ),
+      );
       const beta = (await groups()).find((g) => g.name === 'beta')!;
       expect(beta.state).toBe('emergency');
       expect(beta.reason).toContain(

@@ -331,14 +331,28 @@ describe('planTransitions', () => {
       expect(plan.blocked.map((b) => [b.group, b.reason])).toEqual([['globex', 'move']]);
     });
 
-    it('leaves a bare removal of a tenant a removal', async () => {
+    it('leaves a bare removal of a tenant a removal, which needs the policy to allow decommissioning', async () => {
       await repo.edit(
         'groups/shared-1.yaml',
         '  - { id: beta, host: beta.example.com, language: fr-FR, utcOffset: "+01:00" }\n',
         '',
       );
+      const forbidden = planTransitions(await load(repo.dir), NEW, appliedFrom(before));
+      expect(forbidden.moves).toEqual([]);
+      expect(forbidden.transitions).toEqual([]);
+      expect(forbidden.blocked).toEqual([
+        {
+          group: 'shared-1',
+          reason: 'decommission-forbidden',
+          message:
+            "removes tenant beta from shared-1, whose data would be deleted after the ring's keep, and the policy does not allow decommissioning (decommission: false); move it to another group instead, or set decommission: true",
+        },
+      ]);
+
+      await repo.edit('policies/promotion.yaml', /\n$/, '\ndecommission: true\n');
       const plan = planTransitions(await load(repo.dir), NEW, appliedFrom(before));
       expect(plan.moves).toEqual([]);
+      expect(plan.blocked).toEqual([]);
       expect(plan.transitions).toEqual([
         expect.objectContaining({
           group: 'shared-1',
