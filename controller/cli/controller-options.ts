@@ -46,14 +46,14 @@ export interface ControllerOptions {
 }
 
 /**
- * Adds the controller flags to `cmd`. Those of a running controller alone
- * (faults and latency of the sim, the status page's address) only with
- * `running`: each command's help lists what it uses.
+ * Adds the controller flags to `cmd`. The sim's faults and latency only with
+ * `acting` (the command calls the providers: run, recover), the status page's
+ * address only with `running`: each command's help lists what it uses.
  */
 export function addControllerOptions(
   cmd: Command,
   ctx: CliContext,
-  options: { running?: boolean } = {},
+  options: { running?: boolean; acting?: boolean } = {},
 ): Command {
   cmd
     .option(
@@ -68,7 +68,7 @@ export function addControllerOptions(
       '--providers <file>',
       'the providers file (kind Providers): which adapter serves each port, how to reach each cluster; without it everything is simulated',
     );
-  if (options.running)
+  if (options.running || options.acting)
     cmd
       .option('--sim-faults <file>', 'inject faults into the sim provider from this YAML file')
       .option('--sim-latency <ms>', 'delay of every simulated call, in milliseconds', latencyArg, 0);

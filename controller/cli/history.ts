@@ -105,7 +105,8 @@ function renderEntry(e: JournalEntry): string {
       s.error ?? s.undoError ?? '',
     ]),
   );
-  return [head, ...(e.reason ? [`  ${e.reason}`] : []), steps.replace(/^/gm, '  ')].join('\n');
+  const recovered = e.recovery ? [`  recovered --to ${e.recovery.to} at ${time(e.recovery.at)}`] : [];
+  return [head, ...(e.reason ? [`  ${e.reason}`] : []), ...recovered, steps.replace(/^/gm, '  ')].join('\n');
 }
 
 /** `2026-11-22 10:00:05Z` */

@@ -59,7 +59,9 @@ function groupAfter(
         // A failed retry holds the group for its own commit, which no earlier Retry names: no retry loop.
         ...(retryOf ? { retryOf } : {}),
       };
-      return { ...base(), held };
+      // Only a cut-back a human asked for rolls back a group in emergency: it ends the emergency.
+      const { emergency: _ended, ...rest } = base();
+      return { ...rest, held };
     }
     case 'emergency':
       return {

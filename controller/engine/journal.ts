@@ -65,7 +65,7 @@ export interface JournalEntry {
    */
   readonly cancelled?: boolean;
   /** How a human resolved an emergency (`ringmaster recover`). */
-  readonly recovery?: { readonly to: 'previous' | 'target'; readonly at: string };
+  readonly recovery?: { readonly to: 'previous' | 'target' | 'cut-back'; readonly at: string };
 }
 
 /** What a reconcile keeps of each transition it ran: enough to report it, without its steps and target. */

@@ -17,16 +17,21 @@
  * stays where it is: neither step applies.
  *
  * Until promotion every step undoes (the tenants' hosts go back to the old
- * group, whose data never stopped being theirs). Promotion cannot be undone
- * by the controller: from the moment it is asked for, a failure leaves the
- * group in emergency, saying where the data is (see `noReturn`).
+ * group, whose data never stopped being theirs). Promotion is not undone on
+ * a failure: from the moment it is asked for, a failure leaves the group in
+ * emergency, saying where the data is (see `noReturn`). A human may then ask
+ * for the cut-back (`ringmaster recover GROUP --to cut-back`, see
+ * engine/recover.ts): the hosts go back to the old group, the release's
+ * cutback Job copies what was written on the new database since back into
+ * the old one, and the rest undoes as before, except that the promoted
+ * database is kept for a human to delete.
  */
 import { PermanentError } from '../errors.js';
 import { insideWindow } from '../policy/runtime.js';
 import type { CallContext } from '../providers/ports.js';
 import { failedAfter } from './step-failure.js';
 import { hostsOf, pollAgain, runTenantJobs } from './prepare-step.js';
-import type { StepDefinition, StepDeps, TransitionTarget } from './steps.js';
+import type { Recorded, StepDefinition, StepDeps, TransitionTarget } from './steps.js';
 
 export const moving = (t: TransitionTarget) => t.planned.moveIn !== undefined;
 
@@ -126,8 +131,10 @@ export const REPLICATE: StepDefinition = {
       );
     return { data: made };
   },
-  async compensate(t, ctx, deps) {
+  async compensate(t, ctx, deps, recorded) {
     const move = t.planned.moveIn!;
+    // Past promotion (a cut-back a human asked for) the new database holds what the tenants wrote: it is kept.
+    if (recorded.promote?.promoting !== undefined) return;
     if (move.data === 'replica') {
       await deps.providers.database.deleteReplica(ctx, t.database);
       return;
@@ -141,9 +148,31 @@ export const REPLICATE: StepDefinition = {
   },
 };
 
+/**
+ * Whether the tenants may have written on the new database: the registry was
+ * pointed at it, or was being pointed (promotion and sequences were through).
+ * `record` is the promote step's data.
+ */
+export function writesMayBeThere(t: TransitionTarget, record: Recorded['promote']): boolean {
+  if (record?.registry !== undefined) return true;
+  if (record?.promoting === undefined) return false;
+  const move = t.planned.moveIn!;
+  if (move.data === 'replica' && record.promoted !== true) return false;
+  const extended = new Set((record.tenantsExtended as string[] | undefined) ?? []);
+  return !t.tenantJobs?.sequences || move.tenants.every((id) => extended.has(id));
+}
+
+/** The old group's database, as the cutback Job is told it. */
+const targetEnv = (t: TransitionTarget) => {
+  const db = t.planned.moveIn!.source.resources.database;
+  return { RINGMASTER_TARGET_INSTANCE: db.instance, RINGMASTER_TARGET_ENGINE: db.engine };
+};
+
 export const PROMOTE: StepDefinition = {
   name: 'promote',
   applies: dataFollows,
+  // A promotion that failed half way may have pointed the registry: a cut-back copies back all the same.
+  undoesFailure: true,
   async run(t, ctx, deps, recorded) {
     const move = t.planned.moveIn!;
     let progress: Record<string, unknown> = { ...(recorded.promote ?? {}) };
@@ -179,6 +208,27 @@ export const PROMOTE: StepDefinition = {
     });
     return { data: { ...extended.data, registry: result, at: deps.now().toISOString() } };
   },
+  /**
+   * Only a cut-back a human asked for comes here (a failure past promotion is
+   * an emergency, see noReturn). The hosts go back to the old group first, so
+   * nothing more is written on the new database; then the release's cutback
+   * Job copies what was written there back, tenant by tenant.
+   */
+  async compensate(t, ctx, deps, recorded) {
+    const move = t.planned.moveIn!;
+    await restoreSourceHosts(t, ctx, deps);
+    if (!writesMayBeThere(t, recorded.promote)) return;
+    if (!t.tenantJobs?.cutback)
+      throw new PermanentError(
+        'NoCutbackJob',
+        `tenant ${move.tenants.join(', ')} may have written on ${t.database.instance} since promotion, and release ${t.planned.to!.release} declares no tenantJobs.cutback to copy that back to ${move.source.resources.database.instance}; copy it back by hand, then run ringmaster recover ${t.planned.group} --to previous`,
+      );
+    for (;;) {
+      const copied = await runTenantJobs(t, ctx, deps, 'cutback', move.tenants, {}, targetEnv(t));
+      if (!('again' in copied)) return;
+      await deps.sleep(deps.pollIntervalMs ?? 10_000);
+    }
+  },
   noReturn(t, record) {
     if (record.data?.promoting === undefined) return undefined;
     const move = t.planned.moveIn!;
@@ -187,6 +237,6 @@ export const PROMOTE: StepDefinition = {
       move.data === 'replica'
         ? `${t.database.instance} was promoted (or being promoted) from a replica of ${from}`
         : `their data was copied into ${t.database.instance}`;
-    return `tenant ${move.tenants.join(', ')} moved past the point of no return: ${where}, and writes since may exist only there, while ${from} keeps their data as of then; the controller does not undo a promotion. Check both databases, then run ringmaster recover ${t.planned.group} --to target to keep the move, or --to previous once the tenants are cut back to ${move.from} by hand`;
+    return `tenant ${move.tenants.join(', ')} moved past the point of no return: ${where}, and writes since may exist only there, while ${from} keeps their data as of then; the controller does not undo a promotion. Check both databases, then run ringmaster recover ${t.planned.group} --to target to keep the move, --to cut-back to have the controller route the tenants back to ${move.from} and copy what they wrote since back with the release's cutback Job, or --to previous once they are cut back by hand`;
   },
 };

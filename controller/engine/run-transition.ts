@@ -269,10 +269,12 @@ class Run {
   /**
    * Undoes what was done, newest first. A cutover that failed may have moved
    * traffic: it is undone too. Past a point of no return (see
-   * StepDefinition.noReturn) nothing is undone: the group is in emergency.
+   * StepDefinition.noReturn) nothing is undone: the group is in emergency,
+   * unless a human asked for the undo (`recover --to cut-back`).
    */
   private async compensate(): Promise<void> {
-    const noReturn = this.pastReturn();
+    // A cut-back a human asked for (ringmaster recover --to cut-back) undoes past the point of no return.
+    const noReturn = this.j.entry.recovery?.to === 'cut-back' ? undefined : this.pastReturn();
     if (noReturn) {
       const reason = `${this.j.entry.reason ?? 'failed'}; ${noReturn}`;
       await this.j.save({ status: 'emergency', reason, endedAt: this.j.now() });

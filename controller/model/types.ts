@@ -40,6 +40,7 @@ export interface TenantJobs {
   readonly remove?: JobTemplate;
   readonly copy?: JobTemplate;
   readonly sequences?: JobTemplate;
+  readonly cutback?: JobTemplate;
 }
 
 /** One release of the application. */

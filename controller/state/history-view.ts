@@ -29,6 +29,8 @@ export interface HistoryItem {
   readonly to?: string;
   readonly startedAt: string;
   readonly endedAt?: string;
+  /** How a human ended its emergency (`ringmaster recover`), and when. */
+  readonly recovery?: JournalEntry['recovery'];
   readonly steps: readonly HistoryStep[];
 }
 
@@ -44,6 +46,7 @@ export function historyItem(e: JournalEntry): HistoryItem {
     ...(e.to ? { to: e.to.release } : {}),
     startedAt: e.startedAt,
     ...(e.endedAt ? { endedAt: e.endedAt } : {}),
+    ...(e.recovery ? { recovery: e.recovery } : {}),
     steps: e.steps.map((s) => ({
       name: s.name,
       status: s.status,

@@ -122,4 +122,60 @@ describe('moving a tenant on Kubernetes', () => {
     expect(kube.requests.filter((r) => r.status === 401 || r.status === 403)).toEqual([]);
     expect(aws.requests.filter((r) => r.status === 403)).toEqual([]);
   }, 60_000);
+
+  it('cuts a move that failed after promotion back with recover --to cut-back, keeping the promoted database', async () => {
+    await repo.edit('groups/releases/2026.11.0.yaml', 'tenantJobs:\n', `tenantJobs:\n  cutback: ${JOB}\n`);
+    await repo.commit('2026.11.0 can cut a moved tenant back');
+    expect((await ringmaster('run', '--once')).code).toBe(0);
+    const sharedPods = deployments('shared-1');
+    // Once beta-db is promoted, the API cannot be asked how beta's Deployments are: the observe period fails.
+    let outage = true;
+    const promoted = () => {
+      const made = aws.rds.instance('eu-west-1', 'beta-db');
+      return made !== undefined && made.replicaOf === undefined;
+    };
+    kube.failNext(
+      { method: 'GET', pathIncludes: '/namespaces/beta/deployments', when: () => outage && promoted() },
+      503,
+      Infinity,
+    );
+    await moveBetaToItsOwnGroup(repo);
+    await repo.commit('beta gets a group of its own');
+    expect((await ringmaster('run', '--once')).out).toMatch(/beta@[0-9a-f]{12} emergency/);
+    expect(hosts('shared-1')).toEqual(['alpha.example.com']);
+    expect(registry('beta')).toEqual(['beta beta-db/beta']);
+
+    outage = false;
+    const recover = await ringmaster('recover', 'beta', '--to', 'cut-back');
+    expect([recover.code, recover.err]).toEqual([0, '']);
+    expect(recover.out).toContain(
+      "tenant beta cut back to shared-1: routed there again, what it wrote on beta-db since promotion was copied back by the release's cutback Job. beta-db is kept",
+    );
+    // The host is the shared group's again, served from shared-1-db as before, on the pods it always had.
+    expect(hosts('shared-1')).toEqual(['alpha.example.com', 'beta.example.com']);
+    expect(registry('shared-1')).toEqual(['alpha shared-1-db/alpha', 'beta shared-1-db/beta']);
+    expect(deployments('shared-1')).toEqual(sharedPods);
+    // What beta wrote on beta-db was copied back by the release's Job, told where to.
+    // (The Job went with beta's stack afterwards: it is read as it was applied.)
+    const applied = kube.requests.find(
+      (r) => r.method === 'PATCH' && r.name === 'test-beta-tenant-cutback-beta' && r.status === 201,
+    );
+    const env = (
+      JSON.parse(applied!.body!) as {
+        spec: { template: { spec: { containers: { env: { name: string; value: string }[] }[] } } };
+      }
+    ).spec.template.spec.containers[0]!.env;
+    expect(env).toEqual(
+      expect.arrayContaining([
+        { name: 'RINGMASTER_TENANT', value: 'beta' },
+        { name: 'RINGMASTER_TARGET_INSTANCE', value: 'shared-1-db' },
+        { name: 'RINGMASTER_TARGET_ENGINE', value: 'postgres' },
+      ]),
+    );
+    // beta's stack is gone; beta-db, promoted, is kept for a human to delete.
+    expect(deployments('beta')).toEqual([]);
+    expect(aws.rds.instance('eu-west-1', 'beta-db')).toBeDefined();
+    expect(aws.requests.map((r) => r.action)).not.toContain('DeleteDBInstance');
+    expect(kube.requests.filter((r) => r.status === 401 || r.status === 403)).toEqual([]);
+  }, 60_000);
 });

@@ -213,5 +213,100 @@ describe('moving a tenant to a group of its own', () => {
       expect((await world()).groups['eu-1/shared-1']!.tenants).toEqual(['alpha']);
       expect((await groups()).find((g) => g.name === 'beta')!.state).toBe('ready');
     }, 60_000);
+
+    it('is cut back after promotion by recover --to cut-back: the host goes back, what was written is copied back, the promoted database is kept', async () => {
+      await repo.edit('groups/releases/2026.11.0.yaml', 'tenantJobs:\n', `tenantJobs:\n  cutback: ${JOB}\n`);
+      await repo.commit('2026.11.0 can cut a moved tenant back');
+      expect((await ringmaster('run', '--once')).code).toBe(0);
+      const shared = (await world()).groups['eu-1/shared-1']!;
+      await moveBetaToItsOwnGroup(repo);
+      const moved = await repo.commit('beta gets a group of its own');
+      expect((await ringmaster('run', '--once', ...(await faults('observe')))).out).toMatch(
+        /beta@[0-9a-f]{12} emergency/,
+      );
+      // The emergency says what the cut-back does.
+      expect((await groups()).find((g) => g.name === 'beta')!.reason).toContain(
+        '--to cut-back to have the controller route the tenants back to shared-1 and copy what they wrote since back',
+      );
+
+      const recover = await ringmaster('recover', 'beta', '--to', 'cut-back');
+      expect([recover.code, recover.err]).toEqual([0, '']);
+      expect(recover.out).toBe(
+        `tenant beta cut back to shared-1: routed there again, what it wrote on beta-db since promotion was copied back by the release's cutback Job. beta-db is kept: delete it once you have checked the data. The controller treats beta as not deployed (its first deployment failed); commit ${moved.slice(0, 12)} stays held for it until a newer commit changes it`,
+      );
+      // The move's status on its commit says it was cut back, after the emergency's error.
+      expect((await notes(moved)).filter((l) => l.includes('ringmaster/move/'))).toEqual([
+        expect.stringMatching(
+          / error "ringmaster\/move\/beta\/shared-1\/beta" "moving tenant beta from shared-1 to beta: emergency/,
+        ),
+        expect.stringMatching(
+          / failure "ringmaster\/move\/beta\/shared-1\/beta" "moving tenant beta from shared-1 to beta: cut back to shared-1 by ringmaster recover after observe failed/,
+        ),
+      ]);
+      const w = await world();
+      expect(w.groups['eu-1/shared-1']!.hosts).toEqual(['alpha.example.com', 'beta.example.com']);
+      // The shared group's stack and registry are as they were: they never stopped serving beta's data.
+      expect(w.groups['eu-1/shared-1']).toEqual(shared);
+      expect(w.groups['eu-1/beta']).toBeUndefined();
+      expect(w.replicas['beta-db']).toEqual({ source: 'shared-1-db', promoted: true });
+      const entry = (
+        JSON.parse((await runRingmaster(['history', 'beta', '--json', '--state', state])).out) as {
+          status: string;
+          recovery?: { to: string };
+          steps: { name: string; status: string }[];
+        }[]
+      )[0]!;
+      expect(entry.status).toBe('rolled-back');
+      expect(entry.recovery).toMatchObject({ to: 'cut-back' });
+      expect(Object.fromEntries(entry.steps.map((s) => [s.name, s.status]))).toMatchObject({
+        prepare: 'compensated',
+        cutover: 'compensated',
+        replicate: 'compensated',
+        promote: 'compensated',
+        observe: 'failed',
+      });
+      const status = await groups();
+      expect(status.find((g) => g.name === 'beta')).toMatchObject({
+        state: 'held',
+        reason: expect.stringContaining(
+          'cut back to shared-1 by ringmaster recover after observe failed: sim: injected',
+        ),
+      });
+      expect(status.find((g) => g.name === 'shared-1')).toMatchObject({ state: 'waiting' });
+      expect((await runRingmaster(['history', 'beta', '--state', state])).out).toMatch(
+        /\n {2}recovered --to cut-back at \d{4}-/,
+      );
+      // The controller goes on with the rest and leaves the held move alone.
+      expect((await ringmaster('run', '--once')).code).toBe(0);
+      expect((await world()).groups['eu-1/beta']).toBeUndefined();
+    }, 60_000);
+
+    it('refuses to cut back by itself when the release cannot copy back what was written, changing nothing', async () => {
+      expect((await ringmaster('run', '--once')).code).toBe(0);
+      await moveBetaToItsOwnGroup(repo);
+      await repo.commit('beta gets a group of its own');
+      await ringmaster('run', '--once', ...(await faults('observe')));
+      const recover = await ringmaster('recover', 'beta', '--to', 'cut-back');
+      expect(recover.code).toBe(2);
+      expect(recover.err).toContain(
+        'tenant beta may have written on beta-db since promotion, and release 2026.11.0 declares no tenantJobs.cutback to copy that back to shared-1-db; cut the tenants back by hand (route their hosts to shared-1, copy their data back), then run ringmaster recover beta --to previous',
+      );
+      expect((await groups()).find((g) => g.name === 'beta')!.state).toBe('emergency');
+      expect((await world()).groups['eu-1/beta']!.hosts).toEqual(['beta.example.com']);
+    }, 60_000);
+
+    it('has nothing to cut back in an emergency that is not a move past promotion', async () => {
+      expect((await ringmaster('run', '--once')).code).toBe(0);
+      await moveBetaToItsOwnGroup(repo);
+      await repo.commit('beta gets a group of its own');
+      // Every attempt of replicate fails, and so does its undo: an emergency before promotion.
+      await ringmaster('run', '--once', ...(await faults('replicate')));
+      expect((await groups()).find((g) => g.name === 'beta')!.state).toBe('emergency');
+      const recover = await ringmaster('recover', 'beta', '--to', 'cut-back');
+      expect(recover.code).toBe(2);
+      expect(recover.err).toMatch(
+        /the emergency of beta \(beta@[0-9a-f]{12}\) is not a tenant move that failed past promotion, so there is nothing to cut back; make the world match one side, then run ringmaster recover beta --to previous or --to target/,
+      );
+    }, 60_000);
   });
 });

@@ -5,6 +5,7 @@
  * in emergency after it.
  */
 import { pino } from 'pino';
+import { writesMayBeThere } from '../../controller/engine/move-steps.js';
 import { type EngineDeps, runTransition } from '../../controller/engine/run-transition.js';
 import type { TransitionTarget } from '../../controller/engine/steps.js';
 import type { MaintenanceWindow, Tenant } from '../../controller/model/types.js';
@@ -213,5 +214,58 @@ describe('a tenant move', () => {
     expect(world.hosts.get('eu-1/shared-1')).toEqual(['alpha.example.com']);
     expect(world.replicas.get('beta-db')!.promoted).toBe(true);
     expect(world.calls.filter((c) => c.startsWith('delete'))).toEqual([]);
+  });
+
+  it('is cut back past promotion only when a human asks: host back first, what was written copied back, the promoted database kept', async () => {
+    world.unhealthy.add('observe');
+    const t = { ...moveBeta(), tenantJobs: { ...moveBeta().tenantJobs, cutback: JOB } };
+    const failed = await runToEnd(t);
+    expect(failed.status).toBe('emergency');
+    world.unhealthy.delete('observe');
+    world.calls.length = 0;
+    // What ringmaster recover --to cut-back writes before it runs the transition again.
+    await journal.save({
+      ...failed.entry,
+      status: 'rolling-back',
+      recovery: { to: 'cut-back', at: now.toISOString() },
+    });
+    const cut = await runToEnd(t);
+    expect(cut.status).toBe('rolled-back');
+    expect(world.hosts.get('eu-1/shared-1')).toEqual(['alpha.example.com', 'beta.example.com']);
+    expect(world.replicas.get('beta-db')).toMatchObject({ promoted: true });
+    // The Job runs once the host is the shared group's again, before beta's stack goes.
+    const jobAt = world.calls.indexOf('job tenant-cutback-beta');
+    expect(jobAt).toBeGreaterThanOrEqual(0);
+    expect(world.calls.slice(jobAt + 1).some((c) => c.startsWith('delete'))).toBe(true);
+    expect(world.calls.filter((c) => c.startsWith('delete replica'))).toEqual([]);
+  });
+});
+
+describe('writesMayBeThere: may the tenants have written on the new database?', () => {
+  const t = moveBeta();
+  it.each([
+    ['nothing promoted yet', undefined, false],
+    ['promotion asked, replica not promoted yet', { promoting: 'x' }, false],
+    ['promoted, sequences not extended yet', { promoting: 'x', promoted: true }, false],
+    [
+      'promoted and sequences extended: the registry was being pointed',
+      { promoting: 'x', promoted: true, tenantsExtended: ['beta'] },
+      true,
+    ],
+    [
+      'the registry pointed',
+      { promoting: 'x', promoted: true, tenantsExtended: ['beta'], registry: {} },
+      true,
+    ],
+  ])('%s', (_what, record, expected) => {
+    expect(writesMayBeThere(t, record)).toBe(expected);
+  });
+
+  it('counts a copy without a sequences Job as pointed once promotion was asked', () => {
+    const copy = {
+      ...target('beta', 'b', undefined, BETA, { ...MOVE, data: 'copy' }),
+      tenantJobs: { copy: JOB },
+    };
+    expect(writesMayBeThere(copy, { promoting: 'x' })).toBe(true);
   });
 });

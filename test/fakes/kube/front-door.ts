@@ -33,6 +33,8 @@ export interface KubeRequest {
   /** Media type of the body, without parameters. */
   contentType?: string;
   fieldManager?: string;
+  /** The body as sent (a write's object or patch), when there was one. */
+  body?: string;
   /** The HTTP status answered (200 for a watch that started streaming). */
   status: number;
   /** The authenticated user (`system:admin` without `rbac`); unset when authentication failed. */
@@ -45,10 +47,15 @@ export interface KubeRequest {
   name?: string;
 }
 
-/** A `failNext` rule. */
-interface FailureRule {
+/** Which requests a `failNext` rule fails: by method, by path, and while `when` (asked per request) is true. */
+export interface FailureMatch {
   method?: string;
   pathIncludes?: string;
+  when?: () => boolean;
+}
+
+/** A `failNext` rule. */
+interface FailureRule extends FailureMatch {
   status: number;
   left: number;
 }
@@ -79,6 +86,7 @@ export class FrontDoor {
       query: Object.fromEntries(url.searchParams),
       status: 0,
       ...(contentType ? { contentType } : {}),
+      ...(raw ? { body: raw } : {}),
       ...(url.searchParams.has('fieldManager')
         ? { fieldManager: url.searchParams.get('fieldManager') ?? '' }
         : {}),
@@ -91,7 +99,7 @@ export class FrontDoor {
   }
 
   /** Makes the next `count` requests matching `match` fail with `status`. */
-  failNext(match: { method?: string; pathIncludes?: string }, status: number, count: number): void {
+  failNext(match: FailureMatch, status: number, count: number): void {
     if (count > 0) this.#failures.push({ ...match, status, left: count });
   }
 
@@ -154,7 +162,8 @@ export class FrontDoor {
     const rule = this.#failures.find(
       (f) =>
         (!f.method || f.method.toUpperCase() === method) &&
-        (!f.pathIncludes || path.includes(f.pathIncludes)),
+        (!f.pathIncludes || path.includes(f.pathIncludes)) &&
+        (!f.when || f.when()),
     );
     if (!rule) return undefined;
     if (--rule.left <= 0) this.#failures.splice(this.#failures.indexOf(rule), 1);

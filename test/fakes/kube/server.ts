@@ -42,7 +42,7 @@ import { createServer } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { type WriteContext, render } from './commit.js';
 import { type ImageBehaviour, Controllers } from './controllers.js';
-import { FrontDoor, type KubeRequest } from './front-door.js';
+import { type FailureMatch, FrontDoor, type KubeRequest } from './front-door.js';
 import { Rbac, type RbacConfig } from './rbac.js';
 import { resourceOf, splitApiVersion } from './resources.js';
 import { kubeconfigYaml, seedObject } from './seed.js';
@@ -101,8 +101,11 @@ export interface KubeStandIn {
   usedPermissions(): ReadonlyMap<string, number>;
   /** Forgets the watch history up to now: a watch from an older resourceVersion gets 410 Expired. */
   compactHistory(): void;
-  /** Makes the next `count` (default 1) requests matching `match` fail with `status` and a Status body. */
-  failNext(match: { method?: string; pathIncludes?: string }, status: number, count?: number): void;
+  /**
+   * Makes the next `count` (default 1; Infinity: every one) requests matching
+   * `match` fail with `status` and a Status body.
+   */
+  failNext(match: FailureMatch, status: number, count?: number): void;
   /** How many watches are streaming. */
   readonly openWatches: number;
   /** Ends all watches and stops listening (once; later calls answer the same promise). */
