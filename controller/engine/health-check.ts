@@ -136,13 +136,18 @@ export async function checkHealth(
   };
 }
 
-async function measure(
+/**
+ * Measures `query` of the policy's analysis for `t` once, on the `color`
+ * stack where one is judged (else empty), and judges it against its bound.
+ */
+export async function measure(
   t: TransitionTarget,
   ctx: CallContext,
   deps: StepDeps,
-  color: StackColor,
+  color: StackColor | '',
   query: AnalysisQuery,
 ): Promise<Judgement> {
+  const move = t.planned.moveIn;
   const vars = {
     constellation: ctx.constellation,
     group: t.planned.group,
@@ -150,6 +155,8 @@ async function measure(
     cluster: t.cluster,
     colour: color,
     release: t.planned.to?.release ?? '',
+    replica: move ? t.database.instance : '',
+    source: move ? move.source.resources.database.instance : '',
   };
   const measurement = await deps.providers.metrics.measure(ctx, {
     name: query.name,
@@ -160,7 +167,8 @@ async function measure(
   return judge(query, measurement);
 }
 
-function record(query: AnalysisQuery, judged: Judgement, at: Date): AnalysisRecord {
+/** A measurement as the journal keeps it. */
+export function record(query: AnalysisQuery, judged: Judgement, at: Date): AnalysisRecord {
   return {
     query: query.name,
     at: at.toISOString(),

@@ -27,11 +27,13 @@
  * database is kept for a human to delete.
  */
 import { PermanentError } from '../errors.js';
+import type { DatabaseRef } from '../model/types.js';
 import { insideWindow } from '../policy/runtime.js';
 import type { CallContext } from '../providers/ports.js';
 import { failedAfter } from './step-failure.js';
+import { measure, record } from './health-check.js';
 import { hostsOf, pollAgain, runTenantJobs } from './prepare-step.js';
-import type { Recorded, StepDefinition, StepDeps, TransitionTarget } from './steps.js';
+import type { Recorded, StepDefinition, StepDeps, StepResult, TransitionTarget } from './steps.js';
 
 export const moving = (t: TransitionTarget) => t.planned.moveIn !== undefined;
 
@@ -100,10 +102,53 @@ export async function checkMove(t: TransitionTarget, ctx: CallContext, deps: Ste
     );
 }
 
+/** The database the data goes to, as a Job is told it. */
+const targetOf = (db: DatabaseRef) => ({
+  RINGMASTER_TARGET_INSTANCE: db.instance,
+  RINGMASTER_TARGET_ENGINE: db.engine,
+});
+
 const sourceEnv = (t: TransitionTarget) => {
   const db = t.planned.moveIn!.source.resources.database;
   return { RINGMASTER_SOURCE_INSTANCE: db.instance, RINGMASTER_SOURCE_ENGINE: db.engine };
 };
+
+/**
+ * The policy's queries judged during `replicate` (replica lag, say), once the
+ * replica's database reports it in sync: true when every one passes; else
+ * the step comes back at the next poll with the measurements in its
+ * progress, so that a lagging replica waits for itself to catch up. An
+ * inconclusive measurement of a query with `inconclusive: fail` fails the
+ * move (it is then cut back).
+ */
+async function judgeReplica(
+  t: TransitionTarget,
+  ctx: CallContext,
+  deps: StepDeps,
+  progress: Record<string, unknown>,
+): Promise<true | StepResult> {
+  const queries = t.analysis.filter((q) => q.during.includes('replicate'));
+  if (!queries.length) return true;
+  const now = deps.now();
+  const judged = [];
+  for (const q of queries) {
+    const j = await measure(t, ctx, deps, '', q);
+    if (j.verdict === 'inconclusive' && q.inconclusive === 'fail')
+      throw failedAfter(
+        new PermanentError('AnalysisInconclusive', `${j.text} on ${t.database.instance}`),
+        progress,
+      );
+    judged.push(record(q, j, now));
+  }
+  const behind = judged.filter((r) => r.verdict !== 'pass');
+  if (!behind.length) return true;
+  const { inSync: _notYet, ...rest } = progress;
+  return pollAgain(
+    deps,
+    `${t.database.instance} replicates; waiting for it to catch up: ${behind.map((r) => r.text).join('; ')}`,
+    { ...rest, replicaChecks: judged },
+  );
+}
 
 export const REPLICATE: StepDefinition = {
   name: 'replicate',
@@ -111,25 +156,42 @@ export const REPLICATE: StepDefinition = {
   undoesFailure: true,
   async run(t, ctx, deps, recorded) {
     const move = t.planned.moveIn!;
-    const progress = { ...(recorded.replicate ?? {}) };
-    if (move.data === 'copy')
-      return runTenantJobs(t, ctx, deps, 'copy', move.tenants, progress, sourceEnv(t));
-    const from = move.source.resources.database;
-    const made = { replica: t.database.instance, of: from.instance };
-    let state;
-    try {
-      state = await deps.providers.database.ensureReplica(ctx, from, t.database);
-    } catch (err) {
-      // The replica may have been asked for: its undo deletes it.
-      throw failedAfter(err, made);
+    let progress: Record<string, unknown> = { ...(recorded.replicate ?? {}) };
+    if (move.data === 'copy') {
+      const copied = await runTenantJobs(t, ctx, deps, 'copy', move.tenants, progress, sourceEnv(t));
+      if ('again' in copied) return copied;
+      progress = copied.data;
+    } else if (progress.inSync !== true) {
+      const from = move.source.resources.database;
+      const made = { ...progress, replica: t.database.instance, of: from.instance };
+      let state;
+      try {
+        state = await deps.providers.database.ensureReplica(ctx, from, t.database);
+      } catch (err) {
+        // The replica may have been asked for: its undo deletes it.
+        throw failedAfter(err, made);
+      }
+      if (!state.done)
+        return pollAgain(
+          deps,
+          `replicating ${from.instance} as ${t.database.instance}: ${state.message}`,
+          made,
+        );
+      progress = { ...made, inSync: true };
+      const caughtUp = await judgeReplica(t, ctx, deps, progress);
+      if (caughtUp !== true) return caughtUp;
     }
-    if (!state.done)
-      return pollAgain(
-        deps,
-        `replicating ${from.instance} as ${t.database.instance}: ${state.message}`,
-        made,
-      );
-    return { data: made };
+    // The data is in place: the release's verification Job judges it per tenant before anything is promoted.
+    try {
+      const verified = await runTenantJobs(t, ctx, deps, 'verify', move.tenants, progress, {
+        ...sourceEnv(t),
+        ...targetOf(t.database),
+      });
+      if ('again' in verified) return verified;
+      return { data: verified.data };
+    } catch (err) {
+      throw failedAfter(err, progress);
+    }
   },
   async compensate(t, ctx, deps, recorded) {
     const move = t.planned.moveIn!;
@@ -163,10 +225,7 @@ export function writesMayBeThere(t: TransitionTarget, record: Recorded['promote'
 }
 
 /** The old group's database, as the cutback Job is told it. */
-const targetEnv = (t: TransitionTarget) => {
-  const db = t.planned.moveIn!.source.resources.database;
-  return { RINGMASTER_TARGET_INSTANCE: db.instance, RINGMASTER_TARGET_ENGINE: db.engine };
-};
+const targetEnv = (t: TransitionTarget) => targetOf(t.planned.moveIn!.source.resources.database);
 
 export const PROMOTE: StepDefinition = {
   name: 'promote',

@@ -75,6 +75,7 @@ const TENANT_JOBS: Record<keyof TenantJobs, { readonly key: string; readonly doi
   remove: { key: 'tenantsRemoved', doing: 'removing' },
   copy: { key: 'tenantsCopied', doing: 'copying the data of' },
   sequences: { key: 'tenantsExtended', doing: 'extending the sequences of' },
+  verify: { key: 'tenantsVerified', doing: 'verifying the moved data of' },
   cutback: { key: 'tenantsCutBack', doing: 'copying back what was written on the new database by' },
 };
 

@@ -117,7 +117,7 @@ interface PolicyData {
       interval?: string;
       failureLimit?: number;
       inconclusive?: 'wait' | 'fail';
-      during?: ('verify' | 'observe')[];
+      during?: ('verify' | 'observe' | 'replicate')[];
     })[];
   };
   decommission?: boolean;

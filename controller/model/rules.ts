@@ -2,7 +2,7 @@
  * The rules that span files, which schemas cannot say. Each reports to the
  * sink with the position of the offending node; none throws.
  */
-import { PLACEHOLDERS, unknownPlaceholders } from '../policy/analysis.js';
+import { PLACEHOLDERS, movePlaceholders, unknownPlaceholders } from '../policy/analysis.js';
 import type { DiagnosticSink } from './diagnostics.js';
 import type { GroupRuleIndex } from './group-rule-index.js';
 import { checkGroups } from './group-rules.js';
@@ -150,6 +150,14 @@ function checkPolicy(
         at(model, policy.file, ['health', 'analysis', i, 'query']),
         'unknown-placeholder',
         `query "${q.name}" uses ${unknown.map((n) => `{{${n}}}`).join(', ')}, which is not a placeholder; use ${PLACEHOLDERS.map((n) => `{{${n}}}`).join(', ')}`,
+      );
+    }
+    const move = movePlaceholders(q.query);
+    if (move.length && q.during.some((d) => d !== 'replicate')) {
+      sink.error(
+        at(model, policy.file, ['health', 'analysis', i, 'query']),
+        'unknown-placeholder',
+        `query "${q.name}" uses ${move.map((n) => `{{${n}}}`).join(', ')}, which name a tenant move's databases and mean something only while its replica is judged; set during: [replicate]`,
       );
     }
     if (q.min === undefined && q.max === undefined) {

@@ -40,6 +40,7 @@ export interface TenantJobs {
   readonly remove?: JobTemplate;
   readonly copy?: JobTemplate;
   readonly sequences?: JobTemplate;
+  readonly verify?: JobTemplate;
   readonly cutback?: JobTemplate;
 }
 
@@ -141,7 +142,7 @@ export interface AnalysisQuery {
   readonly failureLimit: number;
   readonly inconclusive: 'wait' | 'fail';
   /** The periods it is judged in. */
-  readonly during: readonly ('verify' | 'observe')[];
+  readonly during: readonly ('verify' | 'observe' | 'replicate')[];
 }
 
 /** A freeze: whole UTC days, both ends included. */

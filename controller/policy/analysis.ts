@@ -6,8 +6,24 @@
  */
 import type { AnalysisQuery } from '../model/types.js';
 
-/** The placeholders a query may use, filled in for the stack it judges. */
-export const PLACEHOLDERS = ['constellation', 'group', 'namespace', 'cluster', 'colour', 'release'] as const;
+/**
+ * The placeholders a query may use, filled in for the stack it judges; the
+ * last two, the database instances of a tenant move's replica and of its
+ * source, only in queries judged during `replicate` alone.
+ */
+export const PLACEHOLDERS = [
+  'constellation',
+  'group',
+  'namespace',
+  'cluster',
+  'colour',
+  'release',
+  'replica',
+  'source',
+] as const;
+
+/** The placeholders that name a move's databases (see PLACEHOLDERS). */
+export const MOVE_PLACEHOLDERS: readonly Placeholder[] = ['replica', 'source'];
 
 export type Placeholder = (typeof PLACEHOLDERS)[number];
 
@@ -15,6 +31,14 @@ export type Placeholder = (typeof PLACEHOLDERS)[number];
 export type AnalysisVars = Readonly<Record<Placeholder, string>>;
 
 const PLACEHOLDER = /\{\{\s*([^{}]*?)\s*\}\}/g;
+
+/** The placeholders of `query` that name a move's databases (each once, in order). */
+export function movePlaceholders(query: string): Placeholder[] {
+  const names = [...query.matchAll(PLACEHOLDER)].map((m) => m[1]!);
+  return [
+    ...new Set(names.filter((n) => (MOVE_PLACEHOLDERS as readonly string[]).includes(n))),
+  ] as Placeholder[];
+}
 
 /** The placeholders of `query` that are not ours (each once, in order). */
 export function unknownPlaceholders(query: string): string[] {

@@ -119,9 +119,13 @@ function steps(into: readonly TenantMove[], base: Constellation, head: Constella
   const window = target.maintenanceWindow
     ? `inside ${target.name}'s maintenance window (${target.maintenanceWindow.cron}, ${target.maintenanceWindow.duration}, ${target.maintenanceWindow.timezone})`
     : `at once (${target.name} has no maintenance window)`;
+  const release = head.releases.get(head.rings.find((r) => r.name === target.ring)!.release)!;
+  const lag = head.policy.health.analysis.filter((q) => q.during.includes('replicate')).map((q) => q.name);
+  const judged = lag.length ? `, in sync once RDS says so and ${lag.join(', ')} pass` : '';
+  const verified = release.tenantJobs?.verify ? `, then checked by the release's verify Job` : '';
   const data = base.groups.has(target.name)
-    ? `the release's copy Job copies the data from ${from.instance} into ${to.instance}`
-    : `${to.instance} is made as a read replica of ${from.instance}`;
+    ? `the release's copy Job copies the data from ${from.instance} into ${to.instance}${verified}`
+    : `${to.instance} is made as a read replica of ${from.instance}${judged}${verified}`;
   return `${into.map(describeMove).join('; ')}: 1. ${target.name} serves ${who} from ${from.instance}; 2. the host is routed to ${target.name}, then taken off ${source.name}; 3. ${data}; 4. promoted ${window}: from then on a failure is an emergency, not a cut-back; 5. the data is ${keep}. Before promotion any failure cuts back to ${source.name}`;
 }
 

@@ -170,6 +170,29 @@ describe('ringmaster check', () => {
       expect(run.code).toBe(0);
     });
 
+    it('says how the replica is judged in sync and verified before promotion', async () => {
+      await repo.edit(
+        'policies/promotion.yaml',
+        /\n$/,
+        '\nhealth:\n  analysis:\n    - { name: replica-lag, query: "max(lag{db=\\"{{replica}}\\"})", max: 5, during: [replicate] }\n',
+      );
+      await repo.edit(
+        'groups/releases/2026.11.0.yaml',
+        'services:',
+        'tenantJobs:\n  verify: { image: "registry.example.com/app/tools:1", command: [verify] }\nservices:',
+      );
+      const base = await repo.commit('replica lag judged; 2026.11.0 verifies moved data');
+      await moveBetaToItsOwnGroup(repo);
+      const head = await repo.commit('beta gets a group of its own');
+      const run = await runRingmaster(['check', '--repo', repo.dir, '--base', base, '--head', head], {
+        now: AUTUMN,
+      });
+      expect(run.out).toContain(
+        "3. beta-db is made as a read replica of shared-1-db, in sync once RDS says so and replica-lag pass, then checked by the release's verify Job; 4. promoted",
+      );
+      expect(run.code).toBe(0);
+    });
+
     it('is forbidden where the group it joins changes otherwise in the same change', async () => {
       await moveBetaToItsOwnGroup(repo);
       await repo.edit(

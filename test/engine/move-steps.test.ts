@@ -158,6 +158,87 @@ describe('a tenant move', () => {
     ]);
   });
 
+  it('verifies the data with the release’s Job once the replica is in sync, before promoting', async () => {
+    const t = { ...moveBeta(), tenantJobs: { ...moveBeta().tenantJobs, verify: JOB } };
+    world.jobLooks.set('tenant-verify-beta', 2);
+    const outcome = await runToEnd(t);
+    expect(outcome.status).toBe('succeeded');
+    const calls = world.calls.filter((c) => /^(replica|job|promote)/.test(c));
+    expect(calls).toEqual([
+      'replica beta-db of shared-1-db',
+      'job tenant-verify-beta',
+      'promote beta-db',
+      'job tenant-sequences-beta',
+    ]);
+    expect(outcome.entry.steps.find((s) => s.name === 'replicate')!.data).toMatchObject({
+      replica: 'beta-db',
+      of: 'shared-1-db',
+      inSync: true,
+      tenantsVerified: ['beta'],
+    });
+  });
+
+  it('waits for the replica to catch up where the policy judges it, then promotes', async () => {
+    const lag = {
+      name: 'replica-lag',
+      query: 'max(replica_lag_seconds{db="{{replica}}",of="{{source}}"})',
+      max: 5,
+      during: ['replicate' as const],
+      failureLimit: 0,
+      inconclusive: 'wait' as const,
+    };
+    const t = { ...moveBeta(), analysis: [lag] };
+    world.measurements.set('replica-lag', [{ value: 40 }, { inconclusive: 'no data' }, { value: 2 }]);
+    const notes: string[] = [];
+    let outcome;
+    for (let runs = 0; runs < 20; runs++) {
+      outcome = await runTransition(t, engine);
+      if (outcome.status !== 'running') break;
+      if (outcome.entry.reason) notes.push(outcome.entry.reason);
+      now = new Date(outcome.entry.until!);
+    }
+    expect(outcome!.status).toBe('succeeded');
+    expect(notes).toContain('beta-db replicates; waiting for it to catch up: replica-lag 40 > max 5');
+    expect(notes).toContain(
+      'beta-db replicates; waiting for it to catch up: replica-lag inconclusive: no data',
+    );
+    expect(world.measured.map((q) => q.query)).toEqual(
+      Array(3).fill('max(replica_lag_seconds{db="beta-db",of="shared-1-db"})'),
+    );
+    // Judged before anything was promoted; not judged again during verify and observe.
+    expect(world.calls.filter((c) => c.startsWith('replica') || c.startsWith('promote'))).toEqual([
+      'replica beta-db of shared-1-db',
+      'promote beta-db',
+    ]);
+  });
+
+  it('cuts back when the replica cannot be judged and the query says inconclusive: fail', async () => {
+    const lag = {
+      name: 'replica-lag',
+      query: 'max(replica_lag_seconds{db="{{replica}}"})',
+      max: 5,
+      during: ['replicate' as const],
+      failureLimit: 0,
+      inconclusive: 'fail' as const,
+    };
+    world.measurements.set('replica-lag', [{ inconclusive: 'no data' }]);
+    const outcome = await runToEnd({ ...moveBeta(), analysis: [lag] });
+    expect(outcome.status).toBe('rolled-back');
+    expect(outcome.reason).toBe('replicate failed: replica-lag inconclusive: no data on beta-db');
+    expect(world.replicas.has('beta-db')).toBe(false);
+  });
+
+  it('cuts back when the release’s verification Job fails: nothing promoted, the replica deleted', async () => {
+    const t = { ...moveBeta(), tenantJobs: { ...moveBeta().tenantJobs, verify: JOB } };
+    world.failingJobs.add('tenant-verify-beta');
+    const outcome = await runToEnd(t);
+    expect(outcome.status).toBe('rolled-back');
+    expect(outcome.reason).toContain('replicate failed: job tenant-verify-beta failed');
+    expect(world.calls).not.toContain('promote beta-db');
+    expect(world.replicas.has('beta-db')).toBe(false);
+    expect(world.hosts.get('eu-1/shared-1')).toEqual(['alpha.example.com', 'beta.example.com']);
+  });
+
   it('promotes only inside the group’s maintenance window, waiting with the time it opens', async () => {
     const window: MaintenanceWindow = {
       cron: '0 2 * * *',

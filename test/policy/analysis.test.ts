@@ -2,6 +2,7 @@ import {
   boundText,
   formatValue,
   judge,
+  movePlaceholders,
   resolveQuery,
   unknownPlaceholders,
 } from '../../controller/policy/analysis.js';
@@ -13,6 +14,8 @@ const VARS = {
   cluster: 'eu-1',
   colour: 'green',
   release: '2026.11.2',
+  replica: 'beta-db',
+  source: 'shared-1-db',
 };
 
 describe('health analysis, the pure part', () => {
@@ -24,6 +27,14 @@ describe('health analysis, the pure part', () => {
       'workload',
       'color',
     ]);
+  });
+
+  it('names the databases of a tenant move, and tells those placeholders apart', () => {
+    expect(resolveQuery('lag{db="{{replica}}",of="{{ source }}"}', VARS)).toBe(
+      'lag{db="beta-db",of="shared-1-db"}',
+    );
+    expect(movePlaceholders('{{group}} {{replica}} {{source}} {{replica}}')).toEqual(['replica', 'source']);
+    expect(unknownPlaceholders('{{replica}} {{source}}')).toEqual([]);
   });
 
   it.each([
