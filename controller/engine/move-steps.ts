@@ -255,17 +255,26 @@ export const PROMOTE: StepDefinition = {
       if (!state.done) return pollAgain(deps, `promoting ${t.database.instance}: ${state.message}`, progress);
       progress = { ...progress, promoted: true };
     }
-    const extended = await runTenantJobs(t, ctx, deps, 'sequences', move.tenants, progress);
-    if ('again' in extended) return extended;
-    // From now on the registry serves the tenants from this group's own database.
-    const result = await deps.providers.cluster.ensureTenants(ctx, {
-      cluster: t.cluster,
-      namespace: t.namespace,
-      tenants: t.tenants,
-      database: t.database,
-      secrets: t.secrets.map((s) => s.name),
-    });
-    return { data: { ...extended.data, registry: result, at: deps.now().toISOString() } };
+    if (progress.registry === undefined) {
+      const extended = await runTenantJobs(t, ctx, deps, 'sequences', move.tenants, progress);
+      if ('again' in extended) return extended;
+      // From now on the registry serves the tenants from this group's own database.
+      const result = await deps.providers.cluster.ensureTenants(ctx, {
+        cluster: t.cluster,
+        namespace: t.namespace,
+        tenants: t.tenants,
+        database: t.database,
+        secrets: t.secrets.map((s) => s.name),
+      });
+      progress = { ...extended.data, registry: result, at: deps.now().toISOString() };
+    }
+    // Redundancy, where the policy asks: made once the tenants are served from the new database, without an outage.
+    if (t.standby && progress.standby !== true) {
+      const state = await deps.providers.database.ensureStandby(ctx, t.database);
+      if (!state.done) return pollAgain(deps, `${t.database.instance} serves; ${state.message}`, progress);
+      progress = { ...progress, standby: true };
+    }
+    return { data: progress };
   },
   /**
    * Only a cut-back a human asked for comes here (a failure past promotion is

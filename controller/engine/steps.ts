@@ -50,6 +50,8 @@ export interface TransitionTarget {
   readonly ringPolicy: RingPolicy;
   /** The group's maintenance window, where it has one: a tenant move promotes its data inside it. */
   readonly window?: MaintenanceWindow;
+  /** A tenant move whose replica is promoted gives it a standby in another zone (the policy's moves.standby). */
+  readonly standby?: true;
   readonly gracePeriodMs: number;
   readonly observeMs: number;
   /** The queries judged on the new stack during the grace and observe periods (none: readiness alone). */

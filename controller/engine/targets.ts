@@ -42,6 +42,7 @@ export function targetFor(desired: Constellation, t: PlannedTransition): Transit
     ...(release?.tenantJobs ? { tenantJobs: release.tenantJobs } : {}),
     ringPolicy,
     ...(group?.maintenanceWindow ? { window: group.maintenanceWindow } : {}),
+    ...(t.moveIn?.data === 'replica' && desired.policy.moves.standby ? { standby: true as const } : {}),
     gracePeriodMs: desired.policy.health.gracePeriodMs,
     observeMs: desired.policy.health.observeMs,
     analysis: desired.policy.health.analysis,

@@ -121,7 +121,7 @@ interface PolicyData {
     })[];
   };
   decommission?: boolean;
-  moves?: { rehearsal?: { branch: string } };
+  moves?: { standby?: boolean; rehearsal?: { branch: string } };
 }
 
 /** Builds the PromotionPolicy with its defaults (see the schema descriptions). */
@@ -163,7 +163,10 @@ export function buildPolicy(data: unknown, file: string): PromotionPolicy {
       })),
     },
     decommission: d.decommission ?? false,
-    moves: d.moves?.rehearsal ? { rehearsal: { branch: d.moves.rehearsal.branch } } : {},
+    moves: {
+      ...(d.moves?.standby ? { standby: true } : {}),
+      ...(d.moves?.rehearsal ? { rehearsal: { branch: d.moves.rehearsal.branch } } : {}),
+    },
     file,
   };
 }

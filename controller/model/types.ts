@@ -171,6 +171,8 @@ export interface PromotionPolicy {
 
 /** How tenant moves are governed. */
 export interface MovePolicy {
+  /** A promoted replica is given a standby in another zone (see DatabasePort.ensureStandby). */
+  readonly standby?: boolean;
   /** The same move must first have succeeded in the sandbox constellation that follows this branch. */
   readonly rehearsal?: { readonly branch: string };
 }

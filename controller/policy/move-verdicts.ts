@@ -123,10 +123,14 @@ function steps(into: readonly TenantMove[], base: Constellation, head: Constella
   const lag = head.policy.health.analysis.filter((q) => q.during.includes('replicate')).map((q) => q.name);
   const judged = lag.length ? `, in sync once RDS says so and ${lag.join(', ')} pass` : '';
   const verified = release.tenantJobs?.verify ? `, then checked by the release's verify Job` : '';
+  const standby =
+    !base.groups.has(target.name) && head.policy.moves.standby
+      ? `, then given a standby in another zone (moves.standby)`
+      : '';
   const data = base.groups.has(target.name)
     ? `the release's copy Job copies the data from ${from.instance} into ${to.instance}${verified}`
     : `${to.instance} is made as a read replica of ${from.instance}${judged}${verified}`;
-  return `${into.map(describeMove).join('; ')}: 1. ${target.name} serves ${who} from ${from.instance}; 2. the host is routed to ${target.name}, then taken off ${source.name}; 3. ${data}; 4. promoted ${window}: from then on a failure is an emergency, not a cut-back; 5. the data is ${keep}. Before promotion any failure cuts back to ${source.name}`;
+  return `${into.map(describeMove).join('; ')}: 1. ${target.name} serves ${who} from ${from.instance}; 2. the host is routed to ${target.name}, then taken off ${source.name}; 3. ${data}; 4. promoted ${window}${standby}: from then on a failure is an emergency, not a cut-back; 5. the data is ${keep}. Before promotion any failure cuts back to ${source.name}`;
 }
 
 /** The data layout version the ring of `group` runs in `c`. */

@@ -169,6 +169,13 @@ export interface DatabasePort {
    * a replica (promoted, or never ours): it is never deleted then.
    */
   deleteReplica(ctx: CallContext, replica: DatabaseRef): Promise<'deleted' | 'absent'>;
+  /**
+   * Gives `db` (a move's promoted replica) a standby replica in another
+   * availability zone, unless it has one; read once (the engine comes back
+   * while it is made). Throws PermanentError when `db` is missing or not the
+   * group's own.
+   */
+  ensureStandby(ctx: CallContext, db: DatabaseRef): Promise<RolloutStatus>;
 }
 
 /** The secret store. */

@@ -174,7 +174,7 @@ describe('ringmaster check', () => {
       await repo.edit(
         'policies/promotion.yaml',
         /\n$/,
-        '\nhealth:\n  analysis:\n    - { name: replica-lag, query: "max(lag{db=\\"{{replica}}\\"})", max: 5, during: [replicate] }\n',
+        '\nmoves: { standby: true }\nhealth:\n  analysis:\n    - { name: replica-lag, query: "max(lag{db=\\"{{replica}}\\"})", max: 5, during: [replicate] }\n',
       );
       await repo.edit(
         'groups/releases/2026.11.0.yaml',
@@ -188,7 +188,7 @@ describe('ringmaster check', () => {
         now: AUTUMN,
       });
       expect(run.out).toContain(
-        "3. beta-db is made as a read replica of shared-1-db, in sync once RDS says so and replica-lag pass, then checked by the release's verify Job; 4. promoted",
+        "3. beta-db is made as a read replica of shared-1-db, in sync once RDS says so and replica-lag pass, then checked by the release's verify Job; 4. promoted at once (beta has no maintenance window), then given a standby in another zone (moves.standby): from then on",
       );
       expect(run.code).toBe(0);
     });

@@ -86,6 +86,9 @@ describe('moving a tenant on Kubernetes', () => {
       .map((d) => `${d.metadata.name} ${d.metadata.generation} ${JSON.stringify(d.spec)}`);
 
   it('routes the host to the new group, promotes its database, and drops the tenant from the shared group after', async () => {
+    // The policy asks for a standby of a promoted database.
+    await repo.edit('policies/promotion.yaml', /\n$/, '\nmoves: { standby: true }\n');
+    await repo.commit('moved databases get a standby');
     expect((await ringmaster('run', '--once')).code).toBe(0);
     expect(hosts('shared-1')).toEqual(['alpha.example.com', 'beta.example.com']);
     const sharedPods = deployments('shared-1');
@@ -108,7 +111,8 @@ describe('moving a tenant on Kubernetes', () => {
       aws.requests
         .filter((r) => !r.action.startsWith('Describe') && !r.action.startsWith('Get'))
         .map((r) => `${r.action} ${r.status}`),
-    ).toEqual(['CreateDBInstanceReadReplica 200', 'PromoteReadReplica 200']);
+    ).toEqual(['CreateDBInstanceReadReplica 200', 'PromoteReadReplica 200', 'ModifyDBInstance 200']);
+    expect(made.multiAz).toBe(true);
     // Until the move is applied the shared group's registry still lists beta, on its own database.
     expect(registry('shared-1')).toEqual(['alpha shared-1-db/alpha', 'beta shared-1-db/beta']);
     expect(deployments('shared-1')).toEqual(sharedPods);

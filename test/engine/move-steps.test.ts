@@ -158,6 +158,19 @@ describe('a tenant move', () => {
     ]);
   });
 
+  it('gives the promoted database a standby where the policy asks, once the registry serves from it', async () => {
+    const outcome = await runToEnd({ ...moveBeta(), standby: true });
+    expect(outcome.status).toBe('succeeded');
+    expect(world.calls.slice(world.calls.indexOf('promote beta-db'))).toEqual([
+      'promote beta-db',
+      'job tenant-sequences-beta',
+      'tenants beta',
+      'standby beta-db',
+    ]);
+    expect(world.replicas.get('beta-db')).toMatchObject({ promoted: true, standby: true });
+    expect(outcome.entry.steps.find((s) => s.name === 'promote')!.data).toMatchObject({ standby: true });
+  });
+
   it('verifies the data with the release’s Job once the replica is in sync, before promoting', async () => {
     const t = { ...moveBeta(), tenantJobs: { ...moveBeta().tenantJobs, verify: JOB } };
     world.jobLooks.set('tenant-verify-beta', 2);

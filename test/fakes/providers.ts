@@ -42,7 +42,7 @@ export interface FakeWorld {
   /** Snapshots taken, by id: the instance each is of. */
   snapshots: Map<string, string>;
   /** Read replicas made, by instance: the instance each replicates, and whether it was promoted. */
-  replicas: Map<string, { source: string; promoted: boolean }>;
+  replicas: Map<string, { source: string; promoted: boolean; standby?: boolean }>;
   /** Tenants each namespace's registry serves from another database (by id: the instance), as last written. */
   elsewhere: Map<string, Readonly<Record<string, string>>>;
   /** Looks at a new snapshot before it is available (0: at once). */
@@ -234,6 +234,15 @@ export function createFakeProviders(): { providers: Providers; world: FakeWorld 
         world.replicas.delete(replica.instance);
         world.calls.push(`delete replica ${replica.instance}`);
         return 'deleted';
+      },
+      async ensureStandby(ctx, db) {
+        await gate(ctx);
+        const found = world.replicas.get(db.instance);
+        if (!found?.promoted)
+          throw new PermanentError('NotAPromotedReplica', `${db.instance} is not promoted`);
+        if (!found.standby) world.calls.push(`standby ${db.instance}`);
+        found.standby = true;
+        return { done: true };
       },
     },
     secrets: {

@@ -6,10 +6,13 @@
  * before promotion, deleted with DeleteDBInstance (no final snapshot: RDS
  * takes none of a replica). An instance of the replica's name that neither
  * replicates the source nor carries this group's tags is never touched.
- * Every call reads once and returns; the engine comes back while RDS works.
- * Source and replica are in the same region. IAM actions:
- * rds:DescribeDBInstances, rds:CreateDBInstanceReadReplica (with
- * rds:AddTagsToResource), rds:PromoteReadReplica, rds:DeleteDBInstance.
+ * Where the policy asks, a promoted replica is given a standby in another
+ * zone (Multi-AZ, by ModifyDBInstance with ApplyImmediately: no outage; RDS
+ * shows `modifying`, then `available` with MultiAZ). Every call reads once
+ * and returns; the engine comes back while RDS works. Source and replica
+ * are in the same region. IAM actions: rds:DescribeDBInstances,
+ * rds:CreateDBInstanceReadReplica (with rds:AddTagsToResource),
+ * rds:PromoteReadReplica, rds:DeleteDBInstance, rds:ModifyDBInstance.
  */
 import {
   CreateDBInstanceReadReplicaCommand,
@@ -19,6 +22,7 @@ import {
   DeleteDBInstanceCommand,
   DescribeDBInstancesCommand,
   InvalidDBInstanceStateFault,
+  ModifyDBInstanceCommand,
   PromoteReadReplicaCommand,
   type RDSClient,
 } from '@aws-sdk/client-rds';
@@ -28,7 +32,10 @@ import type { CallContext, DatabasePort, RolloutStatus } from '../ports.js';
 import { type AwsCall, awsError } from './aws-errors.js';
 import type { RegionClients } from './clients.js';
 
-type ReplicaPort = Pick<DatabasePort, 'ensureReplica' | 'promoteReplica' | 'deleteReplica'> & {
+type ReplicaPort = Pick<
+  DatabasePort,
+  'ensureReplica' | 'promoteReplica' | 'deleteReplica' | 'ensureStandby'
+> & {
   /** The replica's half of checkReplicable (the source is checked as any database). */
   checkReplicaName(ctx: CallContext, source: DatabaseRef, replica: DatabaseRef): Promise<void>;
 };
@@ -158,6 +165,47 @@ export function rdsReplicas(clients: RegionClients<RDSClient>, defaultRegion: st
         throw awsError(err, call('rds:DeleteDBInstance', replica, region));
       }
       return 'deleted';
+    },
+
+    async ensureStandby(ctx, db) {
+      const region = db.region ?? defaultRegion;
+      const client = clients.forRegion(region);
+      const found = await find(client, db, region);
+      if (!found)
+        throw new PermanentError(
+          'DatabaseNotFound',
+          `database instance ${db.instance} not found in region ${region}, so it cannot be given a standby`,
+        );
+      if (found.ReadReplicaSourceDBInstanceIdentifier || !ours(found, ctx))
+        throw new PermanentError(
+          'NotOurInstance',
+          `database instance ${db.instance} in ${region} is ${found.ReadReplicaSourceDBInstanceIdentifier ? 'still a read replica' : `not tagged as group ${ctx.group}'s`}; it is not given a standby`,
+        );
+      const state = found.DBInstanceStatus ?? 'unknown';
+      if (found.MultiAZ === true && state === 'available') return { done: true };
+      // Asked already (RDS may show the request pending before it shows `modifying`), or busy: look again later.
+      if (found.MultiAZ === true || found.PendingModifiedValues?.MultiAZ === true || state !== 'available')
+        return { done: false, message: `giving ${db.instance} a standby in another zone: ${state}` };
+      try {
+        await client.send(
+          new ModifyDBInstanceCommand({
+            DBInstanceIdentifier: db.instance,
+            MultiAZ: true,
+            ApplyImmediately: true,
+          }),
+        );
+      } catch (err) {
+        if (err instanceof InvalidDBInstanceStateFault)
+          throw new TransientError(
+            'DatabaseBusy',
+            `giving ${db.instance} a standby cannot start yet: ${err.message}`,
+            {
+              cause: err,
+            },
+          );
+        throw awsError(err, call('rds:ModifyDBInstance', db, region));
+      }
+      return { done: false, message: `giving ${db.instance} a standby in another zone` };
     },
   };
 }

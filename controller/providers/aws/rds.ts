@@ -140,6 +140,7 @@ export function awsDatabase(clients: RegionClients<RDSClient>, defaultRegion: st
     ensureReplica: (ctx, source, replica) => replicas.ensureReplica(ctx, source, replica),
     promoteReplica: (ctx, replica) => replicas.promoteReplica(ctx, replica),
     deleteReplica: (ctx, replica) => replicas.deleteReplica(ctx, replica),
+    ensureStandby: (ctx, db) => replicas.ensureStandby(ctx, db),
   };
   return port;
 }

@@ -73,6 +73,22 @@ export function simDatabase(sim: Simulator): DatabasePort {
       return { done: true };
     },
 
+    async ensureStandby(ctx, db) {
+      await sim.enter(ctx);
+      const found = sim.world.replicas[db.instance];
+      if (!found?.promoted)
+        throw new PermanentError(
+          'NotAPromotedReplica',
+          `sim: database ${db.instance} is no promoted replica of a move; it is not given a standby`,
+        );
+      // A simulated standby is made the moment it is asked for.
+      if (!found.standby) {
+        sim.world.replicas[db.instance] = { ...found, standby: true };
+        await sim.save({ replica: db.instance });
+      }
+      return { done: true };
+    },
+
     async deleteReplica(ctx, replica) {
       await sim.enter(ctx);
       const found = sim.world.replicas[replica.instance];

@@ -73,6 +73,8 @@ export interface SimReplica {
   readonly source: string;
   /** Set once promoted: an instance of its own since then. */
   readonly promoted?: boolean;
+  /** Set once given a standby in another zone (after promotion, where the policy asks). */
+  readonly standby?: boolean;
 }
 
 /** The key of a group in `SimWorld.groups`. */
@@ -300,10 +302,8 @@ const group = shape(
   },
   ['active', 'tenants', 'databases', 'hosts', 'jobs'],
 );
-const replica = shape(
-  { source: isText, promoted: (v, at) => (v === true ? undefined : `${at} must be true when present`) },
-  ['promoted'],
-);
+const isTrue: Check = (v, at) => (v === true ? undefined : `${at} must be true when present`);
+const replica = shape({ source: isText, promoted: isTrue, standby: isTrue }, ['promoted', 'standby']);
 const counter = shape({ transition: isText, attempt: isCount, count: isCount });
 const secret = shape({ name: isText, keys: list(isText) }, ['keys']);
 

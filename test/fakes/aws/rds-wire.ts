@@ -79,6 +79,22 @@ export function runRds(world: RdsWorld, region: string, call: RdsCall): string {
       );
       return instanceXml(region, replica);
     }
+    case 'ModifyDBInstance': {
+      const multiAz = params.get('MultiAZ');
+      if (multiAz === null)
+        throw new RdsFault(
+          400,
+          'InvalidParameterCombination',
+          'The stand-in modifies MultiAZ alone; no MultiAZ given.',
+        );
+      const modified = world.modifyInstance(
+        region,
+        required('DBInstanceIdentifier'),
+        multiAz === 'true',
+        params.get('ApplyImmediately') === 'true',
+      );
+      return instanceXml(region, modified);
+    }
     case 'PromoteReadReplica':
       return instanceXml(region, world.promoteReplica(region, required('DBInstanceIdentifier')));
     case 'DeleteDBInstance': {
@@ -152,7 +168,10 @@ function instanceXml(region: string, i: RdsInstance): string {
       el('AllocatedStorage', '20') +
       el('InstanceCreateTime', new Date(i.createdAt).toISOString()) +
       el('AvailabilityZone', `${region}a`) +
-      el('MultiAZ', 'false') +
+      el('MultiAZ', String(i.multiAz === true)) +
+      (i.pendingMultiAz === undefined
+        ? ''
+        : el('PendingModifiedValues', el('MultiAZ', String(i.pendingMultiAz)))) +
       el('EngineVersion', text(i.engineVersion)) +
       el('StorageType', 'gp3') +
       el('DBInstanceArn', text(arnOf(region, 'db', i.id))) +

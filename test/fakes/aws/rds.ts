@@ -3,8 +3,9 @@
  * region, and the three operations the controller uses, with RDS's rules
  * (API Reference of DescribeDBInstances, CreateDBSnapshot,
  * DescribeDBSnapshots, and for tenant moves CreateDBInstanceReadReplica,
- * PromoteReadReplica, DeleteDBInstance). Wire-independent: rds-wire.ts speaks the Query
- * protocol over these. Test code only.
+ * PromoteReadReplica, DeleteDBInstance, ModifyDBInstance with MultiAZ).
+ * Wire-independent: rds-wire.ts speaks the Query protocol over these. Test
+ * code only.
  *
  * Rules kept: identifiers are stored in lower case and matched regardless of
  * case; a missing instance is DBInstanceNotFound (404), a missing snapshot
@@ -50,6 +51,10 @@ export interface RdsInstance {
   readonly tags?: readonly RdsTag[];
   /** Reads of it while `creating` or `modifying` (a replica made, or promoted). */
   readonly reads?: number;
+  /** A Multi-AZ deployment: a standby in another zone. */
+  readonly multiAz?: boolean;
+  /** Multi-AZ asked for and not applied yet (PendingModifiedValues.MultiAZ). */
+  readonly pendingMultiAz?: boolean;
 }
 
 /** A manual DB snapshot as the stand-in keeps it. */
@@ -246,14 +251,41 @@ export class RdsWorld {
     return { ...found, status: 'deleting' };
   }
 
+  /**
+   * ModifyDBInstance with MultiAZ: applied at once with ApplyImmediately (the
+   * instance reads `modifying` for as many reads, the change pending, then
+   * `available` and Multi-AZ), else left pending for the maintenance window
+   * (which never comes here). Only an `available` instance may be modified.
+   */
+  modifyInstance(region: string, id: string, multiAz: boolean, applyImmediately: boolean): RdsInstance {
+    const found = this.instance(region, id);
+    if (!found) throw new RdsFault(404, 'DBInstanceNotFound', `DBInstance ${id} not found.`);
+    if (found.status !== 'available')
+      throw new RdsFault(
+        400,
+        'InvalidDBInstanceState',
+        `DB Instance ${found.id} is not in an available state.`,
+      );
+    if (found.multiAz === multiAz) return found;
+    const modified: RdsInstance = applyImmediately
+      ? { ...found, status: 'modifying', reads: 0, pendingMultiAz: multiAz }
+      : { ...found, pendingMultiAz: multiAz };
+    this.#instances.set(key(region, id), modified);
+    return modified;
+  }
+
   /** A read of an instance: one being made or promoted advances a step. */
   #readInstance(region: string, id: string): RdsInstance {
     const found = this.#instances.get(key(region, id))!;
     if (found.status === 'creating' || found.status === 'modifying') {
       const reads = (found.reads ?? 0) + 1;
+      const applied =
+        found.pendingMultiAz === undefined
+          ? {}
+          : { multiAz: found.pendingMultiAz, pendingMultiAz: undefined };
       const next =
         reads >= this.settings.snapshotReadsToAvailable
-          ? { ...found, reads, status: 'available' }
+          ? { ...found, reads, status: 'available', ...applied }
           : { ...found, reads };
       this.#instances.set(key(region, id), next);
     }

@@ -390,6 +390,33 @@ describe('read replicas of the RDS adapter, for tenant moves', () => {
     expect(deleted.status).toBe(200);
   });
 
+  it('gives a promoted replica a standby in another zone once, without asking twice', async () => {
+    await settle(() => database.ensureReplica(ctx, DB, REPLICA));
+    // Still a replica: it is not given a standby.
+    expect((await rejection(database.ensureStandby(ctx, REPLICA))).message).toBe(
+      'database instance acme-own-db in eu-west-1 is still a read replica; it is not given a standby',
+    );
+    await settle(() => database.promoteReplica(ctx, REPLICA));
+    expect(await database.ensureStandby(ctx, REPLICA)).toEqual({
+      done: false,
+      message: 'giving acme-own-db a standby in another zone',
+    });
+    expect(aws.rds.instance(EU, 'acme-own-db')).toMatchObject({ status: 'modifying', pendingMultiAz: true });
+    expect(await settle(() => database.ensureStandby(ctx, REPLICA))).toBe(2);
+    expect(aws.rds.instance(EU, 'acme-own-db')).toMatchObject({ status: 'available', multiAz: true });
+    expect(await database.ensureStandby(ctx, REPLICA)).toEqual({ done: true });
+    const modified = aws.requests.filter((r) => r.action === 'ModifyDBInstance');
+    expect(modified.map((r) => r.status)).toEqual([200]);
+  });
+
+  it('gives no standby to an instance that is not the group’s own', async () => {
+    aws.rds.putInstance(EU, { id: 'acme-own-db' });
+    expect((await rejection(database.ensureStandby(ctx, REPLICA))).message).toBe(
+      "database instance acme-own-db in eu-west-1 is not tagged as group acme's; it is not given a standby",
+    );
+    expect(actions().filter((a) => !a.startsWith('Describe'))).toEqual([]);
+  });
+
   it('refuses a move between regions before it makes anything', async () => {
     const err = await rejection(database.checkReplicable(ctx, DB, { ...REPLICA, region: US }));
     expect(err).toBeInstanceOf(ConfigurationError);
@@ -414,6 +441,7 @@ describe('deploy/iam-policy.json', () => {
       await database.checkReplicable(ctx, DB, REPLICA);
       await settle(() => database.ensureReplica(ctx, DB, REPLICA));
       await settle(() => database.promoteReplica(ctx, REPLICA));
+      await settle(() => database.ensureStandby(ctx, REPLICA));
       const undone = { ...REPLICA, instance: 'beta-db' };
       await settle(() => database.ensureReplica(ctx, DB, undone));
       expect(await database.deleteReplica(ctx, undone)).toBe('deleted');
