@@ -8,7 +8,7 @@ import { pino } from 'pino';
 import { writesMayBeThere } from '../../controller/engine/move-steps.js';
 import { type EngineDeps, runTransition } from '../../controller/engine/run-transition.js';
 import type { TransitionTarget } from '../../controller/engine/steps.js';
-import type { MaintenanceWindow, Tenant } from '../../controller/model/types.js';
+import type { AnalysisQuery, MaintenanceWindow, Tenant } from '../../controller/model/types.js';
 import type { MoveIn } from '../../controller/plan/move-plan.js';
 import { FileJournalStore } from '../../controller/state/journal-store.js';
 import type { GroupSnapshot } from '../../controller/state/types.js';
@@ -76,6 +76,16 @@ function target(
     analysis: [],
   };
 }
+
+/** The policy's replica-lag query, judged on a move's replica before promotion. */
+const replicaLag = (inconclusive: 'wait' | 'fail'): AnalysisQuery => ({
+  name: 'replica-lag',
+  query: 'max(replica_lag_seconds{db="{{replica}}",of="{{source}}"})',
+  max: 5,
+  during: ['replicate'],
+  failureLimit: 0,
+  inconclusive,
+});
 
 const BETA = snapshotOf('beta', ['beta']);
 const MOVE: MoveIn = { tenants: ['beta'], from: 'shared-1', source: SHARED, data: 'replica' };
@@ -192,15 +202,7 @@ describe('a tenant move', () => {
   });
 
   it('waits for the replica to catch up where the policy judges it, then promotes', async () => {
-    const lag = {
-      name: 'replica-lag',
-      query: 'max(replica_lag_seconds{db="{{replica}}",of="{{source}}"})',
-      max: 5,
-      during: ['replicate' as const],
-      failureLimit: 0,
-      inconclusive: 'wait' as const,
-    };
-    const t = { ...moveBeta(), analysis: [lag] };
+    const t = { ...moveBeta(), analysis: [replicaLag('wait')] };
     world.measurements.set('replica-lag', [{ value: 40 }, { inconclusive: 'no data' }, { value: 2 }]);
     const notes: string[] = [];
     let outcome;
@@ -226,16 +228,8 @@ describe('a tenant move', () => {
   });
 
   it('cuts back when the replica cannot be judged and the query says inconclusive: fail', async () => {
-    const lag = {
-      name: 'replica-lag',
-      query: 'max(replica_lag_seconds{db="{{replica}}"})',
-      max: 5,
-      during: ['replicate' as const],
-      failureLimit: 0,
-      inconclusive: 'fail' as const,
-    };
     world.measurements.set('replica-lag', [{ inconclusive: 'no data' }]);
-    const outcome = await runToEnd({ ...moveBeta(), analysis: [lag] });
+    const outcome = await runToEnd({ ...moveBeta(), analysis: [replicaLag('fail')] });
     expect(outcome.status).toBe('rolled-back');
     expect(outcome.reason).toBe('replicate failed: replica-lag inconclusive: no data on beta-db');
     expect(world.replicas.has('beta-db')).toBe(false);
