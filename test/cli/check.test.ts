@@ -237,6 +237,37 @@ describe('ringmaster check', () => {
       );
     });
 
+    it('keeps the ring rule of a test tenant: its production tenant may not move to an earlier ring', async () => {
+      // globex-test stands ahead of globex (stable) from early, after a move of its own.
+      await repo.edit('groups/internal.yaml', /\n {2}- \{ id: globex-test[^\n]*/, '');
+      await repo.edit(
+        'groups/shared-1.yaml',
+        /\n$/,
+        '\n  - { id: globex-test, host: globex-test.example.com, language: de-DE, utcOffset: "+01:00", testOf: globex }\n',
+      );
+      const base = await repo.commit('globex-test moves to shared-1');
+      // Moving globex itself to canary (its group takes another tenant) would put its test tenant behind it.
+      await repo.edit(
+        'groups/globex.yaml',
+        /\n {2}- \{ id: globex,[^\n]*/,
+        '\n  - { id: initech, host: initech.example.com, language: en-US, utcOffset: "-05:00" }',
+      );
+      await repo.edit(
+        'groups/internal.yaml',
+        /\n$/,
+        '\n  - { id: globex, host: globex.example.com, language: de-DE, utcOffset: "+01:00" }\n',
+      );
+      const head = await repo.commit('globex moves to internal');
+      const run = await runRingmaster(['check', '--repo', repo.dir, '--base', base, '--head', head], {
+        now: AUTUMN,
+      });
+      expect(run.out).toContain(
+        'groups/shared-1.yaml:14:101: test tenant "globex-test" is in ring "early", later than its production tenant "globex" in ring "canary"; move it to a group in ring "canary" or earlier [test-tenant-order]',
+      );
+      expect(run.out).toContain('does not validate');
+      expect(run.code).toBe(1);
+    });
+
     it('leaves a bare removal of a tenant a removal, which needs decommissioning allowed', async () => {
       await repo.edit(
         'groups/shared-1.yaml',
