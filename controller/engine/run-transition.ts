@@ -38,6 +38,7 @@ import {
 } from './steps.js';
 import { failureDataOf } from './step-failure.js';
 import { RunJournal } from './run-journal.js';
+import { undoTransition } from './undo.js';
 
 /**
  * How transient failures are retried: `retries` more tries, back-off doubling
@@ -266,89 +267,15 @@ class Run {
     return { kind: 'done' };
   }
 
-  /**
-   * Undoes what was done, newest first. A cutover that failed may have moved
-   * traffic: it is undone too. Past a point of no return (see
-   * StepDefinition.noReturn) nothing is undone: the group is in emergency,
-   * unless a human asked for the undo (`recover --to cut-back`).
-   */
-  private async compensate(): Promise<void> {
-    // A cut-back a human asked for (ringmaster recover --to cut-back) undoes past the point of no return.
-    const noReturn = this.j.entry.recovery?.to === 'cut-back' ? undefined : this.pastReturn();
-    if (noReturn) {
-      const reason = `${this.j.entry.reason ?? 'failed'}; ${noReturn}`;
-      await this.j.save({ status: 'emergency', reason, endedAt: this.j.now() });
-      this.log.error(
-        { reason },
-        'Transition failed past its point of no return; group needs a human (ringmaster recover)',
-      );
-      return;
-    }
-    const undo = [...this.j.entry.steps]
-      .reverse()
-      .filter(
-        (r) =>
-          r.status === 'done' ||
-          r.status === 'compensating' ||
-          (r.name === 'cutover' && r.status === 'failed') ||
-          // A failed step that may have changed the world, and recorded what, is undone too.
-          (r.status === 'failed' &&
-            r.data !== undefined &&
-            STEP_DEFINITIONS.find((s) => s.name === r.name)?.undoesFailure === true),
-      )
-      .map((r) => [r, STEP_DEFINITIONS.find((s) => s.name === r.name)!] as const)
-      .filter(([, def]) => def.compensate !== undefined);
-    for (const [record, def] of undo) {
-      // Stopping leaves the rollback where it stands: it is rolling-back in the journal, and resumes at the next start.
-      if (this.stopping()) return;
-      // An undo resumed after a restart goes on counting its attempts.
-      const used = record.status === 'compensating' ? (record.undoAttempts ?? 0) : 0;
-      const tried = await this.retry(
-        def.name,
-        { used, error: record.undoError },
-        {
-          record: (undoAttempts, undoError) =>
-            this.j.putStep({ ...record, status: 'compensating', undoAttempts, undoError }),
-          run: (ctx) => def.compensate!(this.t, ctx, this.deps, this.j.recorded()),
-        },
-      );
-      if (!tried.ok && this.stopping()) {
-        const handedBack = Math.max(used, tried.attempts - 1);
-        await this.j.putStep({ ...record, status: 'compensating', undoAttempts: handedBack });
-        return;
-      }
-      if (!tried.ok) {
-        const error = messageOf(tried.error);
-        const reason = `${this.j.entry.reason ?? 'rollback'}; undoing ${def.name} failed too: ${error}`;
-        await this.j.putStep(
-          { ...record, status: 'compensating', undoAttempts: tried.attempts, undoError: error },
-          { status: 'emergency', reason, endedAt: this.j.now() },
-        );
-        this.log.error(
-          { err: tried.error, step: def.name },
-          'Compensation failed; group needs a human (ringmaster recover)',
-        );
-        return;
-      }
-      const { undoError: _last, ...kept } = record;
-      await this.j.putStep({
-        ...kept,
-        status: 'compensated',
-        undoAttempts: tried.attempts,
-        endedAt: this.j.now(),
-      });
-    }
-    await this.j.save({ status: 'rolled-back', endedAt: this.j.now() });
-    this.log.warn({ reason: this.j.entry.reason }, 'Transition rolled back');
-  }
-
-  /** What a step began that cannot be undone, as its definition says; undefined when everything can be. */
-  private pastReturn(): string | undefined {
-    for (const record of this.j.entry.steps) {
-      const message = STEP_DEFINITIONS.find((s) => s.name === record.name)?.noReturn?.(this.t, record);
-      if (message) return message;
-    }
-    return undefined;
+  private compensate(): Promise<void> {
+    return undoTransition({
+      t: this.t,
+      deps: this.deps,
+      j: this.j,
+      log: this.log,
+      retry: (step, spent, work) => this.retry(step, spent, work),
+      stopping: () => this.stopping(),
+    });
   }
 
   private stopping(): boolean {
