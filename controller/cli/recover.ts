@@ -1,7 +1,7 @@
 import { type Command, InvalidArgumentError } from 'commander';
-import { summarize } from '../engine/journal.js';
+import type { JournalEntry } from '../engine/journal.js';
 import { type CutBack, cutBackMove, recoverGroup } from '../engine/recover.js';
-import { moveStatuses } from '../engine/ring-statuses.js';
+import { recoveredStatuses } from '../engine/ring-statuses.js';
 import type { AppliedGroup } from '../state/types.js';
 import { EXIT, type CliContext } from './context.js';
 import {
@@ -35,12 +35,15 @@ export function registerRecover(program: Command, ctx: CliContext, setExit: (cod
         if (opts.to === 'cut-back') {
           const done = await cutBackMove(parts.store, parts.engine, group, ctx.now());
           ctx.io.out(describeCutBack(group, done));
-          await reportMove(ctx, parts, done);
+          await report(ctx, parts, done.outcome.entry, 'cut-back');
           setExit(done.outcome.status === 'rolled-back' ? EXIT.ok : EXIT.failure);
           return;
         }
         const next = await recoverGroup(parts.store, parts.engine.journal, group, opts.to, ctx.now());
-        ctx.io.out(`group ${group} recovered to ${opts.to}: the controller treats it as ${treatedAs(next)}`);
+        ctx.io.out(
+          `group ${group} recovered to ${opts.to}: the controller treats it as ${treatedAs(next.group)}`,
+        );
+        await report(ctx, parts, next.entry, opts.to);
         setExit(EXIT.ok);
       } finally {
         // Folded into the state files, as a run leaves them: sim.json then shows the cut-back as it is.
@@ -49,16 +52,24 @@ export function registerRecover(program: Command, ctx: CliContext, setExit: (cod
     });
 }
 
-/** Writes the move's status on its commit as the cut-back ended it (a status that cannot be written is said, not fatal). */
-async function reportMove(ctx: CliContext, parts: ControllerParts, c: CutBack): Promise<void> {
-  const entry = summarize(c.outcome.entry);
+/**
+ * Writes on the transition's commit what the recovery ended (see
+ * recoveredStatuses): the group's status is no longer `error`. A status that
+ * cannot be written is said, not fatal: the state is recovered either way.
+ */
+async function report(
+  ctx: CliContext,
+  parts: ControllerParts,
+  entry: JournalEntry,
+  to: RecoverArg,
+): Promise<void> {
   try {
-    for (const s of moveStatuses(entry, parts.targetUrl?.(entry.commit, entry.ring)))
+    for (const s of recoveredStatuses(entry, to, parts.targetUrl?.(entry.commit, entry.ring)))
       await parts.reporter.report(entry.commit, s);
     await parts.reporter.flush();
   } catch (err) {
     ctx.io.err(
-      `ringmaster: the move's status was not written on ${entry.commit.slice(0, 12)}: ${(err as Error).message}`,
+      `ringmaster: the recovery's statuses were not written on ${entry.commit.slice(0, 12)}: ${(err as Error).message}`,
     );
   }
 }

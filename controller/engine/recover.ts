@@ -42,8 +42,9 @@ async function emergencyOf(
  * Records that a human resolved `group`'s emergency: with `previous` the group
  * keeps the state it had and the failed commit is held for it; with `target`
  * the transition's target becomes its applied state. The human makes the world
- * match first; this only tells the controller. Throws when the group is not in
- * emergency or its journal is missing.
+ * match first; this only tells the controller. Returns the group's applied
+ * state and the transition's journal as recorded now. Throws when the group
+ * is not in emergency or its journal is missing.
  */
 export async function recoverGroup(
   store: StateStore,
@@ -51,7 +52,7 @@ export async function recoverGroup(
   group: string,
   to: RecoverTo,
   now: Date,
-): Promise<AppliedGroup> {
+): Promise<{ readonly group: AppliedGroup; readonly entry: JournalEntry }> {
   const { applied, current, entry } = await emergencyOf(store, journal, group);
   const at = now.toISOString();
   const { emergency: _resolved, ...rest } = current;
@@ -72,9 +73,10 @@ export async function recoverGroup(
     };
     next = { ...rest, held };
   }
-  await journal.save({ ...entry, recovery: { to, at } });
+  const recovered: JournalEntry = { ...entry, recovery: { to, at } };
+  await journal.save(recovered);
   await store.saveApplied({ ...applied, groups: { ...applied.groups, [group]: next } });
-  return next;
+  return { group: next, entry: recovered };
 }
 
 /** How a cut-back ended, and what it left for a human. */

@@ -24,8 +24,8 @@ import type { StateStore } from '../state/file-store.js';
 import type { ControllerStatus } from '../state/status-view.js';
 import type { AppliedState, OpenStatuses } from '../state/types.js';
 import type { CommitStatus, StatusReporter } from '../status/reporter.js';
-import { fitDescription, moveContext, ringContext } from '../status/reporter.js';
-import { type TransitionSummary, isFinal } from './journal.js';
+import { fitDescription, groupContext, moveContext, ringContext } from '../status/reporter.js';
+import { type JournalEntry, type TransitionSummary, isFinal, summarize } from './journal.js';
 import { commitStatuses } from './status-build.js';
 
 /**
@@ -148,6 +148,54 @@ export function moveStatuses(e: TransitionSummary, targetUrl?: string): CommitSt
       targetUrl,
     };
   });
+}
+
+/**
+ * What a human's end of `entry`'s emergency (ringmaster recover) says on its
+ * commit, where the group's status said `error`: `success` kept at the target,
+ * `failure` back at the previous state (the commit held), or as the cut-back
+ * ended (`outcome`: rolled back, or in emergency again); and for a tenant
+ * move, the move's status alike.
+ */
+export function recoveredStatuses(
+  entry: JournalEntry,
+  to: 'previous' | 'target' | 'cut-back',
+  targetUrl?: string,
+): CommitStatus[] {
+  const how = `ringmaster recover --to ${to}`;
+  const again = entry.status === 'emergency' && to === 'cut-back';
+  const state: CommitStatus['state'] = again ? 'error' : to === 'target' ? 'success' : 'failure';
+  const runs = entry.to ? `runs ${entry.to.release}` : 'removed';
+  const said =
+    to === 'target'
+      ? `emergency resolved (${how}): ${runs}`
+      : to === 'previous'
+        ? `rolled back by hand (${how}); the commit stays held`
+        : again
+          ? `emergency: cutting back failed, run ringmaster recover: ${entry.reason ?? ''}`
+          : `rolled back (${how}); the commit stays held`;
+  const group: CommitStatus = {
+    state,
+    context: groupContext(entry.ring, entry.group),
+    description: fitDescription(`${entry.group}: ${said}`),
+    targetUrl,
+  };
+  const move = entry.target?.planned.moveIn;
+  if (!move) return [group];
+  if (to === 'cut-back') return [group, ...moveStatuses(summarize(entry), targetUrl)];
+  return [
+    group,
+    ...move.tenants.map((tenant): CommitStatus => ({
+      state,
+      context: moveContext(tenant, move.from, entry.group),
+      description: fitDescription(
+        to === 'target'
+          ? `moved tenant ${tenant} from ${move.from} to ${entry.group} (kept by ${how})`
+          : `moving tenant ${tenant} from ${move.from} to ${entry.group}: cut back to ${move.from} by hand (${how})`,
+      ),
+      targetUrl,
+    })),
+  ];
 }
 
 /** What writing ring statuses needs. */

@@ -116,7 +116,7 @@ describe('the controller commands on a real repository', () => {
   it('leaves a group whose cutover cannot be undone in emergency until recover', async () => {
     await ringmaster('run', '--once');
     await repo.edit('groups/rings.yaml', 'release: "2026.11.0"', 'release: "2026.11.1"');
-    await repo.commit('promote 2026.11.1 to early');
+    const promotion = await repo.commit('promote 2026.11.1 to early');
     await writeFile(
       join(state, 'faults.yaml'),
       'faults:\n  - { group: shared-1, step: cutover, kind: permanent }\n',
@@ -134,6 +134,14 @@ describe('the controller commands on a real repository', () => {
       /^group shared-1 recovered to previous: the controller treats it as running 2026\.11\.0; commit [0-9a-f]{12} stays held/,
     );
     expect((await groups())['shared-1']).toBe('held 2026.11.0');
+    // The group's status on the commit no longer says error: a human ended the emergency.
+    const groupStatuses = (await notes(promotion)).filter((l) => l.includes('"ringmaster/early/shared-1"'));
+    expect(groupStatuses.at(-2)).toMatch(
+      / error "ringmaster\/early\/shared-1" "shared-1: emergency, run ringmaster recover/,
+    );
+    expect(groupStatuses.at(-1)).toMatch(
+      / failure "ringmaster\/early\/shared-1" "shared-1: rolled back by hand \(ringmaster recover --to previous\); the commit stays held"$/,
+    );
     const refused = await ringmaster('recover', 'shared-1', '--to', 'target');
     expect(refused.code).toBe(2);
     expect(refused.err).toBe(

@@ -208,6 +208,14 @@ describe('moving a tenant to a group of its own', () => {
       expect(w.groups['eu-1/shared-1']!.hosts).toEqual(['alpha.example.com']);
 
       expect((await ringmaster('recover', 'beta', '--to', 'target')).code).toBe(0);
+      expect((await notes(moved)).slice(-2)).toEqual([
+        expect.stringMatching(
+          / success "ringmaster\/early\/beta" "beta: emergency resolved \(ringmaster recover --to target\): runs 2026\.11\.0"$/,
+        ),
+        expect.stringMatching(
+          / success "ringmaster\/move\/beta\/shared-1\/beta" "moved tenant beta from shared-1 to beta \(kept by ringmaster recover --to target\)"$/,
+        ),
+      ]);
       const after = await ringmaster('run', '--once');
       expect(after.out).toMatch(/✓ shared-1@[0-9a-f]{12} succeeded/);
       expect((await world()).groups['eu-1/shared-1']!.tenants).toEqual(['alpha']);
@@ -233,6 +241,11 @@ describe('moving a tenant to a group of its own', () => {
       expect([recover.code, recover.err]).toEqual([0, '']);
       expect(recover.out).toBe(
         `tenant beta cut back to shared-1: routed there again, what it wrote on beta-db since promotion was copied back by the release's cutback Job. beta-db is kept: delete it once you have checked the data. The controller treats beta as not deployed (its first deployment failed); commit ${moved.slice(0, 12)} stays held for it until a newer commit changes it`,
+      );
+      expect(await notes(moved)).toContainEqual(
+        expect.stringMatching(
+          / failure "ringmaster\/early\/beta" "beta: rolled back \(ringmaster recover --to cut-back\); the commit stays held"$/,
+        ),
       );
       // The move's status on its commit says it was cut back, after the emergency's error.
       expect((await notes(moved)).filter((l) => l.includes('ringmaster/move/'))).toEqual([
