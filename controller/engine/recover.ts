@@ -10,7 +10,7 @@ import type { StateStore } from '../state/file-store.js';
 import type { AppliedGroup, AppliedState } from '../state/types.js';
 import { applyOutcomes } from './apply-outcome.js';
 import type { JournalEntry, JournalStore } from './journal.js';
-import { writesMayBeThere } from './move-steps.js';
+import { writesMayBeThere } from './promote-step.js';
 import { type EngineParts, type TransitionOutcome, runTransition } from './run-transition.js';
 
 /** Where a human put a group in emergency back: its state before the transition, or the transition's target. */
@@ -136,7 +136,7 @@ export async function cutBackMove(
     await engine.journal.save({
       ...entry,
       status: 'rolling-back',
-      reason: `cut back to ${move.from} by ringmaster recover after ${after}`,
+      reason: `asked by ringmaster recover --to cut-back after ${after}`,
       endedAt: undefined,
       recovery: { to: 'cut-back', at: now.toISOString() },
       // A human asking (again) grants each undo a fresh budget: one spent by crashes or a failed cut-back is not held against it.

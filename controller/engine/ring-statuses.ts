@@ -136,11 +136,7 @@ export function moveStatuses(e: TransitionSummary, targetUrl?: string): CommitSt
         ? ['success', `moved ${what}${ended}`]
         : e.status === 'emergency'
           ? ['error', `moving ${what}: emergency, run ringmaster recover: ${e.reason ?? ''}`]
-          : // A cut-back a human asked for says so itself (see engine/recover.ts).
-            [
-              'failure',
-              `moving ${what}: ${e.reason?.startsWith('cut back to ') ? '' : `cut back to ${from}: `}${e.reason ?? ''}`,
-            ];
+          : ['failure', `moving ${what}: cut back to ${from}: ${e.reason ?? ''}`];
     return {
       state,
       context: moveContext(tenant, from, e.group),

@@ -20,14 +20,8 @@ import type {
 import type { CallContext, Providers, ServiceSpec } from '../providers/ports.js';
 import type { StepName } from './step-names.js';
 import type { StepRecord } from './journal.js';
-import {
-  PROMOTE,
-  REPLICATE,
-  checkMove,
-  moving,
-  releaseSourceHosts,
-  restoreSourceHosts,
-} from './move-steps.js';
+import { REPLICATE, checkMove, moving, releaseSourceHosts, restoreSourceHosts } from './move-steps.js';
+import { PROMOTE } from './promote-step.js';
 import type { PlannedTransition } from '../plan/transitions.js';
 
 /** Everything a transition's steps need to know about its target. */

@@ -253,7 +253,7 @@ describe('moving a tenant to a group of its own', () => {
           / error "ringmaster\/move\/beta\/shared-1\/beta" "moving tenant beta from shared-1 to beta: emergency/,
         ),
         expect.stringMatching(
-          / failure "ringmaster\/move\/beta\/shared-1\/beta" "moving tenant beta from shared-1 to beta: cut back to shared-1 by ringmaster recover after observe failed/,
+          / failure "ringmaster\/move\/beta\/shared-1\/beta" "moving tenant beta from shared-1 to beta: cut back to shared-1: asked by ringmaster recover --to cut-back after observe failed/,
         ),
       ]);
       const w = await world();
@@ -282,7 +282,7 @@ describe('moving a tenant to a group of its own', () => {
       expect(status.find((g) => g.name === 'beta')).toMatchObject({
         state: 'held',
         reason: expect.stringContaining(
-          'cut back to shared-1 by ringmaster recover after observe failed: sim: injected',
+          'asked by ringmaster recover --to cut-back after observe failed: sim: injected',
         ),
       });
       expect(status.find((g) => g.name === 'shared-1')).toMatchObject({ state: 'waiting' });

@@ -5,7 +5,7 @@
  * in emergency after it.
  */
 import { pino } from 'pino';
-import { writesMayBeThere } from '../../controller/engine/move-steps.js';
+import { writesMayBeThere } from '../../controller/engine/promote-step.js';
 import { type EngineDeps, runTransition } from '../../controller/engine/run-transition.js';
 import type { TransitionTarget } from '../../controller/engine/steps.js';
 import type { AnalysisQuery, MaintenanceWindow, Tenant } from '../../controller/model/types.js';
