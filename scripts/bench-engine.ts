@@ -41,7 +41,7 @@ import { parseArgs } from 'node:util';
 import { getHeapStatistics } from 'node:v8';
 import { simpleGit } from 'simple-git';
 import { openController } from '../controller/cli/controller-options.js';
-import { createRunner, lookAndSettle } from '../controller/cli/run.js';
+import { createRunner, lookAndSettle } from '../controller/cli/runner.js';
 import { previewRun } from '../controller/plan/admission.js';
 import { createContext } from '../controller/main.js';
 import { createMetrics } from '../controller/server/metrics.js';

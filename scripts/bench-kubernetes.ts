@@ -18,7 +18,7 @@ import { performance } from 'node:perf_hooks';
 import { fileURLToPath } from 'node:url';
 import { simpleGit } from 'simple-git';
 import { openController } from '../controller/cli/controller-options.js';
-import { createRunner, lookAndSettle } from '../controller/cli/run.js';
+import { createRunner, lookAndSettle } from '../controller/cli/runner.js';
 import { createContext } from '../controller/main.js';
 import { createMetrics } from '../controller/server/metrics.js';
 import { generate } from './generate-constellation.js';
@@ -34,6 +34,7 @@ export interface KubernetesBenchOptions {
 interface Counts {
   readonly requests: number;
   readonly writes: number;
+  readonly byKind: Record<string, number>;
   readonly cpuMs: number;
 }
 
@@ -101,6 +102,12 @@ export async function benchKubernetes(o: KubernetesBenchOptions): Promise<void> 
         requests: (after.requests - before.requests) / n,
         writes: (after.writes - before.writes) / n,
         standInCpuMs: (after.cpuMs - before.cpuMs) / n,
+        byKind: Object.fromEntries(
+          Object.entries(after.byKind)
+            .map(([kind, count]) => [kind, (count - (before.byKind[kind] ?? 0)) / n] as const)
+            .filter(([, perTransition]) => perTransition > 0)
+            .sort((a, b) => b[1] - a[1]),
+        ),
       };
     };
     log('create: first reconcile ...');
@@ -137,6 +144,8 @@ type Phase = {
   requests: number;
   writes: number;
   standInCpuMs: number;
+  /** Requests per transition by method and resource (`/<name>`: one object, else a list). */
+  byKind: Record<string, number>;
 };
 
 function report(r: {
@@ -155,6 +164,10 @@ function report(r: {
     '| --- | --- | --- | --- | --- | --- | --- |',
     row('Promote broad (new colour, switch, retire the old)', r.promote),
     row('First reconcile (create every group)', r.create),
+    '',
+    'Requests per transition of the promotion, by kind:',
+    '',
+    ...Object.entries(r.promote.byKind).map(([kind, count]) => `- ${kind}: ${count.toFixed(2)}`),
     '',
   ].join('\n');
 }

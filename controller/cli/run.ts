@@ -1,10 +1,6 @@
-import { createHash } from 'node:crypto';
 import type { Command } from 'commander';
 import { validate as isValidCron } from 'node-cron';
-import { type TransitionSummary, isFinal, summarize } from '../engine/journal.js';
 import { ConfigurationError, isTransient } from '../errors.js';
-import { type Followed, LiveController } from '../loop/live-controller.js';
-import { BranchLook, type LookResult } from '../loop/branch-look.js';
 import { checkGitHubAccess } from '../github/access.js';
 import { EXIT, type CliContext } from './context.js';
 import {
@@ -13,7 +9,6 @@ import {
   addControllerOptions,
   openController,
 } from './controller-options.js';
-import { renderStatus } from './render-status.js';
 import { watchHeap } from '../server/heap-watch.js';
 import { whenStopSignal } from './stop-signal.js';
 import { TickLoop } from './tick-loop.js';
@@ -21,12 +16,10 @@ import { DEFAULT_KEEP_HISTORY_DAYS, HistoryRetention } from '../loop/history-ret
 import { startServer } from '../server/http.js';
 import { historyItem } from '../state/history-view.js';
 import { createGitHubWebhook } from '../server/webhook.js';
-import { openRevertPullRequests } from '../github/revert.js';
-import { join } from 'node:path';
-import { type Metrics, createMetrics } from '../server/metrics.js';
-import type { ControllerStatus, HeadProblem, RingStatusView } from '../state/status-view.js';
+import { createMetrics } from '../server/metrics.js';
+import type { HeadProblem } from '../state/status-view.js';
 import { InvalidArgumentError } from 'commander';
-import { headMessage, progressLine } from './run-messages.js';
+import { type Runner, createRunner, lookAndSettle, printSummary } from './runner.js';
 import { positiveIntArg } from './options.js';
 
 function portArg(value: string): number {
@@ -44,9 +37,6 @@ interface RunOptions extends ControllerOptions {
   workers: number;
   keepHistory: number;
 }
-
-/** Who the controller's own commits (revert branches) are by: git's `-c` settings for them. */
-const COMMITTER = ['user.name=Ringmaster', 'user.email=ringmaster@localhost'];
 
 /** Transitions under way at most at once by default: sized for one machine (each mostly waits on a provider). */
 const DEFAULT_WORKERS = 32;
@@ -76,113 +66,148 @@ export function registerRun(program: Command, ctx: CliContext, setExit: (code: n
     )
     .option('--host <host>', 'address of the HTTP server (status page, /metrics, /healthz)', '127.0.0.1')
     .option('--port <port>', 'port of the HTTP server; 0 picks a free one', portArg, 7070)
-    .action(async (opts: RunOptions) => {
-      if (!isValidCron(opts.poll)) {
-        throw new ConfigurationError(
-          'BadPoll',
-          `--poll "${opts.poll}" is not a cron expression; for example "*/15 * * * * *" (every 15 seconds)`,
-        );
-      }
-      const parts = await openController(ctx, opts);
-      try {
-        await checkToken(ctx, parts);
-      } catch (err) {
-        await parts.close();
-        throw err;
-      }
-      const stopHeapWatch = watchHeap(parts.log);
-      const { metrics, registry } = createMetrics({ now: ctx.now });
-      // Looks, one at a time: on the poll schedule, at a webhook, and when a wait with a known end runs out.
-      const loop = new TickLoop(ctx, async () => {
-        await runner.branch.look();
-      });
-      const retention = new HistoryRetention({
-        journal: parts.journal,
-        commits: parts.commits,
-        state: parts.store,
-        clock: parts.clock,
-        log: parts.log,
-        keepMs: opts.keepHistory * 24 * 60 * 60 * 1000,
-      });
-      const runner = createRunner(ctx, parts, {
-        workers: opts.workers,
-        metrics,
-        retention,
-        // --once looks once: what waits is left to the next run.
-        onWake: opts.once ? undefined : () => loop.kick(),
-        // --once prints the status once, at its end.
-        printEachLook: !opts.once,
-      });
-      await sayResuming(ctx, parts);
-      const stopped = whenStopSignal((signal) => {
-        ctx.io.out(
-          `${signal}: stopping. No new step starts; steps under way end at their next call and stay open in the journal (${signal} again quits at once).`,
-        );
-        parts.stop();
-        void runner.controller.stop();
-      });
-      if (opts.once) {
-        let head: HeadProblem | undefined;
-        try {
-          ({ head } = await lookAndSettle(runner));
-          // Waits with a known end are left to the next run.
-          await runner.controller.stop();
-          if (runner.controller.ready) printSummary(ctx, runner, runner.controller.status());
-          await sayLeftOpen(ctx, parts, stopped.received());
-        } finally {
-          stopped.remove();
-          stopHeapWatch();
-          await retention.settled();
-          // The rehearsal's clock went on while the work ran: the next run goes on from here, never before
-          // the times the records were written at.
-          await parts.saveClock();
-          await parts.reporter.flush();
-          await parts.close({ compact: true });
-        }
-        // A head that does not validate applied nothing of it: a finding, as validate says of it.
-        setExit(head?.problem === 'invalid' ? EXIT.findings : EXIT.ok);
-        return;
-      }
-      const secret = ctx.env.githubWebhookSecret;
-      const server = await startServer({
-        host: opts.host,
-        port: opts.port,
-        log: parts.log,
-        registry,
-        getStatus: async () => (runner.controller.ready ? runner.controller.status() : undefined),
-        isReady: () => runner.controller.ready,
-        getHistory: async (query, limit) =>
-          (await parts.engine.journal.history(query)).slice(0, limit).map(historyItem),
-        getCommits: async (limit) => (await parts.commits.list()).slice(0, limit),
-        getCommitStatuses: async (commit) => [...(await parts.reporter.latest(commit)).values()],
-        getGroup: async (name) => {
-          const group = runner.controller.followed?.constellation.groups.get(name);
-          return { group, consoles: group ? parts.consoles(group) : [] };
-        },
-        // A webhook only makes the loop look at once; polling stays the source of truth.
-        onWebhook: secret
-          ? createGitHubWebhook({ secret, branch: opts.branch, log: parts.log, onTrigger: () => loop.kick() })
-          : undefined,
-      });
-      ctx.io.out(`Status page ${server.url}  (metrics at ${new URL('/metrics', server.url).href})`);
-      try {
-        await loop.runForever(opts.poll, stopped.promise);
-        await runner.controller.stop();
-        await parts.saveClock();
-        await sayLeftOpen(ctx, parts, true);
-      } finally {
-        stopped.remove();
-        stopHeapWatch();
-        await server.close();
-        await retention.settled();
-        parts.reporter.close();
-        await parts.reporter.flush().catch((err: unknown) => {
-          ctx.io.err(`ringmaster: statuses not written before stopping: ${(err as Error).message}`);
-        });
-        await parts.close({ compact: true });
-      }
-      setExit(EXIT.ok);
+    .action((opts: RunOptions) => runController(ctx, opts, setExit));
+}
+
+/** What every `run` sets up before its first look, and takes down after its last. */
+interface Run {
+  readonly parts: ControllerParts;
+  readonly runner: Runner;
+  readonly loop: TickLoop;
+  readonly retention: HistoryRetention;
+  readonly stopped: ReturnType<typeof whenStopSignal>;
+  readonly stopHeapWatch: () => void;
+  readonly registry: ReturnType<typeof createMetrics>['registry'];
+}
+
+async function runController(
+  ctx: CliContext,
+  opts: RunOptions,
+  setExit: (code: number) => void,
+): Promise<void> {
+  if (!isValidCron(opts.poll)) {
+    throw new ConfigurationError(
+      'BadPoll',
+      `--poll "${opts.poll}" is not a cron expression; for example "*/15 * * * * *" (every 15 seconds)`,
+    );
+  }
+  const parts = await openController(ctx, opts);
+  try {
+    await checkToken(ctx, parts);
+  } catch (err) {
+    await parts.close();
+    throw err;
+  }
+  const run = startRun(ctx, opts, parts);
+  await sayResuming(ctx, parts);
+  setExit(opts.once ? await runOnce(ctx, run) : await runServing(ctx, opts, run));
+}
+
+/** The runner, its loop of looks, the history's retention, the heap watch and the stop signal of a run. */
+function startRun(ctx: CliContext, opts: RunOptions, parts: ControllerParts): Run {
+  const stopHeapWatch = watchHeap(parts.log);
+  const { metrics, registry } = createMetrics({ now: ctx.now });
+  // Looks, one at a time: on the poll schedule, at a webhook, and when a wait with a known end runs out.
+  const loop = new TickLoop(ctx, async () => {
+    await runner.branch.look();
+  });
+  const retention = new HistoryRetention({
+    journal: parts.journal,
+    commits: parts.commits,
+    state: parts.store,
+    clock: parts.clock,
+    log: parts.log,
+    keepMs: opts.keepHistory * 24 * 60 * 60 * 1000,
+  });
+  const runner = createRunner(ctx, parts, {
+    workers: opts.workers,
+    metrics,
+    retention,
+    // --once looks once: what waits is left to the next run.
+    onWake: opts.once ? undefined : () => loop.kick(),
+    // --once prints the status once, at its end.
+    printEachLook: !opts.once,
+  });
+  const stopped = whenStopSignal((signal) => {
+    ctx.io.out(
+      `${signal}: stopping. No new step starts; steps under way end at their next call and stay open in the journal (${signal} again quits at once).`,
+    );
+    parts.stop();
+    void runner.controller.stop();
+  });
+  return { parts, runner, loop, retention, stopped, stopHeapWatch, registry };
+}
+
+/** `run --once`: one look, and the work it started to its end or its wait; the exit code. */
+async function runOnce(ctx: CliContext, run: Run): Promise<number> {
+  const { parts, runner, stopped } = run;
+  let head: HeadProblem | undefined;
+  try {
+    ({ head } = await lookAndSettle(runner));
+    // Waits with a known end are left to the next run.
+    await runner.controller.stop();
+    if (runner.controller.ready) printSummary(ctx, runner, runner.controller.status());
+    await sayLeftOpen(ctx, parts, stopped.received());
+  } finally {
+    stopped.remove();
+    run.stopHeapWatch();
+    await run.retention.settled();
+    // The rehearsal's clock went on while the work ran: the next run goes on from here, never before
+    // the times the records were written at.
+    await parts.saveClock();
+    await parts.reporter.flush();
+    await parts.close({ compact: true });
+  }
+  // A head that does not validate applied nothing of it: a finding, as validate says of it.
+  return head?.problem === 'invalid' ? EXIT.findings : EXIT.ok;
+}
+
+/** `run`: looks on the schedule (and at webhooks) with the HTTP server up, until a stop signal; the exit code. */
+async function runServing(ctx: CliContext, opts: RunOptions, run: Run): Promise<number> {
+  const { parts, runner, loop, stopped } = run;
+  const server = await startServer({
+    host: opts.host,
+    port: opts.port,
+    log: parts.log,
+    registry: run.registry,
+    getStatus: async () => (runner.controller.ready ? runner.controller.status() : undefined),
+    isReady: () => runner.controller.ready,
+    getHistory: async (query, limit) =>
+      (await parts.engine.journal.history(query)).slice(0, limit).map(historyItem),
+    getCommits: async (limit) => (await parts.commits.list()).slice(0, limit),
+    getCommitStatuses: async (commit) => [...(await parts.reporter.latest(commit)).values()],
+    getGroup: async (name) => {
+      const group = runner.controller.followed?.constellation.groups.get(name);
+      return { group, consoles: group ? parts.consoles(group) : [] };
+    },
+    // A webhook only makes the loop look at once; polling stays the source of truth.
+    onWebhook: webhookOf(ctx, opts, parts, loop),
+  });
+  ctx.io.out(`Status page ${server.url}  (metrics at ${new URL('/metrics', server.url).href})`);
+  try {
+    await loop.runForever(opts.poll, stopped.promise);
+    await runner.controller.stop();
+    await parts.saveClock();
+    await sayLeftOpen(ctx, parts, true);
+  } finally {
+    stopped.remove();
+    run.stopHeapWatch();
+    await server.close();
+    await run.retention.settled();
+    parts.reporter.close();
+    await parts.reporter.flush().catch((err: unknown) => {
+      ctx.io.err(`ringmaster: statuses not written before stopping: ${(err as Error).message}`);
     });
+    await parts.close({ compact: true });
+  }
+  return EXIT.ok;
+}
+
+/** The GitHub webhook, when its secret is set: it makes the loop look at once. */
+function webhookOf(ctx: CliContext, opts: RunOptions, parts: ControllerParts, loop: TickLoop) {
+  const secret = ctx.env.githubWebhookSecret;
+  if (!secret) return undefined;
+  return createGitHubWebhook({ secret, branch: opts.branch, log: parts.log, onTrigger: () => loop.kick() });
 }
 
 /** Says, at start, which transitions a stopped or killed controller left open: this run resumes them first. */
@@ -228,147 +253,4 @@ async function checkToken(ctx: CliContext, parts: ControllerParts): Promise<void
     parts.log.warn({ err }, 'GitHub could not be asked about the token; going on');
     ctx.io.err(`ringmaster: ${err.message}; going on, and trying GitHub again at each look`);
   }
-}
-
-/** What the looks of one `run` share: the live controller, the look at the branch, what was printed. */
-export interface Runner {
-  readonly controller: LiveController;
-  readonly branch: BranchLook;
-  readonly metrics: Metrics;
-  /** Transitions that ended since the summary was last printed. */
-  ended: TransitionSummary[];
-  /** Whether each look prints the status when it changed (a running controller) or not (`--once`, at its end). */
-  printEachLook: boolean;
-  /** A hash of the last summary printed: a look that changed nothing prints nothing. */
-  printed?: string;
-  /** The reason last printed for each waiting transition: a wait is printed when it starts or its reason changes. */
-  readonly waitingPrinted: Map<string, string>;
-}
-
-/** Makes the live controller of a `run`, its look at the branch, and how both are printed and counted. */
-export function createRunner(
-  ctx: CliContext,
-  parts: ControllerParts,
-  options: {
-    workers: number;
-    metrics: Metrics;
-    onWake?: () => void;
-    printEachLook?: boolean;
-    /** Keeps the history bounded, looked after at each look. */
-    retention?: HistoryRetention;
-  },
-): Runner {
-  const { metrics } = options;
-  const controller = new LiveController({
-    engine: { ...parts.engine, observeStep: (step, seconds) => metrics.observeStep(step, seconds) },
-    state: parts.store,
-    clock: parts.clock,
-    workers: options.workers,
-    log: parts.log,
-    reporter: parts.reporter,
-    targetUrl: parts.targetUrl,
-    onWake: options.onWake,
-    onTransition: (e) => {
-      if (e.status === 'succeeded' || e.status === 'rolled-back' || e.status === 'emergency')
-        metrics.countTransition(e.status);
-      if (isFinal(e.status)) runner.ended.push(summarize(e));
-      const waits = runner.waitingPrinted;
-      if (e.status === 'waiting' && waits.get(e.id) === e.reason) return;
-      if (e.status === 'waiting') waits.set(e.id, e.reason ?? '');
-      else waits.delete(e.id);
-      ctx.io.out(ctx.runnable(progressLine(ctx, e)));
-    },
-  });
-  const branch = new BranchLook({
-    controller,
-    readDesired: parts.readDesired,
-    reporter: parts.reporter,
-    log: parts.log,
-    clock: parts.clock,
-    signal: parts.engine.signal,
-    saveClock: parts.saveClock,
-    commitLog: parts.commits,
-    readAt: parts.readAt,
-    onRead: (read) => metrics.setNewestCommitTime(read.committedAt),
-    onHead: (head, read) => ctx.io.out(ctx.runnable(headMessage(head, read))),
-    returnHalted: (followed, halted) => returnHaltedRings(ctx, parts, followed, halted),
-    onLooked: (_read, status, seconds) => {
-      if (status.commit) options.retention?.tick(status.commit);
-      metrics.setGroupStates(status);
-      metrics.observeReconcile(seconds);
-      if (runner.printEachLook) printSummary(ctx, runner, status);
-    },
-  });
-  const runner: Runner = {
-    controller,
-    branch,
-    metrics,
-    ended: [],
-    printEachLook: options.printEachLook ?? false,
-    waitingPrinted: new Map(),
-  };
-  return runner;
-}
-
-/**
- * Where the policy asks (with GitHub and a followed branch), opens a pull
- * request returning each halted ring to its previous release; one per ring
- * and release, however often it is asked.
- */
-async function returnHaltedRings(
-  ctx: CliContext,
-  parts: ControllerParts,
-  followed: Followed,
-  halted: readonly RingStatusView[],
-): Promise<void> {
-  if (!parts.github || !parts.mirror) return;
-  const opened = await openRevertPullRequests(
-    {
-      ...parts.github,
-      git: parts.mirror.repository(),
-      openGit: (dir) => ctx.openGit(dir, { config: COMMITTER }),
-      branch: parts.mirror.branch,
-      dir: join(parts.store.dir, 'reverts'),
-      log: parts.log,
-    },
-    followed.constellation,
-    followed.commit,
-    halted.map((r) => ({ ring: r.name, reason: r.reason ?? 'halted' })),
-    await parts.store.loadRecords(),
-  );
-  for (const r of opened.filter((o) => o.created))
-    ctx.io.out(`↩ opened ${r.url}: return ${r.ring} to ${r.to}`);
-}
-
-/** What one look and the work it started, to the end, came to. */
-export interface SettledLook extends LookResult {
-  /** The transitions that ended meanwhile. */
-  readonly ran: readonly TransitionSummary[];
-  /** The status once settled; absent when nothing is followed yet. */
-  readonly status?: ControllerStatus;
-}
-
-/** Looks at the branch and waits for the work it started (see BranchLook.lookAndSettle): what `run --once` does. */
-export async function lookAndSettle(runner: Runner): Promise<SettledLook> {
-  runner.ended = [];
-  const result = await runner.branch.lookAndSettle();
-  const status = runner.controller.ready ? runner.controller.status() : undefined;
-  return { ...result, ran: runner.ended, status };
-}
-
-/** Prints the status with what ended since it was last printed, when it changed. */
-function printSummary(ctx: CliContext, runner: Runner, status: ControllerStatus): void {
-  const ended = runner.ended;
-  const count = (s: string) => ended.filter((e) => e.status === s).length;
-  const waiting = status.groups.filter((g) => g.state === 'waiting').length;
-  const halted = status.rings.filter((r) => r.state === 'halted').length;
-  const line = `commit ${status.commit?.slice(0, 12) ?? '?'}: ${ended.length} transitions (${count('succeeded')} succeeded, ${count('rolled-back')} rolled back, ${count('emergency')} in emergency), ${waiting} waiting, ${halted} rings halted`;
-  const text = ctx.runnable(`${line}\n\n${renderStatus(status, ctx.style)}\n`);
-  // Kept as a hash: at 10,000 groups the table is a megabyte.
-  const printed = createHash('sha256').update(text).digest('hex');
-  if (printed !== runner.printed) {
-    ctx.io.out(text);
-    runner.ended = [];
-  }
-  runner.printed = printed;
 }

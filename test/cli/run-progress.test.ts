@@ -2,7 +2,7 @@
 import { readFile, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { type ControllerParts, openController } from '../../controller/cli/controller-options.js';
-import { createRunner, lookAndSettle } from '../../controller/cli/run.js';
+import { createRunner, lookAndSettle } from '../../controller/cli/runner.js';
 import type { CliContext } from '../../controller/cli/context.js';
 import { createContext } from '../../controller/main.js';
 import { createMetrics } from '../../controller/server/metrics.js';
