@@ -65,7 +65,11 @@ export function buildStatus(f: ReconcileFacts, onlyRing?: string): ControllerSta
     const waiting = waitingBy.get(g.name);
     let state: GroupState;
     let reason: string | undefined;
-    if (g.suspended) state = 'suspended';
+    if (g.suspended)
+      [state, reason] = [
+        'suspended',
+        'suspended: true in its group file; the controller leaves it alone until that goes',
+      ];
     else if (applied?.emergency) [state, reason] = ['emergency', applied.emergency.reason];
     else if (applied?.snapshot && snapshotHash(applied.snapshot) === snapshotHash(wanted)) state = 'ready';
     else if (applied?.held?.snapshotHash === snapshotHash(wanted))
