@@ -28,6 +28,7 @@ import {
   jobName,
   registryConfigMap,
   registryName,
+  releaseAnnotation,
   routesOf,
   service,
   servingColour,
@@ -63,6 +64,10 @@ export function kubernetesCluster(options: KubernetesOptions): ClusterPort {
       const vs = await api.read(istio, 'VirtualService', namespace, groupBase(o));
       const color = vs && isOwnedBy(vs, o) ? servingColour(vs) : undefined;
       if (!color) return undefined;
+      // Named by the last switch to this colour; a VirtualService written before that, or by a switch
+      // still short of half the traffic, leaves it to the Deployments.
+      const named = vs!.metadata.annotations?.[releaseAnnotation(color)];
+      if (named) return { color, release: named };
       const serving = await api.list(...DEPLOYMENT, namespace, groupSelector(o, color));
       return { color, release: serving[0]?.metadata.labels?.[LABEL.version] ?? 'unknown' };
     },
@@ -140,11 +145,9 @@ export function kubernetesCluster(options: KubernetesOptions): ClusterPort {
       const api = clusterApi(cluster);
       const o = ownerOf(ctx);
       const stack = await stackOf(api, o, namespace, color);
-      await ensureOwned(
-        api,
-        o,
-        virtualService(o, namespace, { hosts, routes: routesOf(stack), color, weight }, istio),
-      );
+      const release = stack[0]?.metadata.labels?.[LABEL.version];
+      const routing = { hosts, routes: routesOf(stack), color, weight, ...(release ? { release } : {}) };
+      await ensureOwned(api, o, virtualService(o, namespace, routing, istio));
     },
 
     async stopTraffic(ctx, cluster, namespace) {

@@ -269,6 +269,16 @@ export interface Routing {
   readonly routes: readonly Route[];
   readonly color: StackColor;
   readonly weight: number;
+  /** The release `color`'s stack runs (its Deployments' version label), when they carry one. */
+  readonly release?: string;
+}
+
+/**
+ * The annotation of a group's VirtualService that names the release of the
+ * colour last switched to: what serves is read from the VirtualService alone.
+ */
+export function releaseAnnotation(color: StackColor): string {
+  return `ringmaster.io/release-${color}`;
 }
 
 /** The VirtualService of the group's tenant hosts: per routed service (longest prefix first), the split of `routing`. */
@@ -283,10 +293,16 @@ export function virtualService(
   const ordered = [...routing.routes].sort(
     (a, b) => b.prefix.length - a.prefix.length || a.prefix.localeCompare(b.prefix),
   );
+  const annotations = routing.release ? { [releaseAnnotation(color)]: routing.release } : undefined;
   return {
     apiVersion: api,
     kind: 'VirtualService',
-    metadata: { name: groupBase(o), namespace, labels: groupLabels(o) },
+    metadata: {
+      name: groupBase(o),
+      namespace,
+      labels: groupLabels(o),
+      ...(annotations ? { annotations } : {}),
+    },
     spec: {
       hosts: [...routing.hosts].sort(),
       http: ordered.map((r) => ({

@@ -135,6 +135,48 @@ describe('the Kubernetes cluster adapter', () => {
     );
   });
 
+  it('reads what serves from the VirtualService alone, and from the Deployments where it does not say', async () => {
+    await ports.cluster.ensureStack(ctx('prepare'), spec('blue', '2026.11.0'));
+    await rolledOut('blue');
+    await ports.cluster.switchTraffic(ctx('cutover'), 'eu-1', 'globex', 'blue', HOSTS);
+    const vs = kube.get('networking.istio.io/v1', 'VirtualService', 'globex', 'acme-globex')!;
+    expect(vs.metadata.annotations).toEqual({ 'ringmaster.io/release-blue': '2026.11.0' });
+    const asked = () => kube.requests.map((r) => `${r.method} ${r.resource}${r.name ? '/' + r.name : ''}`);
+    let before = kube.requests.length;
+    expect(await ports.cluster.getActive(ctx('prepare'), 'eu-1', 'globex')).toEqual({
+      color: 'blue',
+      release: '2026.11.0',
+    });
+    expect(asked().slice(before)).toEqual(['GET virtualservices/acme-globex']);
+
+    // As a controller before this annotation wrote it: the Deployments of the serving colour say.
+    const { annotations: _named, ...metadata } = vs.metadata;
+    kube.seed({ ...vs, metadata: { ...metadata, resourceVersion: undefined } }, { manager: 'ringmaster' });
+    before = kube.requests.length;
+    expect(await ports.cluster.getActive(ctx('prepare'), 'eu-1', 'globex')).toEqual({
+      color: 'blue',
+      release: '2026.11.0',
+    });
+    expect(asked().slice(before)).toEqual(['GET virtualservices/acme-globex', 'GET deployments']);
+
+    // A switch short of half the traffic names the colour it switched to, not the one that serves.
+    await ports.cluster.ensureStack(ctx('prepare'), spec('green', '2026.11.2'));
+    await rolledOut('green');
+    await ports.cluster.switchTraffic(ctx('cutover'), 'eu-1', 'globex', 'green', HOSTS, 10);
+    expect(await ports.cluster.getActive(ctx('prepare'), 'eu-1', 'globex')).toEqual({
+      color: 'blue',
+      release: '2026.11.0',
+    });
+    await ports.cluster.switchTraffic(ctx('cutover'), 'eu-1', 'globex', 'green', HOSTS);
+    expect(
+      kube.get('networking.istio.io/v1', 'VirtualService', 'globex', 'acme-globex')!.metadata.annotations,
+    ).toEqual({ 'ringmaster.io/release-green': '2026.11.2' });
+    expect(await ports.cluster.getActive(ctx('prepare'), 'eu-1', 'globex')).toEqual({
+      color: 'green',
+      release: '2026.11.2',
+    });
+  });
+
   it('removes a group whole: routing, stacks, Services, rules, registry and Jobs', async () => {
     await ports.cluster.ensureStack(ctx('prepare'), spec('blue', '2026.11.0'));
     await ports.cluster.runJob(ctx('prepare'), {
