@@ -5,6 +5,7 @@
 import { compareNames } from '../model/naming.js';
 import type { Constellation, Group, Ring } from '../model/types.js';
 import { snapshotHash, snapshotOf } from '../plan/snapshot.js';
+import { SUSPENDED } from '../plan/transitions.js';
 import type { CommitStatus } from '../status/reporter.js';
 import { fitDescription, groupContext, ringContext } from '../status/reporter.js';
 import type { ControllerStatus, GroupState, GroupStatusView, RingStatusView } from '../state/status-view.js';
@@ -65,11 +66,7 @@ export function buildStatus(f: ReconcileFacts, onlyRing?: string): ControllerSta
     const waiting = waitingBy.get(g.name);
     let state: GroupState;
     let reason: string | undefined;
-    if (g.suspended)
-      [state, reason] = [
-        'suspended',
-        'suspended: true in its group file; the controller leaves it alone until that goes',
-      ];
+    if (g.suspended) [state, reason] = ['suspended', SUSPENDED];
     else if (applied?.emergency) [state, reason] = ['emergency', applied.emergency.reason];
     else if (applied?.snapshot && snapshotHash(applied.snapshot) === snapshotHash(wanted)) state = 'ready';
     else if (applied?.held?.snapshotHash === snapshotHash(wanted))

@@ -20,6 +20,9 @@ import { type MoveIn, planMoves } from './move-plan.js';
 import type { AppliedGroup, AppliedState, GroupSnapshot, HeldCommit } from '../state/types.js';
 import { snapshotHash, snapshotOf } from './snapshot.js';
 
+/** Why a suspended group does not move, as the plan and the status say it. */
+export const SUSPENDED = 'suspended: true in its group file; the controller leaves it alone until that goes';
+
 /** What a transition changes about a group. */
 export type TransitionChange =
   'create' | 'ring' | 'release' | 'services' | 'resources' | 'tenants' | 'remove' | 'move';
@@ -234,8 +237,7 @@ function planGroup(
       message: `in emergency since ${current.emergency.since}: ${current.emergency.reason}; run ringmaster recover ${group.name}`,
     };
   }
-  if (group.suspended)
-    return { group: group.name, reason: 'suspended', message: 'suspended: the controller leaves it alone' };
+  if (group.suspended) return { group: group.name, reason: 'suspended', message: SUSPENDED };
   if (current?.held && current.held.snapshotHash === hash) {
     const retry = retryAsked(desired, group.name, current.held, commit);
     if (retry) return { ...fresh(), retryOf: retry };
