@@ -20,7 +20,7 @@
  * peak RSS of every contender.
  */
 import { spawn } from 'node:child_process';
-import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { closeSync, existsSync, mkdtempSync, openSync, readFileSync, rmSync } from 'node:fs';
 import { RINGS, generate } from './generate-constellation.js';
 import { cpus, loadavg, tmpdir, totalmem } from 'node:os';
 import { join } from 'node:path';
@@ -93,26 +93,34 @@ interface RunResult {
   stderr: string;
 }
 
-/** Spawns `node script args` under GNU time and measures it from spawn to exit. */
+/**
+ * Spawns `node script args` under GNU time and measures it from spawn to exit.
+ * Standard output goes to a file, not a pipe: a process that ends with
+ * `process.exit` (ajv-cli does) may lose what it wrote to a pipe the reader
+ * had not drained yet, but never what it wrote to a file.
+ */
 function run(script: string, args: string[]): Promise<RunResult> {
   const timeFile = join(tmpdir(), `ringmaster-bench-time-${process.pid}`);
+  const outFile = join(tmpdir(), `ringmaster-bench-out-${process.pid}`);
+  const outFd = openSync(outFile, 'w');
   return new Promise((resolve, reject) => {
-    const out: Buffer[] = [];
     const err: Buffer[] = [];
     const start = performance.now();
     let end = start;
     const child = spawn(TIME, ['-f', '%e %U %S %M', '-o', timeFile, process.execPath, script, ...args], {
-      stdio: ['ignore', 'pipe', 'pipe'],
+      stdio: ['ignore', outFd, 'pipe'],
     });
-    child.stdout.on('data', (b: Buffer) => out.push(b));
-    child.stderr.on('data', (b: Buffer) => err.push(b));
+    closeSync(outFd);
+    child.stderr!.on('data', (b: Buffer) => err.push(b));
     child.on('error', reject);
     child.on('exit', () => {
       end = performance.now();
     });
     child.on('close', (code) => {
       const line = readFileSync(timeFile, 'utf8').trim().split('\n').pop() ?? '';
+      const stdout = readFileSync(outFile, 'utf8');
       rmSync(timeFile, { force: true });
+      rmSync(outFile, { force: true });
       const [, user, sys, rss] = line.split(' ').map(Number);
       if (user === undefined || sys === undefined || rss === undefined || Number.isNaN(rss)) {
         reject(new Error(`could not read ${TIME}'s figures: "${line}"`));
@@ -123,7 +131,7 @@ function run(script: string, args: string[]): Promise<RunResult> {
         cpuMs: (user + sys) * 1000,
         rssKiB: rss,
         code,
-        stdout: Buffer.concat(out).toString('utf8'),
+        stdout,
         stderr: Buffer.concat(err).toString('utf8'),
       });
     });
