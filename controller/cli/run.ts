@@ -98,8 +98,8 @@ async function runController(
     await parts.close();
     throw err;
   }
-  const run = startRun(ctx, opts, parts);
   await sayResuming(ctx, parts);
+  const run = startRun(ctx, opts, parts);
   setExit(opts.once ? await runOnce(ctx, run) : await runServing(ctx, opts, run));
 }
 

@@ -31,7 +31,7 @@ import {
 } from '../engine/run-transition.js';
 import type { TransitionTarget } from '../engine/steps.js';
 import type { Constellation } from '../model/types.js';
-import { type PlannedTransition, type TransitionPlan } from '../plan/transitions.js';
+import type { TransitionPlan } from '../plan/transitions.js';
 import type { StateStore } from '../state/file-store.js';
 import type { ControllerStatus, HeadProblem } from '../state/status-view.js';
 import { type AppliedGroup, type AppliedState, emptyAppliedState } from '../state/types.js';
@@ -40,6 +40,7 @@ import { type Clock, type Timer, earliest } from './clock.js';
 import { failuresByRing } from '../plan/admission.js';
 import { LiveStatus } from './live-status.js';
 import { summarizeState } from './summary.js';
+import { RingSlots } from './ring-slots.js';
 import { WorkQueue } from './work-queue.js';
 
 /** What the live controller is built from. */
@@ -90,14 +91,10 @@ export class LiveController {
   readonly #open = new Map<string, JournalEntry>();
   /** Open transitions to undo at their next run, and why: a newer commit asks again for what their group runs. */
   readonly #cancel = new Map<string, string>();
-  /** Admitted transitions not started yet, by ring, in order. */
-  #pending = new Map<string, PlannedTransition[]>();
+  /** What waits for a slot of its ring, what holds one, and each ring's failures. */
+  readonly #rings = new RingSlots();
   /** Targets handed to the queue and not started yet, by group. */
   readonly #planned = new Map<string, TransitionTarget>();
-  /** Groups that failed what the followed commit asks of them, by ring (see plan/admission.ts). */
-  #failures = new Map<string, number>();
-  /** Groups under way (holding a slot of their ring), by ring. */
-  readonly #inFlight = new Map<string, Set<string>>();
   #plan?: TransitionPlan;
   #resumed = false;
   #wake?: Timer;
@@ -178,18 +175,12 @@ export class LiveController {
       head: followed.head,
     });
     const { plan, admitted, waiting } = summary.preview;
-    this.#failures = failuresByRing(desired, commit, this.#applied);
+    this.#rings.setFailures(failuresByRing(desired, commit, this.#applied));
     this.#plan = plan;
     this.#cancelReturned(plan, commit);
     // What was admitted before and has not started is replaced by this look's admission.
     for (const [group] of this.#planned) if (!this.#queue.running.has(group)) this.#unplan(group);
-    this.#pending = new Map();
-    for (const t of admitted) {
-      if (busy.has(t.group) && this.#planned.has(t.group)) continue;
-      const line = this.#pending.get(t.ring) ?? [];
-      line.push(t);
-      this.#pending.set(t.ring, line);
-    }
+    this.#rings.admit(admitted, (t) => busy.has(t.group) && this.#planned.has(t.group));
     const started: string[] = [];
     for (const ring of desired.rings) started.push(...this.#fill(ring.name));
     this.#scheduleWake(waiting.map((w) => w.until).filter((u): u is string => u !== undefined));
@@ -236,7 +227,7 @@ export class LiveController {
       else if (e.status === 'waiting' && !/^stopped /.test(e.reason ?? '')) {
         // At its gate: the look that follows wakes it when its approval has arrived, and only then.
       } else {
-        this.#slots(e.ring).add(e.group);
+        this.#rings.held(e.ring).add(e.group);
         if (e.until) this.#queue.addAt(e.group, new Date(e.until), { progress: true });
         else this.#queue.add(e.group);
       }
@@ -247,18 +238,17 @@ export class LiveController {
   #fill(ring: string): string[] {
     const followed = this.#followed!;
     const rules = followed.constellation.policy.rings[ring];
-    const line = this.#pending.get(ring);
-    const slots = this.#slots(ring);
     const started: string[] = [];
     // Stopping, or the ring's failure budget spent: nothing more starts there.
     if (this.#deps.engine.signal?.aborted) return started;
-    if ((this.#failures.get(ring) ?? 0) > (rules?.failureBudget ?? 0)) return started;
-    while (line?.length && slots.size < (rules?.maxParallel ?? 1)) {
-      const t = line.shift()!;
+    if (this.#rings.halted(ring, rules?.failureBudget ?? 0)) return started;
+    for (;;) {
+      const t = this.#rings.next(ring, rules?.maxParallel ?? 1);
+      if (!t) break;
       // Under way already: it finishes what it started. Due but not started: it takes the new target.
       if (this.#open.has(t.group) || this.#queue.running.has(t.group)) continue;
       this.#planned.set(t.group, targetFor(followed.constellation, t));
-      slots.add(t.group);
+      this.#rings.held(ring).add(t.group);
       this.#queue.add(t.group);
       started.push(t.id);
     }
@@ -269,13 +259,7 @@ export class LiveController {
     const target = this.#planned.get(group);
     if (!target) return;
     this.#planned.delete(group);
-    this.#slots(target.planned.ring).delete(group);
-  }
-
-  #slots(ring: string): Set<string> {
-    let slots = this.#inFlight.get(ring);
-    if (!slots) this.#inFlight.set(ring, (slots = new Set()));
-    return slots;
+    this.#rings.held(target.planned.ring).delete(group);
   }
 
   async #work(group: string): Promise<void> {
@@ -340,14 +324,14 @@ export class LiveController {
       await this.#deps.state.saveApplied(this.#applied!, [group]);
       this.#status.ended(summarize(entry));
       failed = (entry.status === 'rolled-back' && !entry.cancelled) || entry.status === 'emergency';
-      if (failed) this.#failures.set(ring, (this.#failures.get(ring) ?? 0) + 1);
-      this.#slots(ring).delete(group);
+      if (failed) this.#rings.countFailure(ring);
+      this.#rings.held(ring).delete(group);
     } else {
       this.#open.set(group, entry);
       if (pausedForCheck) this.#queue.addAt(group, new Date(entry.until!), { progress: true });
       else {
         // Waiting (a gate, a keep window) or stopped: the ring's slot goes to the next group.
-        this.#slots(ring).delete(group);
+        this.#rings.held(ring).delete(group);
         if (entry.status === 'waiting' && entry.until) this.#queue.addAt(group, new Date(entry.until));
       }
     }
@@ -357,7 +341,7 @@ export class LiveController {
       this.#fill(ring);
     }
     // A failure, or the end of the last transition under way in its ring, changes the ring's state: shown at once.
-    this.#status.mark(isFinal(entry.status) && (failed || this.#slots(ring).size === 0));
+    this.#status.mark(isFinal(entry.status) && (failed || this.#rings.held(ring).size === 0));
   }
 
   /** Looks again when the nearest known end of a wait comes. */

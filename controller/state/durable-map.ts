@@ -22,10 +22,9 @@
  *   writes its lines again to the new one.
  */
 import { type FileHandle, mkdir, open, rename, rm } from 'node:fs/promises';
-import { basename, dirname } from 'node:path';
-import { ConfigurationError } from '../errors.js';
+import { dirname } from 'node:path';
 import { syncFolder, tempPathFor, writeChunksAtomic } from './atomic-file.js';
-import { type LogLine, damagedLine, formatLine, lineCount, parseLine } from './log-lines.js';
+import { type LogLine, formatLine, lineCount, parseLine, readLines } from './log-lines.js';
 import { readStateText, stateFileError, statIfPresent } from './state-file.js';
 
 /** How a snapshot file's text turns into entries and back. */
@@ -264,9 +263,8 @@ export class DurableMap<V> {
 
   /**
    * Applies the whole lines of `log` between `from` and `to` (the end of the
-   * log as it is now) and advances the read offset past them. The last line
-   * may be torn: cut short (it is left unread) or not parsing (it is skipped).
-   * Throws damagedLine for a line before it that does not parse.
+   * log as it is now) and advances the read offset past them (see readLines
+   * for a torn last line and a damaged one).
    */
   async #applyFrom(log: FileHandle, from: number, to: number): Promise<number> {
     if (to <= from) return 0;
@@ -274,24 +272,12 @@ export class DurableMap<V> {
     await log.read(buffer, 0, buffer.length, from).catch((err: unknown) => {
       throw stateFileError(this.logPath, err);
     });
-    const end = buffer.lastIndexOf(0x0a);
-    // Bytes after the last newline: a line still being written, or cut short by a crash.
-    this.#tornTail = end < buffer.length - 1;
-    if (end < 0) return 0;
-    const lines = buffer.subarray(0, end).toString('utf8').split('\n');
-    const records: LogLine[] = [];
-    lines.forEach((line, i) => {
-      // An empty line sets nothing and hides nothing.
-      const record = line ? this.#parseLine(line) : undefined;
-      if (record) records.push(record);
-      else if (line && (i < lines.length - 1 || this.#tornTail))
-        throw damagedLine(this.path, this.#read.lines + i + 1);
-      else if (line) this.#tornTail = true;
-    });
-    for (const record of records) this.#applyRecord(record);
-    this.#read.offset = from + end + 1;
-    this.#read.lines += lines.length;
-    return records.length;
+    const read = readLines(buffer, this.path, this.#read.lines + 1, (line) => this.#parseLine(line));
+    this.#tornTail = read.tornTail;
+    for (const record of read.records) this.#applyRecord(record);
+    this.#read.offset = from + read.bytes;
+    this.#read.lines += read.lines;
+    return read.records.length;
   }
 
   #applyRecord(record: LogLine): void {
@@ -349,13 +335,4 @@ export class DurableMap<V> {
 /** The size of the file at `path`; 0 when there is none. */
 async function sizeOf(path: string): Promise<number> {
   return (await statIfPresent(path))?.size ?? 0;
-}
-
-/** A ConfigurationError for a damaged snapshot file. */
-export function damaged(path: string, what: string, cause?: unknown): ConfigurationError {
-  return new ConfigurationError(
-    'StateUnreadable',
-    `${path} is not ${what}; restore it from a backup, or move it and ${basename(path)}.log away to start afresh`,
-    { cause },
-  );
 }

@@ -1,7 +1,8 @@
 import { join } from 'node:path';
 import { ConfigurationError } from '../errors.js';
 import { writeFileAtomic } from './atomic-file.js';
-import { DurableMap, type SnapshotCodec, damaged } from './durable-map.js';
+import { DurableMap, type SnapshotCodec } from './durable-map.js';
+import { damaged } from './state-file.js';
 import { readJsonFile } from './json-file.js';
 import { Entries, jsonChunks } from './json-chunks.js';
 import { EMPTY_RECORDS, type RolloutRecords } from './records.js';

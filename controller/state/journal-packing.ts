@@ -5,7 +5,8 @@
  * leaves out what it repeats (see pack).
  */
 import type { JournalEntry } from '../engine/journal.js';
-import { type SnapshotCodec, damaged } from './durable-map.js';
+import type { SnapshotCodec } from './durable-map.js';
+import { damaged } from './state-file.js';
 
 /** What changes as a transition goes on; the rest of its entry is written once. */
 export const PROGRESS_KEYS = ['status', 'steps', 'endedAt', 'reason', 'until', 'since', 'recovery'] as const;

@@ -51,3 +51,44 @@ export function damagedLine(path: string, line: number): ConfigurationError {
       `restore ${basename(path)} and ${basename(log)} from a backup, or move both away to start afresh and put right what the controller then finds with ringmaster recover`,
   );
 }
+
+/** The whole lines of a stretch of the log, read (see readLines). */
+export interface LinesRead {
+  /** The changes, in order. */
+  readonly records: LogLine[];
+  /** Bytes up to and including the last newline: what the next read starts after. */
+  readonly bytes: number;
+  /** Lines those bytes hold (a skipped torn line included). */
+  readonly lines: number;
+  /** Whether the stretch ends in a torn line: one cut short (left unread) or a last line that does not parse. */
+  readonly tornTail: boolean;
+}
+
+/**
+ * The changes of `chunk`, a stretch of the log of the snapshot `path` that
+ * starts at line `firstLine` (counting from 1) and ends where the log ends
+ * now. `parse` reads one line (undefined: it does not parse). The last line
+ * may be torn: cut short (left unread) or not parsing (skipped). Throws
+ * damagedLine for a line before it that does not parse.
+ */
+export function readLines(
+  chunk: Buffer,
+  path: string,
+  firstLine: number,
+  parse: (line: string) => LogLine | undefined,
+): LinesRead {
+  const end = chunk.lastIndexOf(0x0a);
+  // Bytes after the last newline: a line still being written, or cut short by a crash.
+  let tornTail = end < chunk.length - 1;
+  if (end < 0) return { records: [], bytes: 0, lines: 0, tornTail };
+  const lines = chunk.subarray(0, end).toString('utf8').split('\n');
+  const records: LogLine[] = [];
+  lines.forEach((line, i) => {
+    // An empty line sets nothing and hides nothing.
+    const record = line ? parse(line) : undefined;
+    if (record) records.push(record);
+    else if (line && (i < lines.length - 1 || tornTail)) throw damagedLine(path, firstLine + i);
+    else if (line) tornTail = true;
+  });
+  return { records, bytes: end + 1, lines: lines.length, tornTail };
+}

@@ -7,6 +7,7 @@
  */
 import type { Stats } from 'node:fs';
 import { readFile, stat } from 'node:fs/promises';
+import { basename } from 'node:path';
 import { ConfigurationError } from '../errors.js';
 
 /** The system's code of a file system error (ENOENT, EISDIR, ...), when it has one. */
@@ -64,4 +65,13 @@ export async function statIfPresent(path: string): Promise<Stats | undefined> {
     if (isAbsent(err)) return undefined;
     throw stateFileError(path, err);
   }
+}
+
+/** A ConfigurationError for a damaged snapshot file. */
+export function damaged(path: string, what: string, cause?: unknown): ConfigurationError {
+  return new ConfigurationError(
+    'StateUnreadable',
+    `${path} is not ${what}; restore it from a backup, or move it and ${basename(path)}.log away to start afresh`,
+    { cause },
+  );
 }

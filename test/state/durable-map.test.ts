@@ -1,7 +1,8 @@
 import { appendFile, readFile, stat, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { ConfigurationError } from '../../controller/errors.js';
-import { DurableMap, type SnapshotCodec, damaged } from '../../controller/state/durable-map.js';
+import { DurableMap, type SnapshotCodec } from '../../controller/state/durable-map.js';
+import { damaged } from '../../controller/state/state-file.js';
 import { makeTempDir, removeDir } from '../helpers/git.js';
 
 /** A snapshot that is one JSON object of the entries. */
