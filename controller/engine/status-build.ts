@@ -9,7 +9,7 @@ import { SUSPENDED } from '../plan/transitions.js';
 import type { CommitStatus } from '../status/reporter.js';
 import { fitDescription, groupContext, ringContext } from '../status/reporter.js';
 import type { ControllerStatus, GroupState, GroupStatusView, RingStatusView } from '../state/status-view.js';
-import type { AppliedState } from '../state/types.js';
+import type { AppliedGroup, AppliedState } from '../state/types.js';
 import type { Halted, Waiting } from '../plan/admission.js';
 import type { JournalEntry, TransitionSummary } from './journal.js';
 
@@ -60,49 +60,9 @@ export function buildStatus(f: ReconcileFacts, onlyRing?: string): ControllerSta
   for (const w of f.waiting) if (!waitingBy.has(w.group)) waitingBy.set(w.group, w);
   const lastRun = new Map(f.ran.map((e) => [e.group, e.id]));
   const openBy = new Map((f.open ?? []).map((e) => [e.group, e]));
-  const groups = ordered.map((g): GroupStatusView => {
-    const applied = f.applied.groups[g.name];
-    const wanted = snapshotOf(f.desired, g);
-    const waiting = waitingBy.get(g.name);
-    let state: GroupState;
-    let reason: string | undefined;
-    if (g.suspended) [state, reason] = ['suspended', SUSPENDED];
-    else if (applied?.emergency) [state, reason] = ['emergency', applied.emergency.reason];
-    else if (applied?.snapshot && snapshotHash(applied.snapshot) === snapshotHash(wanted)) state = 'ready';
-    else if (applied?.held?.snapshotHash === snapshotHash(wanted))
-      [state, reason] = [
-        'held',
-        applied.snapshot ? applied.held.reason : `not deployed: ${applied.held.reason}`,
-      ];
-    else if (waiting) [state, reason] = ['waiting', waiting.reason];
-    else [state, reason] = ['progressing', openBy.get(g.name)?.reason];
-    const transition = lastRun.get(g.name);
-    const open = openBy.get(g.name);
-    const since =
-      state === 'ready'
-        ? applied?.appliedAt || undefined
-        : state === 'held'
-          ? applied?.held?.since
-          : state === 'emergency'
-            ? applied?.emergency?.since
-            : open && (open.since ?? open.startedAt);
-    const until = open?.until ?? (state === 'waiting' ? waiting?.until : undefined);
-    const taking = open?.steps.find((s) => s.name === 'prepare')?.data?.snapshot;
-    const backup = typeof taking === 'string' ? taking : applied?.backup?.snapshot;
-    return {
-      name: g.name,
-      ring: g.ring,
-      appliedRelease: applied?.snapshot?.release,
-      desiredRelease: wanted.release,
-      state,
-      reason,
-      transition,
-      ...(open && state !== 'ready' ? { step: stepUnderWay(open) } : {}),
-      ...(since ? { since } : {}),
-      ...(until ? { until } : {}),
-      ...(backup ? { backup } : {}),
-    };
-  });
+  const groups = ordered.map((g) =>
+    viewOf(g, f, waitingBy.get(g.name), openBy.get(g.name), lastRun.get(g.name)),
+  );
   const rings = f.desired.rings
     .filter((r) => onlyRing === undefined || r.name === onlyRing)
     .map((r) => ringView(r, groups, f));
@@ -123,6 +83,97 @@ export function buildStatus(f: ReconcileFacts, onlyRing?: string): ControllerSta
     rings,
     groups,
     transitions,
+  };
+}
+
+/** What a group's view is built from, besides the constellation and the group. */
+interface ViewFacts {
+  readonly desired: Constellation;
+  readonly applied: AppliedGroup | undefined;
+  readonly waiting: Waiting | undefined;
+  readonly open: JournalEntry | undefined;
+  readonly transition: string | undefined;
+}
+
+/**
+ * Views already built, per group object. A view holds while what it is built
+ * from is the same (the applied group and the journal entry are replaced,
+ * never changed; a wait is compared by what it says): the controller builds
+ * its status every second while work goes on, and only the groups whose state
+ * changed since are built again.
+ */
+const views = new WeakMap<Group, { readonly facts: ViewFacts; readonly view: GroupStatusView }>();
+
+function viewOf(
+  g: Group,
+  f: ReconcileFacts,
+  waiting: Waiting | undefined,
+  open: JournalEntry | undefined,
+  transition: string | undefined,
+): GroupStatusView {
+  const facts: ViewFacts = {
+    desired: f.desired,
+    applied: f.applied.groups[g.name],
+    waiting,
+    open,
+    transition,
+  };
+  const kept = views.get(g);
+  if (kept && sameFacts(kept.facts, facts)) return kept.view;
+  const view = groupView(g, facts);
+  views.set(g, { facts, view });
+  return view;
+}
+
+function sameFacts(a: ViewFacts, b: ViewFacts): boolean {
+  return (
+    a.desired === b.desired &&
+    a.applied === b.applied &&
+    a.open === b.open &&
+    a.transition === b.transition &&
+    a.waiting?.reason === b.waiting?.reason &&
+    a.waiting?.until === b.waiting?.until
+  );
+}
+
+/** One group's view (see viewOf). */
+function groupView(g: Group, { desired, applied, waiting, open, transition }: ViewFacts): GroupStatusView {
+  const wanted = snapshotOf(desired, g);
+  let state: GroupState;
+  let reason: string | undefined;
+  if (g.suspended) [state, reason] = ['suspended', SUSPENDED];
+  else if (applied?.emergency) [state, reason] = ['emergency', applied.emergency.reason];
+  else if (applied?.snapshot && snapshotHash(applied.snapshot) === snapshotHash(wanted)) state = 'ready';
+  else if (applied?.held?.snapshotHash === snapshotHash(wanted))
+    [state, reason] = [
+      'held',
+      applied.snapshot ? applied.held.reason : `not deployed: ${applied.held.reason}`,
+    ];
+  else if (waiting) [state, reason] = ['waiting', waiting.reason];
+  else [state, reason] = ['progressing', open?.reason];
+  const since =
+    state === 'ready'
+      ? applied?.appliedAt || undefined
+      : state === 'held'
+        ? applied?.held?.since
+        : state === 'emergency'
+          ? applied?.emergency?.since
+          : open && (open.since ?? open.startedAt);
+  const until = open?.until ?? (state === 'waiting' ? waiting?.until : undefined);
+  const taking = open?.steps.find((s) => s.name === 'prepare')?.data?.snapshot;
+  const backup = typeof taking === 'string' ? taking : applied?.backup?.snapshot;
+  return {
+    name: g.name,
+    ring: g.ring,
+    appliedRelease: applied?.snapshot?.release,
+    desiredRelease: wanted.release,
+    state,
+    reason,
+    transition,
+    ...(open && state !== 'ready' ? { step: stepUnderWay(open) } : {}),
+    ...(since ? { since } : {}),
+    ...(until ? { until } : {}),
+    ...(backup ? { backup } : {}),
   };
 }
 

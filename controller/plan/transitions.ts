@@ -105,7 +105,9 @@ export function planTransitions(
     else transitions.push(answer);
     if (flow) flows.push([group.name, flow]);
   }
-  for (const [name, current] of Object.entries(applied.groups)) {
+  // Asked every second of a rollout over 10,000 groups: no array of entries built to find the few removed.
+  for (const name in applied.groups) {
+    const current = applied.groups[name]!;
     // A group whose first deployment failed runs nothing: there is nothing to retire (see pruneNeverDeployed).
     if (desired.groups.has(name) || !current.snapshot) continue;
     flows.push([name, tenantFlow(current.snapshot.tenants, undefined)]);
