@@ -47,7 +47,7 @@ describe('a status built again', () => {
     ring: desired.groups.get(group)!.ring,
     commit,
     status: 'running',
-    steps: [{ name: step, status: 'started', attempts: 1 }],
+    steps: [{ name: step, status: 'started', attempts: 1, startedAt: '2026-12-07T11:59:00.000Z' }],
     startedAt: '2026-12-07T11:59:00.000Z',
   });
   const views = (facts: StatusFacts) =>
