@@ -40,7 +40,11 @@ function buildSnapshot(ring: string, release: Release, group: Group): GroupSnaps
   };
 }
 
-/** A stable hash of a snapshot: equal snapshots hash equal whatever the key order. */
+/**
+ * A stable hash of a snapshot: equal snapshots hash equal whatever the key
+ * order. Held groups keep it in the state (`held.snapshotHash`), so the text
+ * hashed (stableJson) must never change.
+ */
 export function snapshotHash(s: GroupSnapshot): string {
   let hash = hashes.get(s);
   if (hash === undefined) {
@@ -50,13 +54,46 @@ export function snapshotHash(s: GroupSnapshot): string {
   return hash;
 }
 
-function stableJson(value: unknown): string {
-  if (Array.isArray(value)) return `[${value.map(stableJson).join(',')}]`;
-  if (value && typeof value === 'object') {
-    const entries = Object.entries(value as Record<string, unknown>)
-      .filter(([, v]) => v !== undefined)
-      .sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0));
-    return `{${entries.map(([k, v]) => `${JSON.stringify(k)}:${stableJson(v)}`).join(',')}}`;
+/**
+ * JSON with each object's keys in code-unit order and its undefined members
+ * left out. A look at 10,000 groups hashes every snapshot it has not seen:
+ * written in one pass, without arrays of entries to filter, sort and join.
+ */
+export function stableJson(value: object): string {
+  return canonical(value)!;
+}
+
+/** Keys as JSON text: snapshots repeat a few dozen keys (a tenant's, a database's) over and over. */
+const quotedKeys = new Map<string, string>();
+
+function quoted(key: string): string {
+  let text = quotedKeys.get(key);
+  if (text === undefined) {
+    text = JSON.stringify(key);
+    // Bounded: service names are keys too, and a constellation may name many.
+    if (quotedKeys.size < 1000) quotedKeys.set(key, text);
   }
-  return JSON.stringify(value);
+  return text;
+}
+
+/** stableJson of any value: undefined where JSON.stringify gives nothing (undefined, a function). */
+function canonical(value: unknown): string | undefined {
+  if (typeof value !== 'object' || value === null) return JSON.stringify(value) as string | undefined;
+  if (Array.isArray(value)) {
+    // An element that gives nothing is written as nothing, as `join` writes it.
+    let out = '[';
+    for (let i = 0; i < value.length; i++) out += `${i ? ',' : ''}${canonical(value[i]) ?? ''}`;
+    return `${out}]`;
+  }
+  const record = value as Record<string, unknown>;
+  // The default sort is code-unit order: the keys are strings.
+  const keys = Object.keys(record).sort();
+  let out = '{';
+  for (const key of keys) {
+    const v = record[key];
+    if (v === undefined) continue;
+    // A member that gives nothing (a function) reads "undefined", as it always has: hashes are kept in the state.
+    out += `${out.length > 1 ? ',' : ''}${quoted(key)}:${String(canonical(v))}`;
+  }
+  return `${out}}`;
 }
