@@ -6,6 +6,7 @@
  */
 import { createHash } from 'node:crypto';
 import { snapshotHash, snapshotOf, stableJson } from '../../controller/plan/snapshot.js';
+import { rng } from '../../scripts/generate-constellation.js';
 import { loadFixture } from '../helpers/constellation.js';
 
 /** The first writer, as it was. */
@@ -18,18 +19,6 @@ function reference(value: unknown): string {
     return `{${entries.map(([k, v]) => `${JSON.stringify(k)}:${reference(v)}`).join(',')}}`;
   }
   return JSON.stringify(value);
-}
-
-/** A seeded generator of numbers in [0, 1) (mulberry32). */
-function seeded(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
 }
 
 const KEYS = [
@@ -86,7 +75,7 @@ describe('the text a snapshot hash is taken of', () => {
   });
 
   it('is the first writer’s text for 5,000 seeded values of every shape', () => {
-    const next = seeded(20261208);
+    const next = rng(20261208);
     let objects = 0;
     for (let i = 0; i < 5000; i++) {
       const v = { root: value(next, 0) };
