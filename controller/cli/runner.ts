@@ -9,7 +9,8 @@ import { type TransitionSummary, isFinal, summarize } from '../engine/journal.js
 import { openRevertPullRequests } from '../github/revert.js';
 import { BranchLook, type LookResult } from '../loop/branch-look.js';
 import type { HistoryRetention } from '../loop/history-retention.js';
-import { type Followed, LiveController } from '../loop/live-controller.js';
+import { LiveController } from '../loop/live-controller.js';
+import type { Followed } from '../loop/live-types.js';
 import type { Metrics } from '../server/metrics.js';
 import type { ControllerStatus, RingStatusView } from '../state/status-view.js';
 import type { CliContext } from './context.js';

@@ -18,7 +18,8 @@ import { type StatusReporter, fitDescription } from '../status/reporter.js';
 import type { ControllerStatus, HeadProblem, RingStatusView } from '../state/status-view.js';
 import type { Clock } from './clock.js';
 import { type DesiredRead, headProblemOf } from './desired-read.js';
-import type { Followed, LiveController } from './live-controller.js';
+import type { LiveController } from './live-controller.js';
+import type { Followed } from './live-types.js';
 
 /** What the look at the branch works with. */
 export interface BranchLookDeps {

@@ -19,65 +19,21 @@
  * - The status is the one summary (loop/summary.ts) of the state as it is,
  *   kept and written by loop/live-status.ts.
  */
-import type { Logger } from 'pino';
 import { applyOutcomes } from '../engine/apply-outcome.js';
 import { type JournalEntry, isFinal, summarize } from '../engine/journal.js';
 import { pruneNeverDeployed, targetFor, workPriority } from '../engine/targets.js';
-import {
-  type EngineDeps,
-  type EngineParts,
-  type TransitionOutcome,
-  runTransition,
-} from '../engine/run-transition.js';
+import { type EngineDeps, type TransitionOutcome, runTransition } from '../engine/run-transition.js';
 import type { TransitionTarget } from '../engine/steps.js';
-import type { Constellation } from '../model/types.js';
 import type { TransitionPlan } from '../plan/transitions.js';
-import type { StateStore } from '../state/file-store.js';
-import type { ControllerStatus, HeadProblem } from '../state/status-view.js';
+import type { ControllerStatus } from '../state/status-view.js';
 import { type AppliedGroup, type AppliedState, emptyAppliedState } from '../state/types.js';
-import type { StatusReporter } from '../status/reporter.js';
-import { type Clock, type Timer, earliest } from './clock.js';
+import { type Timer, earliest } from './clock.js';
 import { failuresByRing } from '../plan/admission.js';
 import { LiveStatus } from './live-status.js';
 import { summarizeState } from './summary.js';
 import { RingSlots } from './ring-slots.js';
+import type { Followed, LiveControllerDeps, LookReport } from './live-types.js';
 import { WorkQueue } from './work-queue.js';
-
-/** What the live controller is built from. */
-export interface LiveControllerDeps {
-  readonly engine: EngineParts;
-  readonly state: StateStore;
-  readonly clock: Clock;
-  /** Transitions run at most at once, over all rings. */
-  readonly workers: number;
-  readonly log: Logger;
-  readonly reporter?: StatusReporter;
-  /** Link from a ring's commit status to the controller's status page. */
-  readonly targetUrl?: (commit: string, ring: string) => string;
-  /** Told of every transition that ends, starts waiting or stops, for people to follow. */
-  readonly onTransition?: (entry: JournalEntry) => void;
-  /** Asks for a look at the branch (a wait with a known end ran out). */
-  readonly onWake?: () => void;
-  /** Whether a transition waiting at its gate is approved; default: an Approval in the commit followed now. */
-  readonly isApproved?: (transition: string) => Promise<boolean>;
-  /** Least real time between two writes of the statuses and records that only show progress; default 1 s. */
-  readonly statusEveryMs?: number;
-}
-
-/** The commit a look applies, with its desired state. */
-export interface Followed {
-  readonly constellation: Constellation;
-  readonly commit: string;
-  /** A newer head that is not followed, and why. */
-  readonly head?: HeadProblem;
-}
-
-/** What a look found. */
-export interface LookReport {
-  readonly plan: TransitionPlan;
-  /** Transitions handed to the queue by this look. */
-  readonly started: readonly string[];
-}
 
 /** See the module comment. */
 export class LiveController {

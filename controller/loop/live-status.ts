@@ -15,7 +15,7 @@ import type { ControllerStatus } from '../state/status-view.js';
 import type { AppliedState } from '../state/types.js';
 import type { StatusReporter } from '../status/reporter.js';
 import type { Clock } from './clock.js';
-import type { Followed } from './live-controller.js';
+import type { Followed } from './live-types.js';
 import { StatusSync } from './status-sync.js';
 import { summarizeState } from './summary.js';
 import { ThrottledWrite } from './throttled-write.js';
