@@ -111,29 +111,23 @@ function viewOf(
   open: JournalEntry | undefined,
   transition: string | undefined,
 ): GroupStatusView {
-  const facts: ViewFacts = {
-    desired: f.desired,
-    applied: f.applied.groups[g.name],
-    waiting,
-    open,
-    transition,
-  };
+  const applied = f.applied.groups[g.name];
   const kept = views.get(g);
-  if (kept && sameFacts(kept.facts, facts)) return kept.view;
+  // Compared field by field: a hit, the usual case, allocates nothing.
+  if (
+    kept &&
+    kept.facts.desired === f.desired &&
+    kept.facts.applied === applied &&
+    kept.facts.open === open &&
+    kept.facts.transition === transition &&
+    kept.facts.waiting?.reason === waiting?.reason &&
+    kept.facts.waiting?.until === waiting?.until
+  )
+    return kept.view;
+  const facts: ViewFacts = { desired: f.desired, applied, waiting, open, transition };
   const view = groupView(g, facts);
   views.set(g, { facts, view });
   return view;
-}
-
-function sameFacts(a: ViewFacts, b: ViewFacts): boolean {
-  return (
-    a.desired === b.desired &&
-    a.applied === b.applied &&
-    a.open === b.open &&
-    a.transition === b.transition &&
-    a.waiting?.reason === b.waiting?.reason &&
-    a.waiting?.until === b.waiting?.until
-  );
 }
 
 /** One group's view (see viewOf). */
